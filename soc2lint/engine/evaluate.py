@@ -1,0 +1,297 @@
+"""Evaluate rule condition trees over resources, three-valued (fail / pass / unknown)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from soc2lint.engine.operators import OPERATORS
+from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
+from soc2lint.graph import ResourceGraph
+from soc2lint.model import Finding, Resource, Status, Unknown, is_unknown
+
+PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Status
+    resource: Resource | None = None  # where the deciding value lives, when not the subject
+    path: str = ""  # attribute path of the deciding value
+    detail: str = ""
+
+    def negate(self) -> Outcome:
+        flipped = {PASS: FAIL, FAIL: PASS, UNKNOWN: UNKNOWN}[self.status]
+        return Outcome(flipped, self.resource, self.path, _negate_detail(self.detail))
+
+
+def _negate_detail(detail: str) -> str:
+    if detail.startswith("not: "):
+        return detail[5:]
+    return f"not: {detail}" if detail else ""
+
+
+@dataclass(frozen=True)
+class Match:
+    value: Any
+    path: str  # dotted path from the resource root
+
+
+def resolve(value: Any, path: tuple[str, ...], prefix: str = "") -> list[Match]:
+    """Every value at path. Lists are walked implicitly, JSON strings parsed, `*` fans out."""
+    current = [Match(value, prefix)]
+    for segment in path:
+        nxt: list[Match] = []
+        for m in current:
+            nxt.extend(_step(m, segment))
+        current = nxt
+        if not current:
+            break
+    return current
+
+
+def _join(path: str, seg: str | int) -> str:
+    return f"{path}.{seg}" if path else str(seg)
+
+
+def _step(m: Match, segment: str) -> Iterator[Match]:
+    value = m.value
+    if is_unknown(value):
+        yield Match(value, _join(m.path, segment))
+        return
+    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return
+    if segment == "*":
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                yield Match(item, _join(m.path, i))
+        elif isinstance(value, dict):
+            for k in sorted(value):
+                yield Match(value[k], _join(m.path, k))
+        elif value is not None:
+            yield m  # a scalar is its own only element
+        return
+    if isinstance(value, list):
+        if segment.isdigit():
+            idx = int(segment)
+            if idx < len(value):
+                yield Match(value[idx], _join(m.path, idx))
+            return
+        for i, item in enumerate(value):
+            yield from _step(Match(item, _join(m.path, i)), segment)
+        return
+    if isinstance(value, dict) and segment in value:
+        yield Match(value[segment], _join(m.path, segment))
+
+
+def _elements(matches: list[Match]) -> list[Match]:
+    out: list[Match] = []
+    for m in matches:
+        if isinstance(m.value, list):
+            out.extend(Match(v, _join(m.path, i)) for i, v in enumerate(m.value))
+        elif m.value is not None:
+            out.append(m)
+    return out
+
+
+def _combine_all(outcomes: list[Outcome]) -> Outcome:
+    for o in outcomes:
+        if o.status is FAIL:
+            return o
+    for o in outcomes:
+        if o.status is UNKNOWN:
+            return o
+    return outcomes[0] if outcomes else Outcome(PASS)
+
+
+def _combine_any(outcomes: list[Outcome]) -> Outcome:
+    for o in outcomes:
+        if o.status is PASS:
+            return o
+    for o in outcomes:
+        if o.status is UNKNOWN:
+            return o
+    return outcomes[0] if outcomes else Outcome(FAIL)
+
+
+class Evaluator:
+    def __init__(self, graph: ResourceGraph) -> None:
+        self.graph = graph
+
+    def check(self, cond: Condition, res: Resource, value: Any, prefix: str = "") -> Outcome:
+        if isinstance(cond, All):
+            return _combine_all([self.check(c, res, value, prefix) for c in cond.items])
+        if isinstance(cond, AnyOf):
+            return _combine_any([self.check(c, res, value, prefix) for c in cond.items])
+        if isinstance(cond, Not):
+            return self.check(cond.item, res, value, prefix).negate()
+        if isinstance(cond, Attr):
+            return self._attr(cond, value, prefix)
+        if isinstance(cond, Each):
+            return self._each(cond, res, value, prefix)
+        if isinstance(cond, Connected):
+            return self._connected(cond, res)
+        raise TypeError(cond)
+
+    def _attr(self, cond: Attr, value: Any, prefix: str) -> Outcome:
+        matches = resolve(value, cond.path, prefix)
+        shown = ".".join(cond.path)
+        present = [m for m in matches if m.value is not None]
+        if cond.op in ("exists", "absent"):
+            known = [m for m in present if not is_unknown(m.value)]
+            if known:
+                out = Outcome(PASS, None, known[0].path, f"{shown} is set")
+            elif present:
+                out = Outcome(UNKNOWN, None, present[0].path, _why(present[0].value, shown))
+            else:
+                out = Outcome(FAIL, None, _join(prefix, shown), f"{shown} is not set")
+            return out if cond.op == "exists" else out.negate()
+        if not present:
+            status = {"fail": FAIL, "pass": PASS, "unknown": UNKNOWN}[cond.missing]
+            return Outcome(status, None, _join(prefix, shown), f"{shown} is not set")
+        operator = OPERATORS[cond.op]
+        outcomes = []
+        for m in present:
+            actual = m.value
+            if cond.to_path is not None:
+                upper = resolve(value, cond.to_path, prefix)
+                upper_value = upper[0].value if upper else actual
+                if is_unknown(upper_value):
+                    actual = upper_value
+                else:
+                    actual = [actual, upper_value]
+            if is_unknown(actual) or _has_unknown(actual):
+                outcomes.append(Outcome(UNKNOWN, None, m.path, _why(actual, shown)))
+                continue
+            result = operator.fn(actual, cond.value)
+            if is_unknown(result):
+                outcomes.append(Outcome(UNKNOWN, None, m.path, result.reason))
+                continue
+            detail = f"{shown} = {_show(actual)}"
+            if not result:
+                detail += f" (expected {cond.op.replace('_', ' ')}" + (
+                    f" {_show(cond.value)})" if operator.needs_value else ")")
+            outcomes.append(Outcome(PASS if result else FAIL, None, m.path, detail))
+        return _combine_all(outcomes) if cond.match == "all" else _combine_any(outcomes)
+
+    def _each(self, cond: Each, res: Resource, value: Any, prefix: str) -> Outcome:
+        matches = resolve(value, cond.path, prefix)
+        shown = ".".join(cond.path)
+        unknown = [m for m in matches if is_unknown(m.value)]
+        elements = [m for m in _elements(matches) if not is_unknown(m.value)]
+        outcomes = [self.check(cond.condition, res, m.value, m.path) for m in elements]
+        if unknown:
+            outcomes.append(Outcome(UNKNOWN, None, unknown[0].path, _why(unknown[0].value, shown)))
+        if cond.quantifier == "every":
+            return _combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {shown}")
+        if not outcomes:
+            return Outcome(FAIL, None, _join(prefix, shown), f"no {shown}")
+        return _combine_any(outcomes)
+
+    def _connected(self, cond: Connected, res: Resource) -> Outcome:
+        neighbours = [
+            n for t in cond.types
+            for n in self.graph.neighbours(res.key, None, cond.direction)
+            if _type_matches(n.type, t)
+        ]
+        names = "/".join(cond.types)
+        outcomes: list[Outcome] = []
+        for n in neighbours:
+            if cond.condition is None:
+                outcomes.append(Outcome(PASS, n, "", f"{n.address} is linked"))
+            else:
+                o = self.check(cond.condition, n, n.attributes)
+                outcomes.append(Outcome(o.status, n, o.path, f"{n.address}: {o.detail}"))
+        if cond.match == "all":
+            return _combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {names}")
+        found = _combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", f"no linked {names}")
+        if found.status is FAIL:
+            orphan = self._orphan(cond, res)
+            if orphan is not None:
+                found = Outcome(UNKNOWN, orphan, "", f"{orphan.address} may configure this "
+                                "resource, but its link cannot be resolved statically")
+        return found if cond.match == "any" else found.negate()
+
+    def _orphan(self, cond: Connected, res: Resource) -> Resource | None:
+        """A resource of the wanted type in the same scope that links to nothing of ours."""
+        for t in cond.types:
+            for other in self.graph.of_type(t):
+                if other.scope != res.scope:
+                    continue
+                linked = self.graph.neighbours(other.key, res.type, "any")
+                if not linked:
+                    return other
+        return None
+
+
+def _type_matches(actual: str, pattern: str) -> bool:
+    if pattern.endswith("*"):
+        return actual.startswith(pattern[:-1])
+    return actual == pattern
+
+
+def _has_unknown(value: Any) -> bool:
+    if isinstance(value, list):
+        return any(is_unknown(v) for v in value)
+    return False
+
+
+def _why(value: Any, shown: str) -> str:
+    if isinstance(value, list):
+        value = next((v for v in value if is_unknown(v)), value)
+    reason = value.reason if isinstance(value, Unknown) else "not known"
+    return f"{shown} is not known statically: {reason}"
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def evaluate_rules(rules: list[Rule], graph: ResourceGraph) -> tuple[list[Finding], list[str]]:
+    """Every (rule, resource) result, and rule errors (a rule that raised on a resource)."""
+    findings: list[Finding] = []
+    errors: list[str] = []
+    evaluator = Evaluator(graph)
+    by_type: dict[str, list[Rule]] = {}
+    for resource_type in sorted(graph.types()):
+        by_type[resource_type] = [r for r in rules if r.applies_to(resource_type)]
+    for resource_type, type_rules in by_type.items():
+        for res in graph.of_type(resource_type):
+            if res.kind not in ("resource", "object"):
+                continue
+            for rule in type_rules:
+                if rule.platform != res.platform:
+                    continue
+                try:
+                    outcome = evaluator.check(rule.condition, res, res.attributes)
+                except Exception as exc:  # a broken rule must not stop the scan
+                    errors.append(f"{rule.id} on {res.address}: {type(exc).__name__}: {exc}")
+                    continue
+                findings.append(_finding(rule, res, outcome))
+    findings.sort(key=lambda f: f.sort_key)
+    return findings, errors
+
+
+def _finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
+    where = outcome.resource or res
+    location = where.location_of(outcome.path) if outcome.path else where.location
+    message = rule.message
+    if outcome.detail and outcome.status is not PASS:
+        message = f"{message}: {outcome.detail}"
+    evidence = (outcome.resource.address,) if outcome.resource is not None else ()
+    return Finding(
+        rule_id=rule.id,
+        resource=res.address,
+        resource_type=res.type,
+        status=outcome.status,
+        location=location,
+        message=message,
+        evidence=evidence,
+        resource_location=res.location,
+    )

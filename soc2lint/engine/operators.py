@@ -1,0 +1,174 @@
+"""The closed set of attribute operators: one table of small typed functions.
+
+Each operator takes (actual, expected) and returns True, False, or Unknown. Unknown actual
+values never reach an operator: the engine turns them into an unknown outcome first.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from soc2lint.model import Unknown
+
+OPEN_CIDRS = {"0.0.0.0/0", "::/0"}
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    fn: Callable[[Any, Any], Any]
+    needs_value: bool
+    doc: str
+
+
+def _scalar(v: Any) -> Any:
+    """Terraform turns "true"/"7" into bool/number where the schema says so; compare alike."""
+    if isinstance(v, str):
+        low = v.strip().lower()
+        if low in ("true", "false"):
+            return low == "true"
+        try:
+            return int(v)
+        except ValueError:
+            try:
+                return float(v)
+            except ValueError:
+                return v
+    return v
+
+
+def _eq(a: Any, b: Any) -> bool:
+    a, b = _scalar(a), _scalar(b)
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return bool(a == b)
+
+
+def _as_list(v: Any) -> list[Any]:
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def _num(v: Any) -> float | Unknown:
+    v = _scalar(v)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return Unknown(f"{v!r} is not a number")
+    return v
+
+
+def _compare(cmp: Callable[[float, float], bool]) -> Callable[[Any, Any], Any]:
+    def op(actual: Any, expected: Any) -> Any:
+        a = _num(actual)
+        if isinstance(a, Unknown):
+            return False
+        return cmp(a, float(expected))
+
+    return op
+
+
+def _contains(actual: Any, expected: Any) -> bool:
+    if isinstance(actual, str):
+        return str(expected) in actual
+    if isinstance(actual, dict):
+        return expected in actual
+    return any(_eq(item, expected) for item in _as_list(actual))
+
+
+def _matches(actual: Any, expected: Any) -> bool:
+    if not isinstance(actual, (str, int, float)) or isinstance(actual, bool):
+        return False
+    return re.search(expected, str(actual)) is not None
+
+
+def _open_cidr(actual: Any, _expected: Any) -> bool:
+    """True when any CIDR in actual admits the whole internet (0.0.0.0/0, ::/0)."""
+    for item in _as_list(actual):
+        if not isinstance(item, str):
+            continue
+        text = item.strip()
+        if text in OPEN_CIDRS:
+            return True
+        try:
+            net = ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            continue
+        if net.prefixlen == 0:
+            return True
+    return False
+
+
+def _port_range_includes(actual: Any, expected: Any) -> Any:
+    """actual is [from_port, to_port] (the engine pairs them); expected is a port number."""
+    low, high = actual
+    low_n, high_n = _num(low), _num(high)
+    if isinstance(low_n, Unknown) or isinstance(high_n, Unknown):
+        return False
+    port = int(expected)
+    if low_n == -1 and high_n == -1 or (low_n == 0 and high_n in (0, 65535)):
+        return True  # all ports
+    return low_n <= port <= high_n
+
+
+def _is_true(actual: Any, _e: Any) -> bool:
+    return _scalar(actual) is True
+
+
+def _is_false(actual: Any, _e: Any) -> bool:
+    return _scalar(actual) is False
+
+
+OPERATORS: dict[str, Operator] = {
+    op.name: op
+    for op in [
+        Operator("equals", _eq, True, "the value equals `value` (\"true\"/7 compare as true/7)"),
+        Operator("not_equals", lambda a, e: not _eq(a, e), True, "the value differs from `value`"),
+        Operator("in", lambda a, e: any(_eq(a, x) for x in e), True, "the value is one of `value`"),
+        Operator("not_in", lambda a, e: not any(_eq(a, x) for x in e), True,
+                 "the value is none of `value`"),
+        Operator("contains", _contains, True,
+                 "a list holds `value`, a map has the key, or a string has the substring"),
+        Operator("not_contains", lambda a, e: not _contains(a, e), True, "the opposite of contains"),
+        Operator("matches", _matches, True, "the value matches the regular expression `value`"),
+        Operator("not_matches", lambda a, e: not _matches(a, e), True,
+                 "the value does not match the regular expression `value`"),
+        Operator("greater_than", _compare(lambda a, e: a > e), True, "a number > `value`"),
+        Operator("greater_or_equal", _compare(lambda a, e: a >= e), True, "a number >= `value`"),
+        Operator("less_than", _compare(lambda a, e: a < e), True, "a number < `value`"),
+        Operator("less_or_equal", _compare(lambda a, e: a <= e), True, "a number <= `value`"),
+        Operator("is_true", _is_true, False, "the value is true"),
+        Operator("is_false", _is_false, False, "the value is false"),
+        Operator("is_open_cidr", _open_cidr, False,
+                 "a CIDR (or any in a list) admits the whole internet: 0.0.0.0/0 or ::/0"),
+        Operator("port_range_includes", _port_range_includes, True,
+                 "the port range [attribute, to_attribute] includes port `value`"),
+    ]
+}
+
+# exists / absent look at whether the attribute is there at all; the engine handles them.
+SET_OPERATORS = {
+    "exists": "the attribute is set (to anything but null)",
+    "absent": "the attribute is not set, or null",
+}
+
+ALL_OPERATOR_NAMES = sorted(set(OPERATORS) | set(SET_OPERATORS))
+
+
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d*,\d*\})")
+
+
+def check_regex(pattern: str) -> str | None:
+    """A reason the pattern is unsafe or invalid, or None. Nested quantifiers backtrack badly."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"invalid regular expression: {exc}"
+    if _NESTED_QUANTIFIER.search(pattern):
+        return "nested quantifiers like (a+)+ can backtrack catastrophically"
+    if len(pattern) > 500:
+        return "regular expression longer than 500 characters"
+    return None

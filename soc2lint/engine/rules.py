@@ -1,0 +1,335 @@
+"""Rules are YAML data. This module loads and validates them into frozen objects."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Union
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from soc2lint.engine.operators import OPERATORS, SET_OPERATORS, check_regex
+from soc2lint.model import Platform
+from soc2lint.tsc import catalogue
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+PEERS = ("checkov", "tfsec", "trivy", "kics", "kubescape", "kube-linter", "zizmor", "actionlint")
+ID_RE = re.compile(r"^SOC2-[A-Z0-9]+-\d{3}$")
+NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+TYPE_RE = {
+    "terraform": re.compile(r"^(data\.)?[a-z0-9_*]+$"),
+    "kubernetes": re.compile(r"^[A-Za-z*]+$"),
+    "github_actions": re.compile(r"^[a-z_*]+$"),
+    "gitlab_ci": re.compile(r"^[a-z_*]+$"),
+}
+_RULE_KEYS = {
+    "id", "name", "title", "severity", "platform", "resource_types", "criteria", "rationale",
+    "remediation", "references", "condition", "message", "help_uri", "tags",
+}
+_REQUIRED = ("id", "name", "title", "severity", "platform", "resource_types", "criteria",
+             "rationale", "remediation", "condition")
+
+
+class RuleError(Exception):
+    """A rule file that cannot be used; the message names the file and the field."""
+
+
+# -- condition tree ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    item: Condition
+
+
+@dataclass(frozen=True)
+class Attr:
+    path: tuple[str, ...]
+    op: str
+    value: Any = None
+    match: str = "all"  # all | any: how several matched values combine
+    missing: str = "fail"  # outcome when the attribute is not set: fail | pass | unknown
+    to_path: tuple[str, ...] | None = None  # port_range_includes: the upper bound
+
+
+@dataclass(frozen=True)
+class Each:
+    """every / some element at path satisfies condition (paths inside are relative)."""
+
+    quantifier: str  # every | some
+    path: tuple[str, ...]
+    condition: Condition
+
+
+@dataclass(frozen=True)
+class Connected:
+    types: tuple[str, ...]
+    match: str  # any | all | none
+    direction: str  # any | in | out
+    condition: Condition | None
+
+
+Condition = Union[All, AnyOf, Not, Attr, Each, Connected]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    title: str
+    severity: str
+    platform: str
+    resource_types: tuple[str, ...]
+    criteria: tuple[str, ...]
+    rationale: str
+    remediation: str
+    remediation_example: str
+    references: dict[str, tuple[str, ...]]
+    condition: Condition
+    message: str
+    source: str  # file the rule came from
+    digest: str  # sha256 of the rule file
+    help_uri: str = ""
+    tags: tuple[str, ...] = field(default=())
+
+    def applies_to(self, resource_type: str) -> bool:
+        return any(fnmatch.fnmatchcase(resource_type, p) for p in self.resource_types)
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+
+def bundled_rules_dir() -> Path:
+    """The rules shipped with soc2lint: in the wheel, or at the top of a source checkout."""
+    packaged = Path(str(resources.files("soc2lint"))) / "_bundled_rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def load_rules(extra_dirs: list[str] | None = None, include_bundled: bool = True) -> list[Rule]:
+    """All rules, sorted by id; any invalid file raises RuleError naming file and field."""
+    dirs = ([bundled_rules_dir()] if include_bundled else []) + [Path(d) for d in extra_dirs or []]
+    rules: dict[str, Rule] = {}
+    names: dict[str, str] = {}
+    for directory in dirs:
+        if not directory.is_dir():
+            raise RuleError(f"{directory}: rules directory does not exist")
+        for path in sorted(directory.rglob("*.y*ml")):
+            rule = load_rule_file(path)
+            if rule.id in rules:
+                raise RuleError(f"{path}: id: {rule.id} is already used by {rules[rule.id].source}")
+            if rule.name in names:
+                raise RuleError(f"{path}: name: {rule.name} is already used by {names[rule.name]}")
+            rules[rule.id] = rule
+            names[rule.name] = str(path)
+    return [rules[k] for k in sorted(rules)]
+
+
+def load_rule_file(path: Path) -> Rule:
+    raw = path.read_bytes()
+    try:
+        data = YAML(typ="safe").load(raw)
+    except YAMLError as exc:
+        raise RuleError(f"{path}: not valid YAML: {exc}") from None
+    return parse_rule(data, str(path), hashlib.sha256(raw).hexdigest())
+
+
+def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
+    """Validate one rule's data."""
+
+    def fail(fld: str, msg: str) -> RuleError:
+        return RuleError(f"{source}: {fld}: {msg}")
+
+    if not isinstance(data, dict):
+        raise fail("(top)", "a rule file must be a mapping")
+    unknown = sorted(set(data) - _RULE_KEYS)
+    if unknown:
+        raise fail(unknown[0], f"unknown key (allowed: {', '.join(sorted(_RULE_KEYS))})")
+    for key in _REQUIRED:
+        if key not in data or data[key] in (None, "", []):
+            raise fail(key, "is required")
+    rid = str(data["id"])
+    if not ID_RE.match(rid):
+        raise fail("id", f"{rid!r} must look like SOC2-AWS-001")
+    if not NAME_RE.match(str(data["name"])):
+        raise fail("name", f"{data['name']!r} must be kebab-case")
+    if data["severity"] not in SEVERITIES:
+        raise fail("severity", f"{data['severity']!r} is not one of {', '.join(SEVERITIES)}")
+    platform = data["platform"]
+    if platform not in [p.value for p in Platform]:
+        raise fail("platform", f"{platform!r} is not one of {', '.join(p.value for p in Platform)}")
+    types = data["resource_types"]
+    if isinstance(types, str):
+        types = [types]
+    if not isinstance(types, list):
+        raise fail("resource_types", "must be a list")
+    for t in types:
+        if not isinstance(t, str) or not TYPE_RE[platform].match(t):
+            raise fail("resource_types", f"{t!r} is not a valid {platform} resource type pattern")
+    criteria = data["criteria"]
+    if not isinstance(criteria, list):
+        raise fail("criteria", "must be a list, primary criterion first")
+    known = catalogue().criteria
+    for c in criteria:
+        if c not in known:
+            raise fail("criteria", f"{c!r} is not a SOC 2 Trust Services Criterion")
+    if len(set(criteria)) != len(criteria):
+        raise fail("criteria", "lists a criterion twice")
+    remediation = data["remediation"]
+    if not isinstance(remediation, dict) or set(remediation) - {"description", "example"}:
+        raise fail("remediation", "must be a mapping with description and example")
+    if not remediation.get("description") or not remediation.get("example"):
+        raise fail("remediation", "needs both description and example")
+    refs = data.get("references") or {}
+    if not isinstance(refs, dict):
+        raise fail("references", "must map a peer tool to a list of ids")
+    references: dict[str, tuple[str, ...]] = {}
+    for peer, ids in refs.items():
+        if peer not in PEERS:
+            raise fail("references", f"unknown peer {peer!r} (known: {', '.join(PEERS)})")
+        ids = [ids] if isinstance(ids, str) else ids
+        if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+            raise fail(f"references.{peer}", "must be a list of ids")
+        references[peer] = tuple(ids)
+    tags = data.get("tags") or []
+    if not isinstance(tags, list):
+        raise fail("tags", "must be a list")
+    condition = parse_condition(data["condition"], "condition", fail)
+    return Rule(
+        id=rid,
+        name=str(data["name"]),
+        title=str(data["title"]).strip(),
+        severity=str(data["severity"]),
+        platform=platform,
+        resource_types=tuple(types),
+        criteria=tuple(criteria),
+        rationale=str(data["rationale"]).strip(),
+        remediation=str(remediation["description"]).strip(),
+        remediation_example=str(remediation["example"]).rstrip() + "\n",
+        references=references,
+        condition=condition,
+        message=str(data.get("message") or data["title"]).strip(),
+        source=source,
+        digest=digest,
+        help_uri=str(data.get("help_uri") or ""),
+        tags=tuple(str(t) for t in tags),
+    )
+
+
+def _path(value: Any, where: str, fail: Any) -> tuple[str, ...]:
+    if not isinstance(value, str) or not value.strip():
+        raise fail(where, "must be a dotted attribute path")
+    parts = tuple(value.replace("[*]", ".*").replace("[", ".").replace("]", "").split("."))
+    if any(p == "" for p in parts):
+        raise fail(where, f"{value!r} is not a valid path")
+    return parts
+
+
+def parse_condition(node: Any, where: str, fail: Any) -> Condition:
+    """Validate and build a condition tree node."""
+    if not isinstance(node, dict) or not node:
+        raise fail(where, "must be a mapping (all, any, not, attribute, every, some, connected)")
+    keys = set(node)
+    if keys == {"all"} or keys == {"any"}:
+        key = next(iter(keys))
+        items = node[key]
+        if not isinstance(items, list) or not items:
+            raise fail(f"{where}.{key}", "must be a non-empty list of conditions")
+        parsed = tuple(parse_condition(c, f"{where}.{key}[{i}]", fail) for i, c in enumerate(items))
+        return All(parsed) if key == "all" else AnyOf(parsed)
+    if keys == {"not"}:
+        return Not(parse_condition(node["not"], f"{where}.not", fail))
+    if "attribute" in node:
+        allowed = {"attribute", "op", "value", "match", "missing", "to_attribute"}
+        extra = sorted(keys - allowed)
+        if extra:
+            raise fail(f"{where}.{extra[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        op = node.get("op")
+        if op not in OPERATORS and op not in SET_OPERATORS:
+            names = ", ".join(sorted(set(OPERATORS) | set(SET_OPERATORS)))
+            raise fail(f"{where}.op", f"unknown operator {op!r} (known: {names})")
+        needs = OPERATORS[op].needs_value if op in OPERATORS else False
+        if needs and "value" not in node:
+            raise fail(f"{where}.value", f"operator {op} needs a value")
+        if not needs and "value" in node:
+            raise fail(f"{where}.value", f"operator {op} takes no value")
+        value = node.get("value")
+        if op in ("in", "not_in") and not isinstance(value, list):
+            raise fail(f"{where}.value", f"operator {op} needs a list")
+        if op in ("greater_than", "greater_or_equal", "less_than", "less_or_equal",
+                  "port_range_includes"):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise fail(f"{where}.value", f"operator {op} needs a number")
+        if op in ("matches", "not_matches"):
+            problem = check_regex(value) if isinstance(value, str) else "must be a string"
+            if problem:
+                raise fail(f"{where}.value", problem)
+        to_path = None
+        if op == "port_range_includes":
+            if "to_attribute" not in node:
+                raise fail(f"{where}.to_attribute", "port_range_includes needs to_attribute")
+            to_path = _path(node["to_attribute"], f"{where}.to_attribute", fail)
+        elif "to_attribute" in node:
+            raise fail(f"{where}.to_attribute", "only port_range_includes takes to_attribute")
+        match = node.get("match", "all")
+        if match not in ("all", "any"):
+            raise fail(f"{where}.match", "must be all or any")
+        missing = node.get("missing", "fail")
+        if missing not in ("fail", "pass", "unknown"):
+            raise fail(f"{where}.missing", "must be fail, pass or unknown")
+        return Attr(_path(node["attribute"], f"{where}.attribute", fail), op, value, match,
+                    missing, to_path)
+    if keys & {"every", "some"}:
+        quantifier = "every" if "every" in node else "some"
+        extra = sorted(keys - {quantifier, "condition"})
+        if extra or "condition" not in node:
+            raise fail(where, f"{quantifier} takes a path and a condition")
+        return Each(quantifier, _path(node[quantifier], f"{where}.{quantifier}", fail),
+                    parse_condition(node["condition"], f"{where}.condition", fail))
+    if keys == {"connected"}:
+        spec = node["connected"]
+        if not isinstance(spec, dict):
+            raise fail(f"{where}.connected", "must be a mapping")
+        extra = sorted(set(spec) - {"type", "match", "direction", "condition"})
+        if extra:
+            raise fail(f"{where}.connected.{extra[0]}", "unknown key")
+        types = spec.get("type")
+        types = [types] if isinstance(types, str) else types
+        if not types or not all(isinstance(t, str) and re.match(r"^[A-Za-z0-9_.*]+$", t) for t in types):
+            raise fail(f"{where}.connected.type", "must name one or more resource types")
+        match = spec.get("match", "any")
+        if match not in ("any", "all", "none"):
+            raise fail(f"{where}.connected.match", "must be any, all or none")
+        direction = spec.get("direction", "any")
+        if direction not in ("any", "in", "out"):
+            raise fail(f"{where}.connected.direction", "must be any, in or out")
+        cond = spec.get("condition")
+        parsed = parse_condition(cond, f"{where}.connected.condition", fail) if cond else None
+        if match == "all" and parsed is None:
+            raise fail(f"{where}.connected.condition", "match: all needs a condition")
+        return Connected(tuple(types), match, direction, parsed)
+    raise fail(where, f"unknown condition {sorted(keys)} (use all, any, not, attribute, every, some, connected)")
+
+
+def ruleset_digest(rules: list[Rule]) -> str:
+    """sha256 over every rule file's digest, in id order."""
+    h = hashlib.sha256()
+    for rule in sorted(rules, key=lambda r: r.id):
+        h.update(f"{rule.id}:{rule.digest}\n".encode())
+    return h.hexdigest()

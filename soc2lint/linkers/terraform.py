@@ -1,0 +1,37 @@
+"""Terraform edges: every reference between blocks, plus S3 sub-resources linked by bucket name."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from soc2lint.graph import ResourceGraph
+from soc2lint.model import Platform, Resource
+
+
+def link(graph: ResourceGraph, resources: list[Resource]) -> None:
+    """Add reference edges (source refers to target) within each module."""
+    tf = [r for r in resources if r.platform == Platform.TERRAFORM.value]
+    for res in tf:
+        for target, attribute in res.references:
+            graph.add_edge(res.key, _key(res.scope, target), "reference", attribute)
+    _link_by_bucket_name(graph, tf)
+
+
+def _key(scope: str, address: str) -> str:
+    return f"{scope}::{address}" if scope else address
+
+
+def _link_by_bucket_name(graph: ResourceGraph, resources: list[Resource]) -> None:
+    # `bucket = "my-logs"` on an aws_s3_bucket_* resource names the bucket as a literal
+    buckets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    for res in resources:
+        name = res.attributes.get("bucket")
+        if res.type == "aws_s3_bucket" and isinstance(name, str):
+            buckets[(res.scope, name)].append(res)
+    if not buckets:
+        return
+    for res in resources:
+        name = res.attributes.get("bucket")
+        if res.type.startswith("aws_s3_bucket_") and isinstance(name, str):
+            for bucket in buckets.get((res.scope, name), []):
+                graph.add_edge(res.key, bucket.key, "reference", "bucket")

@@ -1,0 +1,116 @@
+"""The core model: frozen dataclasses shared by parsers, engine and reporters."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A span in a file; path is repository-relative with POSIX separators."""
+
+    path: str
+    start_line: int
+    end_line: int
+    start_col: int = 1
+    end_col: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value that static analysis cannot know (input without default, data source, ...)."""
+
+    reason: str
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason!r})"
+
+
+def is_unknown(value: Any) -> bool:
+    """True when value is the Unknown sentinel."""
+    return isinstance(value, Unknown)
+
+
+class Status(str, enum.Enum):
+    FAIL = "fail"
+    PASS = "pass"
+    UNKNOWN = "unknown"
+
+
+class Platform(str, enum.Enum):
+    TERRAFORM = "terraform"
+    KUBERNETES = "kubernetes"
+    GITHUB_ACTIONS = "github_actions"
+    GITLAB_CI = "gitlab_ci"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One declared thing the rules can look at, identified by a stable address."""
+
+    address: str
+    type: str
+    platform: str
+    attributes: dict[str, Any]
+    location: Location
+    # attribute path ("a.0.b") -> where it is written
+    attribute_locations: dict[str, Location] = field(default_factory=dict, compare=False)
+    # references this resource makes: (target address, attribute path it appears in)
+    references: tuple[tuple[str, str], ...] = ()
+    # "resource", "data", "module", "variable", ...
+    kind: str = "resource"
+    # where the address is unique: the module directory for Terraform
+    scope: str = ""
+
+    @property
+    def key(self) -> str:
+        """The graph node id: address qualified by its scope."""
+        return f"{self.scope}::{self.address}" if self.scope else self.address
+
+    def location_of(self, path: str) -> Location:
+        """The location of an attribute path, or of its nearest written ancestor."""
+        while path:
+            loc = self.attribute_locations.get(path)
+            if loc is not None:
+                return loc
+            path = path.rpartition(".")[0]
+        return self.location
+
+
+@dataclass(frozen=True, slots=True)
+class ParseError:
+    """A file (or part of one) that could not be read; the scan goes on without it."""
+
+    path: str
+    line: int
+    message: str
+    column: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file the scan chose not to read, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The result of one rule on one resource."""
+
+    rule_id: str
+    resource: str
+    resource_type: str
+    status: Status
+    location: Location
+    message: str
+    evidence: tuple[str, ...] = ()
+    # the resource's own header location, when location points elsewhere
+    resource_location: Location | None = None
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.location.path, self.location.start_line, self.rule_id, self.resource)

@@ -1,0 +1,208 @@
+"""A small, picklable syntax tree for HCL bodies and expressions, with line numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+
+@dataclass(frozen=True, slots=True)
+class Lit:
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A quoted string or heredoc: literal text and interpolated expressions."""
+
+    parts: tuple[Union[str, Expr], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Var:
+    """A bare identifier: the root of a traversal (var, local, aws_s3_bucket, each...)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class GetAttr:
+    obj: Expr
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    obj: Expr
+    key: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Splat:
+    """`obj[*].a.b` / `obj.*.a`: apply the traversal `each` to every element of obj."""
+
+    obj: Expr
+    each: tuple[tuple[str, Any], ...]  # ("attr", name) | ("index", Expr)
+
+
+@dataclass(frozen=True, slots=True)
+class TupleExpr:
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectExpr:
+    items: tuple[tuple[Expr, Expr, int], ...]  # key, value, line
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    name: str
+    args: tuple[Expr, ...]
+    expand_final: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional:
+    cond: Expr
+    then: Expr
+    other: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class UnOp:
+    op: str
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class ForExpr:
+    key_var: str | None
+    value_var: str
+    collection: Expr
+    key: Expr | None  # None for a tuple-producing for
+    value: Expr
+    cond: Expr | None
+    group: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """Syntax we keep but do not evaluate (template directives); always Unknown."""
+
+    what: str
+    refs: tuple[Expr, ...] = ()
+
+
+Expr = Union[
+    Lit, Template, Var, GetAttr, Index, Splat, TupleExpr, ObjectExpr, Call, Conditional,
+    BinOp, UnOp, ForExpr, Opaque,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    name: str
+    expr: Expr
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    type: str
+    labels: tuple[str, ...]
+    body: Body
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+    blocks: tuple[Block, ...] = ()
+
+
+def children(expr: Expr) -> list[Expr]:
+    """The direct sub-expressions of expr."""
+    if isinstance(expr, Template):
+        return [p for p in expr.parts if not isinstance(p, str)]
+    if isinstance(expr, GetAttr):
+        return [expr.obj]
+    if isinstance(expr, Index):
+        return [expr.obj, expr.key]
+    if isinstance(expr, Splat):
+        return [expr.obj] + [v for kind, v in expr.each if kind == "index"]
+    if isinstance(expr, TupleExpr):
+        return list(expr.items)
+    if isinstance(expr, ObjectExpr):
+        return [e for k, v, _ in expr.items for e in (k, v)]
+    if isinstance(expr, Call):
+        return list(expr.args)
+    if isinstance(expr, Conditional):
+        return [expr.cond, expr.then, expr.other]
+    if isinstance(expr, BinOp):
+        return [expr.left, expr.right]
+    if isinstance(expr, UnOp):
+        return [expr.operand]
+    if isinstance(expr, ForExpr):
+        return [e for e in (expr.collection, expr.key, expr.value, expr.cond) if e is not None]
+    if isinstance(expr, Opaque):
+        return list(expr.refs)
+    return []
+
+
+def traversal(expr: Expr) -> tuple[str, ...] | None:
+    """`a.b[0].c` as ("a", "b", "0", "c") when every step is static; else None."""
+    parts: list[str] = []
+    while True:
+        if isinstance(expr, Var):
+            parts.append(expr.name)
+            return tuple(reversed(parts))
+        if isinstance(expr, GetAttr):
+            parts.append(expr.name)
+            expr = expr.obj
+        elif isinstance(expr, Index) and isinstance(expr.key, Lit):
+            parts.append(str(expr.key.value))
+            expr = expr.obj
+        elif isinstance(expr, (Index, Splat)):
+            # keep the static prefix: aws_instance.a[count.index].id -> aws_instance.a
+            parts = []
+            expr = expr.obj
+        else:
+            return None
+
+
+def traversals(expr: Expr) -> list[tuple[str, ...]]:
+    """Every maximal static traversal (reference) inside expr."""
+    found: list[tuple[str, ...]] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (Var, GetAttr, Index, Splat)):
+            path = traversal(node)
+            if path is not None:
+                found.append(path)
+                # index keys may hold references of their own
+                stack.extend(_index_keys(node))
+                continue
+        stack.extend(children(node))
+    return found
+
+
+def _index_keys(expr: Expr) -> list[Expr]:
+    keys: list[Expr] = []
+    while isinstance(expr, (GetAttr, Index, Splat)):
+        if isinstance(expr, Index):
+            keys.append(expr.key)
+        elif isinstance(expr, Splat):
+            keys.extend(v for kind, v in expr.each if kind == "index")
+        expr = expr.obj
+    return keys

@@ -1,0 +1,88 @@
+"""One parametrised test walks every rule and runs its fixtures; meta-tests guard the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from soc2lint.engine.rules import ID_RE, NAME_RE, bundled_rules_dir, load_rules
+from soc2lint.scan import scan
+from soc2lint.tsc import catalogue
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+RULES = load_rules()
+RULE_IDS = [r.id for r in RULES]
+
+
+def _expected(rule_id: str) -> dict:
+    path = FIXTURES / rule_id / "expected.yaml"
+    assert path.is_file(), f"{rule_id} has no fixtures/{rule_id}/expected.yaml"
+    return YAML(typ="safe").load(path.read_text()) or {}
+
+
+def _cases(rule_id: str) -> list[str]:
+    return sorted(_expected(rule_id))
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_rule_fixtures(rule_id: str) -> None:
+    rule = next(r for r in RULES if r.id == rule_id)
+    expected = _expected(rule_id)
+    for case, wanted in expected.items():
+        case_dir = FIXTURES / rule_id / case
+        assert case_dir.is_dir(), f"{rule_id}: case directory {case} is missing"
+        report = scan([str(case_dir)], [rule])
+        assert not report.errors, f"{rule_id}/{case}: parse errors {report.errors}"
+        assert not report.rule_errors, f"{rule_id}/{case}: rule errors {report.rule_errors}"
+        prefix = f"fixtures/{rule_id}/{case}/"
+        got = sorted(
+            (f.status.value, f.resource, f.location.path.removeprefix(prefix),
+             f.location.start_line if f.status.value != "pass" else None)
+            for f in report.findings
+        )
+        want = sorted(
+            (w["status"], w["resource"], w.get("file", "main.tf") if w["status"] != "pass"
+             else None, w.get("line") if w["status"] != "pass" else None)
+            for w in (wanted or [])
+        )
+        if any(w[2] is None for w in want):
+            got = [(s, r, p if s != "pass" else None, line) for s, r, p, line in got]
+        assert got == want, f"{rule_id}/{case}"
+
+
+@pytest.mark.parametrize("rule_id", RULE_IDS)
+def test_rule_has_failing_passing_and_unknown_cases(rule_id: str) -> None:
+    statuses = {w["status"] for case in _expected(rule_id).values() for w in (case or [])}
+    assert "fail" in statuses, f"{rule_id} has no failing fixture"
+    assert "pass" in statuses, f"{rule_id} has no passing fixture"
+    rule = next(r for r in RULES if r.id == rule_id)
+    if rule.platform == "terraform":
+        assert "unknown" in statuses, f"{rule_id} has no fixture with an Unknown value"
+
+
+def test_every_fixture_directory_belongs_to_a_rule() -> None:
+    dirs = {p.name for p in FIXTURES.iterdir() if p.is_dir() and ID_RE.match(p.name)}
+    assert dirs <= set(RULE_IDS), f"fixtures without a rule: {sorted(dirs - set(RULE_IDS))}"
+
+
+def test_registry_is_well_formed() -> None:
+    known = catalogue().criteria
+    assert len(RULES) >= 30
+    for rule in RULES:
+        assert ID_RE.match(rule.id) and NAME_RE.match(rule.name)
+        assert rule.criteria and all(c in known for c in rule.criteria)
+        assert rule.remediation_example.strip()
+        assert len(rule.rationale) > 40
+        assert any(c in rule.rationale for c in rule.criteria), (
+            f"{rule.id}: the rationale should name the criterion it evidences")
+    assert len({r.id for r in RULES}) == len(RULES)
+    assert len({r.name for r in RULES}) == len(RULES)
+
+
+def test_rule_files_live_under_platform_folders() -> None:
+    for rule in RULES:
+        rel = Path(rule.source).relative_to(bundled_rules_dir())
+        assert rel.parts[0] == rule.platform, f"{rule.source} should be under rules/{rule.platform}/"
