@@ -61,7 +61,10 @@ def _describe(exc: UnexpectedInput) -> str:
     if token is not None and getattr(token, "type", "") == "$END":
         return "unexpected end of file (unclosed block or string?)"
     if token is not None:
-        return f"unexpected {str(token).strip()[:40]!r}"
+        text = str(token)
+        if text.startswith(("\n", "\r")):
+            return "unexpected end of line (missing value or closing bracket?)"
+        return f"unexpected {text.strip()[:40]!r}"
     return "syntax error"
 
 

@@ -1,0 +1,208 @@
+"""SARIF 2.1.0 for GitHub code scanning, built with sarif-om's object model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import attr
+import sarif_om as om
+
+from soc2lint.engine.rules import Rule
+from soc2lint.reporters.common import fingerprint, visible
+from soc2lint.scan import Report
+from soc2lint.tsc import catalogue
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFO_URI = "https://github.com/soc2lint/soc2lint"
+TAXONOMY = "SOC2-TSC"
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+SRCROOT = "%SRCROOT%"
+
+
+def _props(tags: list[str] | None = None, **extra: Any) -> om.PropertyBag:
+    """A property bag; sarif-om models only `tags`, so the rest rides alongside."""
+    bag = om.PropertyBag(tags=tags)
+    bag.additional_properties = extra  # type: ignore[attr-defined]
+    return bag
+
+
+def _text(value: str) -> om.MultiformatMessageString:
+    return om.MultiformatMessageString(text=value)
+
+
+def help_markdown(rule: Rule) -> str:
+    """The rule's help as Markdown: rationale, remediation with the fixed example, references."""
+    lang = "hcl" if rule.platform == "terraform" else "yaml"
+    titles = catalogue().criteria
+    parts = [
+        f"**{rule.title}**",
+        "",
+        rule.rationale,
+        "",
+        "**SOC 2 criteria:** " + ", ".join(f"{c} ({titles[c]})" for c in rule.criteria),
+        "",
+        "**Remediation.** " + rule.remediation,
+        "",
+        f"```{lang}",
+        rule.remediation_example.rstrip(),
+        "```",
+    ]
+    if rule.references:
+        parts += ["", "**Equivalent checks:** " + "; ".join(
+            f"{peer}: {', '.join(ids)}" for peer, ids in sorted(rule.references.items()))]
+    return "\n".join(parts)
+
+
+def help_text(rule: Rule) -> str:
+    return f"{rule.rationale}\n\nRemediation: {rule.remediation}\n\n{rule.remediation_example}"
+
+
+def _rule_descriptor(rule: Rule, taxa_index: dict[str, int]) -> om.ReportingDescriptor:
+    tags = ["security", *rule.criteria, rule.platform][:10]
+    return om.ReportingDescriptor(
+        id=rule.id,
+        name=_pascal(rule.name),
+        short_description=_text(rule.title),
+        full_description=_text(rule.rationale),
+        help=om.MultiformatMessageString(text=help_text(rule), markdown=help_markdown(rule)),
+        help_uri=rule.help_uri or f"{INFO_URI}/blob/main/docs/rules.md#{rule.id.lower()}",
+        default_configuration=om.ReportingConfiguration(level=LEVEL[rule.severity]),
+        properties=_props(
+            tags,
+            **{"security-severity": SECURITY_SEVERITY[rule.severity], "precision": "high",
+               "problem.severity": {"error": "error", "warning": "warning", "note": "recommendation"}[
+                   LEVEL[rule.severity]]},
+        ),
+        relationships=[
+            om.ReportingDescriptorRelationship(
+                target=om.ReportingDescriptorReference(
+                    id=c, index=taxa_index[c],
+                    tool_component=om.ToolComponentReference(name=TAXONOMY, index=0),
+                ),
+                kinds=["relevant"],
+            )
+            for c in rule.criteria
+        ],
+    )
+
+
+def _pascal(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("-"))
+
+
+def build(report: Report, automation_id: str = "soc2lint/") -> om.SarifLog:
+    """The SARIF log object for a report."""
+    cat = catalogue()
+    rules = sorted(report.rules, key=lambda r: r.id)
+    used = sorted({c for r in rules for c in r.criteria}, key=cat.sort_key)
+    taxa_index = {c: i for i, c in enumerate(used)}
+    rule_index = {r.id: i for i, r in enumerate(rules)}
+    by_id = {r.id: r for r in rules}
+    results = []
+    for f in visible(report):
+        rule = by_id[f.rule_id]
+        unknown = f.status.value == "unknown"
+        results.append(om.Result(
+            rule_id=f.rule_id,
+            rule_index=rule_index[f.rule_id],
+            kind="review" if unknown else "fail",
+            # SARIF §3.27.9: a result that is not kind "fail" has level "none"
+            level="none" if unknown else LEVEL[rule.severity],
+            message=om.Message(text=(f"Needs review (value not known statically): {f.message}"
+                                     if unknown else f.message) + f" [{f.resource}]"),
+            locations=[_location(f.location.path, f.location.start_line, f.location.end_line)],
+            partial_fingerprints={"soc2lint/v1": fingerprint(f)},
+            properties=_props(resource=f.resource, resource_type=f.resource_type,
+                                      criteria=list(rule.criteria)),
+        ))
+    notifications = [
+        om.Notification(
+            message=om.Message(text=f"{e.path}:{e.line}: {e.message}"),
+            level="error",
+            locations=[_location(e.path, max(e.line, 1), max(e.line, 1))],
+            descriptor=om.ReportingDescriptorReference(id="parse-error"),
+        )
+        for e in report.errors
+    ] + [
+        om.Notification(message=om.Message(text=f"{s.path}: skipped: {s.reason}"), level="warning",
+                        descriptor=om.ReportingDescriptorReference(id="skipped-file"))
+        for s in report.skipped
+    ] + [
+        om.Notification(message=om.Message(text=msg), level="error",
+                        descriptor=om.ReportingDescriptorReference(id="rule-error"))
+        for msg in report.rule_errors
+    ]
+    taxonomy = om.ToolComponent(
+        name=TAXONOMY,
+        full_name="AICPA Trust Services Criteria (SOC 2)",
+        version=cat.version,
+        organization="AICPA",
+        short_description=_text("SOC 2 Trust Services Criteria for Security, Availability, "
+                                "Processing Integrity, Confidentiality and Privacy."),
+        information_uri="https://www.aicpa-cima.com/resources/download/2017-trust-services-criteria-with-revised-points-of-focus-2022",
+        is_comprehensive=False,
+        taxa=[
+            om.ReportingDescriptor(id=c, name=c, short_description=_text(cat.criteria[c]))
+            for c in used
+        ],
+    )
+    driver = om.ToolComponent(
+        name="soc2lint",
+        version=report.tool_version,
+        semantic_version=report.tool_version,
+        information_uri=INFO_URI,
+        rules=[_rule_descriptor(r, taxa_index) for r in rules],
+        supported_taxonomies=[om.ToolComponentReference(name=TAXONOMY, index=0)],
+    )
+    run = om.Run(
+        tool=om.Tool(driver=driver),
+        taxonomies=[taxonomy],
+        automation_details=om.RunAutomationDetails(id=automation_id),
+        original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=Path(report.root).as_uri() + "/")},
+        invocations=[om.Invocation(
+            execution_successful=not report.rule_errors,
+            start_time_utc=report.started,
+            end_time_utc=report.finished,
+            tool_execution_notifications=notifications or None,
+        )],
+        results=results,
+        column_kind="unicodeCodePoints",
+    )
+    return om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
+
+
+def _location(path: str, start: int, end: int) -> om.Location:
+    return om.Location(physical_location=om.PhysicalLocation(
+        artifact_location=om.ArtifactLocation(uri=path, uri_base_id=SRCROOT),
+        region=om.Region(start_line=start, end_line=max(end, start)),
+    ))
+
+
+def to_dict(obj: Any) -> Any:
+    """sarif-om objects -> plain JSON data under the schema's property names; defaults omitted."""
+    if attr.has(type(obj)):
+        out: dict[str, Any] = {}
+        for field in attr.fields(type(obj)):
+            value = getattr(obj, field.name)
+            if value is None or (field.default is not attr.NOTHING and value == field.default
+                                 and field.name not in ("version",)):
+                continue
+            name = field.metadata.get("schema_property_name", field.name)
+            out[name] = to_dict(value)
+        if isinstance(obj, om.PropertyBag):
+            extra = getattr(obj, "additional_properties", {}) or {}
+            out.update({k: to_dict(v) for k, v in sorted(extra.items())})
+        return out
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_dict(v) for v in obj]
+    return obj
+
+
+def render(report: Report, automation_id: str = "soc2lint/", **_options: object) -> str:
+    log = to_dict(build(report, automation_id))
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,71 @@
+"""Human output: findings grouped by file, then a summary by severity and by criterion."""
+
+from __future__ import annotations
+
+import os
+import sys
+from itertools import groupby
+
+from soc2lint.reporters.common import SEVERITY_ORDER, summary, visible
+from soc2lint.scan import Report
+
+_COLOURS = {"critical": "1;31", "high": "31", "medium": "33", "low": "36", "info": "37",
+            "unknown": "35", "dim": "2", "bold": "1", "green": "32"}
+
+
+def use_colour(stream: object = None, force: bool | None = None) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if force is not None:
+        return force
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = stream or sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def render(report: Report, colour: bool = False, **_options: object) -> str:
+    def paint(text: str, style: str) -> str:
+        return f"\033[{_COLOURS[style]}m{text}\033[0m" if colour else text
+
+    rules = {r.id: r for r in report.rules}
+    lines: list[str] = []
+    shown = visible(report)
+    for path, group in groupby(shown, key=lambda f: f.location.path):
+        lines.append(paint(path, "bold"))
+        for f in group:
+            rule = rules[f.rule_id]
+            label = "UNKNOWN" if f.status.value == "unknown" else rule.severity.upper()
+            style = "unknown" if f.status.value == "unknown" else rule.severity
+            lines.append(
+                f"  {f.location.start_line:>4}  {paint(label.ljust(8), style)} {f.rule_id}  "
+                f"{f.resource}"
+            )
+            lines.append(f"        {f.message}")
+            lines.append(paint(f"        criteria: {', '.join(rule.criteria)}  ({rule.name})", "dim"))
+        lines.append("")
+    if report.errors or report.skipped or report.rule_errors:
+        lines.append(paint("Not checked", "bold"))
+        for e in report.errors:
+            lines.append(f"  {e.path}:{e.line}: parse error: {e.message}")
+        for s in report.skipped:
+            lines.append(f"  {s.path}: skipped: {s.reason}")
+        for msg in report.rule_errors:
+            lines.append(f"  rule error: {msg}")
+        lines.append("")
+    s = summary(report)
+    lines.append(paint("Summary", "bold"))
+    lines.append(
+        f"  {s['files_scanned']} files, {s['resources']} resources, {s['rules']} rules: "
+        f"{paint(str(s['fail']) + ' failed', 'high' if s['fail'] else 'green')}, "
+        f"{s['pass']} passed, {s['unknown']} unknown"
+        + (f", {s['parse_errors']} parse errors" if s["parse_errors"] else "")
+        + (f", {s['skipped']} skipped" if s["skipped"] else "")
+    )
+    sev = [f"{name} {s['by_severity'][name]}" for name in SEVERITY_ORDER if s["by_severity"][name]]
+    if sev:
+        lines.append(f"  failed by severity: {', '.join(sev)}")
+    if s["by_criterion"]:
+        lines.append("  by criterion (fail/pass/unknown):")
+        for crit, counts in s["by_criterion"].items():
+            lines.append(f"    {crit:<6} {counts['fail']:>4} / {counts['pass']:>4} / {counts['unknown']:>4}")
+    return "\n".join(lines) + "\n"
