@@ -93,7 +93,7 @@ def scan_command(paths: tuple[str, ...], fmt: str, output: str | None, only: tup
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=colour_on)
     sys.exit(_gate(report, threshold))
 
 

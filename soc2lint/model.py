@@ -23,6 +23,8 @@ class Unknown:
     """A value that static analysis cannot know (input without default, data source, ...)."""
 
     reason: str
+    # True where the value is surely set, only not yet known (an id or ARN known after apply)
+    not_null: bool = False
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"

@@ -70,11 +70,8 @@ def _step(m: Match, segment: str) -> Iterator[Match]:
         if isinstance(value, list):
             for i, item in enumerate(value):
                 yield Match(item, _join(m.path, i))
-        elif isinstance(value, dict):
-            for k in sorted(value):
-                yield Match(value[k], _join(m.path, k))
         elif value is not None:
-            yield m  # a scalar is its own only element
+            yield Match(value, m.path)  # a map or scalar is its own only element
         return
     if isinstance(value, list):
         if segment.isdigit():
@@ -143,7 +140,8 @@ class Evaluator:
         shown = ".".join(cond.path)
         present = [m for m in matches if m.value is not None]
         if cond.op in ("exists", "absent"):
-            known = [m for m in present if not is_unknown(m.value)]
+            # an Unknown that cannot be null (an ARN known after apply) still counts as set
+            known = [m for m in present if not is_unknown(m.value) or m.value.not_null]
             if known:
                 out = Outcome(PASS, None, known[0].path, f"{shown} is set")
             elif present:

@@ -173,11 +173,11 @@ def _get_attr(expr: ast.GetAttr, scope: Scope, depth: int) -> Any:
         if path and path[0] == "var" and len(path) >= 2:
             return Unknown(f"var.{path[1]} has no value (no default, no tfvars)")
         if path and path[0] == "data":
-            return Unknown(f"data source {'.'.join(path[:3])} is read at plan time")
+            return Unknown(f"data source {'.'.join(path[:3])} is read at plan time", True)
         if path and path[0] == "module":
             return Unknown(f"module.{path[1] if len(path) > 1 else '?'} output is not known")
         if path and path[0] not in _SPECIAL_ROOTS and path[0] not in ("local", "var"):
-            return Unknown(f"{'.'.join(path)} is known only after apply")
+            return Unknown(f"{'.'.join(path)} is known only after apply", True)
         return obj
     return _index(obj, expr.name, expr)
 

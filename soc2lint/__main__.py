@@ -1,0 +1,3 @@
+from soc2lint.cli import main
+
+main()

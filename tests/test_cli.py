@@ -1,0 +1,150 @@
+"""The CLI as a user runs it: exit codes, formats, rule listing, explain, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BAD = 'resource "aws_s3_bucket" "logs" {\n  bucket = "acme-logs"\n}\n'
+
+
+def run(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "soc2lint", *args], capture_output=True, text=True,
+        cwd=cwd, env={**os.environ, **(env or {})}, timeout=120,
+    )
+
+
+def _repo(tmp_path: Path, files: dict[str, str | bytes]) -> Path:
+    (tmp_path / ".git").mkdir(parents=True)
+    for name, content in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    return tmp_path
+
+
+def test_exit_codes_follow_findings_and_threshold(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"main.tf": BAD})
+    assert run("scan", str(repo), "--rule", "SOC2-AWS-001").returncode == 1
+    assert run("scan", str(repo), "--rule", "SOC2-AWS-001", "--fail-on", "critical").returncode == 0
+    assert run("scan", str(repo), "--rule", "SOC2-AWS-001", "--fail-on", "none").returncode == 0
+    clean = _repo(tmp_path / "clean", {"main.tf": 'resource "aws_kms_key" "k" {\n'
+                                                 '  enable_key_rotation = true\n}\n'})
+    assert run("scan", str(clean), "--rule", "SOC2-AWS-001").returncode == 0
+
+
+def test_usage_and_rule_errors_exit_2_without_traceback(tmp_path: Path) -> None:
+    for args in (["scan", "--rule", "NOPE", str(tmp_path)], ["scan", "--format", "xml"],
+                 ["scan", str(tmp_path / "missing")], ["explain", "NOPE"]):
+        proc = run(*args)
+        assert proc.returncode == 2, args
+        assert "Traceback" not in proc.stderr
+    rules = tmp_path / "myrules"
+    rules.mkdir()
+    (rules / "r.yaml").write_text("id: SOC2-X-001\nunexpected: 1\n")
+    proc = run("scan", str(tmp_path), "--rules-dir", str(rules))
+    assert proc.returncode == 2 and "r.yaml: unexpected: unknown key" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_json_output_shape(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"infra/main.tf": BAD})
+    proc = run("scan", str(repo / "infra"), "--format", "json", "--rule", "SOC2-AWS-001")
+    doc = json.loads(proc.stdout)
+    assert set(doc) >= {"version", "tool", "findings", "errors", "summary"}
+    (finding,) = doc["findings"]
+    assert finding == {
+        "rule_id": "SOC2-AWS-001", "rule_name": "s3-bucket-encryption-at-rest", "status": "fail",
+        "severity": "high", "criteria": finding["criteria"], "resource": "aws_s3_bucket.logs",
+        "resource_type": "aws_s3_bucket", "path": "infra/main.tf", "start_line": 1,
+        "end_line": 3, "message": finding["message"], "fingerprint": finding["fingerprint"],
+    }
+    assert finding["criteria"][0] == "CC6.1"
+    assert doc["summary"]["fail"] == 1
+
+
+def test_sarif_to_a_file(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"main.tf": BAD})
+    out = tmp_path / "out.sarif"
+    proc = run("scan", str(repo), "--format", "sarif", "--output", str(out))
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert json.loads(out.read_text())["version"] == "2.1.0"
+
+
+def test_rules_listing_and_explain() -> None:
+    listing = json.loads(run("rules", "--format", "json").stdout)
+    assert len(listing) >= 30
+    for rule in listing:
+        assert set(rule) == {"id", "name", "title", "platform", "resource_types", "severity",
+                             "criteria", "references"}
+    text = run("rules").stdout
+    assert "SOC2-AWS-001" in text and "CC6.1" in text
+    explained = run("explain", "SOC2-AWS-001").stdout
+    assert "Why:" in explained and "resource \"aws_s3_bucket\"" in explained
+    assert "checkov: CKV_AWS_19" in explained
+
+
+def test_text_output_has_no_colour_when_piped_or_no_color(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"main.tf": BAD})
+    assert "\033[" not in run("scan", str(repo)).stdout
+    assert "\033[" in run("scan", str(repo), "--color").stdout
+    assert "\033[" not in run("scan", str(repo), env={"NO_COLOR": "1"}).stdout
+
+
+def test_bad_files_are_reported_and_the_scan_goes_on(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {
+        "good.tf": BAD,
+        "broken.tf": 'resource "aws_s3_bucket" "x" {\n  bucket = "a"\n  acl = [\n',
+        "latin1.tf": "# caf\xe9\n".encode("latin-1"),
+        "binary.tf": b"\x00\x01\x02resource",
+        "empty.tf": "",
+        "big.tf": "# " + "x" * 5000 + "\n",
+        "nested/deep.tf": "x = " + "[" * 1500 + "]" * 1500 + "\n",
+    })
+    (repo / "loop").symlink_to(repo, target_is_directory=True)
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    (outside / "secret.tf").write_text(BAD)
+    (repo / "escape").symlink_to(outside, target_is_directory=True)
+    (repo / "escape.tf").symlink_to(outside / "secret.tf")
+    proc = run("scan", str(repo), "--format", "json", "--max-file-size", "4096",
+               "--rule", "SOC2-AWS-001")
+    assert proc.returncode == 1, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert [f["path"] for f in doc["findings"]] == ["good.tf"]
+    errors = {e["path"]: e for e in doc["errors"]}
+    assert errors["broken.tf"]["line"] >= 3
+    assert "nested/deep.tf" in errors
+    skipped = {s["path"]: s["reason"] for s in doc["skipped"]}
+    assert "UTF-8" in skipped["latin1.tf"]
+    assert "binary" in skipped["binary.tf"]
+    assert "empty" in skipped["empty.tf"]
+    assert "size cap" in skipped["big.tf"]
+    assert "outside" in skipped["escape"] and "outside" in skipped["escape.tf"]
+    assert "loop" in skipped["loop"]
+    text = run("scan", str(repo), "--max-file-size", "4096", "--rule", "SOC2-AWS-001").stdout
+    assert "broken.tf:" in text and "skipped" in text
+
+
+@pytest.mark.slow
+def test_demo_scan_shows_findings_from_many_rules() -> None:
+    demo = REPO / "fixtures" / "demo"
+    if not demo.is_dir():
+        pytest.skip("no demo")
+    proc = run("scan", str(demo), "--format", "json")
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 1
+    assert not doc["errors"]
+    assert len({f["rule_id"] for f in doc["findings"] if f["status"] == "fail"}) >= 15
+    assert any(f["status"] == "unknown" for f in doc["findings"])
+    assert doc["summary"]["pass"] > 0
