@@ -9,15 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 TEMPLATES = [
-    '''resource "aws_s3_bucket" "b{i}" {{
+    """resource "aws_s3_bucket" "b{i}" {{
   bucket = "${{var.prefix}}-{i}"
   tags = {{
     Name = local.name
@@ -31,8 +29,8 @@ resource "aws_s3_bucket_versioning" "b{i}" {{
     status = "{status}"
   }}
 }}
-''',
-    '''resource "aws_security_group" "sg{i}" {{
+""",
+    """resource "aws_security_group" "sg{i}" {{
   name = "sg-{i}"
   ingress {{
     from_port   = {port}
@@ -41,8 +39,8 @@ resource "aws_s3_bucket_versioning" "b{i}" {{
     cidr_blocks = ["{cidr}"]
   }}
 }}
-''',
-    '''resource "aws_db_instance" "db{i}" {{
+""",
+    """resource "aws_db_instance" "db{i}" {{
   identifier              = "db-{i}"
   storage_encrypted       = {flag}
   backup_retention_period = {days}
@@ -50,8 +48,8 @@ resource "aws_s3_bucket_versioning" "b{i}" {{
   deletion_protection     = var.protect
   publicly_accessible     = false
 }}
-''',
-    '''resource "aws_iam_policy" "p{i}" {{
+""",
+    """resource "aws_iam_policy" "p{i}" {{
   name   = "p{i}"
   policy = jsonencode({{
     Version = "2012-10-17"
@@ -62,7 +60,7 @@ resource "aws_s3_bucket_versioning" "b{i}" {{
     }}]
   }})
 }}
-''',
+""",
 ]
 
 
@@ -75,14 +73,21 @@ def generate(root: Path, files: int, seed: int = 7) -> None:
         if n % per_module == 0:
             (module / "variables.tf").write_text(
                 'variable "prefix" {\n  default = "acme"\n}\nvariable "protect" {}\n'
-                'locals {\n  name = "${var.prefix}-stack"\n}\n')
+                'locals {\n  name = "${var.prefix}-stack"\n}\n'
+            )
             continue
         body = "\n".join(
             rnd.choice(TEMPLATES).format(
-                i=f"{n}_{k}", m=rnd.randint(1, 9), status=rnd.choice(["Enabled", "Suspended"]),
-                port=rnd.choice([22, 443, 3389]), cidr=rnd.choice(["0.0.0.0/0", "10.0.0.0/8"]),
-                flag=rnd.choice(["true", "false"]), days=rnd.randint(0, 35))
-            for k in range(3))
+                i=f"{n}_{k}",
+                m=rnd.randint(1, 9),
+                status=rnd.choice(["Enabled", "Suspended"]),
+                port=rnd.choice([22, 443, 3389]),
+                cidr=rnd.choice(["0.0.0.0/0", "10.0.0.0/8"]),
+                flag=rnd.choice(["true", "false"]),
+                days=rnd.randint(0, 35),
+            )
+            for k in range(3)
+        )
         (module / f"main{n}.tf").write_text(body)
 
 
@@ -97,8 +102,9 @@ def run_once(target: Path) -> dict:
         "'findings':len(r.findings),'errors':len(r.errors),"
         "'peak_mb':resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1024}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(target)], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout)
 
 
@@ -107,15 +113,19 @@ def main() -> None:
     parser.add_argument("--files", type=int, action="append", help="corpus size (repeatable)")
     args = parser.parse_args()
     sizes = args.files or [500]
-    print(f"{'files':>6} {'resources':>9} {'results':>8} {'seconds':>8} {'files/s':>8} {'peak MB':>8}")
+    print(
+        f"{'files':>6} {'resources':>9} {'results':>8} {'seconds':>8} {'files/s':>8} {'peak MB':>8}"
+    )
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             (root / ".git").mkdir()
             generate(root, size)
             r = run_once(root)
-            print(f"{r['files']:>6} {r['resources']:>9} {r['findings']:>8} {r['seconds']:>8.2f} "
-                  f"{r['files'] / r['seconds']:>8.1f} {r['peak_mb']:>8.1f}")
+            print(
+                f"{r['files']:>6} {r['resources']:>9} {r['findings']:>8} {r['seconds']:>8.2f} "
+                f"{r['files'] / r['seconds']:>8.1f} {r['peak_mb']:>8.1f}"
+            )
             assert r["errors"] == 0, "the generated corpus should parse cleanly"
 
 

@@ -65,29 +65,71 @@ def _gate(report: Report, threshold: str) -> int:
 
 @main.command("scan")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--format", "fmt", type=click.Choice(sorted(RENDERERS)), default="text",
-              show_default=True, help="Output format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to this file instead of standard output.")
-@click.option("--rule", "only", multiple=True, metavar="ID", help="Run only this rule (repeatable).")
-@click.option("--rules-dir", multiple=True, type=click.Path(exists=True, file_okay=False),
-              help="Also load rules from this directory (repeatable).")
-@click.option("--fail-on", "threshold", type=click.Choice([*SEVERITIES, "none"]), default="info",
-              show_default=True,
-              help="Exit 1 when a failing finding has this severity or higher (none: never).")
-@click.option("--max-file-size", type=click.IntRange(min=1), default=2 * 1024 * 1024,
-              show_default=True, help="Skip files larger than this many bytes.")
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Skip paths matching (gitignore syntax).")
-@click.option("--automation-id", default="soc2lint/", show_default=True,
-              help="SARIF runAutomationDetails.id (category for code scanning).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(RENDERERS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write the report to this file instead of standard output.",
+)
+@click.option(
+    "--rule", "only", multiple=True, metavar="ID", help="Run only this rule (repeatable)."
+)
+@click.option(
+    "--rules-dir",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Also load rules from this directory (repeatable).",
+)
+@click.option(
+    "--fail-on",
+    "threshold",
+    type=click.Choice([*SEVERITIES, "none"]),
+    default="info",
+    show_default=True,
+    help="Exit 1 when a failing finding has this severity or higher (none: never).",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    default=2 * 1024 * 1024,
+    show_default=True,
+    help="Skip files larger than this many bytes.",
+)
+@click.option(
+    "--exclude", multiple=True, metavar="GLOB", help="Skip paths matching (gitignore syntax)."
+)
+@click.option(
+    "--automation-id",
+    default="soc2lint/",
+    show_default=True,
+    help="SARIF runAutomationDetails.id (category for code scanning).",
+)
 @click.option("--color/--no-color", "colour", default=None, help="Force colour on or off.")
-def scan_command(paths: tuple[str, ...], fmt: str, output: str | None, only: tuple[str, ...],
-                 rules_dir: tuple[str, ...], threshold: str, max_file_size: int,
-                 exclude: tuple[str, ...], automation_id: str, colour: bool | None) -> None:
+def scan_command(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    only: tuple[str, ...],
+    rules_dir: tuple[str, ...],
+    threshold: str,
+    max_file_size: int,
+    exclude: tuple[str, ...],
+    automation_id: str,
+    colour: bool | None,
+) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
     rules = _load(rules_dir, only)
-    report = scan(list(paths) or ["."], rules,
-                  ScanOptions(max_bytes=max_file_size, exclude=list(exclude)))
+    report = scan(
+        list(paths) or ["."], rules, ScanOptions(max_bytes=max_file_size, exclude=list(exclude))
+    )
     colour_on = fmt == "text" and output is None and use_colour(sys.stdout, colour)
     text = RENDERERS[fmt](report, colour=colour_on, automation_id=automation_id)
     if output:
@@ -98,8 +140,13 @@ def scan_command(paths: tuple[str, ...], fmt: str, output: str | None, only: tup
 
 
 @main.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
 @click.option("--rules-dir", multiple=True, type=click.Path(exists=True, file_okay=False))
 def rules_command(fmt: str, rules_dir: tuple[str, ...]) -> None:
     """List every rule: id, severity, criteria, title."""
@@ -138,7 +185,9 @@ def explain_command(rule_id: str, rules_dir: tuple[str, ...]) -> None:
     rules = _load(rules_dir)
     rule = next((r for r in rules if rule_id in (r.id, r.name)), None)
     if rule is None:
-        raise click.BadParameter(f"no rule {rule_id!r} (see `soc2lint rules`)", param_hint="RULE_ID")
+        raise click.BadParameter(
+            f"no rule {rule_id!r} (see `soc2lint rules`)", param_hint="RULE_ID"
+        )
     titles = catalogue().criteria
     click.echo(f"{rule.id}  {rule.name}  [{rule.severity}]")
     click.echo(rule.title)

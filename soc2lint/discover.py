@@ -76,7 +76,9 @@ def discover(
                 if full.is_symlink():
                     target = full.resolve()
                     if not _inside(target, root_path):
-                        result.skipped.append(Skipped(rel, "symbolic link leads outside the scanned root"))
+                        result.skipped.append(
+                            Skipped(rel, "symbolic link leads outside the scanned root")
+                        )
                         continue
                     if str(target) in seen_dirs or _inside(Path(dirpath).resolve(), target):
                         result.skipped.append(Skipped(rel, "symbolic link loop"))
@@ -89,7 +91,9 @@ def discover(
                 if full.is_symlink():
                     for sub, _dirs, files in os.walk(full, followlinks=False):
                         for f in sorted(files):
-                            _consider(Path(sub) / f, root_path, result, ignore, max_bytes, seen_files)
+                            _consider(
+                                Path(sub) / f, root_path, result, ignore, max_bytes, seen_files
+                            )
             for name in sorted(filenames):
                 _consider(Path(dirpath) / name, root_path, result, ignore, max_bytes, seen_files)
     result.files.sort(key=lambda f: f.path)
@@ -98,7 +102,11 @@ def discover(
 
 
 def _consider(
-    path: Path, root: Path, result: Discovery, ignore: pathspec.PathSpec, max_bytes: int,
+    path: Path,
+    root: Path,
+    result: Discovery,
+    ignore: pathspec.PathSpec,
+    max_bytes: int,
     seen: set[str],
 ) -> None:
     kind = classify(path.name)
@@ -122,7 +130,9 @@ def _consider(
         result.skipped.append(Skipped(rel, f"cannot read: {exc.strerror or exc}"))
         return
     if size > max_bytes:
-        result.skipped.append(Skipped(rel, f"larger than the size cap ({size} > {max_bytes} bytes)"))
+        result.skipped.append(
+            Skipped(rel, f"larger than the size cap ({size} > {max_bytes} bytes)")
+        )
         return
     result.files.append(SourceFile(rel, str(path), kind[0], kind[1]))
 

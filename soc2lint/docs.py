@@ -18,8 +18,10 @@ def rules_markdown(rules: list[Rule]) -> str:
         "|---|---|---|---|---|",
     ]
     for r in rules:
-        out.append(f"| [{r.id}](#{r.id.lower()}) | {r.name} | {r.severity} | "
-                   f"{', '.join(r.criteria)} | {r.title} |")
+        out.append(
+            f"| [{r.id}](#{r.id.lower()}) | {r.name} | {r.severity} | "
+            f"{', '.join(r.criteria)} | {r.title} |"
+        )
     for r in rules:
         lang = "hcl" if r.platform == "terraform" else "yaml"
         out += [
@@ -40,6 +42,11 @@ def rules_markdown(rules: list[Rule]) -> str:
             "```",
         ]
         if r.references:
-            out += ["", "Equivalent checks: " + "; ".join(
-                f"{peer} {', '.join(ids)}" for peer, ids in sorted(r.references.items()))]
+            out += [
+                "",
+                "Equivalent checks: "
+                + "; ".join(
+                    f"{peer} {', '.join(ids)}" for peer, ids in sorted(r.references.items())
+                ),
+            ]
     return "\n".join(out) + "\n"

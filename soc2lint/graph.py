@@ -53,7 +53,10 @@ class ResourceGraph:
         return self._g.number_of_edges()
 
     def neighbours(
-        self, key: str, resource_type: str | None = None, direction: str = "any",
+        self,
+        key: str,
+        resource_type: str | None = None,
+        direction: str = "any",
         kind: str | None = None,
     ) -> list[Resource]:
         """Resources linked to the node key (out: it refers to them; in: they refer to it)."""

@@ -126,4 +126,3 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         started=started,
         finished=_now(),
     )
-

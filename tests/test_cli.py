@@ -14,10 +14,16 @@ REPO = Path(__file__).resolve().parents[1]
 BAD = 'resource "aws_s3_bucket" "logs" {\n  bucket = "acme-logs"\n}\n'
 
 
-def run(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+def run(
+    *args: str, cwd: Path | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "soc2lint", *args], capture_output=True, text=True,
-        cwd=cwd, env={**os.environ, **(env or {})}, timeout=120,
+        [sys.executable, "-m", "soc2lint", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=120,
     )
 
 
@@ -38,14 +44,20 @@ def test_exit_codes_follow_findings_and_threshold(tmp_path: Path) -> None:
     assert run("scan", str(repo), "--rule", "SOC2-AWS-001").returncode == 1
     assert run("scan", str(repo), "--rule", "SOC2-AWS-001", "--fail-on", "critical").returncode == 0
     assert run("scan", str(repo), "--rule", "SOC2-AWS-001", "--fail-on", "none").returncode == 0
-    clean = _repo(tmp_path / "clean", {"main.tf": 'resource "aws_kms_key" "k" {\n'
-                                                 '  enable_key_rotation = true\n}\n'})
+    clean = _repo(
+        tmp_path / "clean",
+        {"main.tf": 'resource "aws_kms_key" "k" {\n  enable_key_rotation = true\n}\n'},
+    )
     assert run("scan", str(clean), "--rule", "SOC2-AWS-001").returncode == 0
 
 
 def test_usage_and_rule_errors_exit_2_without_traceback(tmp_path: Path) -> None:
-    for args in (["scan", "--rule", "NOPE", str(tmp_path)], ["scan", "--format", "xml"],
-                 ["scan", str(tmp_path / "missing")], ["explain", "NOPE"]):
+    for args in (
+        ["scan", "--rule", "NOPE", str(tmp_path)],
+        ["scan", "--format", "xml"],
+        ["scan", str(tmp_path / "missing")],
+        ["explain", "NOPE"],
+    ):
         proc = run(*args)
         assert proc.returncode == 2, args
         assert "Traceback" not in proc.stderr
@@ -64,10 +76,18 @@ def test_json_output_shape(tmp_path: Path) -> None:
     assert set(doc) >= {"version", "tool", "findings", "errors", "summary"}
     (finding,) = doc["findings"]
     assert finding == {
-        "rule_id": "SOC2-AWS-001", "rule_name": "s3-bucket-encryption-at-rest", "status": "fail",
-        "severity": "high", "criteria": finding["criteria"], "resource": "aws_s3_bucket.logs",
-        "resource_type": "aws_s3_bucket", "path": "infra/main.tf", "start_line": 1,
-        "end_line": 3, "message": finding["message"], "fingerprint": finding["fingerprint"],
+        "rule_id": "SOC2-AWS-001",
+        "rule_name": "s3-bucket-encryption-at-rest",
+        "status": "fail",
+        "severity": "high",
+        "criteria": finding["criteria"],
+        "resource": "aws_s3_bucket.logs",
+        "resource_type": "aws_s3_bucket",
+        "path": "infra/main.tf",
+        "start_line": 1,
+        "end_line": 3,
+        "message": finding["message"],
+        "fingerprint": finding["fingerprint"],
     }
     assert finding["criteria"][0] == "CC6.1"
     assert doc["summary"]["fail"] == 1
@@ -85,12 +105,20 @@ def test_rules_listing_and_explain() -> None:
     listing = json.loads(run("rules", "--format", "json").stdout)
     assert len(listing) >= 30
     for rule in listing:
-        assert set(rule) == {"id", "name", "title", "platform", "resource_types", "severity",
-                             "criteria", "references"}
+        assert set(rule) == {
+            "id",
+            "name",
+            "title",
+            "platform",
+            "resource_types",
+            "severity",
+            "criteria",
+            "references",
+        }
     text = run("rules").stdout
     assert "SOC2-AWS-001" in text and "CC6.1" in text
     explained = run("explain", "SOC2-AWS-001").stdout
-    assert "Why:" in explained and "resource \"aws_s3_bucket\"" in explained
+    assert "Why:" in explained and 'resource "aws_s3_bucket"' in explained
     assert "checkov: CKV_AWS_19" in explained
 
 
@@ -102,23 +130,27 @@ def test_text_output_has_no_colour_when_piped_or_no_color(tmp_path: Path) -> Non
 
 
 def test_bad_files_are_reported_and_the_scan_goes_on(tmp_path: Path) -> None:
-    repo = _repo(tmp_path, {
-        "good.tf": BAD,
-        "broken.tf": 'resource "aws_s3_bucket" "x" {\n  bucket = "a"\n  acl = [\n',
-        "latin1.tf": "# caf\xe9\n".encode("latin-1"),
-        "binary.tf": b"\x00\x01\x02resource",
-        "empty.tf": "",
-        "big.tf": "# " + "x" * 5000 + "\n",
-        "nested/deep.tf": "x = " + "[" * 1500 + "]" * 1500 + "\n",
-    })
+    repo = _repo(
+        tmp_path,
+        {
+            "good.tf": BAD,
+            "broken.tf": 'resource "aws_s3_bucket" "x" {\n  bucket = "a"\n  acl = [\n',
+            "latin1.tf": "# caf\xe9\n".encode("latin-1"),
+            "binary.tf": b"\x00\x01\x02resource",
+            "empty.tf": "",
+            "big.tf": "# " + "x" * 5000 + "\n",
+            "nested/deep.tf": "x = " + "[" * 1500 + "]" * 1500 + "\n",
+        },
+    )
     (repo / "loop").symlink_to(repo, target_is_directory=True)
     outside = tmp_path.parent / f"{tmp_path.name}-outside"
     outside.mkdir()
     (outside / "secret.tf").write_text(BAD)
     (repo / "escape").symlink_to(outside, target_is_directory=True)
     (repo / "escape.tf").symlink_to(outside / "secret.tf")
-    proc = run("scan", str(repo), "--format", "json", "--max-file-size", "4096",
-               "--rule", "SOC2-AWS-001")
+    proc = run(
+        "scan", str(repo), "--format", "json", "--max-file-size", "4096", "--rule", "SOC2-AWS-001"
+    )
     assert proc.returncode == 1, proc.stderr
     doc = json.loads(proc.stdout)
     assert [f["path"] for f in doc["findings"]] == ["good.tf"]

@@ -13,9 +13,15 @@ from soc2lint.graph import ResourceGraph
 from soc2lint.model import Location, Resource, Status, Unknown
 
 BASE = {
-    "id": "SOC2-TEST-001", "name": "test-rule", "title": "t", "severity": "low",
-    "platform": "terraform", "resource_types": ["aws_s3_bucket"], "criteria": ["CC6.1"],
-    "rationale": "CC6.1 test rule", "remediation": {"description": "d", "example": "e"},
+    "id": "SOC2-TEST-001",
+    "name": "test-rule",
+    "title": "t",
+    "severity": "low",
+    "platform": "terraform",
+    "resource_types": ["aws_s3_bucket"],
+    "criteria": ["CC6.1"],
+    "rationale": "CC6.1 test rule",
+    "remediation": {"description": "d", "example": "e"},
     "condition": {"attribute": "a", "op": "exists"},
 }
 
@@ -25,21 +31,27 @@ def _rule(**changes):
     return parse_rule(data, "rules/x.yaml")
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"colour": "red"}, "colour"),
-    ({"criteria": ["CC6.9"]}, "criteria"),
-    ({"criteria": []}, "criteria"),
-    ({"severity": "urgent"}, "severity"),
-    ({"id": "AWS-1"}, "id"),
-    ({"name": "Not_Kebab"}, "name"),
-    ({"resource_types": ["aws s3"]}, "resource_types"),
-    ({"references": {"snyk": ["x"]}}, "references"),
-    ({"condition": {"attribute": "a", "op": "approximately", "value": 1}}, "condition.op"),
-    ({"condition": {"attribute": "a", "op": "matches", "value": "(a+)+$"}}, "condition.value"),
-    ({"condition": {"all": [{"attribute": "a", "op": "equals"}]}}, "condition.all[0].value"),
-    ({"condition": {"whatever": 1}}, "condition"),
-    ({"condition": {"connected": {"type": "x", "match": "all"}}}, "condition.connected.condition"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"colour": "red"}, "colour"),
+        ({"criteria": ["CC6.9"]}, "criteria"),
+        ({"criteria": []}, "criteria"),
+        ({"severity": "urgent"}, "severity"),
+        ({"id": "AWS-1"}, "id"),
+        ({"name": "Not_Kebab"}, "name"),
+        ({"resource_types": ["aws s3"]}, "resource_types"),
+        ({"references": {"snyk": ["x"]}}, "references"),
+        ({"condition": {"attribute": "a", "op": "approximately", "value": 1}}, "condition.op"),
+        ({"condition": {"attribute": "a", "op": "matches", "value": "(a+)+$"}}, "condition.value"),
+        ({"condition": {"all": [{"attribute": "a", "op": "equals"}]}}, "condition.all[0].value"),
+        ({"condition": {"whatever": 1}}, "condition"),
+        (
+            {"condition": {"connected": {"type": "x", "match": "all"}}},
+            "condition.connected.condition",
+        ),
+    ],
+)
 def test_invalid_rules_name_the_file_and_field(changes: dict, field: str) -> None:
     with pytest.raises(RuleError) as err:
         _rule(**changes)
@@ -68,53 +80,105 @@ U = Unknown("input variable")
 P, F, Q = Status.PASS, Status.FAIL, Status.UNKNOWN
 
 
-@pytest.mark.parametrize("cond, attrs, expected", [
-    ({"attribute": "a", "op": "equals", "value": 1}, {"a": 1}, P),
-    ({"attribute": "a", "op": "equals", "value": 1}, {"a": 2}, F),
-    ({"attribute": "a", "op": "equals", "value": 1}, {"a": U}, Q),
-    ({"attribute": "a", "op": "equals", "value": 1}, {}, F),
-    ({"attribute": "a", "op": "equals", "value": 1, "missing": "pass"}, {}, P),
-    ({"not": {"attribute": "a", "op": "equals", "value": 1}}, {"a": U}, Q),
-    ({"not": {"attribute": "a", "op": "equals", "value": 1}}, {"a": 1}, F),
-    ({"all": [{"attribute": "a", "op": "is_true"}, {"attribute": "b", "op": "is_true"}]},
-     {"a": U, "b": False}, F),
-    ({"all": [{"attribute": "a", "op": "is_true"}, {"attribute": "b", "op": "is_true"}]},
-     {"a": U, "b": True}, Q),
-    ({"any": [{"attribute": "a", "op": "is_true"}, {"attribute": "b", "op": "is_true"}]},
-     {"a": U, "b": True}, P),
-    ({"any": [{"attribute": "a", "op": "is_true"}, {"attribute": "b", "op": "is_true"}]},
-     {"a": U, "b": False}, Q),
-    ({"attribute": "a", "op": "exists"}, {"a": U}, Q),
-    ({"attribute": "a", "op": "exists"}, {"a": Unknown("arn after apply", True)}, P),
-    ({"attribute": "a", "op": "absent"}, {"a": None}, P),
-    ({"attribute": "a", "op": "is_true"}, {"a": "true"}, P),
-    ({"attribute": "n", "op": "greater_or_equal", "value": 7}, {"n": "7"}, P),
-    ({"attribute": "x.*", "op": "equals", "value": "*", "match": "any"}, {"x": ["s3:*", "*"]}, P),
-    ({"attribute": "x.*", "op": "equals", "value": "*", "match": "any"}, {"x": "s3:Get"}, F),
-    ({"attribute": "p.Statement.*.Effect", "op": "equals", "value": "Deny"},
-     {"p": '{"Statement": {"Effect": "Deny"}}'}, P),
-    ({"attribute": "c", "op": "is_open_cidr"}, {"c": ["10.0.0.0/8", "::/0"]}, P),
-    ({"attribute": "c", "op": "is_open_cidr"}, {"c": ["10.0.0.0/8"]}, F),
-    ({"attribute": "f", "op": "port_range_includes", "value": 22, "to_attribute": "t"},
-     {"f": 0, "t": 1024}, P),
-    ({"attribute": "f", "op": "port_range_includes", "value": 22, "to_attribute": "t"},
-     {"f": 80, "t": 443}, F),
-    ({"attribute": "f", "op": "port_range_includes", "value": 22, "to_attribute": "t"},
-     {"f": 80, "t": U}, Q),
-    ({"every": "ingress", "condition": {"attribute": "port", "op": "not_equals", "value": 22}},
-     {"ingress": [{"port": 80}, {"port": 22}]}, F),
-    ({"every": "ingress", "condition": {"attribute": "port", "op": "not_equals", "value": 22}},
-     {}, P),
-    ({"some": "ingress", "condition": {"attribute": "port", "op": "equals", "value": 22}},
-     {"ingress": U}, Q),
-])
+@pytest.mark.parametrize(
+    "cond, attrs, expected",
+    [
+        ({"attribute": "a", "op": "equals", "value": 1}, {"a": 1}, P),
+        ({"attribute": "a", "op": "equals", "value": 1}, {"a": 2}, F),
+        ({"attribute": "a", "op": "equals", "value": 1}, {"a": U}, Q),
+        ({"attribute": "a", "op": "equals", "value": 1}, {}, F),
+        ({"attribute": "a", "op": "equals", "value": 1, "missing": "pass"}, {}, P),
+        ({"not": {"attribute": "a", "op": "equals", "value": 1}}, {"a": U}, Q),
+        ({"not": {"attribute": "a", "op": "equals", "value": 1}}, {"a": 1}, F),
+        (
+            {"all": [{"attribute": "a", "op": "is_true"}, {"attribute": "b", "op": "is_true"}]},
+            {"a": U, "b": False},
+            F,
+        ),
+        (
+            {"all": [{"attribute": "a", "op": "is_true"}, {"attribute": "b", "op": "is_true"}]},
+            {"a": U, "b": True},
+            Q,
+        ),
+        (
+            {"any": [{"attribute": "a", "op": "is_true"}, {"attribute": "b", "op": "is_true"}]},
+            {"a": U, "b": True},
+            P,
+        ),
+        (
+            {"any": [{"attribute": "a", "op": "is_true"}, {"attribute": "b", "op": "is_true"}]},
+            {"a": U, "b": False},
+            Q,
+        ),
+        ({"attribute": "a", "op": "exists"}, {"a": U}, Q),
+        ({"attribute": "a", "op": "exists"}, {"a": Unknown("arn after apply", True)}, P),
+        ({"attribute": "a", "op": "absent"}, {"a": None}, P),
+        ({"attribute": "a", "op": "is_true"}, {"a": "true"}, P),
+        ({"attribute": "n", "op": "greater_or_equal", "value": 7}, {"n": "7"}, P),
+        (
+            {"attribute": "x.*", "op": "equals", "value": "*", "match": "any"},
+            {"x": ["s3:*", "*"]},
+            P,
+        ),
+        ({"attribute": "x.*", "op": "equals", "value": "*", "match": "any"}, {"x": "s3:Get"}, F),
+        (
+            {"attribute": "p.Statement.*.Effect", "op": "equals", "value": "Deny"},
+            {"p": '{"Statement": {"Effect": "Deny"}}'},
+            P,
+        ),
+        ({"attribute": "c", "op": "is_open_cidr"}, {"c": ["10.0.0.0/8", "::/0"]}, P),
+        ({"attribute": "c", "op": "is_open_cidr"}, {"c": ["10.0.0.0/8"]}, F),
+        (
+            {"attribute": "f", "op": "port_range_includes", "value": 22, "to_attribute": "t"},
+            {"f": 0, "t": 1024},
+            P,
+        ),
+        (
+            {"attribute": "f", "op": "port_range_includes", "value": 22, "to_attribute": "t"},
+            {"f": 80, "t": 443},
+            F,
+        ),
+        (
+            {"attribute": "f", "op": "port_range_includes", "value": 22, "to_attribute": "t"},
+            {"f": 80, "t": U},
+            Q,
+        ),
+        (
+            {
+                "every": "ingress",
+                "condition": {"attribute": "port", "op": "not_equals", "value": 22},
+            },
+            {"ingress": [{"port": 80}, {"port": 22}]},
+            F,
+        ),
+        (
+            {
+                "every": "ingress",
+                "condition": {"attribute": "port", "op": "not_equals", "value": 22},
+            },
+            {},
+            P,
+        ),
+        (
+            {"some": "ingress", "condition": {"attribute": "port", "op": "equals", "value": 22}},
+            {"ingress": U},
+            Q,
+        ),
+    ],
+)
 def test_three_valued_evaluation(cond: dict, attrs: dict, expected: Status) -> None:
     assert _check(cond, attrs) is expected
 
 
 def test_connections_either_direction_and_orphans_are_unknown() -> None:
-    rule = _rule(condition={"connected": {"type": "aws_s3_bucket_versioning", "condition": {
-        "attribute": "status", "op": "equals", "value": "Enabled"}}})
+    rule = _rule(
+        condition={
+            "connected": {
+                "type": "aws_s3_bucket_versioning",
+                "condition": {"attribute": "status", "op": "equals", "value": "Enabled"},
+            }
+        }
+    )
     graph = ResourceGraph()
     bucket, other = _res({}), _res({}, "aws_s3_bucket.other")
     linked = _res({"status": "Enabled"}, "aws_s3_bucket_versioning.v", "aws_s3_bucket_versioning")

@@ -39,13 +39,21 @@ def test_rule_fixtures(rule_id: str) -> None:
         assert not report.rule_errors, f"{rule_id}/{case}: rule errors {report.rule_errors}"
         prefix = f"fixtures/{rule_id}/{case}/"
         got = sorted(
-            (f.status.value, f.resource, f.location.path.removeprefix(prefix),
-             f.location.start_line if f.status.value != "pass" else None)
+            (
+                f.status.value,
+                f.resource,
+                f.location.path.removeprefix(prefix),
+                f.location.start_line if f.status.value != "pass" else None,
+            )
             for f in report.findings
         )
         want = sorted(
-            (w["status"], w["resource"], w.get("file", "main.tf") if w["status"] != "pass"
-             else None, w.get("line") if w["status"] != "pass" else None)
+            (
+                w["status"],
+                w["resource"],
+                w.get("file", "main.tf") if w["status"] != "pass" else None,
+                w.get("line") if w["status"] != "pass" else None,
+            )
             for w in (wanted or [])
         )
         if any(w[2] is None for w in want):
@@ -77,7 +85,8 @@ def test_registry_is_well_formed() -> None:
         assert rule.remediation_example.strip()
         assert len(rule.rationale) > 40
         assert any(c in rule.rationale for c in rule.criteria), (
-            f"{rule.id}: the rationale should name the criterion it evidences")
+            f"{rule.id}: the rationale should name the criterion it evidences"
+        )
     assert len({r.id for r in RULES}) == len(RULES)
     assert len({r.name for r in RULES}) == len(RULES)
 
@@ -85,4 +94,6 @@ def test_registry_is_well_formed() -> None:
 def test_rule_files_live_under_platform_folders() -> None:
     for rule in RULES:
         rel = Path(rule.source).relative_to(bundled_rules_dir())
-        assert rel.parts[0] == rule.platform, f"{rule.source} should be under rules/{rule.platform}/"
+        assert rel.parts[0] == rule.platform, (
+            f"{rule.source} should be under rules/{rule.platform}/"
+        )

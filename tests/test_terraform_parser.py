@@ -8,7 +8,7 @@ from soc2lint.parsers.terraform.files import parse_file
 from soc2lint.parsers.terraform.hcl import parse_body
 from soc2lint.parsers.terraform.module import build_module
 
-SOURCE = '''\
+SOURCE = """\
 # a comment at the top
 /* a block
    comment */
@@ -34,7 +34,7 @@ EOT
   }
   kms = aws_kms_key.k.arn
 }
-'''
+"""
 
 
 def _module(files: dict[str, str], tfvars: dict[str, str] | None = None):
@@ -46,8 +46,12 @@ def _module(files: dict[str, str], tfvars: dict[str, str] | None = None):
 
 
 def test_lines_for_blocks_attributes_heredocs_and_nested_blocks() -> None:
-    res = _module({"main.tf": SOURCE + 'variable "env" {\n  default = "prod"\n}\n'
-                   'variable "rules" {\n  default = ["a", "b"]\n}\nlocals {\n  name = "n"\n}\n'})
+    res = _module(
+        {
+            "main.tf": SOURCE + 'variable "env" {\n  default = "prod"\n}\n'
+            'variable "rules" {\n  default = ["a", "b"]\n}\nlocals {\n  name = "n"\n}\n'
+        }
+    )
     b = res["aws_s3_bucket.b"]
     assert (b.location.start_line, b.location.end_line) == (4, 25)
     loc = b.attribute_locations
@@ -65,8 +69,12 @@ def test_lines_for_blocks_attributes_heredocs_and_nested_blocks() -> None:
 
 
 def test_interpolated_variable_without_value_is_unknown_never_the_literal_text() -> None:
-    res = _module({"main.tf": 'variable "env" {}\nresource "aws_s3_bucket" "b" {\n'
-                   '  bucket = "${var.env}"\n  acl = "x-${var.env}"\n}\n'})
+    res = _module(
+        {
+            "main.tf": 'variable "env" {}\nresource "aws_s3_bucket" "b" {\n'
+            '  bucket = "${var.env}"\n  acl = "x-${var.env}"\n}\n'
+        }
+    )
     attrs = res["aws_s3_bucket.b"].attributes
     assert isinstance(attrs["bucket"], Unknown) and isinstance(attrs["acl"], Unknown)
     assert "var.env" in attrs["bucket"].reason
@@ -74,24 +82,36 @@ def test_interpolated_variable_without_value_is_unknown_never_the_literal_text()
 
 def test_tfvars_override_defaults_in_terraform_order() -> None:
     res = _module(
-        {"main.tf": 'variable "a" {\n  default = 1\n}\nvariable "b" {\n  default = 1\n}\n'
-                    'variable "c" {}\nresource "x_y" "z" {\n  a = var.a\n  b = var.b\n  c = var.c\n}\n'},
-        {"b.auto.tfvars": "b = 3\n", "terraform.tfvars": "a = 2\nb = 2\nc = 2\n",
-         "a.auto.tfvars": "b = 4\n"},
+        {
+            "main.tf": 'variable "a" {\n  default = 1\n}\nvariable "b" {\n  default = 1\n}\n'
+            'variable "c" {}\nresource "x_y" "z" {\n  a = var.a\n  b = var.b\n  c = var.c\n}\n'
+        },
+        {
+            "b.auto.tfvars": "b = 3\n",
+            "terraform.tfvars": "a = 2\nb = 2\nc = 2\n",
+            "a.auto.tfvars": "b = 4\n",
+        },
     )
     assert res["x_y.z"].attributes == {"a": 2, "b": 3, "c": 2}
 
 
 def test_locals_chain_and_cycles_become_unknown() -> None:
-    res = _module({"main.tf": 'locals {\n  a = "${local.b}-x"\n  b = upper("p")\n'
-                   '  c = local.d\n  d = local.c\n}\nresource "x_y" "z" {\n  a = local.a\n  c = local.c\n}\n'})
+    res = _module(
+        {
+            "main.tf": 'locals {\n  a = "${local.b}-x"\n  b = upper("p")\n'
+            "  c = local.d\n  d = local.c\n}\n"
+            'resource "x_y" "z" {\n  a = local.a\n  c = local.c\n}\n'
+        }
+    )
     attrs = res["x_y.z"].attributes
     assert attrs["a"] == "P-x"
     assert isinstance(attrs["c"], Unknown) and "cycle" in attrs["c"].reason
 
 
 def test_references_are_extracted_from_every_expression_and_through_locals() -> None:
-    res = _module({"main.tf": '''
+    res = _module(
+        {
+            "main.tf": """
 locals {
   bucket = aws_s3_bucket.b.id
 }
@@ -101,30 +121,48 @@ resource "aws_s3_bucket_versioning" "v" {
   other  = [for s in module.net.subnets : s.id if data.aws_region.r.name != ""]
   x      = var.y == null ? aws_kms_key.k[0].arn : "none"
 }
-'''})
+"""
+        }
+    )
     targets = {t for t, _ in res["aws_s3_bucket_versioning.v"].references}
-    assert {"aws_s3_bucket.b", "local.bucket", "module.net", "data.aws_region.r",
-            "var.y", "aws_kms_key.k"} <= targets
+    assert {
+        "aws_s3_bucket.b",
+        "local.bucket",
+        "module.net",
+        "data.aws_region.r",
+        "var.y",
+        "aws_kms_key.k",
+    } <= targets
 
 
 def test_count_zero_means_no_resource() -> None:
-    res = _module({"main.tf": 'resource "aws_s3_bucket" "off" {\n  count = 0\n}\n'
-                   'resource "aws_s3_bucket" "on" {\n  count = 1\n}\n'})
+    res = _module(
+        {
+            "main.tf": 'resource "aws_s3_bucket" "off" {\n  count = 0\n}\n'
+            'resource "aws_s3_bucket" "on" {\n  count = 1\n}\n'
+        }
+    )
     assert set(res) == {"aws_s3_bucket.on"}
 
 
 def test_unknown_dynamic_for_each_keeps_content_with_unknown_values() -> None:
-    res = _module({"main.tf": 'variable "rules" {}\nresource "aws_security_group" "g" {\n'
-                   '  dynamic "ingress" {\n    for_each = var.rules\n    content {\n'
-                   '      from_port = ingress.value.port\n      protocol = "tcp"\n    }\n  }\n}\n'})
+    res = _module(
+        {
+            "main.tf": 'variable "rules" {}\nresource "aws_security_group" "g" {\n'
+            '  dynamic "ingress" {\n    for_each = var.rules\n    content {\n'
+            '      from_port = ingress.value.port\n      protocol = "tcp"\n    }\n  }\n}\n'
+        }
+    )
     ingress = res["aws_security_group.g"].attributes["ingress"]
     assert len(ingress) == 1 and ingress[0]["protocol"] == "tcp"
     assert isinstance(ingress[0]["from_port"], Unknown)
 
 
 def test_tf_json_files_are_parsed_with_lines() -> None:
-    text = '{\n  "resource": {\n    "aws_s3_bucket": {\n      "b": {\n        "bucket": "${var.n}",\n' \
-           '        "acl": "private"\n      }\n    }\n  },\n  "variable": {"n": {"default": "x"}}\n}\n'
+    text = (
+        '{\n  "resource": {\n    "aws_s3_bucket": {\n      "b": {\n        "bucket": "${var.n}",\n'
+        '        "acl": "private"\n      }\n    }\n  },\n  "variable": {"n": {"default": "x"}}\n}\n'
+    )
     res = _module({"main.tf.json": text})
     b = res["aws_s3_bucket.b"]
     assert b.attributes == {"bucket": "x", "acl": "private"}
@@ -138,6 +176,6 @@ def test_syntax_errors_name_the_line() -> None:
 
 
 def test_traversals_keep_the_static_prefix() -> None:
-    body = parse_body('x = aws_instance.web[count.index].id\ny = a.b[*].c\n')
+    body = parse_body("x = aws_instance.web[count.index].id\ny = a.b[*].c\n")
     assert ast.traversals(body.attributes["x"].expr)[0][:2] == ("aws_instance", "web")
     assert ("a", "b") in [t[:2] for t in ast.traversals(body.attributes["y"].expr)]

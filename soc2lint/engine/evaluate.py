@@ -159,10 +159,7 @@ class Evaluator:
             if cond.to_path is not None:
                 upper = resolve(value, cond.to_path, prefix)
                 upper_value = upper[0].value if upper else actual
-                if is_unknown(upper_value):
-                    actual = upper_value
-                else:
-                    actual = [actual, upper_value]
+                actual = upper_value if is_unknown(upper_value) else [actual, upper_value]
             if is_unknown(actual) or _has_unknown(actual):
                 outcomes.append(Outcome(UNKNOWN, None, m.path, _why(actual, shown)))
                 continue
@@ -173,7 +170,8 @@ class Evaluator:
             detail = f"{shown} = {_show(actual)}"
             if not result:
                 detail += f" (expected {cond.op.replace('_', ' ')}" + (
-                    f" {_show(cond.value)})" if operator.needs_value else ")")
+                    f" {_show(cond.value)})" if operator.needs_value else ")"
+                )
             outcomes.append(Outcome(PASS if result else FAIL, None, m.path, detail))
         return _combine_all(outcomes) if cond.match == "all" else _combine_any(outcomes)
 
@@ -193,7 +191,8 @@ class Evaluator:
 
     def _connected(self, cond: Connected, res: Resource) -> Outcome:
         neighbours = [
-            n for t in cond.types
+            n
+            for t in cond.types
             for n in self.graph.neighbours(res.key, None, cond.direction)
             if _type_matches(n.type, t)
         ]
@@ -207,12 +206,19 @@ class Evaluator:
                 outcomes.append(Outcome(o.status, n, o.path, f"{n.address}: {o.detail}"))
         if cond.match == "all":
             return _combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {names}")
-        found = _combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", f"no linked {names}")
+        found = (
+            _combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", f"no linked {names}")
+        )
         if found.status is FAIL:
             orphan = self._orphan(cond, res)
             if orphan is not None:
-                found = Outcome(UNKNOWN, orphan, "", f"{orphan.address} may configure this "
-                                "resource, but its link cannot be resolved statically")
+                found = Outcome(
+                    UNKNOWN,
+                    orphan,
+                    "",
+                    f"{orphan.address} may configure this "
+                    "resource, but its link cannot be resolved statically",
+                )
         return found if cond.match == "any" else found.negate()
 
     def _orphan(self, cond: Connected, res: Resource) -> Resource | None:
@@ -247,7 +253,11 @@ def _why(value: Any, shown: str) -> str:
 
 
 def _show(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str) if not isinstance(value, str) else repr(value)
+    text = (
+        json.dumps(value, sort_keys=True, default=str)
+        if not isinstance(value, str)
+        else repr(value)
+    )
     return text if len(text) <= 80 else text[:77] + "..."
 
 

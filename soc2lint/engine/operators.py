@@ -125,27 +125,49 @@ def _is_false(actual: Any, _e: Any) -> bool:
 OPERATORS: dict[str, Operator] = {
     op.name: op
     for op in [
-        Operator("equals", _eq, True, "the value equals `value` (\"true\"/7 compare as true/7)"),
+        Operator("equals", _eq, True, 'the value equals `value` ("true"/7 compare as true/7)'),
         Operator("not_equals", lambda a, e: not _eq(a, e), True, "the value differs from `value`"),
         Operator("in", lambda a, e: any(_eq(a, x) for x in e), True, "the value is one of `value`"),
-        Operator("not_in", lambda a, e: not any(_eq(a, x) for x in e), True,
-                 "the value is none of `value`"),
-        Operator("contains", _contains, True,
-                 "a list holds `value`, a map has the key, or a string has the substring"),
-        Operator("not_contains", lambda a, e: not _contains(a, e), True, "the opposite of contains"),
+        Operator(
+            "not_in",
+            lambda a, e: not any(_eq(a, x) for x in e),
+            True,
+            "the value is none of `value`",
+        ),
+        Operator(
+            "contains",
+            _contains,
+            True,
+            "a list holds `value`, a map has the key, or a string has the substring",
+        ),
+        Operator(
+            "not_contains", lambda a, e: not _contains(a, e), True, "the opposite of contains"
+        ),
         Operator("matches", _matches, True, "the value matches the regular expression `value`"),
-        Operator("not_matches", lambda a, e: not _matches(a, e), True,
-                 "the value does not match the regular expression `value`"),
+        Operator(
+            "not_matches",
+            lambda a, e: not _matches(a, e),
+            True,
+            "the value does not match the regular expression `value`",
+        ),
         Operator("greater_than", _compare(lambda a, e: a > e), True, "a number > `value`"),
         Operator("greater_or_equal", _compare(lambda a, e: a >= e), True, "a number >= `value`"),
         Operator("less_than", _compare(lambda a, e: a < e), True, "a number < `value`"),
         Operator("less_or_equal", _compare(lambda a, e: a <= e), True, "a number <= `value`"),
         Operator("is_true", _is_true, False, "the value is true"),
         Operator("is_false", _is_false, False, "the value is false"),
-        Operator("is_open_cidr", _open_cidr, False,
-                 "a CIDR (or any in a list) admits the whole internet: 0.0.0.0/0 or ::/0"),
-        Operator("port_range_includes", _port_range_includes, True,
-                 "the port range [attribute, to_attribute] includes port `value`"),
+        Operator(
+            "is_open_cidr",
+            _open_cidr,
+            False,
+            "a CIDR (or any in a list) admits the whole internet: 0.0.0.0/0 or ::/0",
+        ),
+        Operator(
+            "port_range_includes",
+            _port_range_includes,
+            True,
+            "the port range [attribute, to_attribute] includes port `value`",
+        ),
     ]
 }
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -28,11 +28,33 @@ TYPE_RE = {
     "gitlab_ci": re.compile(r"^[a-z_*]+$"),
 }
 _RULE_KEYS = {
-    "id", "name", "title", "severity", "platform", "resource_types", "criteria", "rationale",
-    "remediation", "references", "condition", "message", "help_uri", "tags",
+    "id",
+    "name",
+    "title",
+    "severity",
+    "platform",
+    "resource_types",
+    "criteria",
+    "rationale",
+    "remediation",
+    "references",
+    "condition",
+    "message",
+    "help_uri",
+    "tags",
 }
-_REQUIRED = ("id", "name", "title", "severity", "platform", "resource_types", "criteria",
-             "rationale", "remediation", "condition")
+_REQUIRED = (
+    "id",
+    "name",
+    "title",
+    "severity",
+    "platform",
+    "resource_types",
+    "criteria",
+    "rationale",
+    "remediation",
+    "condition",
+)
 
 
 class RuleError(Exception):
@@ -84,7 +106,7 @@ class Connected:
     condition: Condition | None
 
 
-Condition = Union[All, AnyOf, Not, Attr, Each, Connected]
+Condition = All | AnyOf | Not | Attr | Each | Connected
 
 
 @dataclass(frozen=True)
@@ -259,7 +281,9 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         allowed = {"attribute", "op", "value", "match", "missing", "to_attribute"}
         extra = sorted(keys - allowed)
         if extra:
-            raise fail(f"{where}.{extra[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+            raise fail(
+                f"{where}.{extra[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})"
+            )
         op = node.get("op")
         if op not in OPERATORS and op not in SET_OPERATORS:
             names = ", ".join(sorted(set(OPERATORS) | set(SET_OPERATORS)))
@@ -272,10 +296,15 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         value = node.get("value")
         if op in ("in", "not_in") and not isinstance(value, list):
             raise fail(f"{where}.value", f"operator {op} needs a list")
-        if op in ("greater_than", "greater_or_equal", "less_than", "less_or_equal",
-                  "port_range_includes"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise fail(f"{where}.value", f"operator {op} needs a number")
+        numeric = (
+            "greater_than",
+            "greater_or_equal",
+            "less_than",
+            "less_or_equal",
+            "port_range_includes",
+        )
+        if op in numeric and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise fail(f"{where}.value", f"operator {op} needs a number")
         if op in ("matches", "not_matches"):
             problem = check_regex(value) if isinstance(value, str) else "must be a string"
             if problem:
@@ -293,15 +322,19 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         missing = node.get("missing", "fail")
         if missing not in ("fail", "pass", "unknown"):
             raise fail(f"{where}.missing", "must be fail, pass or unknown")
-        return Attr(_path(node["attribute"], f"{where}.attribute", fail), op, value, match,
-                    missing, to_path)
+        return Attr(
+            _path(node["attribute"], f"{where}.attribute", fail), op, value, match, missing, to_path
+        )
     if keys & {"every", "some"}:
         quantifier = "every" if "every" in node else "some"
         extra = sorted(keys - {quantifier, "condition"})
         if extra or "condition" not in node:
             raise fail(where, f"{quantifier} takes a path and a condition")
-        return Each(quantifier, _path(node[quantifier], f"{where}.{quantifier}", fail),
-                    parse_condition(node["condition"], f"{where}.condition", fail))
+        return Each(
+            quantifier,
+            _path(node[quantifier], f"{where}.{quantifier}", fail),
+            parse_condition(node["condition"], f"{where}.condition", fail),
+        )
     if keys == {"connected"}:
         spec = node["connected"]
         if not isinstance(spec, dict):
@@ -311,7 +344,9 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
             raise fail(f"{where}.connected.{extra[0]}", "unknown key")
         types = spec.get("type")
         types = [types] if isinstance(types, str) else types
-        if not types or not all(isinstance(t, str) and re.match(r"^[A-Za-z0-9_.*]+$", t) for t in types):
+        if not types or not all(
+            isinstance(t, str) and re.match(r"^[A-Za-z0-9_.*]+$", t) for t in types
+        ):
             raise fail(f"{where}.connected.type", "must name one or more resource types")
         match = spec.get("match", "any")
         if match not in ("any", "all", "none"):
@@ -324,7 +359,10 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         if match == "all" and parsed is None:
             raise fail(f"{where}.connected.condition", "match: all needs a condition")
         return Connected(tuple(types), match, direction, parsed)
-    raise fail(where, f"unknown condition {sorted(keys)} (use all, any, not, attribute, every, some, connected)")
+    raise fail(
+        where,
+        f"unknown condition {sorted(keys)} (use all, any, not, attribute, every, some, connected)",
+    )
 
 
 def ruleset_digest(rules: list[Rule]) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from soc2lint.reporters import json_report, sarif, text
-from soc2lint.scan import Report
 
 RENDERERS: dict[str, Callable[..., str]] = {
     "text": text.render,

@@ -15,27 +15,28 @@ def render(report: Report, **_options: object) -> str:
     findings = []
     for f in visible(report):
         rule = rules[f.rule_id]
-        findings.append({
-            "rule_id": f.rule_id,
-            "rule_name": rule.name,
-            "status": f.status.value,
-            "severity": rule.severity,
-            "criteria": list(rule.criteria),
-            "resource": f.resource,
-            "resource_type": f.resource_type,
-            "path": f.location.path,
-            "start_line": f.location.start_line,
-            "end_line": f.location.end_line,
-            "message": f.message,
-            "fingerprint": fingerprint(f),
-        })
+        findings.append(
+            {
+                "rule_id": f.rule_id,
+                "rule_name": rule.name,
+                "status": f.status.value,
+                "severity": rule.severity,
+                "criteria": list(rule.criteria),
+                "resource": f.resource,
+                "resource_type": f.resource_type,
+                "path": f.location.path,
+                "start_line": f.location.start_line,
+                "end_line": f.location.end_line,
+                "message": f.message,
+                "fingerprint": fingerprint(f),
+            }
+        )
     doc = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "soc2lint", "version": report.tool_version},
         "findings": findings,
-        "errors": [
-            {"path": e.path, "line": e.line, "message": e.message} for e in report.errors
-        ] + [{"rule_error": msg} for msg in report.rule_errors],
+        "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in report.errors]
+        + [{"rule_error": msg} for msg in report.rule_errors],
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
         "summary": summary(report),
     }

@@ -51,8 +51,13 @@ def help_markdown(rule: Rule) -> str:
         "```",
     ]
     if rule.references:
-        parts += ["", "**Equivalent checks:** " + "; ".join(
-            f"{peer}: {', '.join(ids)}" for peer, ids in sorted(rule.references.items()))]
+        parts += [
+            "",
+            "**Equivalent checks:** "
+            + "; ".join(
+                f"{peer}: {', '.join(ids)}" for peer, ids in sorted(rule.references.items())
+            ),
+        ]
     return "\n".join(parts)
 
 
@@ -72,14 +77,21 @@ def _rule_descriptor(rule: Rule, taxa_index: dict[str, int]) -> om.ReportingDesc
         default_configuration=om.ReportingConfiguration(level=LEVEL[rule.severity]),
         properties=_props(
             tags,
-            **{"security-severity": SECURITY_SEVERITY[rule.severity], "precision": "high",
-               "problem.severity": {"error": "error", "warning": "warning", "note": "recommendation"}[
-                   LEVEL[rule.severity]]},
+            **{
+                "security-severity": SECURITY_SEVERITY[rule.severity],
+                "precision": "high",
+                "problem.severity": {
+                    "error": "error",
+                    "warning": "warning",
+                    "note": "recommendation",
+                }[LEVEL[rule.severity]],
+            },
         ),
         relationships=[
             om.ReportingDescriptorRelationship(
                 target=om.ReportingDescriptorReference(
-                    id=c, index=taxa_index[c],
+                    id=c,
+                    index=taxa_index[c],
                     tool_component=om.ToolComponentReference(name=TAXONOMY, index=0),
                 ),
                 kinds=["relevant"],
@@ -105,43 +117,64 @@ def build(report: Report, automation_id: str = "soc2lint/") -> om.SarifLog:
     for f in visible(report):
         rule = by_id[f.rule_id]
         unknown = f.status.value == "unknown"
-        results.append(om.Result(
-            rule_id=f.rule_id,
-            rule_index=rule_index[f.rule_id],
-            kind="review" if unknown else "fail",
-            # SARIF §3.27.9: a result that is not kind "fail" has level "none"
-            level="none" if unknown else LEVEL[rule.severity],
-            message=om.Message(text=(f"Needs review (value not known statically): {f.message}"
-                                     if unknown else f.message) + f" [{f.resource}]"),
-            locations=[_location(f.location.path, f.location.start_line, f.location.end_line)],
-            partial_fingerprints={"soc2lint/v1": fingerprint(f)},
-            properties=_props(resource=f.resource, resource_type=f.resource_type,
-                                      criteria=list(rule.criteria)),
-        ))
-    notifications = [
-        om.Notification(
-            message=om.Message(text=f"{e.path}:{e.line}: {e.message}"),
-            level="error",
-            locations=[_location(e.path, max(e.line, 1), max(e.line, 1))],
-            descriptor=om.ReportingDescriptorReference(id="parse-error"),
+        results.append(
+            om.Result(
+                rule_id=f.rule_id,
+                rule_index=rule_index[f.rule_id],
+                kind="review" if unknown else "fail",
+                # SARIF §3.27.9: a result that is not kind "fail" has level "none"
+                level="none" if unknown else LEVEL[rule.severity],
+                message=om.Message(
+                    text=(
+                        f"Needs review (value not known statically): {f.message}"
+                        if unknown
+                        else f.message
+                    )
+                    + f" [{f.resource}]"
+                ),
+                locations=[_location(f.location.path, f.location.start_line, f.location.end_line)],
+                partial_fingerprints={"soc2lint/v1": fingerprint(f)},
+                properties=_props(
+                    resource=f.resource, resource_type=f.resource_type, criteria=list(rule.criteria)
+                ),
+            )
         )
-        for e in report.errors
-    ] + [
-        om.Notification(message=om.Message(text=f"{s.path}: skipped: {s.reason}"), level="warning",
-                        descriptor=om.ReportingDescriptorReference(id="skipped-file"))
-        for s in report.skipped
-    ] + [
-        om.Notification(message=om.Message(text=msg), level="error",
-                        descriptor=om.ReportingDescriptorReference(id="rule-error"))
-        for msg in report.rule_errors
-    ]
+    notifications = (
+        [
+            om.Notification(
+                message=om.Message(text=f"{e.path}:{e.line}: {e.message}"),
+                level="error",
+                locations=[_location(e.path, max(e.line, 1), max(e.line, 1))],
+                descriptor=om.ReportingDescriptorReference(id="parse-error"),
+            )
+            for e in report.errors
+        ]
+        + [
+            om.Notification(
+                message=om.Message(text=f"{s.path}: skipped: {s.reason}"),
+                level="warning",
+                descriptor=om.ReportingDescriptorReference(id="skipped-file"),
+            )
+            for s in report.skipped
+        ]
+        + [
+            om.Notification(
+                message=om.Message(text=msg),
+                level="error",
+                descriptor=om.ReportingDescriptorReference(id="rule-error"),
+            )
+            for msg in report.rule_errors
+        ]
+    )
     taxonomy = om.ToolComponent(
         name=TAXONOMY,
         full_name="AICPA Trust Services Criteria (SOC 2)",
         version=cat.version,
         organization="AICPA",
-        short_description=_text("SOC 2 Trust Services Criteria for Security, Availability, "
-                                "Processing Integrity, Confidentiality and Privacy."),
+        short_description=_text(
+            "SOC 2 Trust Services Criteria for Security, Availability, "
+            "Processing Integrity, Confidentiality and Privacy."
+        ),
         information_uri="https://www.aicpa-cima.com/resources/download/2017-trust-services-criteria-with-revised-points-of-focus-2022",
         is_comprehensive=False,
         taxa=[
@@ -162,12 +195,14 @@ def build(report: Report, automation_id: str = "soc2lint/") -> om.SarifLog:
         taxonomies=[taxonomy],
         automation_details=om.RunAutomationDetails(id=automation_id),
         original_uri_base_ids={SRCROOT: om.ArtifactLocation(uri=Path(report.root).as_uri() + "/")},
-        invocations=[om.Invocation(
-            execution_successful=not report.rule_errors,
-            start_time_utc=report.started,
-            end_time_utc=report.finished,
-            tool_execution_notifications=notifications or None,
-        )],
+        invocations=[
+            om.Invocation(
+                execution_successful=not report.rule_errors,
+                start_time_utc=report.started,
+                end_time_utc=report.finished,
+                tool_execution_notifications=notifications or None,
+            )
+        ],
         results=results,
         column_kind="unicodeCodePoints",
     )
@@ -175,10 +210,12 @@ def build(report: Report, automation_id: str = "soc2lint/") -> om.SarifLog:
 
 
 def _location(path: str, start: int, end: int) -> om.Location:
-    return om.Location(physical_location=om.PhysicalLocation(
-        artifact_location=om.ArtifactLocation(uri=path, uri_base_id=SRCROOT),
-        region=om.Region(start_line=start, end_line=max(end, start)),
-    ))
+    return om.Location(
+        physical_location=om.PhysicalLocation(
+            artifact_location=om.ArtifactLocation(uri=path, uri_base_id=SRCROOT),
+            region=om.Region(start_line=start, end_line=max(end, start)),
+        )
+    )
 
 
 def to_dict(obj: Any) -> Any:
@@ -187,8 +224,11 @@ def to_dict(obj: Any) -> Any:
         out: dict[str, Any] = {}
         for field in attr.fields(type(obj)):
             value = getattr(obj, field.name)
-            if value is None or (field.default is not attr.NOTHING and value == field.default
-                                 and field.name not in ("version",)):
+            if value is None or (
+                field.default is not attr.NOTHING
+                and value == field.default
+                and field.name not in ("version", "level", "kind")
+            ):
                 continue
             name = field.metadata.get("schema_property_name", field.name)
             out[name] = to_dict(value)

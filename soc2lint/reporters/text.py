@@ -9,8 +9,17 @@ from itertools import groupby
 from soc2lint.reporters.common import SEVERITY_ORDER, summary, visible
 from soc2lint.scan import Report
 
-_COLOURS = {"critical": "1;31", "high": "31", "medium": "33", "low": "36", "info": "37",
-            "unknown": "35", "dim": "2", "bold": "1", "green": "32"}
+_COLOURS = {
+    "critical": "1;31",
+    "high": "31",
+    "medium": "33",
+    "low": "36",
+    "info": "37",
+    "unknown": "35",
+    "dim": "2",
+    "bold": "1",
+    "green": "32",
+}
 
 
 def use_colour(stream: object = None, force: bool | None = None) -> bool:
@@ -41,7 +50,9 @@ def render(report: Report, colour: bool = False, **_options: object) -> str:
                 f"{f.resource}"
             )
             lines.append(f"        {f.message}")
-            lines.append(paint(f"        criteria: {', '.join(rule.criteria)}  ({rule.name})", "dim"))
+            lines.append(
+                paint(f"        criteria: {', '.join(rule.criteria)}  ({rule.name})", "dim")
+            )
         lines.append("")
     if report.errors or report.skipped or report.rule_errors:
         lines.append(paint("Not checked", "bold"))
@@ -67,5 +78,7 @@ def render(report: Report, colour: bool = False, **_options: object) -> str:
     if s["by_criterion"]:
         lines.append("  by criterion (fail/pass/unknown):")
         for crit, counts in s["by_criterion"].items():
-            lines.append(f"    {crit:<6} {counts['fail']:>4} / {counts['pass']:>4} / {counts['unknown']:>4}")
+            lines.append(
+                f"    {crit:<6} {counts['fail']:>4} / {counts['pass']:>4} / {counts['unknown']:>4}"
+            )
     return "\n".join(lines) + "\n"

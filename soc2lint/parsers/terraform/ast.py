@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +15,7 @@ class Lit:
 class Template:
     """A quoted string or heredoc: literal text and interpolated expressions."""
 
-    parts: tuple[Union[str, Expr], ...]
+    parts: tuple[str | Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +101,22 @@ class Opaque:
     refs: tuple[Expr, ...] = ()
 
 
-Expr = Union[
-    Lit, Template, Var, GetAttr, Index, Splat, TupleExpr, ObjectExpr, Call, Conditional,
-    BinOp, UnOp, ForExpr, Opaque,
-]
+Expr = (
+    Lit
+    | Template
+    | Var
+    | GetAttr
+    | Index
+    | Splat
+    | TupleExpr
+    | ObjectExpr
+    | Call
+    | Conditional
+    | BinOp
+    | UnOp
+    | ForExpr
+    | Opaque
+)
 
 
 @dataclass(frozen=True, slots=True)

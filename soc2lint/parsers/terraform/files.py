@@ -11,12 +11,25 @@ from ruamel.yaml.error import YAMLError
 
 from soc2lint.model import ParseError
 from soc2lint.parsers.terraform import ast
-from soc2lint.parsers.terraform.hcl import HCLSyntaxError, _split_interpolations, _template, parse_body
+from soc2lint.parsers.terraform.hcl import (
+    HCLSyntaxError,
+    _split_interpolations,
+    _template,
+    parse_body,
+)
 from soc2lint.parsers.terraform.module import TfFile
 
 # Block types whose JSON form nests labels as object keys: {"resource": {"type": {"name": {}}}}
-_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "provider": 1,
-           "locals": 0, "terraform": 0}
+_LABELS = {
+    "resource": 2,
+    "data": 2,
+    "module": 1,
+    "variable": 1,
+    "output": 1,
+    "provider": 1,
+    "locals": 0,
+    "terraform": 0,
+}
 
 
 def parse_file(path: str, text: str) -> TfFile:
@@ -36,7 +49,9 @@ def _parse_json(path: str, text: str) -> TfFile:
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
-        return TfFile(path, None, (ParseError(path, line, f"invalid JSON: {getattr(exc, 'problem', exc)}"),))
+        return TfFile(
+            path, None, (ParseError(path, line, f"invalid JSON: {getattr(exc, 'problem', exc)}"),)
+        )
     except (RecursionError, ValueError) as exc:
         return TfFile(path, None, (ParseError(path, 1, f"invalid JSON: {type(exc).__name__}"),))
     if not isinstance(data, CommentedMap):
@@ -61,11 +76,17 @@ def _line(mapping: Any, key: Any) -> int:
         return 1
 
 
-def _json_blocks(block_type: str, content: Any, depth: int, labels: tuple[str, ...], line: int) -> list[ast.Block]:
+def _json_blocks(
+    block_type: str, content: Any, depth: int, labels: tuple[str, ...], line: int
+) -> list[ast.Block]:
     if depth > 0 and isinstance(content, CommentedMap):
         out: list[ast.Block] = []
         for label, inner in content.items():
-            out.extend(_json_blocks(block_type, inner, depth - 1, labels + (str(label),), _line(content, label)))
+            out.extend(
+                _json_blocks(
+                    block_type, inner, depth - 1, labels + (str(label),), _line(content, label)
+                )
+            )
         return out
     items = content if isinstance(content, CommentedSeq) else [content]
     blocks = []
@@ -96,15 +117,20 @@ def _json_body(data: CommentedMap, is_vars: bool = False) -> ast.Body:
         if not is_vars and isinstance(value, CommentedMap) and key in ("lifecycle",):
             blocks.append(ast.Block(str(key), (), _json_body(value), line, _end(value, line)))
             continue
-        attributes[str(key)] = ast.Attribute(str(key), _json_expr(value, line), line, _end(value, line))
+        attributes[str(key)] = ast.Attribute(
+            str(key), _json_expr(value, line), line, _end(value, line)
+        )
     return ast.Body(attributes, tuple(blocks))
 
 
 def _json_expr(value: Any, line: int) -> ast.Expr:
     if isinstance(value, CommentedMap):
-        return ast.ObjectExpr(tuple(
-            (ast.Lit(str(k)), _json_expr(v, _line(value, k)), _line(value, k)) for k, v in value.items()
-        ))
+        return ast.ObjectExpr(
+            tuple(
+                (ast.Lit(str(k)), _json_expr(v, _line(value, k)), _line(value, k))
+                for k, v in value.items()
+            )
+        )
     if isinstance(value, CommentedSeq):
         return ast.TupleExpr(tuple(_json_expr(v, line) for v in value))
     if isinstance(value, str):

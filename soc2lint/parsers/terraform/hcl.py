@@ -85,8 +85,7 @@ class _Converter:
                 expr = self.expr(child.children[2], depth + 1)
                 if name in attributes:
                     raise HCLSyntaxError(
-                        f"attribute {name!r} is set twice (first on line "
-                        f"{attributes[name].line})",
+                        f"attribute {name!r} is set twice (first on line {attributes[name].line})",
                         child.meta.line,
                     )
                 attributes[name] = ast.Attribute(name, expr, child.meta.line, _end_line(child))
@@ -165,9 +164,7 @@ class _Converter:
                 continue
             part = child.children[0]
             if isinstance(part, Token):
-                if part.type == "ESCAPED_INTERPOLATION":
-                    parts.append(str(part)[1:])
-                elif part.type == "ESCAPED_DIRECTIVE":
+                if part.type == "ESCAPED_INTERPOLATION" or part.type == "ESCAPED_DIRECTIVE":
                     parts.append(str(part)[1:])
                 else:
                     parts.append(process_escape_sequences(str(part)))
@@ -293,9 +290,12 @@ class _Converter:
 
     def for_expr(self, kids: list, depth: int, is_object: bool) -> ast.Expr:
         intro = next(c for c in kids if isinstance(c, Tree) and c.data == "for_intro")
-        names = [self.name(c) for c in intro.children if isinstance(c, Tree) and c.data == "identifier"]
+        names = [
+            self.name(c) for c in intro.children if isinstance(c, Tree) and c.data == "identifier"
+        ]
         coll_tree = [
-            c for c in intro.children
+            c
+            for c in intro.children
             if isinstance(c, Tree) and c.data not in ("identifier", "new_line_or_comment")
         ][0]
         collection = self.expr(coll_tree, depth)
@@ -303,13 +303,24 @@ class _Converter:
         cond_tree = next((c for c in kids if isinstance(c, Tree) and c.data == "for_cond"), None)
         cond = None
         if cond_tree is not None:
-            cond_expr = [c for c in cond_tree.children if isinstance(c, Tree) and c.data != "new_line_or_comment"]
+            cond_expr = [
+                c
+                for c in cond_tree.children
+                if isinstance(c, Tree) and c.data != "new_line_or_comment"
+            ]
             cond = self.expr(cond_expr[0], depth)
         group = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in kids)
         key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
         if is_object:
-            return ast.ForExpr(key_var, value_var, collection, self.expr(body[0], depth),
-                               self.expr(body[1], depth), cond, group)
+            return ast.ForExpr(
+                key_var,
+                value_var,
+                collection,
+                self.expr(body[0], depth),
+                self.expr(body[1], depth),
+                cond,
+                group,
+            )
         return ast.ForExpr(key_var, value_var, collection, None, self.expr(body[0], depth), cond)
 
 

@@ -212,8 +212,9 @@ class ModuleBuilder:
             return
         if is_unknown(collection) or not isinstance(collection, (list, dict)):
             # content is present, with the iterator's values unknown
-            elements: list[tuple[Any, Any]] = [(Unknown("dynamic block key"),
-                                                Unknown(f"{iterator}.value of a dynamic block"))]
+            elements: list[tuple[Any, Any]] = [
+                (Unknown("dynamic block key"), Unknown(f"{iterator}.value of a dynamic block"))
+            ]
         elif isinstance(collection, dict):
             elements = list(collection.items())
         else:
