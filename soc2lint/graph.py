@@ -58,8 +58,13 @@ class ResourceGraph:
         resource_type: str | None = None,
         direction: str = "any",
         kind: str | None = None,
+        via: tuple[str, ...] = (),
     ) -> list[Resource]:
-        """Resources linked to the node key (out: it refers to them; in: they refer to it)."""
+        """Resources linked to the node key (out: it refers to them; in: they refer to it).
+
+        via limits the links to those made by these attributes (top-level names, on whichever
+        side holds the reference).
+        """
         found: dict[str, Resource] = {}
         edges = []
         if direction in ("out", "any"):
@@ -68,6 +73,8 @@ class ResourceGraph:
             edges.extend((u, d) for u, _v, d in self._g.in_edges(key, data=True))
         for other, data in edges:
             if kind is not None and data["kind"] != kind:
+                continue
+            if via and data["attribute"].split(".", 1)[0] not in via:
                 continue
             res = self._g.nodes[other]["resource"]
             if resource_type is None or res.type == resource_type:

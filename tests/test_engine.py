@@ -210,3 +210,18 @@ def test_regex_safety_check() -> None:
 def test_operator_table_is_documented() -> None:
     for op in OPERATORS.values():
         assert op.doc and callable(op.fn)
+
+
+@pytest.mark.parametrize(
+    "cond, attrs, expected",
+    [
+        ({"attribute": "c", "op": "is_open_cidr"}, {"c": ["0.0.0.0/0", U]}, P),
+        ({"attribute": "c", "op": "is_open_cidr"}, {"c": ["10.0.0.0/8", U]}, Q),
+        ({"attribute": "c", "op": "contains", "value": "a"}, {"c": ["a", U]}, P),
+        ({"attribute": "c", "op": "not_contains", "value": "a"}, {"c": ["a", U]}, F),
+        ({"attribute": "c", "op": "not_contains", "value": "a"}, {"c": ["b", U]}, Q),
+        ({"attribute": "c", "op": "equals", "value": ["a"]}, {"c": ["a", U]}, Q),
+    ],
+)
+def test_one_known_element_can_decide_a_partly_unknown_list(cond, attrs, expected) -> None:
+    assert _check(cond, attrs) is expected

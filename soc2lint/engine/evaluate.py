@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from soc2lint.engine.operators import OPERATORS
+from soc2lint.engine.operators import DECIDED_BY_ONE, OPERATORS
 from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
 from soc2lint.graph import ResourceGraph
 from soc2lint.model import Finding, Resource, Status, Unknown, is_unknown
@@ -86,6 +86,15 @@ def _step(m: Match, segment: str) -> Iterator[Match]:
         yield Match(value[segment], _join(m.path, segment))
 
 
+def _deepest(value: Any, path: tuple[str, ...], prefix: str) -> str:
+    """The path of the deepest written part of path, with real list indices."""
+    for cut in range(len(path) - 1, 0, -1):
+        found = resolve(value, path[:cut], prefix)
+        if found:
+            return found[0].path
+    return prefix
+
+
 def _elements(matches: list[Match]) -> list[Match]:
     out: list[Match] = []
     for m in matches:
@@ -139,6 +148,10 @@ class Evaluator:
         matches = resolve(value, cond.path, prefix)
         shown = ".".join(cond.path)
         present = [m for m in matches if m.value is not None]
+        if cond.op == "written":
+            if present:
+                return Outcome(PASS, None, present[0].path, f"{shown} is written")
+            return Outcome(FAIL, None, _join(prefix, shown), f"{shown} is not written")
         if cond.op in ("exists", "absent"):
             # an Unknown that cannot be null (an ARN known after apply) still counts as set
             known = [m for m in present if not is_unknown(m.value) or m.value.not_null]
@@ -147,11 +160,13 @@ class Evaluator:
             elif present:
                 out = Outcome(UNKNOWN, None, present[0].path, _why(present[0].value, shown))
             else:
-                out = Outcome(FAIL, None, _join(prefix, shown), f"{shown} is not set")
+                where = matches[0].path if matches else _deepest(value, cond.path, prefix)
+                out = Outcome(FAIL, None, where, f"{shown} is not set")
             return out if cond.op == "exists" else out.negate()
         if not present:
             status = {"fail": FAIL, "pass": PASS, "unknown": UNKNOWN}[cond.missing]
-            return Outcome(status, None, _join(prefix, shown), f"{shown} is not set")
+            where = matches[0].path if matches else _deepest(value, cond.path, prefix)
+            return Outcome(status, None, where, f"{shown} is not set")
         operator = OPERATORS[cond.op]
         outcomes = []
         for m in present:
@@ -161,7 +176,8 @@ class Evaluator:
                 upper_value = upper[0].value if upper else actual
                 actual = upper_value if is_unknown(upper_value) else [actual, upper_value]
             if is_unknown(actual) or _has_unknown(actual):
-                outcomes.append(Outcome(UNKNOWN, None, m.path, _why(actual, shown)))
+                decided = self._decided_by_known_part(cond, actual, m.path, shown)
+                outcomes.append(decided or Outcome(UNKNOWN, None, m.path, _why(actual, shown)))
                 continue
             result = operator.fn(actual, cond.value)
             if is_unknown(result):
@@ -174,6 +190,17 @@ class Evaluator:
                 )
             outcomes.append(Outcome(PASS if result else FAIL, None, m.path, detail))
         return _combine_all(outcomes) if cond.match == "all" else _combine_any(outcomes)
+
+    @staticmethod
+    def _decided_by_known_part(cond: Attr, actual: Any, path: str, shown: str) -> Outcome | None:
+        decisive = DECIDED_BY_ONE.get(cond.op)
+        if decisive is None or not isinstance(actual, list):
+            return None
+        known = [v for v in actual if not is_unknown(v)]
+        if known and OPERATORS[cond.op].fn(known, cond.value) is decisive:
+            status = PASS if decisive else FAIL
+            return Outcome(status, None, path, f"{shown} = {_show(known)} (and values not known)")
+        return None
 
     def _each(self, cond: Each, res: Resource, value: Any, prefix: str) -> Outcome:
         matches = resolve(value, cond.path, prefix)
@@ -193,7 +220,7 @@ class Evaluator:
         neighbours = [
             n
             for t in cond.types
-            for n in self.graph.neighbours(res.key, None, cond.direction)
+            for n in self.graph.neighbours(res.key, None, cond.direction, via=cond.via)
             if _type_matches(n.type, t)
         ]
         names = "/".join(cond.types)
@@ -209,7 +236,7 @@ class Evaluator:
         found = (
             _combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", f"no linked {names}")
         )
-        if found.status is FAIL:
+        if found.status is FAIL and cond.direction != "out":
             orphan = self._orphan(cond, res)
             if orphan is not None:
                 found = Outcome(
@@ -227,10 +254,22 @@ class Evaluator:
             for other in self.graph.of_type(t):
                 if other.scope != res.scope:
                     continue
-                linked = self.graph.neighbours(other.key, res.type, "any")
-                if not linked:
+                linked = self.graph.neighbours(other.key, res.type, "any", via=cond.via)
+                if not linked and _may_link(other, cond.via):
                     return other
         return None
+
+
+def _may_link(other: Resource, via: tuple[str, ...]) -> bool:
+    """Whether other's linking attribute could point at something we cannot resolve."""
+    if not via:
+        return True
+    return any(
+        name not in other.attributes
+        or is_unknown(other.attributes[name])
+        or isinstance(other.attributes[name], str)
+        for name in via
+    )
 
 
 def _type_matches(actual: str, pattern: str) -> bool:

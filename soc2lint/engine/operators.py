@@ -108,10 +108,8 @@ def _port_range_includes(actual: Any, expected: Any) -> Any:
     low_n, high_n = _num(low), _num(high)
     if isinstance(low_n, Unknown) or isinstance(high_n, Unknown):
         return False
-    port = int(expected)
-    if low_n == -1 and high_n == -1 or (low_n == 0 and high_n in (0, 65535)):
-        return True  # all ports
-    return low_n <= port <= high_n
+    # literal: protocol "-1" (all traffic) is a separate predicate, as 0/0 means port 0 for TCP
+    return low_n <= int(expected) <= high_n
 
 
 def _is_true(actual: Any, _e: Any) -> bool:
@@ -171,10 +169,15 @@ OPERATORS: dict[str, Operator] = {
     ]
 }
 
+# Operators that one known element can decide for a list that also holds Unknowns:
+# ["0.0.0.0/0", var.extra] is open whatever var.extra turns out to be.
+DECIDED_BY_ONE = {"is_open_cidr": True, "contains": True, "not_contains": False}
+
 # exists / absent look at whether the attribute is there at all; the engine handles them.
 SET_OPERATORS = {
     "exists": "the attribute is set (to anything but null)",
     "absent": "the attribute is not set, or null",
+    "written": "the attribute is written in the configuration, whatever its (maybe unknown) value",
 }
 
 ALL_OPERATOR_NAMES = sorted(set(OPERATORS) | set(SET_OPERATORS))

@@ -104,6 +104,7 @@ class Connected:
     match: str  # any | all | none
     direction: str  # any | in | out
     condition: Condition | None
+    via: tuple[str, ...] = ()  # only links made by these attributes
 
 
 Condition = All | AnyOf | Not | Attr | Each | Connected
@@ -339,7 +340,7 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         spec = node["connected"]
         if not isinstance(spec, dict):
             raise fail(f"{where}.connected", "must be a mapping")
-        extra = sorted(set(spec) - {"type", "match", "direction", "condition"})
+        extra = sorted(set(spec) - {"type", "match", "direction", "condition", "via"})
         if extra:
             raise fail(f"{where}.connected.{extra[0]}", "unknown key")
         types = spec.get("type")
@@ -358,7 +359,13 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         parsed = parse_condition(cond, f"{where}.connected.condition", fail) if cond else None
         if match == "all" and parsed is None:
             raise fail(f"{where}.connected.condition", "match: all needs a condition")
-        return Connected(tuple(types), match, direction, parsed)
+        via = spec.get("via") or []
+        via = [via] if isinstance(via, str) else via
+        if not isinstance(via, list) or not all(
+            isinstance(v, str) and re.match(r"^[A-Za-z0-9_]+$", v) for v in via
+        ):
+            raise fail(f"{where}.connected.via", "must name one or more attributes")
+        return Connected(tuple(types), match, direction, parsed, tuple(via))
     raise fail(
         where,
         f"unknown condition {sorted(keys)} (use all, any, not, attribute, every, some, connected)",

@@ -223,17 +223,56 @@ def _template(expr: ast.Template, scope: Scope, depth: int) -> Any:
         # "${x}" is x itself, not its string form
         return _eval(expr.parts[0], scope, depth)
     out: list[str] = []
+    unknowns: list[Unknown] = []
     for part in expr.parts:
         if isinstance(part, str):
             out.append(part)
             continue
         value = _eval(part, scope, depth)
         if is_unknown(value):
-            return value
+            unknowns.append(value)
+            out.append(f"{_HOLE}{len(unknowns) - 1}{_HOLE}")
+            continue
         if isinstance(value, (list, dict)):
             return Unknown("cannot interpolate a collection into a string")
         out.append(_to_string(value))
-    return "".join(out)
+    text = "".join(out)
+    if not unknowns:
+        return text
+    return _json_with_holes(text, unknowns) or unknowns[0]
+
+
+_HOLE = "\ue000soc2lint-unknown\ue000"  # private-use code points: never in real text
+
+
+def _json_with_holes(text: str, unknowns: list[Unknown]) -> Any:
+    """A JSON document (an IAM policy heredoc) with unknown parts: the structure, holes Unknown.
+
+    Rules look into JSON strings by path, so the structure with Unknown leaves lets them judge
+    `"Effect": "Deny"` even when `"Resource": "${aws_s3_bucket.b.arn}/*"` is not known.
+    """
+    import json
+
+    if text.lstrip()[:1] not in ("{", "["):
+        return None
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+
+    def fill(node: Any) -> Any:
+        if isinstance(node, str) and _HOLE in node:
+            index = int(node.split(_HOLE)[1])
+            return unknowns[index]
+        if isinstance(node, list):
+            return [fill(v) for v in node]
+        if isinstance(node, dict):
+            if any(_HOLE in k for k in node):
+                return Unknown("a JSON key is not known statically")
+            return {k: fill(v) for k, v in node.items()}
+        return node
+
+    return fill(doc)
 
 
 def _to_string(value: Any) -> str:
@@ -343,6 +382,9 @@ def _call(expr: ast.Call, scope: Scope, depth: int) -> Any:
         if is_unknown(arg):
             return arg
         if _contains_unknown(arg):
+            if expr.name == "jsonencode":
+                # keep the document's shape; rules read it by path, unknown leaves stay Unknown
+                return arg
             return Unknown(f"an argument of {expr.name}() is not known")
     try:
         return fn(*args)
