@@ -328,7 +328,10 @@ def evaluate_rules(rules: list[Rule], graph: ResourceGraph) -> tuple[list[Findin
 def _finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
     where = outcome.resource or res
     location = where.location_of(outcome.path) if outcome.path else where.location
-    message = rule.message
+    if outcome.status is UNKNOWN:
+        message = f"Needs review, not known statically: {rule.title}"
+    else:
+        message = rule.message if outcome.status is FAIL else rule.title
     if outcome.detail and outcome.status is not PASS:
         message = f"{message}: {outcome.detail}"
     evidence = (outcome.resource.address,) if outcome.resource is not None else ()

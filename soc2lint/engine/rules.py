@@ -247,7 +247,8 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
         remediation_example=str(remediation["example"]).rstrip() + "\n",
         references=references,
         condition=condition,
-        message=str(data.get("message") or data["title"]).strip(),
+        # the title states the compliant condition; a failing result says it is not met
+        message=str(data.get("message") or f"Not met: {str(data['title']).strip()}").strip(),
         source=source,
         digest=digest,
         help_uri=str(data.get("help_uri") or ""),

@@ -124,14 +124,7 @@ def build(report: Report, automation_id: str = "soc2lint/") -> om.SarifLog:
                 kind="review" if unknown else "fail",
                 # SARIF §3.27.9: a result that is not kind "fail" has level "none"
                 level="none" if unknown else LEVEL[rule.severity],
-                message=om.Message(
-                    text=(
-                        f"Needs review (value not known statically): {f.message}"
-                        if unknown
-                        else f.message
-                    )
-                    + f" [{f.resource}]"
-                ),
+                message=om.Message(text=f"{f.message} [{f.resource}]"),
                 locations=[_location(f.location.path, f.location.start_line, f.location.end_line)],
                 partial_fingerprints={"soc2lint/v1": fingerprint(f)},
                 properties=_props(
