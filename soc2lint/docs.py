@@ -8,7 +8,6 @@ from soc2lint.tsc import catalogue
 
 def rules_markdown(rules: list[Rule]) -> str:
     """docs/rules.md: an index table, then one section per rule."""
-    titles = catalogue().criteria
     out = [
         "# soc2lint rules",
         "",
@@ -23,30 +22,33 @@ def rules_markdown(rules: list[Rule]) -> str:
             f"{', '.join(r.criteria)} | {r.title} |"
         )
     for r in rules:
-        lang = "hcl" if r.platform == "terraform" else "yaml"
-        out += [
-            "",
-            f"## {r.id}",
-            "",
-            f"**{r.title}** (`{r.name}`, {r.severity}, {r.platform}: "
-            f"{', '.join(f'`{t}`' for t in r.resource_types)})",
-            "",
-            "Criteria: " + "; ".join(f"{c} {titles[c]}" for c in r.criteria),
-            "",
-            r.rationale,
-            "",
-            "Remediation: " + r.remediation,
-            "",
-            f"```{lang}",
-            r.remediation_example.rstrip(),
-            "```",
-        ]
-        if r.references:
-            out += [
-                "",
-                "Equivalent checks: "
-                + "; ".join(
-                    f"{peer} {', '.join(ids)}" for peer, ids in sorted(r.references.items())
-                ),
-            ]
+        types = ", ".join(f"`{t}`" for t in r.resource_types)
+        out += ["", f"## {r.id}", "", f"`{r.name}`, {r.severity}, {r.platform}: {types}", ""]
+        out.append(help_markdown(r))
     return "\n".join(out) + "\n"
+
+
+def help_markdown(rule: Rule) -> str:
+    """A rule's help in Markdown: rationale, criteria, remediation with example, peer ids."""
+    lang = "hcl" if rule.platform == "terraform" else "yaml"
+    titles = catalogue().criteria
+    parts = [
+        f"**{rule.title}**",
+        "",
+        rule.rationale,
+        "",
+        "**SOC 2 criteria:** " + ", ".join(f"{c} ({titles[c]})" for c in rule.criteria),
+        "",
+        "**Remediation.** " + rule.remediation,
+        "",
+        f"```{lang}",
+        rule.remediation_example.rstrip(),
+        "```",
+    ]
+    if rule.references:
+        peers = sorted(rule.references.items())
+        parts += [
+            "",
+            "**Equivalent checks:** " + "; ".join(f"{p}: {', '.join(i)}" for p, i in peers),
+        ]
+    return "\n".join(parts)

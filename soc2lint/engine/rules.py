@@ -27,22 +27,6 @@ TYPE_RE = {
     "github_actions": re.compile(r"^[a-z_*]+$"),
     "gitlab_ci": re.compile(r"^[a-z_*]+$"),
 }
-_RULE_KEYS = {
-    "id",
-    "name",
-    "title",
-    "severity",
-    "platform",
-    "resource_types",
-    "criteria",
-    "rationale",
-    "remediation",
-    "references",
-    "condition",
-    "message",
-    "help_uri",
-    "tags",
-}
 _REQUIRED = (
     "id",
     "name",
@@ -55,6 +39,7 @@ _REQUIRED = (
     "remediation",
     "condition",
 )
+_RULE_KEYS = {*_REQUIRED, "references", "message", "help_uri", "tags"}
 
 
 class RuleError(Exception):

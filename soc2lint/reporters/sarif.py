@@ -9,6 +9,7 @@ from typing import Any
 import attr
 import sarif_om as om
 
+from soc2lint.docs import help_markdown
 from soc2lint.engine.rules import Rule
 from soc2lint.reporters.common import fingerprint, visible
 from soc2lint.scan import Report
@@ -31,34 +32,6 @@ def _props(tags: list[str] | None = None, **extra: Any) -> om.PropertyBag:
 
 def _text(value: str) -> om.MultiformatMessageString:
     return om.MultiformatMessageString(text=value)
-
-
-def help_markdown(rule: Rule) -> str:
-    """The rule's help as Markdown: rationale, remediation with the fixed example, references."""
-    lang = "hcl" if rule.platform == "terraform" else "yaml"
-    titles = catalogue().criteria
-    parts = [
-        f"**{rule.title}**",
-        "",
-        rule.rationale,
-        "",
-        "**SOC 2 criteria:** " + ", ".join(f"{c} ({titles[c]})" for c in rule.criteria),
-        "",
-        "**Remediation.** " + rule.remediation,
-        "",
-        f"```{lang}",
-        rule.remediation_example.rstrip(),
-        "```",
-    ]
-    if rule.references:
-        parts += [
-            "",
-            "**Equivalent checks:** "
-            + "; ".join(
-                f"{peer}: {', '.join(ids)}" for peer, ids in sorted(rule.references.items())
-            ),
-        ]
-    return "\n".join(parts)
 
 
 def help_text(rule: Rule) -> str:
