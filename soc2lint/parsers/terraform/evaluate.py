@@ -7,19 +7,12 @@ from typing import Any
 
 from soc2lint.model import Unknown, is_unknown
 from soc2lint.parsers.terraform import ast
+from soc2lint.parsers.terraform.functions import FUNCTIONS
+from soc2lint.parsers.terraform.functions import number as _number
+from soc2lint.parsers.terraform.functions import to_string as _to_string
 
 # Roots whose values exist only after `terraform apply` or in the provider.
 _SPECIAL_ROOTS = {"path", "terraform", "self", "count", "each"}
-
-FUNCTIONS: dict[str, Callable[..., Any]] = {}
-
-
-def function(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        FUNCTIONS[name] = fn
-        return fn
-
-    return register
 
 
 class Scope:
@@ -275,32 +268,6 @@ def _json_with_holes(text: str, unknowns: list[Unknown]) -> Any:
     return fill(doc)
 
 
-def _to_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            try:
-                return float(value)
-            except ValueError:
-                return None
-    return None
-
-
 def _binop(expr: ast.BinOp, scope: Scope, depth: int) -> Any:
     left = _eval(expr.left, scope, depth)
     op = expr.op
@@ -440,37 +407,3 @@ def _for(expr: ast.ForExpr, scope: Scope, depth: int) -> Any:
         else:
             out_map[out_key] = item
     return out_list if expr.key is None else out_map
-
-
-# A first set of pure functions; more arrive with the full expression support.
-function("lower")(lambda s: s.lower())
-function("upper")(lambda s: s.upper())
-function("tostring")(_to_string)
-function("tobool")(lambda v: v if isinstance(v, bool) else {"true": True, "false": False}[v])
-function("tonumber")(lambda v: _number(v) if _number(v) is not None else int("x"))
-function("tolist")(lambda v: list(v))
-function("toset")(lambda v: sorted(set(v), key=repr))
-function("tomap")(lambda v: dict(v))
-function("length")(lambda v: len(v))
-function("concat")(lambda *lists: [x for lst in lists for x in lst])
-function("merge")(lambda *maps: {k: v for m in maps if m is not None for k, v in m.items()})
-function("coalesce")(lambda *vals: next(v for v in vals if v not in (None, "")))
-function("join")(lambda sep, items: sep.join(_to_string(i) for i in items))
-function("split")(lambda sep, s: s.split(sep))
-function("contains")(lambda coll, v: v in coll)
-
-
-def _jsonencode(value: Any) -> str:
-    import json
-
-    return json.dumps(value, separators=(",", ":"), sort_keys=False)
-
-
-def _jsondecode(text: Any) -> Any:
-    import json
-
-    return json.loads(text)
-
-
-function("jsonencode")(_jsonencode)
-function("jsondecode")(_jsondecode)
