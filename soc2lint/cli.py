@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -112,6 +113,20 @@ def _gate(report: Report, threshold: str) -> int:
     show_default=True,
     help="SARIF runAutomationDetails.id (category for code scanning).",
 )
+@click.option(
+    "--var",
+    "tf_vars",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a root-module variable, like terraform -var (repeatable).",
+)
+@click.option(
+    "--var-file",
+    "var_files",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Read root-module variables from a .tfvars file (repeatable).",
+)
 @click.option("--color/--no-color", "colour", default=None, help="Force colour on or off.")
 def scan_command(
     paths: tuple[str, ...],
@@ -123,13 +138,23 @@ def scan_command(
     max_file_size: int,
     exclude: tuple[str, ...],
     automation_id: str,
+    tf_vars: tuple[str, ...],
+    var_files: tuple[str, ...],
     colour: bool | None,
 ) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
     rules = _load(rules_dir, only)
-    report = scan(
-        list(paths) or ["."], rules, ScanOptions(max_bytes=max_file_size, exclude=list(exclude))
+    for item in tf_vars:
+        if "=" not in item or not item.partition("=")[0].strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--var")
+    # Terraform's order: environment, tfvars files, then -var-file and -var (here: files first)
+    options = ScanOptions(
+        max_bytes=max_file_size,
+        exclude=list(exclude),
+        env_vars={k[7:]: v for k, v in sorted(os.environ.items()) if k.startswith("TF_VAR_")},
+        cli_vars=[("file", f) for f in var_files] + [("var", v) for v in tf_vars],
     )
+    report = scan(list(paths) or ["."], rules, options)
     colour_on = fmt == "text" and output is None and use_colour(sys.stdout, colour)
     text = RENDERERS[fmt](report, colour=colour_on, automation_id=automation_id)
     if output:

@@ -63,8 +63,12 @@ class Resource:
     references: tuple[tuple[str, str], ...] = ()
     # "resource", "data", "module", "variable", ...
     kind: str = "resource"
-    # where the address is unique: the module directory for Terraform
+    # where the address is unique: the root module directory for Terraform
     scope: str = ""
+    # module call sites that instantiated this resource, outermost first
+    call_sites: tuple[Location, ...] = ()
+    # count/for_each whose keys are not known statically: one node stands for all instances
+    template: bool = False
 
     @property
     def key(self) -> str:
@@ -112,6 +116,8 @@ class Finding:
     evidence: tuple[str, ...] = ()
     # the resource's own header location, when location points elsewhere
     resource_location: Location | None = None
+    # module call sites of the resource, outermost first (SARIF relatedLocations)
+    call_sites: tuple[Location, ...] = ()
 
     @property
     def sort_key(self) -> tuple:

@@ -9,20 +9,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from soc2lint import __version__
-from soc2lint.discover import DEFAULT_MAX_BYTES, SourceFile, discover
+from soc2lint.discover import DEFAULT_MAX_BYTES, SourceFile, classify, discover
 from soc2lint.engine.evaluate import evaluate_rules
 from soc2lint.engine.rules import Rule
 from soc2lint.graph import ResourceGraph
 from soc2lint.linkers import terraform as tf_linker
 from soc2lint.model import Finding, ParseError, Resource, Skipped
 from soc2lint.parsers.terraform.files import parse_file
-from soc2lint.parsers.terraform.module import TfFile, build_module
+from soc2lint.parsers.terraform.module import TfFile, raw_value, tfvars_layers
+from soc2lint.parsers.terraform.project import Project
 
 
 @dataclass
 class ScanOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     exclude: list[str] = field(default_factory=list)
+    # TF_VAR_ values (name without the prefix -> text); the CLI passes the environment's
+    env_vars: dict[str, str] = field(default_factory=dict)
+    # ("file", path) for --var-file and ("var", "name=value") for --var, in command-line order
+    cli_vars: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -39,6 +44,8 @@ class Report:
     started: str
     finished: str
     tool_version: str = __version__
+    # module calls whose source could not be read: {path, line, source, reason}
+    unavailable_modules: list[dict] = field(default_factory=list)
 
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.status.value == "fail"]
@@ -61,9 +68,13 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def read_text(source: SourceFile) -> tuple[str | None, str, Skipped | None]:
-    """(text, sha256, skip reason) for a file; binary and non-UTF-8 files are skipped."""
+def read_text(
+    source: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[str | None, str, Skipped | None]:
+    """(text, sha256, skip reason) for a file; binary, non-UTF-8 and huge files are skipped."""
     try:
+        if Path(source.abspath).stat().st_size > max_bytes:
+            return None, "", Skipped(source.path, f"larger than the size cap ({max_bytes} bytes)")
         raw = Path(source.abspath).read_bytes()
     except OSError as exc:
         return None, "", Skipped(source.path, f"cannot read: {exc.strerror or exc}")
@@ -89,25 +100,47 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
     files: dict[str, str] = {}
     by_dir: dict[str, list[TfFile]] = defaultdict(list)
     tfvars_by_dir: dict[str, list[TfFile]] = defaultdict(list)
-    for source in found.files:
-        text, digest, skip = read_text(source)
+
+    def read(source: SourceFile) -> TfFile | None:
+        text, digest, skip = read_text(source, options.max_bytes)
         if skip is not None:
             skipped.append(skip)
-            continue
+            return None
         assert text is not None
         files[source.path] = digest
         if not text.strip():
             skipped.append(Skipped(source.path, "empty file"))
-            continue
+            return None
         parsed = parse_file(source.path, text)
         errors.extend(parsed.errors)
-        directory = source.path.rpartition("/")[0]
-        (tfvars_by_dir if source.kind == "tfvars" else by_dir)[directory].append(parsed)
-    resources: list[Resource] = []
-    for directory in sorted(by_dir):
-        result = build_module(by_dir[directory], tfvars_by_dir.get(directory, []), directory or ".")
-        errors.extend(result.errors)
-        resources.extend(result.resources)
+        return parsed
+
+    for source in found.files:
+        parsed = read(source)
+        if parsed is not None:
+            directory = source.path.rpartition("/")[0]
+            (tfvars_by_dir if source.kind == "tfvars" else by_dir)[directory].append(parsed)
+
+    def read_directory(directory: str) -> list[TfFile] | None:
+        """A called module outside the scanned paths: read it for context."""
+        base = (root / directory).resolve() if directory else root
+        if not base.is_dir() or not (base == root or root in base.parents):
+            return None
+        out = []
+        for path in sorted(base.iterdir()):
+            kind = classify(path.name)
+            if kind is None or kind[1] == "tfvars" or not path.is_file():
+                continue
+            rel = f"{directory}/{path.name}" if directory else path.name
+            parsed = read(SourceFile(rel, str(path), kind[0], kind[1]))
+            if parsed is not None:
+                out.append(parsed)
+        return out
+
+    project = Project(root, by_dir, tfvars_by_dir, read_directory)
+    built = project.build(options.env_vars, _cli_layers(options, root, errors))
+    errors.extend(built.errors)
+    resources: list[Resource] = built.resources
     graph = ResourceGraph()
     for res in resources:
         graph.add_resource(res)
@@ -118,11 +151,34 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         targets=[str(p) for p in paths],
         rules=rules,
         findings=findings,
-        errors=sorted(errors, key=lambda e: (e.path, e.line, e.message)),
-        skipped=sorted(skipped, key=lambda s: s.path),
+        errors=sorted(set(errors), key=lambda e: (e.path, e.line, e.message)),
+        skipped=sorted(set(skipped), key=lambda s: s.path),
         rule_errors=rule_errors,
         files=dict(sorted(files.items())),
         resources=sum(1 for r in resources if r.kind == "resource"),
         started=started,
         finished=_now(),
+        unavailable_modules=sorted(built.unavailable, key=lambda u: (u["path"], u["line"])),
     )
+
+
+def _cli_layers(options: ScanOptions, root: Path, errors: list[ParseError]) -> list[dict]:
+    """--var-file and --var values, in the order given (later wins)."""
+    layers: list[dict] = []
+    for kind, value in options.cli_vars:
+        if kind == "file":
+            path = Path(value)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                errors.append(ParseError(value, 1, f"cannot read --var-file: {exc}"))
+                continue
+            parsed = parse_file(path.name if path.name.endswith(".json") else value, text)
+            if parsed.errors:
+                errors.extend(ParseError(value, e.line, e.message) for e in parsed.errors)
+                continue
+            layers.extend(tfvars_layers([parsed]))
+        else:
+            name, _, text = value.partition("=")
+            layers.append({name.strip(): raw_value(text)})
+    return layers

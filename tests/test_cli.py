@@ -88,6 +88,7 @@ def test_json_output_shape(tmp_path: Path) -> None:
         "end_line": 3,
         "message": finding["message"],
         "fingerprint": finding["fingerprint"],
+        "call_sites": [],
     }
     assert finding["criteria"][0] == "CC6.1"
     assert doc["summary"]["fail"] == 1

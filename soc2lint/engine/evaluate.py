@@ -344,4 +344,5 @@ def _finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
         message=message,
         evidence=evidence,
         resource_location=res.location,
+        call_sites=res.call_sites,
     )

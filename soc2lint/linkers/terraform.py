@@ -11,14 +11,30 @@ from soc2lint.model import Platform, Resource
 def link(graph: ResourceGraph, resources: list[Resource]) -> None:
     """Add reference edges (source refers to target) within each module."""
     tf = [r for r in resources if r.platform == Platform.TERRAFORM.value]
+    # `aws_s3_bucket.b` refers to every instance of b (b[0], b["x"]) when it was expanded
+    instances: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for res in tf:
+        instances[(res.scope, base_address(res.address))].append(res.key)
     for res in tf:
         for target, attribute in res.references:
-            graph.add_edge(res.key, _key(res.scope, target), "reference", attribute)
+            for key in instances.get((res.scope, target), ()):
+                graph.add_edge(res.key, key, "reference", attribute)
     _link_by_bucket_name(graph, tf)
 
 
-def _key(scope: str, address: str) -> str:
-    return f"{scope}::{address}" if scope else address
+def base_address(address: str) -> str:
+    """The address without its instance key: aws_s3_bucket.b["x"] -> aws_s3_bucket.b."""
+    if address.endswith("]"):
+        depth = 0
+        for i in range(len(address) - 1, -1, -1):
+            ch = address[i]
+            if ch == "]":
+                depth += 1
+            elif ch == "[":
+                depth -= 1
+                if depth == 0:
+                    return address[:i]
+    return address
 
 
 def _link_by_bucket_name(graph: ResourceGraph, resources: list[Resource]) -> None:

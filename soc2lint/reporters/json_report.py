@@ -29,6 +29,8 @@ def render(report: Report, **_options: object) -> str:
                 "end_line": f.location.end_line,
                 "message": f.message,
                 "fingerprint": fingerprint(f),
+                # module call sites that instantiated the resource, outermost first
+                "call_sites": [{"path": c.path, "line": c.start_line} for c in f.call_sites],
             }
         )
     doc = {
@@ -38,6 +40,7 @@ def render(report: Report, **_options: object) -> str:
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in report.errors]
         + [{"rule_error": msg} for msg in report.rule_errors],
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
+        "unavailable_modules": report.unavailable_modules,
         "summary": summary(report),
     }
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"

@@ -11,6 +11,7 @@ import sarif_om as om
 
 from soc2lint.docs import help_markdown
 from soc2lint.engine.rules import Rule
+from soc2lint.model import Location
 from soc2lint.reporters.common import fingerprint, visible
 from soc2lint.scan import Report
 from soc2lint.tsc import catalogue
@@ -99,6 +100,11 @@ def build(report: Report, automation_id: str = "soc2lint/") -> om.SarifLog:
                 level="none" if unknown else LEVEL[rule.severity],
                 message=om.Message(text=f"{f.message} [{f.resource}]"),
                 locations=[_location(f.location.path, f.location.start_line, f.location.end_line)],
+                related_locations=[
+                    _related(i, site, f"module call that instantiates {f.resource}")
+                    for i, site in enumerate(f.call_sites, start=1)
+                ]
+                or None,
                 partial_fingerprints={"soc2lint/v1": fingerprint(f)},
                 properties=_props(
                     resource=f.resource, resource_type=f.resource_type, criteria=list(rule.criteria)
@@ -132,6 +138,18 @@ def build(report: Report, automation_id: str = "soc2lint/") -> om.SarifLog:
             for msg in report.rule_errors
         ]
     )
+    notifications += [
+        om.Notification(
+            message=om.Message(
+                text=f"{m['path']}:{m['line']}: module source {m['source']!r} not available: "
+                f"{m['reason']}; its outputs are unknown"
+            ),
+            level="warning",
+            locations=[_location(m["path"], m["line"], m["line"])],
+            descriptor=om.ReportingDescriptorReference(id="module-unavailable"),
+        )
+        for m in report.unavailable_modules
+    ]
     taxonomy = om.ToolComponent(
         name=TAXONOMY,
         full_name="AICPA Trust Services Criteria (SOC 2)",
@@ -173,6 +191,13 @@ def build(report: Report, automation_id: str = "soc2lint/") -> om.SarifLog:
         column_kind="unicodeCodePoints",
     )
     return om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
+
+
+def _related(index: int, site: Location, text: str) -> om.Location:
+    loc = _location(site.path, site.start_line, site.end_line)
+    loc.id = index
+    loc.message = om.Message(text=text)
+    return loc
 
 
 def _location(path: str, start: int, end: int) -> om.Location:

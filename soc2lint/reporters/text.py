@@ -50,11 +50,14 @@ def render(report: Report, colour: bool = False, **_options: object) -> str:
                 f"{f.resource}"
             )
             lines.append(f"        {f.message}")
+            for site in f.call_sites:
+                via = f"        via module call at {site.path}:{site.start_line}"
+                lines.append(paint(via, "dim"))
             lines.append(
                 paint(f"        criteria: {', '.join(rule.criteria)}  ({rule.name})", "dim")
             )
         lines.append("")
-    if report.errors or report.skipped or report.rule_errors:
+    if report.errors or report.skipped or report.rule_errors or report.unavailable_modules:
         lines.append(paint("Not checked", "bold"))
         for e in report.errors:
             lines.append(f"  {e.path}:{e.line}: parse error: {e.message}")
@@ -62,6 +65,11 @@ def render(report: Report, colour: bool = False, **_options: object) -> str:
             lines.append(f"  {s.path}: skipped: {s.reason}")
         for msg in report.rule_errors:
             lines.append(f"  rule error: {msg}")
+        for mod in report.unavailable_modules:
+            lines.append(
+                f"  {mod['path']}:{mod['line']}: module {mod['source']!r} not available: "
+                f"{mod['reason']} (its outputs are unknown)"
+            )
         lines.append("")
     s = summary(report)
     lines.append(paint("Summary", "bold"))

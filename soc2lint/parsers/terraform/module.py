@@ -1,16 +1,25 @@
-"""Turn the parsed files of one Terraform module (a directory) into Resources."""
+"""Instantiate one Terraform module (a directory's parsed files) into Resources.
+
+A root module takes its variables from defaults, tfvars files, the environment and the command
+line; a called module takes them from the caller's arguments, evaluated in the caller's scope.
+Child modules are instantiated through a `ModuleLoader`, which parses each directory once.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from soc2lint.model import Location, ParseError, Platform, Resource, Unknown, is_unknown
 from soc2lint.parsers.terraform import ast
 from soc2lint.parsers.terraform.evaluate import LazyMap, Scope, evaluate
+from soc2lint.parsers.terraform.functions import to_string
 
 # Meta-arguments are Terraform's, not the provider's: never part of a resource's attributes.
 _META = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
+MAX_INSTANCES = 1000  # more count/for_each instances than this: one template node
+MAX_MODULE_DEPTH = 20
 
 
 @dataclass(frozen=True)
@@ -26,17 +35,33 @@ class TfFile:
 class ModuleResult:
     resources: list[Resource] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
+    # (call site, source, why) for module sources that could not be read
+    unavailable: list[tuple[Location, str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """Where a module is instantiated from: its address prefix, inputs and call sites."""
+
+    prefix: str  # "module.a." (nested: "module.a.module.b.")
+    inputs: dict[str, Any]
+    call_sites: tuple[Location, ...]
+    key_path: tuple[str, ...]  # call names from the root, for .terraform/modules/modules.json
+
+
+# resolve(caller directory, source, key path) -> (directory, files) or (None, reason)
+ModuleLoader = Callable[[str, str, tuple[str, ...]], tuple[str | None, Any]]
 
 
 def root_of(path: tuple[str, ...]) -> str | None:
-    """The graph address a reference points at: var.x, local.x, module.m, data.t.n, t.n."""
+    """The address a reference points at: var.x, local.x, module.m.out, data.t.n, t.n."""
     if len(path) < 2:
         return None
     head = path[0]
     if head in ("var", "local"):
         return f"{head}.{path[1]}"
     if head == "module":
-        return f"module.{path[1]}"
+        return f"module.{path[1]}.{path[2]}" if len(path) >= 3 else f"module.{path[1]}"
     if head == "data":
         return f"data.{path[1]}.{path[2]}" if len(path) >= 3 else None
     if head in ("count", "each", "self", "path", "terraform"):
@@ -44,51 +69,162 @@ def root_of(path: tuple[str, ...]) -> str | None:
     return f"{head}.{path[1]}"
 
 
-class ModuleBuilder:
-    def __init__(self, files: list[TfFile], tfvars: list[TfFile], scope: str = ".") -> None:
-        self.scope_name = scope
-        self.files = [f for f in files if f.body is not None]
-        self.tfvars = [f for f in tfvars if f.body is not None]
-        self.result = ModuleResult()
-        self.variables: dict[str, tuple[str, ast.Block]] = {}
-        self.locals: dict[str, tuple[str, ast.Attribute]] = {}
+def _var_unknown(name: str) -> Unknown:
+    return Unknown(f"var.{name} has no default and no value in tfvars")
+
+
+class ModuleInstance:
+    """One instance of a module: its scope, its resources, its outputs."""
+
+    def __init__(
+        self,
+        directory: str,
+        files: list[TfFile],
+        scope_name: str,
+        call: ModuleCall | None = None,
+        variable_layers: list[dict[str, Any]] | None = None,
+        loader: ModuleLoader | None = None,
+        result: ModuleResult | None = None,
+        depth: int = 0,
+    ) -> None:
+        self.directory = directory
+        self.scope_name = scope_name
+        self.call = call or ModuleCall("", {}, (), ())
+        self.loader = loader
+        self.depth = depth
+        self.result = result if result is not None else ModuleResult()
+        self.variables: dict[str, ast.Block] = {}
+        self.locals: dict[str, ast.Attribute] = {}
+        self.outputs: dict[str, ast.Attribute] = {}
         self.blocks: list[tuple[str, ast.Block]] = []
-        for tf in self.files:
-            assert tf.body is not None
+        self.module_blocks: dict[str, tuple[str, ast.Block]] = {}
+        for tf in files:
+            if tf.body is None:
+                continue
             for block in tf.body.blocks:
-                if block.type == "variable" and block.labels:
-                    self.variables[block.labels[0]] = (tf.path, block)
+                label = block.labels[0] if block.labels else ""
+                if block.type == "variable" and label:
+                    self.variables[label] = block
                 elif block.type == "locals":
-                    for name, attr in block.body.attributes.items():
-                        self.locals[name] = (tf.path, attr)
+                    self.locals.update(block.body.attributes)
+                elif block.type == "output" and label:
+                    value = block.body.attributes.get("value")
+                    if value is not None:
+                        self.outputs[label] = value
+                elif block.type == "module" and label:
+                    self.module_blocks[label] = (tf.path, block)
+                    self.blocks.append((tf.path, block))
                 else:
                     self.blocks.append((tf.path, block))
-        self.var_values = self._variable_values()
+        self.var_values = self._variable_values(variable_layers or [])
         self.local_values = LazyMap("local", self._local_value, list(self.locals))
-        self.scope = Scope({"var": self.var_values, "local": self.local_values})
-        self._local_refs: dict[str, set[tuple[str, str]]] = {}
+        self.children = LazyMap("module", self._child_outputs, list(self.module_blocks))
+        self.data = _DataSources(self)
+        self.scope = Scope(
+            {
+                "var": self.var_values,
+                "local": self.local_values,
+                "module": self.children,
+                "data": self.data,
+                "path": {"module": directory or ".", "root": scope_name, "cwd": scope_name},
+            }
+        )
+        self._child_instances: dict[str, list[ModuleInstance]] = {}
+        self._local_refs: dict[str, set[str]] = {}
+        self._output_refs: dict[str, set[str]] = {}
+        self.output_values = LazyMap("output", self._output_value, list(self.outputs))
 
     # -- values ------------------------------------------------------------------------------
 
-    def _variable_values(self) -> dict[str, Any]:
+    def _variable_values(self, layers: list[dict[str, Any]]) -> dict[str, Any]:
         empty = Scope()
         values: dict[str, Any] = {}
-        for name, (_path, block) in self.variables.items():
+        for name, block in self.variables.items():
             default = block.body.attributes.get("default")
-            if default is not None:
-                values[name] = evaluate(default.expr, empty)
-            else:
-                values[name] = Unknown(f"var.{name} has no default and no value in tfvars")
-        # Terraform's order: terraform.tfvars, terraform.tfvars.json, then *.auto.tfvars by name
-        for tf in sorted(self.tfvars, key=_tfvars_order):
-            assert tf.body is not None
-            for name, attr in tf.body.attributes.items():
+            values[name] = evaluate(default.expr, empty) if default else _var_unknown(name)
+        if self.call.prefix:  # a called module: the caller's arguments
+            for name, value in self.call.inputs.items():
                 if name in values:
-                    values[name] = evaluate(attr.expr, empty)
+                    values[name] = value
+            return values
+        for layer in layers:  # a root module: Terraform's precedence, lowest first
+            for name, value in layer.items():
+                if name in values:
+                    values[name] = _typed(value, self.variables[name])
         return values
 
     def _local_value(self, name: str) -> Any:
-        return evaluate(self.locals[name][1].expr, self.scope)
+        return evaluate(self.locals[name].expr, self.scope)
+
+    def _output_value(self, name: str) -> Any:
+        return evaluate(self.outputs[name].expr, self.scope)
+
+    def _child_outputs(self, name: str) -> Any:
+        """module.NAME in this scope: the outputs of the instance(s) of that call."""
+        instances = self._instantiate_call(name)
+        if instances is None:
+            return Unknown(f"module.{name} is not available")
+        path, block = self.module_blocks[name]
+        expansion = _expansion(block, self.scope)
+        if expansion is None:
+            return Unknown(f"module.{name} instances are not known statically")
+        if not expansion.keyed:
+            if expansion.is_list:
+                return [inst.output_values for inst in instances]
+            return instances[0].output_values if instances else Unknown("no instance")
+        pairs = zip(expansion.keys, instances, strict=False)
+        return {key: inst.output_values for key, inst in pairs}
+
+    # -- module calls --------------------------------------------------------------------------
+
+    def _instantiate_call(self, name: str) -> list[ModuleInstance] | None:
+        if name in self._child_instances:
+            return self._child_instances[name]
+        path, block = self.module_blocks[name]
+        self._child_instances[name] = []
+        site = Location(path, block.line, block.line)
+        source_attr = block.body.attributes.get("source")
+        source = evaluate(source_attr.expr, Scope()) if source_attr else None
+        if not isinstance(source, str):
+            self.result.unavailable.append((site, str(source), "module source is not a string"))
+            return None
+        if self.loader is None or self.depth >= MAX_MODULE_DEPTH:
+            self.result.unavailable.append((site, source, "module nesting too deep"))
+            return None
+        key_path = self.call.key_path + (name,)
+        directory, files = self.loader(self.directory, source, key_path)
+        if directory is None:
+            self.result.unavailable.append((site, source, str(files)))
+            return None
+        expansion = _expansion(block, self.scope)
+        instances: list[ModuleInstance] = []
+        for suffix, roots in expansion.instances if expansion else [("", {})]:
+            inner = self.scope.child(**roots) if roots else self.scope
+            inputs = {
+                arg: evaluate(attr.expr, inner)
+                for arg, attr in block.body.attributes.items()
+                if arg not in ("source", "version", "count", "for_each", "providers", "depends_on")
+            }
+            call = ModuleCall(
+                prefix=f"{self.call.prefix}module.{name}{suffix}.",
+                inputs=inputs,
+                call_sites=self.call.call_sites + (site,),
+                key_path=key_path,
+            )
+            instances.append(
+                ModuleInstance(
+                    directory,
+                    files,
+                    self.scope_name,
+                    call,
+                    None,
+                    self.loader,
+                    self.result,
+                    self.depth + 1,
+                )
+            )
+        self._child_instances[name] = instances
+        return instances
 
     # -- resources ---------------------------------------------------------------------------
 
@@ -102,155 +238,322 @@ class ModuleBuilder:
 
     def _resource(self, path: str, block: ast.Block) -> None:
         rtype, name = block.labels
-        count = block.body.attributes.get("count")
-        if count is not None and evaluate(count.expr, self.scope) == 0:
-            return  # count = 0: the resource does not exist
-        address = f"{rtype}.{name}" if block.type == "resource" else f"data.{rtype}.{name}"
-        locations: dict[str, Location] = {}
-        refs: set[tuple[str, str]] = set()
-        attributes = self._body(block.body, self.scope, path, "", locations, refs, top=True)
-        self.result.resources.append(
-            Resource(
-                address=address,
-                type=rtype,
-                platform=Platform.TERRAFORM.value,
-                attributes=attributes,
-                location=Location(path, block.line, block.end_line),
-                attribute_locations=locations,
-                references=tuple(sorted(self._expand_refs(refs))),
-                kind=block.type,
-                scope=self.scope_name,
+        base = f"{rtype}.{name}" if block.type == "resource" else f"data.{rtype}.{name}"
+        expansion = _expansion(block, self.scope)
+        template = expansion is None or expansion.template
+        instances = expansion.instances if expansion else [("", _template_roots(block))]
+        for suffix, roots in instances:
+            scope = self.scope.child(**roots) if roots else self.scope
+            locations: dict[str, Location] = {}
+            refs: set[tuple[str, str]] = set()
+            attributes = _body(block.body, scope, path, "", locations, refs, top=True)
+            self.result.resources.append(
+                Resource(
+                    address=f"{self.call.prefix}{base}{suffix}",
+                    type=rtype,
+                    platform=Platform.TERRAFORM.value,
+                    attributes=attributes,
+                    location=Location(path, block.line, block.end_line),
+                    attribute_locations=locations,
+                    references=tuple(sorted(self._expand_refs(refs))),
+                    kind=block.type,
+                    scope=self.scope_name,
+                    call_sites=self.call.call_sites,
+                    template=template,
+                )
             )
-        )
 
     def _module_call(self, path: str, block: ast.Block) -> None:
+        name = block.labels[0]
         locations: dict[str, Location] = {}
         refs: set[tuple[str, str]] = set()
-        attributes = self._body(block.body, self.scope, path, "", locations, refs, top=True)
+        attributes = _body(block.body, self.scope, path, "", locations, refs, top=True)
+        instances = self._instantiate_call(name) or []
+        own: set[tuple[str, str]] = set()
+        for inst in instances:
+            for target in inst.all_output_targets():
+                own.add((target, ""))
         self.result.resources.append(
             Resource(
-                address=f"module.{block.labels[0]}",
+                address=f"{self.call.prefix}module.{name}",
                 type="module",
                 platform=Platform.TERRAFORM.value,
                 attributes=attributes,
                 location=Location(path, block.line, block.end_line),
                 attribute_locations=locations,
-                references=tuple(sorted(self._expand_refs(refs))),
+                references=tuple(sorted(self._expand_refs(refs) | own)),
                 kind="module",
                 scope=self.scope_name,
+                call_sites=self.call.call_sites,
             )
         )
+        for inst in instances:
+            inst.build()
 
-    def _body(
-        self,
-        body: ast.Body,
-        scope: Scope,
-        path: str,
-        prefix: str,
-        locations: dict[str, Location],
-        refs: set[tuple[str, str]],
-        top: bool = False,
-    ) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, attr in body.attributes.items():
-            key = prefix + name
-            for trav in ast.traversals(attr.expr):
-                target = root_of(trav)
-                if target is not None:
-                    refs.add((target, key))
-            if top and name in _META:
-                continue
-            out[name] = evaluate(attr.expr, scope)
-            locations[key] = Location(path, attr.line, attr.end_line)
-            if isinstance(attr.expr, ast.ObjectExpr):
-                for key_expr, _value, line in attr.expr.items:
-                    if isinstance(key_expr, ast.Lit):
-                        locations[f"{key}.{key_expr.value}"] = Location(path, line, line)
-        for block in body.blocks:
-            if top and block.type in _META:
-                continue
-            if block.type == "dynamic" and block.labels:
-                self._dynamic(block, scope, path, prefix, out, locations, refs)
-                continue
-            items = out.setdefault(block.type, [])
-            if not isinstance(items, list):
-                continue
-            item_prefix = f"{prefix}{block.type}.{len(items)}."
-            locations[item_prefix[:-1]] = Location(path, block.line, block.end_line)
-            locations.setdefault(prefix + block.type, Location(path, block.line, block.end_line))
-            items.append(self._body(block.body, scope, path, item_prefix, locations, refs))
-        return out
-
-    def _dynamic(
-        self,
-        block: ast.Block,
-        scope: Scope,
-        path: str,
-        prefix: str,
-        out: dict[str, Any],
-        locations: dict[str, Location],
-        refs: set[tuple[str, str]],
-    ) -> None:
-        """`dynamic "x" { for_each = ...; content {...} }` -> one x block per element."""
-        block_type = block.labels[0]
-        iterator = block_type
-        iterator_attr = block.body.attributes.get("iterator")
-        if iterator_attr is not None and isinstance(iterator_attr.expr, ast.Var):
-            iterator = iterator_attr.expr.name
-        for_each = block.body.attributes.get("for_each")
-        content = next((b for b in block.body.blocks if b.type == "content"), None)
-        if content is None:
-            return
-        if for_each is not None:
-            for trav in ast.traversals(for_each.expr):
-                target = root_of(trav)
-                if target is not None:
-                    refs.add((target, prefix + block_type))
-        collection = evaluate(for_each.expr, scope) if for_each else Unknown("no for_each")
-        items = out.setdefault(block_type, [])
-        if not isinstance(items, list):
-            return
-        if is_unknown(collection) or not isinstance(collection, (list, dict)):
-            # content is present, with the iterator's values unknown
-            elements: list[tuple[Any, Any]] = [
-                (Unknown("dynamic block key"), Unknown(f"{iterator}.value of a dynamic block"))
-            ]
-        elif isinstance(collection, dict):
-            elements = list(collection.items())
-        else:
-            elements = list(enumerate(collection))
-        for key, value in elements:
-            item_prefix = f"{prefix}{block_type}.{len(items)}."
-            locations[item_prefix[:-1]] = Location(path, content.line, content.end_line)
-            locations.setdefault(prefix + block_type, Location(path, block.line, block.end_line))
-            inner = scope.child(**{iterator: {"key": key, "value": value}})
-            items.append(self._body(content.body, inner, path, item_prefix, locations, refs))
+    # -- references ----------------------------------------------------------------------------
 
     def _expand_refs(self, refs: set[tuple[str, str]]) -> set[tuple[str, str]]:
-        """Add what locals point at, so `bucket = local.id` links like `bucket = x.id`."""
-        expanded = set(refs)
+        """Full addresses of what refs point at, through locals and module outputs."""
+        out: set[tuple[str, str]] = set()
         for target, attr in refs:
-            if target.startswith("local."):
-                for inner in self._refs_of_local(target[6:], set()):
-                    expanded.add((inner, attr))
-        return expanded
+            for full in self._targets(target, set()):
+                out.add((full, attr))
+        return out
 
-    def _refs_of_local(self, name: str, seen: set[str]) -> set[str]:
-        if name in self._local_refs:
-            return {t for t, _ in self._local_refs[name]}
-        if name in seen or name not in self.locals:
+    def _targets(self, target: str, seen: set[str]) -> set[str]:
+        if target in seen:
             return set()
-        seen.add(name)
+        seen.add(target)
+        if target.startswith("var."):
+            return set()
+        if target.startswith("local."):
+            name = target[6:]
+            if name not in self.locals:
+                return set()
+            found: set[str] = set()
+            for trav in ast.traversals(self.locals[name].expr):
+                inner = root_of(trav)
+                if inner is not None:
+                    found |= self._targets(inner, seen)
+            return found
+        if target.startswith("module."):
+            parts = target.split(".")
+            found = {f"{self.call.prefix}module.{parts[1]}"}
+            if len(parts) >= 3 and parts[1] in self.module_blocks:
+                for inst in self._instantiate_call(parts[1]) or []:
+                    found |= inst.output_targets(parts[2])
+            return found
+        return {self.call.prefix + target}
+
+    def output_targets(self, name: str) -> set[str]:
+        """Full addresses of the resources an output of this instance refers to."""
+        if name not in self._output_refs:
+            self._output_refs[name] = set()
+            found: set[str] = set()
+            if name in self.outputs:
+                for trav in ast.traversals(self.outputs[name].expr):
+                    target = root_of(trav)
+                    if target is not None:
+                        found |= self._targets(target, set())
+            self._output_refs[name] = found
+        return self._output_refs[name]
+
+    def all_output_targets(self) -> set[str]:
         found: set[str] = set()
-        for trav in ast.traversals(self.locals[name][1].expr):
-            target = root_of(trav)
-            if target is None:
-                continue
-            found.add(target)
-            if target.startswith("local."):
-                found |= self._refs_of_local(target[6:], seen)
-        self._local_refs[name] = {(t, "") for t in found}
+        for name in self.outputs:
+            found |= self.output_targets(name)
         return found
+
+
+class _DataSources(LazyMap):
+    """`data.TYPE.NAME`: data sources we can evaluate (aws_iam_policy_document); else Unknown."""
+
+    def __init__(self, module: ModuleInstance) -> None:
+        self.module = module
+        types = sorted({b.labels[0] for _p, b in module.blocks if b.type == "data" and b.labels})
+        super().__init__("data", self._by_type, types)
+
+    def _by_type(self, rtype: str) -> Any:
+        from soc2lint.parsers.terraform.datasources import DATA_SOURCES
+
+        evaluator = DATA_SOURCES.get(rtype)
+        blocks = {
+            b.labels[1]: (p, b)
+            for p, b in self.module.blocks
+            if b.type == "data" and len(b.labels) == 2 and b.labels[0] == rtype
+        }
+        if evaluator is None:
+            return {
+                name: Unknown(f"data source data.{rtype}.{name} is read at plan time", True)
+                for name in blocks
+            }
+        out: dict[str, Any] = {}
+        for name, (path, block) in blocks.items():
+            attrs = _body(block.body, self.module.scope, path, "", {}, set(), top=True)
+            out[name] = evaluator(attrs)
+        return out
+
+
+@dataclass(frozen=True)
+class _Expansion:
+    instances: list[tuple[str, dict[str, Any]]]  # (address suffix, iterator roots)
+    keys: list[Any]
+    keyed: bool  # for_each (map keys) rather than count
+    is_list: bool  # count
+    template: bool = False
+
+
+def _expansion(block: ast.Block, scope: Scope) -> _Expansion | None:
+    """The instances of a resource or module block; None when they are not known statically."""
+    count_attr = block.body.attributes.get("count")
+    each_attr = block.body.attributes.get("for_each")
+    if count_attr is not None:
+        count = evaluate(count_attr.expr, scope)
+        if isinstance(count, bool) or not isinstance(count, (int, float)) or count < 0:
+            return None
+        if count > MAX_INSTANCES:
+            return None
+        n = int(count)
+        return _Expansion(
+            [(f"[{i}]", {"count": {"index": i}}) for i in range(n)],
+            list(range(n)),
+            keyed=False,
+            is_list=True,
+        )
+    if each_attr is not None:
+        value = evaluate(each_attr.expr, scope)
+        if isinstance(value, dict):
+            pairs = sorted(value.items())
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            pairs = [(v, v) for v in sorted(set(value))]
+        else:
+            return None
+        if len(pairs) > MAX_INSTANCES or any(is_unknown(k) for k, _v in pairs):
+            return None
+        return _Expansion(
+            [(f'["{k}"]', {"each": {"key": k, "value": v}}) for k, v in pairs],
+            [k for k, _v in pairs],
+            keyed=True,
+            is_list=False,
+        )
+    return _Expansion([("", {})], [None], keyed=False, is_list=False)
+
+
+def _template_roots(block: ast.Block) -> dict[str, Any]:
+    """Iterator values for a resource whose instances are not known: all Unknown."""
+    if "count" in block.body.attributes:
+        return {"count": {"index": Unknown("count.index of a resource whose count is not known")}}
+    return {
+        "each": {
+            "key": Unknown("each.key of a for_each that is not known statically"),
+            "value": Unknown("each.value of a for_each that is not known statically"),
+        }
+    }
+
+
+def _typed(value: Any, block: ast.Block) -> Any:
+    """A raw string from the environment or --var, converted as the variable's type says."""
+    if not isinstance(value, _Raw):
+        return value
+    type_attr = block.body.attributes.get("type")
+    type_name = ast.traversal(type_attr.expr) if type_attr is not None else None
+    simple = type_attr is None or (
+        type_name is not None and type_name[0] in ("string", "number", "bool", "any")
+    )
+    if simple:
+        return value.text
+    from soc2lint.parsers.terraform.hcl import HCLSyntaxError, parse_expression
+
+    try:
+        return evaluate(parse_expression(value.text), Scope())
+    except HCLSyntaxError:
+        return Unknown("value given on the command line or environment does not parse")
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """A variable value given as text (TF_VAR_x, --var x=...): typed by the declaration."""
+
+    text: str
+
+
+def raw_value(text: str) -> _Raw:
+    return _Raw(text)
+
+
+def _body(
+    body: ast.Body,
+    scope: Scope,
+    path: str,
+    prefix: str,
+    locations: dict[str, Location],
+    refs: set[tuple[str, str]],
+    top: bool = False,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, attr in body.attributes.items():
+        key = prefix + name
+        for trav in ast.traversals(attr.expr):
+            target = root_of(trav)
+            if target is not None:
+                refs.add((target, key))
+        if top and name in _META:
+            continue
+        out[name] = evaluate(attr.expr, scope)
+        locations[key] = Location(path, attr.line, attr.end_line)
+        if isinstance(attr.expr, ast.ObjectExpr):
+            for key_expr, _value, line in attr.expr.items:
+                if isinstance(key_expr, ast.Lit):
+                    locations[f"{key}.{key_expr.value}"] = Location(path, line, line)
+    for block in body.blocks:
+        if top and block.type in _META:
+            continue
+        if block.type == "dynamic" and block.labels:
+            _dynamic(block, scope, path, prefix, out, locations, refs)
+            continue
+        items = out.setdefault(block.type, [])
+        if not isinstance(items, list):
+            continue
+        item_prefix = f"{prefix}{block.type}.{len(items)}."
+        locations[item_prefix[:-1]] = Location(path, block.line, block.end_line)
+        locations.setdefault(prefix + block.type, Location(path, block.line, block.end_line))
+        items.append(_body(block.body, scope, path, item_prefix, locations, refs))
+    return out
+
+
+def _dynamic(
+    block: ast.Block,
+    scope: Scope,
+    path: str,
+    prefix: str,
+    out: dict[str, Any],
+    locations: dict[str, Location],
+    refs: set[tuple[str, str]],
+) -> None:
+    """`dynamic "x" { for_each = ...; content {...} }` -> one x block per element."""
+    block_type = block.labels[0]
+    iterator = block_type
+    iterator_attr = block.body.attributes.get("iterator")
+    if iterator_attr is not None and isinstance(iterator_attr.expr, ast.Var):
+        iterator = iterator_attr.expr.name
+    for_each = block.body.attributes.get("for_each")
+    content = next((b for b in block.body.blocks if b.type == "content"), None)
+    if content is None:
+        return
+    if for_each is not None:
+        for trav in ast.traversals(for_each.expr):
+            target = root_of(trav)
+            if target is not None:
+                refs.add((target, prefix + block_type))
+    collection = evaluate(for_each.expr, scope) if for_each else Unknown("no for_each")
+    items = out.setdefault(block_type, [])
+    if not isinstance(items, list):
+        return
+    if is_unknown(collection) or not isinstance(collection, (list, dict)):
+        # content is present, with the iterator's values unknown
+        elements: list[tuple[Any, Any]] = [
+            (Unknown("dynamic block key"), Unknown(f"{iterator}.value of a dynamic block"))
+        ]
+    elif isinstance(collection, dict):
+        elements = list(collection.items())
+    else:
+        elements = list(enumerate(collection))
+    for key, value in elements:
+        item_prefix = f"{prefix}{block_type}.{len(items)}."
+        locations[item_prefix[:-1]] = Location(path, content.line, content.end_line)
+        locations.setdefault(prefix + block_type, Location(path, block.line, block.end_line))
+        inner = scope.child(**{iterator: {"key": key, "value": value}})
+        items.append(_body(content.body, inner, path, item_prefix, locations, refs))
+
+
+def tfvars_layers(tfvars: list[TfFile]) -> list[dict[str, Any]]:
+    """Variable values from tfvars files, in Terraform's order (lowest precedence first)."""
+    empty = Scope()
+    layers: list[dict[str, Any]] = []
+    for tf in sorted(tfvars, key=_tfvars_order):
+        if tf.body is not None:
+            layers.append({n: evaluate(a.expr, empty) for n, a in tf.body.attributes.items()})
+    return layers
 
 
 def _tfvars_order(tf: TfFile) -> tuple[int, str]:
@@ -262,6 +565,43 @@ def _tfvars_order(tf: TfFile) -> tuple[int, str]:
     return (2, name)
 
 
-def build_module(files: list[TfFile], tfvars: list[TfFile], scope: str = ".") -> ModuleResult:
-    """Resources declared by one module directory (scope), with values resolved where possible."""
-    return ModuleBuilder(files, tfvars, scope).build()
+def build_module(
+    files: list[TfFile],
+    tfvars: list[TfFile],
+    scope: str = ".",
+    *,
+    directory: str | None = None,
+    loader: ModuleLoader | None = None,
+    env_vars: dict[str, str] | None = None,
+    cli_layers: list[dict[str, Any]] | None = None,
+) -> ModuleResult:
+    """Resources of a root module (and the modules it calls), values resolved where possible.
+
+    Variable precedence, lowest first: defaults, TF_VAR_ environment variables, terraform.tfvars,
+    terraform.tfvars.json, *.auto.tfvars in name order, then --var-file / --var in the order given.
+    """
+    layers: list[dict[str, Any]] = []
+    if env_vars:
+        layers.append({k: raw_value(v) for k, v in env_vars.items()})
+    layers += tfvars_layers(tfvars)
+    layers += cli_layers or []
+    instance = ModuleInstance(
+        directory if directory is not None else ("" if scope == "." else scope),
+        files,
+        scope,
+        None,
+        layers,
+        loader,
+    )
+    return instance.build()
+
+
+__all__ = [
+    "ModuleInstance",
+    "ModuleResult",
+    "TfFile",
+    "build_module",
+    "raw_value",
+    "root_of",
+    "to_string",
+]
