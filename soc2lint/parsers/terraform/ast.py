@@ -172,7 +172,7 @@ def children(expr: Expr) -> list[Expr]:
 
 
 def traversal(expr: Expr) -> tuple[str, ...] | None:
-    """`a.b[0].c` as ("a", "b", "0", "c") when every step is static; else None."""
+    """`a.b[0].c["k"]` as ("a", "b", "[0]", "c", '["k"]') when every step is static; else None."""
     parts: list[str] = []
     while True:
         if isinstance(expr, Var):
@@ -182,7 +182,8 @@ def traversal(expr: Expr) -> tuple[str, ...] | None:
             parts.append(expr.name)
             expr = expr.obj
         elif isinstance(expr, Index) and isinstance(expr.key, Lit):
-            parts.append(str(expr.key.value))
+            key = expr.key.value
+            parts.append(f'["{key}"]' if isinstance(key, str) else f"[{key}]")
             expr = expr.obj
         elif isinstance(expr, (Index, Splat)):
             # keep the static prefix: aws_instance.a[count.index].id -> aws_instance.a

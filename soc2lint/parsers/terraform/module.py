@@ -7,6 +7,7 @@ Child modules are instantiated through a `ModuleLoader`, which parses each direc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,12 +62,18 @@ def root_of(path: tuple[str, ...]) -> str | None:
     if head in ("var", "local"):
         return f"{head}.{path[1]}"
     if head == "module":
-        return f"module.{path[1]}.{path[2]}" if len(path) >= 3 else f"module.{path[1]}"
+        # module.NAME[KEY].OUTPUT, the key and the output optional
+        key = path[2] if len(path) >= 3 and path[2].startswith("[") else ""
+        rest = path[3 if key else 2 :]
+        return f"module.{path[1]}{key}" + (f".{rest[0]}" if rest else "")
     if head == "data":
         return f"data.{path[1]}.{path[2]}" if len(path) >= 3 else None
     if head in ("count", "each", "self", "path", "terraform"):
         return None
     return f"{head}.{path[1]}"
+
+
+_MODULE_REF = re.compile(r"^module\.([A-Za-z0-9_-]+)(\[[^\]]*\])?(?:\.(.+))?$")
 
 
 def _var_unknown(name: str) -> Unknown:
@@ -130,6 +137,7 @@ class ModuleInstance:
             }
         )
         self._child_instances: dict[str, list[ModuleInstance]] = {}
+        self._suffixed: dict[str, list[tuple[str, ModuleInstance]]] = {}
         self._local_refs: dict[str, set[str]] = {}
         self._output_refs: dict[str, set[str]] = {}
         self.output_values = LazyMap("output", self._output_value, list(self.outputs))
@@ -198,6 +206,7 @@ class ModuleInstance:
             return None
         expansion = _expansion(block, self.scope)
         instances: list[ModuleInstance] = []
+        self._suffixed[name] = []
         for suffix, roots in expansion.instances if expansion else [("", {})]:
             inner = self.scope.child(**roots) if roots else self.scope
             inputs = {
@@ -211,18 +220,18 @@ class ModuleInstance:
                 call_sites=self.call.call_sites + (site,),
                 key_path=key_path,
             )
-            instances.append(
-                ModuleInstance(
-                    directory,
-                    files,
-                    self.scope_name,
-                    call,
-                    None,
-                    self.loader,
-                    self.result,
-                    self.depth + 1,
-                )
+            instance = ModuleInstance(
+                directory,
+                files,
+                self.scope_name,
+                call,
+                None,
+                self.loader,
+                self.result,
+                self.depth + 1,
             )
+            instances.append(instance)
+            self._suffixed[name].append((suffix, instance))
         self._child_instances[name] = instances
         return instances
 
@@ -317,11 +326,16 @@ class ModuleInstance:
                     found |= self._targets(inner, seen)
             return found
         if target.startswith("module."):
-            parts = target.split(".")
-            found = {f"{self.call.prefix}module.{parts[1]}"}
-            if len(parts) >= 3 and parts[1] in self.module_blocks:
-                for inst in self._instantiate_call(parts[1]) or []:
-                    found |= inst.output_targets(parts[2])
+            match = _MODULE_REF.match(target)
+            if match is None:
+                return set()
+            name, key, output = match.groups()
+            found = {f"{self.call.prefix}module.{name}"}
+            if output and name in self.module_blocks:
+                self._instantiate_call(name)
+                for suffix, inst in self._suffixed.get(name, []):
+                    if not key or key == suffix:
+                        found |= inst.output_targets(output)
             return found
         return {self.call.prefix + target}
 

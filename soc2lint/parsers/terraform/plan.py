@@ -127,44 +127,39 @@ def strip_instance_keys(address: str) -> str:
 
 
 def apply_unknowns(value: Any, unknown: Any) -> Any:
-    """value with every part that `unknown` (an after_unknown mirror) marks true made Unknown."""
+    """value with every part that `unknown` (an after_unknown mirror) marks true made Unknown.
+
+    A mirror that does not fit the value's shape is ignored; value itself is returned (not a
+    copy) when nothing in it is unknown.
+    """
+    return _merge(value, unknown)[0]
+
+
+def _merge(value: Any, unknown: Any) -> tuple[Any, bool]:
+    """(merged value, whether anything was marked unknown)."""
     if unknown is True:
-        return Unknown(KNOWN_AFTER_APPLY, True)
-    if not _has_unknown(unknown):
-        return value
-    if isinstance(unknown, dict):
-        if value is None:
-            value = {}
-        if not isinstance(value, dict):
-            return value
-        merged = dict(value)
+        return Unknown(KNOWN_AFTER_APPLY, True), True
+    if isinstance(unknown, dict) and isinstance(value, (dict, type(None))):
+        base = value or {}
+        merged = dict(base)
+        changed = False
         for key, sub in unknown.items():
-            if _has_unknown(sub):
-                merged[key] = apply_unknowns(value.get(key), sub)
-        return merged
-    if isinstance(unknown, list):
-        if value is None:
-            value = []
-        if not isinstance(value, list):
-            return value
-        length = max(len(value), len(unknown))
-        return [
-            apply_unknowns(
-                value[i] if i < len(value) else None, unknown[i] if i < len(unknown) else False
-            )
-            for i in range(length)
-        ]
-    return value
-
-
-def _has_unknown(unknown: Any) -> bool:
-    if unknown is True:
-        return True
-    if isinstance(unknown, dict):
-        return any(_has_unknown(v) for v in unknown.values())
-    if isinstance(unknown, list):
-        return any(_has_unknown(v) for v in unknown)
-    return False
+            new, sub_changed = _merge(base.get(key), sub)
+            if sub_changed:
+                merged[key] = new
+                changed = True
+        return (merged, True) if changed else (value, False)
+    if isinstance(unknown, list) and isinstance(value, (list, type(None))):
+        base_list = value or []
+        items = list(base_list) + [None] * (len(unknown) - len(base_list))
+        changed = False
+        for i, sub in enumerate(unknown):
+            new, sub_changed = _merge(items[i], sub)
+            if sub_changed:
+                items[i] = new
+                changed = True
+        return (items, True) if changed else (value, False)
+    return value, False
 
 
 def _is_local(source: str) -> bool:
