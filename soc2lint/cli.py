@@ -127,6 +127,12 @@ def _gate(report: Report, threshold: str) -> int:
     type=click.Path(dir_okay=False),
     help="Read root-module variables from a .tfvars file (repeatable).",
 )
+@click.option(
+    "--plan",
+    "plan",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Evaluate a plan (terraform show -json) instead of the configuration's values.",
+)
 @click.option("--color/--no-color", "colour", default=None, help="Force colour on or off.")
 def scan_command(
     paths: tuple[str, ...],
@@ -140,6 +146,7 @@ def scan_command(
     automation_id: str,
     tf_vars: tuple[str, ...],
     var_files: tuple[str, ...],
+    plan: str | None,
     colour: bool | None,
 ) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
@@ -153,6 +160,7 @@ def scan_command(
         exclude=list(exclude),
         env_vars={k[7:]: v for k, v in sorted(os.environ.items()) if k.startswith("TF_VAR_")},
         cli_vars=[("file", f) for f in var_files] + [("var", v) for v in tf_vars],
+        plan=plan,
     )
     report = scan(list(paths) or ["."], rules, options)
     colour_on = fmt == "text" and output is None and use_colour(sys.stdout, colour)

@@ -17,6 +17,8 @@ from soc2lint.linkers import terraform as tf_linker
 from soc2lint.model import Finding, ParseError, Resource, Skipped
 from soc2lint.parsers.terraform.files import parse_file
 from soc2lint.parsers.terraform.module import TfFile, raw_value, tfvars_layers
+from soc2lint.parsers.terraform.plan import parse_plan
+from soc2lint.parsers.terraform.planned import planned_resources
 from soc2lint.parsers.terraform.project import Project
 
 
@@ -28,6 +30,8 @@ class ScanOptions:
     env_vars: dict[str, str] = field(default_factory=dict)
     # ("file", path) for --var-file and ("var", "name=value") for --var, in command-line order
     cli_vars: list[tuple[str, str]] = field(default_factory=list)
+    # `terraform show -json` output: evaluate planned values instead of the configuration's
+    plan: str | None = None
 
 
 @dataclass
@@ -141,6 +145,8 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
     built = project.build(options.env_vars, _cli_layers(options, root, errors))
     errors.extend(built.errors)
     resources: list[Resource] = built.resources
+    if options.plan:
+        resources = _apply_plan(options.plan, root, paths, built.roots, resources, errors)
     graph = ResourceGraph()
     for res in resources:
         graph.add_resource(res)
@@ -160,6 +166,49 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         finished=_now(),
         unavailable_modules=sorted(built.unavailable, key=lambda u: (u["path"], u["line"])),
     )
+
+
+def _apply_plan(
+    plan: str,
+    root: Path,
+    paths: list[Path],
+    roots: list[str],
+    resources: list[Resource],
+    errors: list[ParseError],
+) -> list[Resource]:
+    """Replace the plan's root module's configured resources by the planned ones."""
+    plan_path = Path(plan).resolve()
+    try:
+        shown = plan_path.relative_to(root).as_posix()
+    except ValueError:
+        shown = plan_path.name
+    try:
+        text = plan_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        errors.append(ParseError(shown, 1, f"cannot read plan: {exc}"))
+        return resources
+    planned, _sources, plan_errors = parse_plan(shown, text)
+    errors.extend(plan_errors)
+    if plan_errors and not planned:
+        return resources
+    target = _plan_root(paths, root, roots, plan_path)
+    scope = target or "."
+    config = [r for r in resources if r.scope == scope]
+    others = [r for r in resources if r.scope != scope]
+    return others + planned_resources(planned, config, shown, text, scope)
+
+
+def _plan_root(paths: list[Path], root: Path, roots: list[str], plan_path: Path) -> str:
+    """The root module a plan belongs to: the scanned directory, else the plan's directory."""
+    for candidate in [*(p.resolve() for p in paths), plan_path.parent]:
+        try:
+            rel = candidate.relative_to(root).as_posix()
+        except ValueError:
+            continue
+        rel = "" if rel == "." else rel
+        if rel in roots:
+            return rel
+    return roots[0] if len(roots) == 1 else ""
 
 
 def _cli_layers(options: ScanOptions, root: Path, errors: list[ParseError]) -> list[dict]:

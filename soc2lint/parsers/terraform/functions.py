@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from decimal import Context, Decimal
+from fractions import Fraction
 from typing import Any
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
@@ -436,7 +437,7 @@ def _format_value(
         if "#" not in flags and isinstance(value, str):
             return _pad(value, width, flags)
         if "#" not in flags and isinstance(value, (int, float)) and not isinstance(value, bool):
-            return _pad(_shortest(value, "e"), width, flags)
+            return _pad(_g(_decimal(value), None, "e"), width, flags)
         return _pad(_json(value), width, flags)
     if verb == "t":
         return to_string(_tobool(value))
@@ -480,30 +481,50 @@ def _format_integer(verb: str, flags: str, width: int | None, precision: int | N
     return " " * left + sign + prefix + "0" * zeros + digits + " " * right
 
 
-def _shortest(value: int | float, exponent: str) -> str:
-    """The shortest decimal form of a number, as Go's %g with no precision writes it."""
-    exact = _DECIMAL.normalize(_decimal(value))
-    if exact == 0:
+def _binary(value: int | float) -> Decimal:
+    """value as Terraform holds it: the decimal as written, rounded to a 512-bit binary float."""
+    if isinstance(value, int) or value == 0:
+        return Decimal(value)
+    written = Fraction(repr(value))
+    power = abs(written.numerator).bit_length() - written.denominator.bit_length()
+    if Fraction(2) ** power > abs(written):
+        power -= 1
+    shift = 511 - power
+    mantissa = round(written * Fraction(2) ** shift)
+    if shift <= 0:
+        return Decimal(mantissa * 2**-shift)
+    return Decimal(f"{mantissa * 5**shift}e-{shift}")
+
+
+def _g(value: Decimal, precision: int | None, exponent: str) -> str:
+    """value as Go's %g writes it; the shortest digits when precision is None."""
+    if precision is not None:
+        value = Context(prec=max(precision, 1)).plus(value)
+    value = _DECIMAL.normalize(value)
+    if value == 0:
         return "0"
-    sign, digits, power = exact.as_tuple()
+    sign, digits, power = value.as_tuple()
     mantissa = "".join(map(str, digits))
-    scale = len(mantissa) + int(power) - 1
-    if -4 <= scale < 6:
-        return format(exact, "f")
+    point = len(mantissa) + int(power)
+    limit = 6 if precision is None else max(precision, 1)
+    if limit > len(mantissa) >= point and precision is not None:
+        limit = len(mantissa)
+    if -4 <= point - 1 < limit:
+        return format(value, "f")
     fraction = "." + mantissa[1:] if len(mantissa) > 1 else ""
-    return f"{'-' if sign else ''}{mantissa[0]}{fraction}{exponent}{scale:+03d}"
+    return f"{'-' if sign else ''}{mantissa[0]}{fraction}{exponent}{point - 1:+03d}"
 
 
 def _format_float(
     verb: str, flags: str, width: int | None, precision: int | None, n: int | float
 ) -> str:
     """A number in %e, %f or %g notation, padded as Go's big.Float formats it."""
-    if verb in "gG" and precision is None:
-        body = _shortest(n, "e" if verb == "g" else "E")
-    elif verb in "gG":
-        body = format(float(n), f".{precision}{verb}")
+    if verb in "gG":
+        value = _decimal(n) if precision is None else _binary(n)
+        body = _g(value, precision, "e" if verb == "g" else "E")
     else:
-        body = format(_decimal(n), f".{6 if precision is None else precision}{verb}")
+        spec = f".{6 if precision is None else precision}{verb}"
+        body = format(0.0, spec) if n == 0 else format(_binary(n), spec)
         body = re.sub(r"([eE][+-])([0-9])$", r"\g<1>0\2", body)
     sign = "+" if "+" in flags else " " if " " in flags else ""
     if body.startswith("-"):
