@@ -74,8 +74,8 @@ def reference(defs: list[Definition], var_defaults: list[int | None]) -> list[An
 @given(
     st.integers(1, 6).flatmap(
         lambda n: st.tuples(
-            definitions(n, 3), st.lists(st.one_of(st.none(), st.integers(0, 9)), min_size=3,
-                                        max_size=3)
+            definitions(n, 3),
+            st.lists(st.one_of(st.none(), st.integers(0, 9)), min_size=3, max_size=3),
         )
     )
 )
@@ -83,8 +83,11 @@ def test_resolution_matches_a_reference_evaluation(case: tuple) -> None:
     defs, var_defaults = case
     lines = []
     for i, default in enumerate(var_defaults):
-        lines.append(f'variable "v{i}" {{' + (f"\n  default = {default}\n" if default is not None
-                                              else "\n") + "}")
+        lines.append(
+            f'variable "v{i}" {{'
+            + (f"\n  default = {default}\n" if default is not None else "\n")
+            + "}"
+        )
     lines.append("locals {")
     lines += [f"  l{i} = {_expr(d)}" for i, d in enumerate(defs)]
     lines.append("}")
@@ -94,8 +97,9 @@ def test_resolution_matches_a_reference_evaluation(case: tuple) -> None:
     lines += [f"  a{i} = local.l{i}" for i in range(len(defs))]
     lines.append("}")
     root = parse_file("main.tf", "\n".join(lines) + "\n")
-    module = parse_file("passthrough/main.tf",
-                        'variable "x" {}\noutput "out" {\n  value = var.x\n}\n')
+    module = parse_file(
+        "passthrough/main.tf", 'variable "x" {}\noutput "out" {\n  value = var.x\n}\n'
+    )
     assert not root.errors and not module.errors
 
     def loader(caller: str, source: str, key: tuple) -> tuple:

@@ -154,11 +154,16 @@ class Evaluator:
             return Outcome(FAIL, None, _join(prefix, shown), f"{shown} is not written")
         if cond.op in ("exists", "absent"):
             # an Unknown that cannot be null (an ARN known after apply) still counts as set
-            known = [m for m in present if not is_unknown(m.value) or m.value.not_null]
+            known = [
+                m
+                for m in present
+                if (not is_unknown(m.value) or m.value.not_null) and m.value not in ("", [], {})
+            ]
             if known:
                 out = Outcome(PASS, None, known[0].path, f"{shown} is set")
-            elif present:
-                out = Outcome(UNKNOWN, None, present[0].path, _why(present[0].value, shown))
+            elif any(is_unknown(m.value) for m in present):
+                first = next(m for m in present if is_unknown(m.value))
+                out = Outcome(UNKNOWN, None, first.path, _why(first.value, shown))
             else:
                 where = matches[0].path if matches else _deepest(value, cond.path, prefix)
                 out = Outcome(FAIL, None, where, f"{shown} is not set")

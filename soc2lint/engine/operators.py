@@ -175,7 +175,7 @@ DECIDED_BY_ONE = {"is_open_cidr": True, "contains": True, "not_contains": False}
 
 # exists / absent look at whether the attribute is there at all; the engine handles them.
 SET_OPERATORS = {
-    "exists": "the attribute is set (to anything but null)",
+    "exists": "the attribute is set (to anything but null, an empty string or an empty collection)",
     "absent": "the attribute is not set, or null",
     "written": "the attribute is written in the configuration, whatever its (maybe unknown) value",
 }

@@ -185,14 +185,14 @@ def _index(obj: Any, key: Any, expr: ast.Expr) -> Any:
             key = _to_string(key)
         if key in obj:
             return obj[key]
-        return Unknown(f"{render(expr)}: no such key {key!r}")
+        return _error(f"{render(expr)}: no such key {key!r}")
     if isinstance(obj, list):
         if isinstance(key, str) and key.isdigit():
             key = int(key)
         if isinstance(key, int) and not isinstance(key, bool) and 0 <= key < len(obj):
             return obj[key]
-        return Unknown(f"{render(expr)}: index {key!r} out of range")
-    return Unknown(f"{render(expr)}: cannot index {type(obj).__name__}")
+        return _error(f"{render(expr)}: index {key!r} out of range")
+    return _error(f"{render(expr)}: cannot index {type(obj).__name__}")
 
 
 def _splat(expr: ast.Splat, scope: Scope, depth: int) -> Any:
@@ -330,15 +330,19 @@ def _equal(left: Any, right: Any) -> bool:
 
 
 def _call(expr: ast.Call, scope: Scope, depth: int) -> Any:
+    if expr.name == "try":
+        # the first argument that evaluates without an error; an unknown one stays unknown
+        for arg in expr.args:
+            value = _eval(arg, scope, depth)
+            if not _is_error(value):
+                return value
+        return _error("no argument of try() evaluates without an error")
+    if expr.name == "can":
+        value = _eval(expr.args[0], scope, depth) if expr.args else _error("can() needs one")
+        return False if _is_error(value) else (value if is_unknown(value) else True)
     fn = FUNCTIONS.get(expr.name)
     if fn is None:
         return Unknown(f"function {expr.name}() is not evaluated")
-    if expr.name == "try":
-        for arg in expr.args:
-            value = _eval(arg, scope, depth)
-            if not is_unknown(value):
-                return value
-        return Unknown("no argument of try() is known")
     args = [_eval(arg, scope, depth) for arg in expr.args]
     if expr.expand_final and args:
         last = args.pop()
@@ -356,7 +360,19 @@ def _call(expr: ast.Call, scope: Scope, depth: int) -> Any:
     try:
         return fn(*args)
     except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError) as exc:
-        return Unknown(f"{expr.name}() failed: {exc}")
+        return _error(f"{expr.name}() failed: {exc}")
+
+
+_ERROR = "error: "
+
+
+def _error(reason: str) -> Unknown:
+    """An expression Terraform would reject: try() skips it, can() is false for it."""
+    return Unknown(_ERROR + reason)
+
+
+def _is_error(value: Any) -> bool:
+    return isinstance(value, Unknown) and value.reason.startswith(_ERROR)
 
 
 def _contains_unknown(value: Any) -> bool:

@@ -19,6 +19,7 @@ import json
 import math
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable
 from decimal import Context, Decimal
 from fractions import Fraction
@@ -359,7 +360,9 @@ def _regex(pattern: str, text: str) -> re.Pattern[str]:
     if "$" in plain and text.endswith("\n"):
         raise ValueError("$ before a final newline matches differently in Python")
     try:
-        return re.compile(re.sub(r"\(\?<(?=\w)", "(?P<", pattern), re.ASCII)
+        with warnings.catch_warnings():  # "possible nested set" notes: same meaning as in RE2
+            warnings.simplefilter("ignore", FutureWarning)
+            return re.compile(re.sub(r"\(\?<(?=\w)", "(?P<", pattern), re.ASCII)
     except re.error as exc:
         raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
 
