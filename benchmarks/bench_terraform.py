@@ -91,6 +91,38 @@ def generate(root: Path, files: int, seed: int = 7) -> None:
         (module / f"main{n}.tf").write_text(body)
 
 
+def generate_modules(root: Path, modules: int, instances: int, seed: int = 7) -> None:
+    """`modules` local modules, each called `instances` times from one root module."""
+    rnd = random.Random(seed)
+    calls = []
+    for m in range(modules):
+        mdir = root / "modules" / f"m{m:03d}"
+        mdir.mkdir(parents=True)
+        body = "\n".join(
+            rnd.choice(TEMPLATES).format(
+                i=f"{m}_{k}",
+                m=rnd.randint(1, 9),
+                status=rnd.choice(["Enabled", "Suspended"]),
+                port=rnd.choice([22, 443]),
+                cidr=rnd.choice(["0.0.0.0/0", "10.0.0.0/8"]),
+                flag="var.flag",
+                days=rnd.randint(0, 35),
+            )
+            for k in range(4)
+        )
+        (mdir / "main.tf").write_text(
+            'variable "prefix" {}\nvariable "flag" {\n  default = true\n}\n'
+            'variable "protect" {\n  default = true\n}\n'
+            "locals {\n  name = var.prefix\n}\n" + body
+        )
+        for n in range(instances):
+            calls.append(
+                f'module "m{m}_{n}" {{\n  source = "./modules/m{m:03d}"\n'
+                f'  prefix = "p{n}"\n  flag   = {"true" if n % 2 else "false"}\n}}\n'
+            )
+    (root / "main.tf").write_text("\n".join(calls))
+
+
 def run_once(target: Path) -> dict:
     """Scan in a child process so peak memory is that scan's alone."""
     code = (
@@ -111,7 +143,31 @@ def run_once(target: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--files", type=int, action="append", help="corpus size (repeatable)")
+    parser.add_argument(
+        "--modules",
+        type=int,
+        default=0,
+        help="instead: this many local modules, each called --instances times",
+    )
+    parser.add_argument("--instances", type=int, default=20)
     args = parser.parse_args()
+    if args.modules:
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            (root / ".git").mkdir()
+            generate_modules(root, args.modules, args.instances)
+            r = run_once(root)
+            print(
+                f"{'modules':>7} {'calls':>6} {'files':>6} {'resources':>9} {'results':>8} "
+                f"{'seconds':>8} {'peak MB':>8}"
+            )
+            print(
+                f"{args.modules:>7} {args.modules * args.instances:>6} {r['files']:>6} "
+                f"{r['resources']:>9} {r['findings']:>8} {r['seconds']:>8.2f} "
+                f"{r['peak_mb']:>8.1f}"
+            )
+            assert r["errors"] == 0, "the generated corpus should parse cleanly"
+        return
     sizes = args.files or [500]
     print(
         f"{'files':>6} {'resources':>9} {'results':>8} {'seconds':>8} {'files/s':>8} {'peak MB':>8}"

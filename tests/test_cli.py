@@ -181,3 +181,25 @@ def test_demo_scan_shows_findings_from_many_rules() -> None:
     assert len({f["rule_id"] for f in doc["findings"] if f["status"] == "fail"}) >= 15
     assert any(f["status"] == "unknown" for f in doc["findings"])
     assert doc["summary"]["pass"] > 0
+
+
+@pytest.mark.slow
+def test_demo_shows_module_addresses_and_call_sites_in_every_format(tmp_path: Path) -> None:
+    demo = REPO / "fixtures" / "demo"
+    text = run("scan", str(demo)).stdout
+    assert "module.legacy_store.aws_s3_bucket.this" in text
+    assert "via module call at fixtures/demo/main.tf:" in text
+    doc = json.loads(run("scan", str(demo), "--format", "json").stdout)
+    legacy = next(f for f in doc["findings"]
+                  if f["resource"] == "module.legacy_store.aws_s3_bucket.this")
+    assert legacy["path"] == "fixtures/demo/modules/tenant_store/main.tf"
+    assert legacy["call_sites"][0]["path"] == "fixtures/demo/main.tf"
+    nested = [f for f in doc["findings"] if f["resource"].count("module.") == 2]
+    assert nested and all(len(f["call_sites"]) == 2 for f in nested)
+    out = tmp_path / "demo.sarif"
+    run("scan", str(demo), "--format", "sarif", "--output", str(out))
+    results = json.loads(out.read_text())["runs"][0]["results"]
+    moduled = [r for r in results if "module.legacy_store." in r["message"]["text"]]
+    assert moduled and all(
+        r["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        == "fixtures/demo/main.tf" for r in moduled)

@@ -269,3 +269,16 @@ def test_plan_exact_results_and_deleted_resources_get_none() -> None:
     addresses = {f.resource for f in report.findings}
     assert "aws_s3_bucket.legacy" not in addresses  # planned for deletion
     assert "aws_cloudwatch_log_group.trail[1]" not in addresses  # count reduced
+
+
+def test_dynamic_blocks_expand_when_known_and_stay_present_when_not() -> None:
+    rules = [r for r in load_rules() if r.id == "SOC2-AWS-013"]
+
+    def run(case: str) -> set[tuple]:
+        report = scan([str(BASE / "dynamic" / case)], rules)
+        return {(f.status.value, f.resource, f.location.start_line) for f in report.findings}
+
+    # the ssh element of the expanded blocks, at the content block's cidr_blocks line
+    assert run("fail") == {("fail", "aws_security_group.web", 19)}
+    assert run("pass") == {("pass", "aws_security_group.web", 13)}  # a decided value
+    assert run("unknown") == {("unknown", "aws_security_group.admin", 14)}

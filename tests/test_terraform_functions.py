@@ -276,6 +276,8 @@ UNKNOWN = [
     'lookup({a = 1}, "b")',
     'lookup({a = 1}, "a", 1, 2)',
     'index(["a"], "b")',
+    'index(["a", null], null)',
+    'contains(["a"], null)',
     'slice(["a", "b"], 1, 3)',
     'slice(["a", "b"], 2, 1)',
     'zipmap(["a"], [1, 2])',
@@ -311,6 +313,15 @@ UNKNOWN = [
     'replace("ab", "/(?=a)/", "x")',
     'replace("aa", "/(a)\\\\1/", "x")',
     'replace("ab", "/\\\\pL/", "x")',
+    # characters Terraform counts as one grapheme cluster, soc2lint as several code points
+    'length("e\u0301")',
+    'length("a\r\nb")',
+    'substr("👍🏽 ok", 0, 1)',
+    'format("%5s", "e\u0301")',
+    # valid calls soc2lint does not evaluate
+    'format("%*d", 5, 1)',
+    'format("%20000s", "a")',
+    'jsondecode("1e400")',
     # networks
     'cidrsubnet("10.1.2.0/24", 4, 16)',
     'cidrsubnet("10.1.2.0/24", 10, 0)',
@@ -334,6 +345,41 @@ UNKNOWN = [
 @pytest.mark.parametrize("text", UNKNOWN)
 def test_invalid_call_is_unknown(text: str) -> None:
     assert isinstance(run(text), Unknown)
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("element", [[], 0]),
+        ("lookup", [{"a": 1}, "b"]),
+        ("upper", [["a"]]),
+        ("format", ["%d", 1.5]),
+        ("format", ["%s"]),
+        ("tobool", [1]),
+        ("cidrhost", ["10.0.0.0/30", 4]),
+    ],
+)
+def test_invalid_call_raises(name: str, args: list[Any]) -> None:
+    """Calls Terraform rejects raise; the evaluator turns the exception into Unknown."""
+    with pytest.raises((TypeError, ValueError, KeyError, IndexError, ZeroDivisionError)):
+        FUNCTIONS[name](*args)
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("length", ["e\u0301"]),
+        ("substr", ["a\r\nb", 0, 2]),
+        ("replace", ["ab", "/\\pL/", "x"]),
+        ("replace", ["a\n", "/a$/", "x"]),
+        ("format", ["%*d", 5, 1]),
+        ("formatlist", ["%5s", ["e\u0301"]]),
+        ("jsondecode", ["1e400"]),
+    ],
+)
+def test_valid_call_not_evaluated_is_unknown(name: str, args: list[Any]) -> None:
+    """Calls Terraform accepts but soc2lint cannot mirror return Unknown rather than raise."""
+    assert isinstance(FUNCTIONS[name](*args), Unknown)
 
 
 def test_arguments_from_scope() -> None:

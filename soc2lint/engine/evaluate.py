@@ -23,14 +23,9 @@ class Outcome:
     detail: str = ""
 
     def negate(self) -> Outcome:
+        # the detail names the value that decided, which is what a failing `not` reports too
         flipped = {PASS: FAIL, FAIL: PASS, UNKNOWN: UNKNOWN}[self.status]
-        return Outcome(flipped, self.resource, self.path, _negate_detail(self.detail))
-
-
-def _negate_detail(detail: str) -> str:
-    if detail.startswith("not: "):
-        return detail[5:]
-    return f"not: {detail}" if detail else ""
+        return Outcome(flipped, self.resource, self.path, self.detail)
 
 
 @dataclass(frozen=True)
@@ -128,6 +123,7 @@ def _combine_any(outcomes: list[Outcome]) -> Outcome:
 class Evaluator:
     def __init__(self, graph: ResourceGraph) -> None:
         self.graph = graph
+        self._orphans: dict[tuple, Resource | None] = {}
 
     def check(self, cond: Condition, res: Resource, value: Any, prefix: str = "") -> Outcome:
         if isinstance(cond, All):
@@ -255,6 +251,12 @@ class Evaluator:
 
     def _orphan(self, cond: Connected, res: Resource) -> Resource | None:
         """A resource of the wanted type in the same scope that links to nothing of ours."""
+        key = (res.scope, cond.types, res.type, cond.via)
+        if key not in self._orphans:  # once per scope and types: the answer is the same
+            self._orphans[key] = self._find_orphan(cond, res)
+        return self._orphans[key]
+
+    def _find_orphan(self, cond: Connected, res: Resource) -> Resource | None:
         for t in cond.types:
             for other in self.graph.of_type(t):
                 if other.scope != res.scope:

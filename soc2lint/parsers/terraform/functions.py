@@ -1,19 +1,21 @@
 """Terraform's built-in functions that soc2lint evaluates: pure, over known values only.
 
 The evaluator calls a function only when every argument is known; a function that raises
-(TypeError, ValueError, KeyError, IndexError, ...) yields Unknown. Functions not listed here are
-Unknown too.
+(TypeError, ValueError, KeyError, IndexError, ...) yields Unknown: the call is one Terraform would
+reject. A valid call that soc2lint cannot evaluate faithfully returns a plain Unknown instead (see
+_Unsupported). Functions not listed here are Unknown too.
 
 Values are plain Python: str, int/float, bool, None, list (also for tuples and sets, which are
 sorted lists) and dict. Arguments convert as Terraform converts them (a number where a string is
 wanted becomes its decimal text; a numeric string where a number is wanted becomes the number).
-Strings are measured in Unicode code points, where Terraform counts grapheme clusters: the two
-differ only for combining sequences such as emoji with modifiers.
+Terraform measures strings in grapheme clusters; soc2lint counts code points, and where the two
+could differ (combining marks, emoji sequences, CRLF) the result is Unknown.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import ipaddress
 import json
 import math
@@ -25,14 +27,27 @@ from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Any
 
+from soc2lint.model import Unknown
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
+
+
+class _Unsupported(Exception):
+    """A call Terraform accepts but soc2lint cannot evaluate faithfully: Unknown, not an error."""
 
 
 def function(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register fn as the Terraform function `name`."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
-        FUNCTIONS[name] = fn
+        @functools.wraps(fn)
+        def call(*args: Any) -> Any:
+            try:
+                return fn(*args)
+            except _Unsupported as exc:
+                return Unknown(f"{name}() is not evaluated here: {exc}")
+
+        FUNCTIONS[name] = call
         return fn
 
     return register
@@ -107,6 +122,32 @@ def _str(value: Any) -> str:
     if value is None or isinstance(value, (list, dict)):
         raise TypeError(f"a string is required, not {value!r}")
     return to_string(value)
+
+
+# Characters besides marks that join a grapheme cluster with their neighbours: joiners,
+# variation selectors, regional indicators, emoji modifiers and tags, Hangul jamo.
+_CLUSTERING = re.compile(
+    "[\u1100-\u11ff\u200c\u200d\ufe00-\ufe0f\U0001f1e6-\U0001f1ff"
+    "\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]"
+)
+
+
+def _chars(text: str) -> str:
+    """text, when its code points are its characters (grapheme clusters), else _Unsupported."""
+    if not text.isascii() and (
+        _CLUSTERING.search(text) or any(unicodedata.category(c) in ("Mn", "Mc", "Me") for c in text)
+    ):
+        raise _Unsupported("the string has multi-code-point characters")
+    if "\r\n" in text:
+        raise _Unsupported("CRLF is a single character in Terraform")
+    return text
+
+
+def _not_null(value: Any) -> Any:
+    """value, unless it is null: most parameters do not accept null."""
+    if value is None:
+        raise TypeError("argument must not be null")
+    return value
 
 
 def _list(value: Any) -> list[Any]:
@@ -316,7 +357,7 @@ def _endswith(text: Any, suffix: Any) -> bool:
 def _substr(text: Any, offset: Any, length: Any) -> str:
     """substr(s, offset, length): a substring; negative offset counts from the end, negative
     length takes the rest."""
-    text, start, size = _str(text), _int(offset), _int(length)
+    text, start, size = _chars(_str(text)), _int(offset), _int(length)
     if start < 0:
         start = max(len(text) + start, 0)
     return text[start:] if size < 0 else text[start : start + size]
@@ -347,24 +388,24 @@ def _replace(text: Any, search: Any, replacement: Any) -> str:
 
 
 # Go's RE2 and Python's re share most syntax; refuse the constructs that differ or that only
-# one of them accepts, so a pattern is either evaluated as Terraform would or Unknown.
+# one of them accepts, so a pattern is either evaluated as Terraform would or left Unknown.
 _REGEX_DIFFERENCES = re.compile(r"\\[pPzCQEZ1-9]|\[\[:|\(\?<?[=!]|\(\?[>(]|\(\?P=|[*+?}]\+")
 _REPLACEMENT_REFERENCE = re.compile(r"\$(?:(\$)|\{(\w+)\}|(\w+))")
 
 
 def _regex(pattern: str, text: str) -> re.Pattern[str]:
-    """pattern (RE2 syntax) compiled with Python's re, or ValueError where they would differ."""
+    """pattern (RE2 syntax) compiled with Python's re; _Unsupported where the two may differ."""
     plain = pattern.replace("\\\\", "")
     if _REGEX_DIFFERENCES.search(plain):
-        raise ValueError(f"regular expression {pattern!r} is not supported")
+        raise _Unsupported(f"regular expression {pattern!r} differs between RE2 and Python")
     if "$" in plain and text.endswith("\n"):
-        raise ValueError("$ before a final newline matches differently in Python")
+        raise _Unsupported("$ before a final newline matches differently in Python")
     try:
         with warnings.catch_warnings():  # "possible nested set" notes: same meaning as in RE2
             warnings.simplefilter("ignore", FutureWarning)
             return re.compile(re.sub(r"\(\?<(?=\w)", "(?P<", pattern), re.ASCII)
     except re.error as exc:
-        raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+        raise _Unsupported(f"regular expression {pattern!r}: {exc}") from None
 
 
 def _expand(template: str, match: re.Match[str]) -> str:
@@ -396,7 +437,7 @@ def _regex_replace(text: str, pattern: str, template: str) -> str:
 # --- format -----------------------------------------------------------------------------------
 
 _VERB = re.compile(
-    r"%(?:(%)|([-+# 0]*)(?:\[([1-9][0-9]*)\])?([1-9][0-9]*)?(?:\.([0-9]*))?([A-Za-z])|)"
+    r"%(?:(%)|([-+# 0]*)(?:\[([1-9][0-9]*)\])?([1-9][0-9]*|\*)?(?:\.([0-9]*|\*))?([A-Za-z])|)"
 )
 _MAX_WIDTH = 10_000
 
@@ -415,6 +456,8 @@ def _format(spec: Any, *args: Any) -> str:
         flags, index, width, precision, verb = match.group(2, 3, 4, 5, 6)
         if verb is None:
             raise ValueError(f"invalid format string at offset {match.start()}")
+        if "*" in (width, precision):
+            raise _Unsupported("* width or precision")
         position = int(index) - 1 if index else next_arg
         if position >= len(args):
             raise IndexError(f"not enough arguments for {match.group()!r}")
@@ -423,7 +466,7 @@ def _format(spec: Any, *args: Any) -> str:
         size = int(width) if width else None
         places = None if precision is None else int(precision or 0)
         if max(size or 0, places or 0) > _MAX_WIDTH:
-            raise ValueError("format width or precision too large")
+            raise _Unsupported("format width or precision too large")
         out.append(_format_value(verb, flags, size, places, args[position]))
     if used < len(args):
         raise ValueError(f"too many arguments; only {used} used by format string")
@@ -451,14 +494,14 @@ def _format_value(
     if verb in "sq":
         text = _str(value)
         if precision:
-            text = text[:precision]
+            text = _chars(text)[:precision]
         return _pad(_json(text) if verb == "q" else text, width, flags)
     raise ValueError(f"unsupported format verb %{verb}")
 
 
 def _pad(text: str, width: int | None, flags: str) -> str:
     """text padded to width with spaces (zeros with 0), on the right with -."""
-    if width is None or len(text) >= width:
+    if width is None or len(_chars(text)) >= width:
         return text
     padding = ("0" if "0" in flags else " ") * (width - len(text))
     return text + padding if "-" in flags else padding + text
@@ -557,7 +600,9 @@ def _formatlist(spec: Any, *args: Any) -> list[str]:
 @function("length")
 def _length(value: Any) -> int:
     """length(v): characters in a string, elements in a list or map."""
-    if isinstance(value, (str, list, dict)):
+    if isinstance(value, str):
+        return len(_chars(value))
+    if isinstance(value, (list, dict)):
         return len(value)
     raise TypeError(f"length of {value!r} is not defined")
 
@@ -608,7 +653,7 @@ def _coalescelist(*lists: Any) -> list[Any]:
 @function("contains")
 def _contains(items: Any, value: Any) -> bool:
     """contains(list, value): whether the list has an element equal to value."""
-    key = _json(value)
+    key = _json(_not_null(value))
     return any(_json(item) == key for item in _list(items))
 
 
@@ -616,7 +661,7 @@ def _contains(items: Any, value: Any) -> bool:
 def _index(items: Any, value: Any) -> int:
     """index(list, value): the position of the first element equal to value."""
     keys = [_json(item) for item in _list(items)]
-    return keys.index(_json(value))
+    return keys.index(_json(_not_null(value)))
 
 
 @function("element")
@@ -696,7 +741,8 @@ def _range(*args: Any) -> list[int | float]:
     step = numbers[2] if len(numbers) == 3 else (1 if limit >= start else -1)
     if step == 0:
         raise ValueError("range step must not be zero")
-    out, current, end, delta = [], _decimal(start), _decimal(limit), _decimal(step)
+    out: list[int | float] = []
+    current, end, delta = _decimal(start), _decimal(limit), _decimal(step)
     while current < end if delta > 0 else current > end:
         if len(out) == 1024:
             raise ValueError("range would have more than 1024 elements")
@@ -760,10 +806,10 @@ def _jsonencode(value: Any) -> str:
 
 
 def _json_float(text: str) -> float:
-    """A JSON number too large for a float is refused rather than made infinite."""
+    """A JSON number as a float; one too large for a float is Unknown rather than infinite."""
     result = float(text)
     if not math.isfinite(result):
-        raise ValueError(f"JSON number {text} is out of range")
+        raise _Unsupported(f"JSON number {text} is beyond a float")
     return result
 
 
