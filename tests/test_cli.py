@@ -190,8 +190,9 @@ def test_demo_shows_module_addresses_and_call_sites_in_every_format(tmp_path: Pa
     assert "module.legacy_store.aws_s3_bucket.this" in text
     assert "via module call at fixtures/demo/main.tf:" in text
     doc = json.loads(run("scan", str(demo), "--format", "json").stdout)
-    legacy = next(f for f in doc["findings"]
-                  if f["resource"] == "module.legacy_store.aws_s3_bucket.this")
+    legacy = next(
+        f for f in doc["findings"] if f["resource"] == "module.legacy_store.aws_s3_bucket.this"
+    )
     assert legacy["path"] == "fixtures/demo/modules/tenant_store/main.tf"
     assert legacy["call_sites"][0]["path"] == "fixtures/demo/main.tf"
     nested = [f for f in doc["findings"] if f["resource"].count("module.") == 2]
@@ -202,4 +203,6 @@ def test_demo_shows_module_addresses_and_call_sites_in_every_format(tmp_path: Pa
     moduled = [r for r in results if "module.legacy_store." in r["message"]["text"]]
     assert moduled and all(
         r["relatedLocations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-        == "fixtures/demo/main.tf" for r in moduled)
+        == "fixtures/demo/main.tf"
+        for r in moduled
+    )
