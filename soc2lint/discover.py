@@ -39,7 +39,22 @@ def classify(name: str) -> tuple[str, str] | None:
         return ("terraform", "tfvars")
     if name == "terraform.tfvars.json" or name.endswith(".auto.tfvars.json"):
         return ("terraform", "tfvars")
+    if name.endswith((".yaml", ".yml")) or name.endswith(".json") and name not in _NOT_MANIFESTS:
+        return ("yaml", "yaml")  # the platform is decided from path and content when read
+    if name == "CODEOWNERS":
+        return ("repository", "codeowners")
     return None
+
+
+_NOT_MANIFESTS = {
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "composer.json",
+    "composer.lock",
+    ".eslintrc.json",
+    "renovate.json",
+}
 
 
 def discover(

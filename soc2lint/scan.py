@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from soc2lint import __version__
@@ -13,8 +14,9 @@ from soc2lint.discover import DEFAULT_MAX_BYTES, SourceFile, classify, discover
 from soc2lint.engine.evaluate import evaluate_rules
 from soc2lint.engine.rules import Rule
 from soc2lint.graph import ResourceGraph
-from soc2lint.linkers import terraform as tf_linker
 from soc2lint.model import Finding, ParseError, Resource, Skipped
+from soc2lint.parsers.classify import by_path as classify_by_path
+from soc2lint.parsers.dispatch import parse_yaml_source
 from soc2lint.parsers.terraform.files import parse_file
 from soc2lint.parsers.terraform.module import TfFile, raw_value, tfvars_layers
 from soc2lint.parsers.terraform.plan import parse_plan
@@ -119,7 +121,13 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         errors.extend(parsed.errors)
         return parsed
 
+    other: list[Resource] = []
     for source in found.files:
+        if source.platform == "yaml":
+            other.extend(_read_yaml(source, options.max_bytes, files, errors, skipped))
+            continue
+        if source.platform != "terraform":
+            continue
         parsed = read(source)
         if parsed is not None:
             directory = source.path.rpartition("/")[0]
@@ -133,7 +141,7 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         out = []
         for path in sorted(base.iterdir()):
             kind = classify(path.name)
-            if kind is None or kind[1] == "tfvars" or not path.is_file():
+            if kind is None or kind[0] != "terraform" or kind[1] == "tfvars" or not path.is_file():
                 continue
             rel = f"{directory}/{path.name}" if directory else path.name
             parsed = read(SourceFile(rel, str(path), kind[0], kind[1]))
@@ -147,10 +155,12 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
     resources: list[Resource] = built.resources
     if options.plan:
         resources = _apply_plan(options.plan, root, paths, built.roots, resources, errors)
+    resources = resources + _unique_keys(other, {r.key for r in resources})
     graph = ResourceGraph()
     for res in resources:
         graph.add_resource(res)
-    tf_linker.link(graph, resources)
+    for linker in _linkers():
+        linker.link(graph, resources)
     findings, rule_errors = evaluate_rules(rules, graph)
     return Report(
         root=str(root),
@@ -161,11 +171,61 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         skipped=sorted(set(skipped), key=lambda s: s.path),
         rule_errors=rule_errors,
         files=dict(sorted(files.items())),
-        resources=sum(1 for r in resources if r.kind == "resource"),
+        resources=sum(1 for r in resources if r.kind in ("resource", "object")),
         started=started,
         finished=_now(),
         unavailable_modules=sorted(built.unavailable, key=lambda u: (u["path"], u["line"])),
     )
+
+
+_LINKERS = ("terraform", "kubernetes", "ci")
+
+
+def _linkers() -> list:
+    """Each platform's linker module (soc2lint.linkers.<name>.link), those that exist."""
+    found = []
+    for name in _LINKERS:
+        try:
+            found.append(importlib.import_module(f"soc2lint.linkers.{name}"))
+        except ModuleNotFoundError:
+            continue
+    return found
+
+
+def _read_yaml(
+    source: SourceFile,
+    max_bytes: int,
+    files: dict[str, str],
+    errors: list[ParseError],
+    skipped: list[Skipped],
+) -> list[Resource]:
+    text, digest, skip = read_text(source, max_bytes)
+    if skip is not None:
+        if classify_by_path(source.path) is not None:
+            skipped.append(skip)
+        return []
+    assert text is not None
+    parsed = parse_yaml_source(source.path, text)
+    if parsed.skip_reason:
+        files[source.path] = digest
+        skipped.append(Skipped(source.path, parsed.skip_reason))
+        return []
+    if parsed.platform is None:
+        return []
+    files[source.path] = digest
+    errors.extend(parsed.errors)
+    return parsed.resources
+
+
+def _unique_keys(resources: list[Resource], taken: set[str]) -> list[Resource]:
+    """Two files declaring the same object: both are checked, the later one qualified by path."""
+    out = []
+    for res in resources:
+        if res.key in taken:
+            res = replace(res, address=f"{res.address}@{res.location.path}")
+        taken.add(res.key)
+        out.append(res)
+    return out
 
 
 def _apply_plan(

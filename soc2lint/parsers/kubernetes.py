@@ -1,0 +1,181 @@
+"""Kubernetes manifests -> Resources addressed `Kind/namespace/name`.
+
+Workloads get three derived attributes so rules need not know where each kind keeps its pod:
+`podSpec` (the pod spec), `podMetadata` (the pod template's metadata) and `allContainers`
+(containers, initContainers and ephemeralContainers, each with `containerType`). They are the
+same values as in the manifest, and their locations point at the manifest's own lines.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from soc2lint.model import Location, ParseError, Platform, Resource
+from soc2lint.parsers.yamlsrc import YamlDoc
+
+CLUSTER_SCOPED = {
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "PriorityClass",
+    "IngressClass",
+    "RuntimeClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+    "PodSecurityPolicy",
+    "CSIDriver",
+    "CSINode",
+    "VolumeAttachment",
+    "ClusterIssuer",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+}
+
+# where each workload kind keeps its pod template
+POD_PATHS = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseError]]:
+    """Resources for every object in the documents (List items included)."""
+    resources: list[Resource] = []
+    errors: list[ParseError] = []
+    for doc in docs:
+        data = doc.data
+        if not isinstance(data, dict):
+            continue
+        if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
+            for i, item in enumerate(data["items"]):
+                prefix = f"items.{i}"
+                line = doc.locations.get(prefix, (doc.start_line, 1))[0]
+                res = _resource(path, item, doc, prefix, line, _item_end(doc, prefix, line))
+                if res is None:
+                    errors.append(ParseError(path, line, "List item without apiVersion and kind"))
+                else:
+                    resources.append(res)
+            continue
+        res = _resource(path, data, doc, "", doc.start_line, doc.end_line)
+        if res is None:
+            errors.append(ParseError(path, doc.start_line, "object without apiVersion and kind"))
+        else:
+            resources.append(res)
+    return _unique(resources), errors
+
+
+def _item_end(doc: YamlDoc, prefix: str, start: int) -> int:
+    lines = [line for key, (line, _c) in doc.locations.items() if key.startswith(prefix + ".")]
+    return max(lines, default=start)
+
+
+def _resource(
+    path: str, obj: Any, doc: YamlDoc, prefix: str, start: int, end: int
+) -> Resource | None:
+    if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
+        return None
+    if not isinstance(obj.get("apiVersion"), str):
+        return None
+    kind = obj["kind"]
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    name = meta.get("name") or meta.get("generateName") or f"unnamed-{doc.index}"
+    namespace = meta.get("namespace") or "default"
+    if kind in CLUSTER_SCOPED:
+        address = f"{kind}/{name}"
+        namespace = ""
+    else:
+        address = f"{kind}/{namespace}/{name}"
+    attributes = dict(obj)
+    attributes["namespace"] = namespace
+    locations = _locations(path, doc, prefix)
+    pod_path = POD_PATHS.get(kind)
+    if pod_path is not None:
+        _derive_pod(attributes, obj, pod_path, locations)
+    return Resource(
+        address=str(address),
+        type=kind,
+        platform=Platform.KUBERNETES.value,
+        attributes=attributes,
+        location=Location(path, start, max(start, end)),
+        attribute_locations=locations,
+        kind="object",
+        scope="kubernetes",
+    )
+
+
+def _locations(path: str, doc: YamlDoc, prefix: str) -> dict[str, Location]:
+    out: dict[str, Location] = {}
+    cut = len(prefix) + 1 if prefix else 0
+    for key, (line, _col) in doc.locations.items():
+        if prefix and not key.startswith(prefix + "."):
+            continue
+        out[key[cut:]] = Location(path, line, line)
+    return out
+
+
+def _derive_pod(
+    attributes: dict[str, Any],
+    obj: dict[str, Any],
+    pod_path: tuple[str, ...],
+    locations: dict[str, Location],
+) -> None:
+    spec: Any = obj
+    for step in pod_path:
+        spec = spec.get(step) if isinstance(spec, dict) else None
+    if not isinstance(spec, dict):
+        return
+    base = ".".join(pod_path)
+    attributes["podSpec"] = spec
+    _alias(locations, base, "podSpec")
+    meta_path = ".".join(pod_path[:-1] + ("metadata",)) if len(pod_path) > 1 else "metadata"
+    template = obj
+    for step in meta_path.split("."):
+        template = template.get(step) if isinstance(template, dict) else None
+    attributes["podMetadata"] = template if isinstance(template, dict) else {}
+    _alias(locations, meta_path, "podMetadata")
+    containers: list[dict[str, Any]] = []
+    for key in CONTAINER_KEYS:
+        items = spec.get(key)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            _alias(locations, f"{base}.{key}.{i}", f"allContainers.{len(containers)}")
+            containers.append({**item, "containerType": key})
+    attributes["allContainers"] = containers
+
+
+def _alias(locations: dict[str, Location], source: str, target: str) -> None:
+    """Make target.* point where source.* is written."""
+    for key, loc in list(locations.items()):
+        if key == source:
+            locations[target] = loc
+        elif key.startswith(source + "."):
+            locations[target + key[len(source) :]] = loc
+
+
+def _unique(resources: list[Resource]) -> list[Resource]:
+    """The same address twice in one file: keep both, the second with its line in the address."""
+    seen: set[str] = set()
+    out = []
+    for res in resources:
+        if res.address in seen:
+            from dataclasses import replace
+
+            res = replace(res, address=f"{res.address}#L{res.location.start_line}")
+        seen.add(res.address)
+        out.append(res)
+    return out

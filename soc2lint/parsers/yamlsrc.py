@@ -1,0 +1,147 @@
+"""YAML documents as plain Python values with the line of every key and item.
+
+ruamel.yaml's round-trip loader keeps positions and never constructs arbitrary objects. It reads
+YAML 1.2, so `on`, `yes` and `no` stay strings; integers written with a leading zero (`0644`)
+are kept as the text written rather than guessed as octal or decimal. Aliases are shared nodes in
+ruamel's tree; expanding them into plain values is bounded, so an alias bomb ("billion laughs")
+becomes a parse error instead of eating memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarint import ScalarInt
+
+from soc2lint.model import ParseError
+
+MAX_NODES = 250_000  # values one document may expand to, aliases included
+MAX_DEPTH = 100
+
+
+@dataclass(frozen=True)
+class YamlDoc:
+    """One YAML document: its value, where each part is written, and its line span."""
+
+    data: Any
+    # dotted path ("spec.containers.0.image") -> (line, column), both 1-based
+    locations: dict[str, tuple[int, int]] = field(default_factory=dict)
+    start_line: int = 1
+    end_line: int = 1
+    index: int = 0
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Converter:
+    def __init__(self) -> None:
+        self.nodes = 0
+        self.locations: dict[str, tuple[int, int]] = {}
+        self.last_line = 1
+
+    def value(self, node: Any, path: str, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooLarge(f"document expands to more than {MAX_NODES} values (alias bomb?)")
+        if depth > MAX_DEPTH:
+            raise _TooLarge(f"nesting deeper than {MAX_DEPTH} levels")
+        if isinstance(node, CommentedMap):
+            out: dict[str, Any] = {}
+            for key, item in node.items():
+                name = str(key) if not isinstance(key, bool) else ("true" if key else "false")
+                child = f"{path}.{name}" if path else name
+                line, col = _key_position(node, key)
+                if line:
+                    self.locations[child] = (line, col)
+                    self.last_line = max(self.last_line, line)
+                out[name] = self.value(item, child, depth + 1)
+            return out
+        if isinstance(node, CommentedSeq):
+            items = []
+            for i, item in enumerate(node):
+                child = f"{path}.{i}" if path else str(i)
+                try:
+                    line, col = node.lc.item(i)
+                    self.locations[child] = (line + 1, col + 1)
+                    self.last_line = max(self.last_line, line + 1)
+                except (AttributeError, KeyError, TypeError):
+                    pass
+                items.append(self.value(item, child, depth + 1))
+            return items
+        return _scalar(node)
+
+
+def _key_position(node: CommentedMap, key: Any) -> tuple[int, int]:
+    try:
+        line, col = node.lc.key(key)
+        return line + 1, col + 1
+    except (AttributeError, KeyError, TypeError):
+        return 0, 0
+
+
+def _scalar(node: Any) -> Any:
+    if isinstance(node, bool) or node is None:
+        return node
+    if type(node) is ScalarInt and getattr(node, "_width", None):
+        text = str(int(node))
+        if node._width > len(text) and node >= 0:  # written with leading zeros: keep it as text
+            return text.zfill(node._width)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, (dt.date, dt.datetime)):
+        return node.isoformat()
+    if isinstance(node, TaggedScalar):
+        return str(node.value)
+    return str(node)
+
+
+def load_documents(path: str, text: str) -> tuple[list[YamlDoc], list[ParseError]]:
+    """Every document in text; a syntax error ends the stream with a ParseError at its line."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    docs: list[YamlDoc] = []
+    errors: list[ParseError] = []
+    try:
+        for index, raw in enumerate(yaml.load_all(io.StringIO(text))):
+            if raw is None:
+                continue
+            converter = _Converter()
+            try:
+                data = converter.value(raw, "", 0)
+            except _TooLarge as exc:
+                errors.append(ParseError(path, _start_line(raw), str(exc)))
+                continue
+            start = _start_line(raw)
+            docs.append(
+                YamlDoc(data, converter.locations, start, max(start, converter.last_line), index)
+            )
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        column = mark.column + 1 if mark is not None else 0
+        problem = exc.problem or exc.context or "invalid YAML"
+        errors.append(ParseError(path, line, f"invalid YAML: {problem}", column))
+    except YAMLError as exc:
+        errors.append(ParseError(path, 1, f"invalid YAML: {str(exc).splitlines()[0][:200]}"))
+    except RecursionError:
+        errors.append(ParseError(path, 1, "invalid YAML: nesting is too deep to read"))
+    except (ValueError, TypeError, AttributeError) as exc:  # constructor errors on odd input
+        errors.append(ParseError(path, 1, f"invalid YAML: {type(exc).__name__}: {exc}"[:200]))
+    return docs, errors
+
+
+def _start_line(node: Any) -> int:
+    try:
+        return int(node.lc.line) + 1
+    except (AttributeError, TypeError):
+        return 1
