@@ -15,6 +15,7 @@ from soc2lint.engine.evaluate import evaluate_rules
 from soc2lint.engine.rules import Rule
 from soc2lint.graph import ResourceGraph
 from soc2lint.model import Finding, ParseError, Resource, Skipped
+from soc2lint.parsers import renderers
 from soc2lint.parsers.classify import by_path as classify_by_path
 from soc2lint.parsers.dispatch import parse_yaml_source
 from soc2lint.parsers.terraform.files import parse_file
@@ -52,6 +53,8 @@ class Report:
     tool_version: str = __version__
     # module calls whose source could not be read: {path, line, source, reason}
     unavailable_modules: list[dict] = field(default_factory=list)
+    # how sources were read where it matters to a reader: {path, message}
+    notes: list[dict] = field(default_factory=list)
 
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.status.value == "fail"]
@@ -122,6 +125,7 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         return parsed
 
     other: list[Resource] = []
+    notes: list[dict] = []
     for source in found.files:
         if source.platform == "yaml":
             other.extend(_read_yaml(source, options.max_bytes, files, errors, skipped))
@@ -132,6 +136,8 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         if parsed is not None:
             directory = source.path.rpartition("/")[0]
             (tfvars_by_dir if source.kind == "tfvars" else by_dir)[directory].append(parsed)
+
+    other = _render_kubernetes(root, [f.path for f in found.files], other, errors, notes, skipped)
 
     def read_directory(directory: str) -> list[TfFile] | None:
         """A called module outside the scanned paths: read it for context."""
@@ -175,6 +181,7 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         started=started,
         finished=_now(),
         unavailable_modules=sorted(built.unavailable, key=lambda u: (u["path"], u["line"])),
+        notes=sorted(notes, key=lambda n: (n["path"], n["message"])),
     )
 
 
@@ -215,6 +222,55 @@ def _read_yaml(
     files[source.path] = digest
     errors.extend(parsed.errors)
     return parsed.resources
+
+
+def _render_kubernetes(
+    root: Path,
+    paths: list[str],
+    resources: list[Resource],
+    errors: list[ParseError],
+    notes: list[dict],
+    skipped: list[Skipped],
+) -> list[Resource]:
+    """Kustomizations and Helm charts rendered by their tools; else say what was not rendered."""
+    kustomizations, charts = renderers.find_roots(paths)
+    if not kustomizations and not charts:
+        return resources
+    k8s = [r for r in resources if r.platform == "kubernetes"]
+    declared: dict[tuple[str, str], Resource] = {}
+    for res in k8s:
+        meta = res.attributes.get("metadata") or {}
+        if isinstance(meta, dict):
+            declared.setdefault((res.type, str(meta.get("name"))), res)
+    out = list(resources)
+    for kind, directories in (("kustomize", kustomizations), ("helm", charts)):
+        for directory in directories:
+            rendered = renderers.render(kind, directory, root, declared)
+            marker = "Chart.yaml" if kind == "helm" else "kustomization.yaml"
+            shown = f"{directory}/{marker}" if directory else marker
+            errors.extend(rendered.errors)
+            if not rendered.resources:
+                what = (
+                    "its resource files were scanned as plain manifests"
+                    if kind == ("kustomize")
+                    else "its templates were not scanned"
+                )
+                notes.append({"path": shown, "message": f"{rendered.note}; {what}"})
+                continue
+            prefix = f"{directory}/" if directory else ""
+            # the rendered objects replace the plain files of this directory
+            out = [
+                r
+                for r in out
+                if not (
+                    r.platform == "kubernetes"
+                    and r.location.path.startswith(prefix)
+                    and "/" not in r.location.path[len(prefix) :]
+                )
+            ]
+            out.extend(rendered.resources)
+            notes.append({"path": shown, "message": rendered.note})
+    return out
 
 
 def _unique_keys(resources: list[Resource], taken: set[str]) -> list[Resource]:

@@ -70,7 +70,10 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
             continue
         res = _resource(path, data, doc, "", doc.start_line, doc.end_line)
         if res is None:
-            errors.append(ParseError(path, doc.start_line, "object without apiVersion and kind"))
+            if not str(data.get("apiVersion", "")).startswith("kustomize.config.k8s.io/"):
+                errors.append(
+                    ParseError(path, doc.start_line, "object without apiVersion and kind")
+                )
         else:
             resources.append(res)
     return _unique(resources), errors
@@ -89,6 +92,8 @@ def _resource(
     if not isinstance(obj.get("apiVersion"), str):
         return None
     kind = obj["kind"]
+    if str(obj["apiVersion"]).startswith("kustomize.config.k8s.io/"):
+        return None  # a kustomization describes manifests; it is not one
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     name = meta.get("name") or meta.get("generateName") or f"unnamed-{doc.index}"
     namespace = meta.get("namespace") or "default"

@@ -41,6 +41,7 @@ def render(report: Report, **_options: object) -> str:
         + [{"rule_error": msg} for msg in report.rule_errors],
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
         "unavailable_modules": report.unavailable_modules,
+        "notes": report.notes,
         "summary": summary(report),
     }
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"

@@ -150,6 +150,14 @@ def build(report: Report, automation_id: str = "soc2lint/") -> om.SarifLog:
         )
         for m in report.unavailable_modules
     ]
+    notifications += [
+        om.Notification(
+            message=om.Message(text=f"{n['path']}: {n['message']}"),
+            level="note",
+            descriptor=om.ReportingDescriptorReference(id="source-note"),
+        )
+        for n in report.notes
+    ]
     taxonomy = om.ToolComponent(
         name=TAXONOMY,
         full_name="AICPA Trust Services Criteria (SOC 2)",

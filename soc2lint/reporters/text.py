@@ -71,6 +71,10 @@ def render(report: Report, colour: bool = False, **_options: object) -> str:
                 f"{mod['reason']} (its outputs are unknown)"
             )
         lines.append("")
+    if report.notes:
+        lines.append(paint("Notes", "bold"))
+        lines.extend(f"  {n['path']}: {n['message']}" for n in report.notes)
+        lines.append("")
     s = summary(report)
     lines.append(paint("Summary", "bold"))
     lines.append(
