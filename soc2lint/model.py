@@ -122,3 +122,15 @@ class Finding:
     @property
     def sort_key(self) -> tuple:
         return (self.location.path, self.location.start_line, self.rule_id, self.resource)
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """An accepted exception: which rule, where its marker is, why, and until when."""
+
+    rule_id: str
+    path: str
+    line: int  # the marker's line
+    reason: str
+    expires: str | None = None  # YYYY-MM-DD, inclusive
+    source: str = "inline"  # inline | annotation | checkov | tfsec | trivy | kics | zizmor

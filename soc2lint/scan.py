@@ -14,7 +14,7 @@ from soc2lint.discover import DEFAULT_MAX_BYTES, SourceFile, classify, discover
 from soc2lint.engine.evaluate import evaluate_rules
 from soc2lint.engine.rules import Rule
 from soc2lint.graph import ResourceGraph
-from soc2lint.model import Finding, ParseError, Resource, Skipped
+from soc2lint.model import Finding, ParseError, Resource, Skipped, Suppression
 from soc2lint.parsers import renderers
 from soc2lint.parsers.classify import by_path as classify_by_path
 from soc2lint.parsers.dispatch import parse_yaml_source
@@ -55,6 +55,17 @@ class Report:
     unavailable_modules: list[dict] = field(default_factory=list)
     # how sources were read where it matters to a reader: {path, message}
     notes: list[dict] = field(default_factory=list)
+    # results an exception (suppression) covers; they are not in findings
+    suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
+    # suppression markers that did not suppress: no reason, expired, unused: {path, line, ...}
+    suppression_problems: list[dict] = field(default_factory=list)
+    # --baseline in use: {path, sha256, baselined: count} ; --diff-base: {base_ref, merge_base,
+    # new: count, fixed: count}
+    baseline: dict | None = None
+    diff: dict | None = None
+    # the effective configuration {path, sha256} and the Trust Services Criteria in scope
+    config: dict | None = None
+    criteria_scope: list[str] = field(default_factory=list)
 
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.status.value == "fail"]
