@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from soc2lint import __version__
+from soc2lint.baseline import DEFAULT_NAME as DEFAULT_BASELINE
+from soc2lint.baseline import BaselineError
+from soc2lint.baseline import create as create_baseline
+from soc2lint.config import STARTER, ConfigError
+from soc2lint.diff import DiffError
 from soc2lint.engine.rules import SEVERITIES, Rule, RuleError, load_rules
 from soc2lint.reporters import RENDERERS
 from soc2lint.reporters.text import use_colour
-from soc2lint.scan import Report, ScanOptions, scan
+from soc2lint.run import Outcome, Request, UsageError, gate, run
+from soc2lint.scan import Report
 from soc2lint.tsc import catalogue
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -41,31 +46,101 @@ def main() -> None:
     """soc2lint: check infrastructure code against SOC 2 Trust Services Criteria."""
 
 
-def _load(rules_dirs: tuple[str, ...], only: tuple[str, ...] = ()) -> list[Rule]:
+def _load(rules_dirs: tuple[str, ...]) -> list[Rule]:
+    """Every rule (bundled and custom), for listing; configuration does not filter these."""
     try:
-        rules = load_rules(list(rules_dirs))
+        return load_rules(list(rules_dirs))
     except RuleError as exc:
         raise click.ClickException(f"rule error: {exc}") from None
-    if only:
-        wanted = set(only)
-        unknown = wanted - {r.id for r in rules} - {r.name for r in rules}
-        if unknown:
-            raise click.BadParameter(f"no rule {', '.join(sorted(unknown))}", param_hint="--rule")
-        rules = [r for r in rules if r.id in wanted or r.name in wanted]
-    return rules
 
 
-def _gate(report: Report, threshold: str) -> int:
-    if threshold == "none":
-        return EXIT_OK
-    limit = SEVERITIES.index(threshold)
-    severities = {r.id: r.severity for r in report.rules}
-    failing = [f for f in report.failing() if SEVERITIES.index(severities[f.rule_id]) <= limit]
-    return EXIT_FINDINGS if failing else EXIT_OK
+def _options(fn):  # type: ignore[no-untyped-def]
+    """The scan options shared by `scan` and `baseline create`."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(exists=True)),
+        click.option(
+            "--config",
+            "config",
+            type=click.Path(exists=True, dir_okay=False),
+            help="Configuration file (default: .soc2lint.yaml or pyproject.toml "
+            "[tool.soc2lint] at the repository root).",
+        ),
+        click.option(
+            "--rule", "only", multiple=True, metavar="ID", help="Run only this rule (repeatable)."
+        ),
+        click.option(
+            "--rules-dir",
+            multiple=True,
+            type=click.Path(exists=True, file_okay=False),
+            help="Also load rules from this directory (repeatable).",
+        ),
+        click.option(
+            "--max-file-size",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Skip files larger than this many bytes (default 2 MiB).",
+        ),
+        click.option(
+            "--exclude",
+            multiple=True,
+            metavar="GLOB",
+            help="Skip paths matching (gitignore syntax).",
+        ),
+        click.option(
+            "--var",
+            "tf_vars",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="Set a root-module variable, like terraform -var (repeatable).",
+        ),
+        click.option(
+            "--var-file",
+            "var_files",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="Read root-module variables from a .tfvars file (repeatable).",
+        ),
+        click.option(
+            "--plan",
+            type=click.Path(exists=True, dir_okay=False),
+            help="Evaluate a plan (terraform show -json) instead of the values in code.",
+        ),
+        click.option(
+            "--honor-peer-suppressions",
+            is_flag=True,
+            help="Let checkov/tfsec/trivy/kics/zizmor markers suppress equivalent rules.",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _request(params: dict, **extra: object) -> Request:
+    return Request(
+        paths=list(params["paths"]),
+        config=params["config"],
+        only=list(params["only"]),
+        rules_dirs=list(params["rules_dir"]),
+        max_file_size=params["max_file_size"],
+        exclude=list(params["exclude"]),
+        tf_vars=list(params["tf_vars"]),
+        var_files=list(params["var_files"]),
+        plan=params["plan"],
+        honor_peer_suppressions=params["honor_peer_suppressions"],
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _run(request: Request) -> Outcome:
+    try:
+        return run(request)
+    except (RuleError, ConfigError, BaselineError, DiffError, UsageError) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command("scan")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@_options
 @click.option(
     "--format",
     "fmt",
@@ -81,31 +156,39 @@ def _gate(report: Report, threshold: str) -> int:
     help="Write the report to this file instead of standard output.",
 )
 @click.option(
-    "--rule", "only", multiple=True, metavar="ID", help="Run only this rule (repeatable)."
-)
-@click.option(
-    "--rules-dir",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False),
-    help="Also load rules from this directory (repeatable).",
-)
-@click.option(
     "--fail-on",
     "threshold",
     type=click.Choice([*SEVERITIES, "none"]),
-    default="info",
-    show_default=True,
-    help="Exit 1 when a failing finding has this severity or higher (none: never).",
+    default=None,
+    help="Exit 1 when a failing finding has this severity or higher (default: any; none: never).",
 )
 @click.option(
-    "--max-file-size",
-    type=click.IntRange(min=1),
-    default=2 * 1024 * 1024,
-    show_default=True,
-    help="Skip files larger than this many bytes.",
+    "--baseline",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Report only findings not in this baseline file, and count the others.",
 )
 @click.option(
-    "--exclude", multiple=True, metavar="GLOB", help="Skip paths matching (gitignore syntax)."
+    "--diff-base",
+    metavar="REF",
+    default=None,
+    help="Report only findings introduced since the merge base with REF "
+    "(default in a GitHub pull_request workflow: origin/$GITHUB_BASE_REF).",
+)
+@click.option(
+    "--only-changed",
+    is_flag=True,
+    help="PATHS are changed files: scan the repository for context, report only them.",
+)
+@click.option("--show-suppressed", is_flag=True, help="List suppressed results (text).")
+@click.option(
+    "--sarif-include-suppressed",
+    is_flag=True,
+    help="Keep suppressed results in SARIF (GitHub ignores SARIF suppressions).",
+)
+@click.option(
+    "--report-unused-suppressions",
+    is_flag=True,
+    help="Report suppression markers that suppress nothing.",
 )
 @click.option(
     "--automation-id",
@@ -114,62 +197,102 @@ def _gate(report: Report, threshold: str) -> int:
     help="SARIF runAutomationDetails.id (category for code scanning).",
 )
 @click.option(
-    "--var",
-    "tf_vars",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Set a root-module variable, like terraform -var (repeatable).",
+    "--evidence",
+    "evidence_dir",
+    type=click.Path(file_okay=False),
+    help="Write a change-control evidence record (JSON, Markdown, HTML) here.",
 )
 @click.option(
-    "--var-file",
-    "var_files",
-    multiple=True,
+    "--ledger",
     type=click.Path(dir_okay=False),
-    help="Read root-module variables from a .tfvars file (repeatable).",
-)
-@click.option(
-    "--plan",
-    "plan",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Evaluate a plan (terraform show -json) instead of the configuration's values.",
+    help="Evidence ledger file (default: ledger.jsonl in the evidence directory).",
 )
 @click.option("--color/--no-color", "colour", default=None, help="Force colour on or off.")
-def scan_command(
-    paths: tuple[str, ...],
-    fmt: str,
-    output: str | None,
-    only: tuple[str, ...],
-    rules_dir: tuple[str, ...],
-    threshold: str,
-    max_file_size: int,
-    exclude: tuple[str, ...],
-    automation_id: str,
-    tf_vars: tuple[str, ...],
-    var_files: tuple[str, ...],
-    plan: str | None,
-    colour: bool | None,
-) -> None:
+def scan_command(**params: object) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
-    rules = _load(rules_dir, only)
-    for item in tf_vars:
-        if "=" not in item or not item.partition("=")[0].strip():
-            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--var")
-    # Terraform's order: environment, tfvars files, then -var-file and -var (here: files first)
-    options = ScanOptions(
-        max_bytes=max_file_size,
-        exclude=list(exclude),
-        env_vars={k[7:]: v for k, v in sorted(os.environ.items()) if k.startswith("TF_VAR_")},
-        cli_vars=[("file", f) for f in var_files] + [("var", v) for v in tf_vars],
-        plan=plan,
+    outcome = _run(
+        _request(
+            params,
+            threshold=params["threshold"],
+            baseline=params["baseline"],
+            diff_base=params["diff_base"],
+            only_changed=params["only_changed"],
+            report_unused_suppressions=params["report_unused_suppressions"],
+        )
     )
-    report = scan(list(paths) or ["."], rules, options)
-    colour_on = fmt == "text" and output is None and use_colour(sys.stdout, colour)
-    text = RENDERERS[fmt](report, colour=colour_on, automation_id=automation_id)
+    report, fmt, output = outcome.report, str(params["fmt"]), params["output"]
+    passed = gate(report, outcome.threshold)
+    colour_on = fmt == "text" and output is None and use_colour(sys.stdout, params["colour"])
+    text = RENDERERS[fmt](
+        report,
+        colour=colour_on,
+        automation_id=params["automation_id"],
+        show_suppressed=params["show_suppressed"],
+        include_suppressed=params["sarif_include_suppressed"],
+    )
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        Path(str(output)).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False, color=colour_on)
-    sys.exit(_gate(report, threshold))
+    if params["evidence_dir"]:
+        _write_evidence(
+            report, str(params["evidence_dir"]), params["ledger"], passed, outcome.threshold
+        )
+    sys.exit(EXIT_OK if passed else EXIT_FINDINGS)
+
+
+def _write_evidence(
+    report: Report, directory: str, ledger: object, passed: bool, threshold: str
+) -> None:
+    try:
+        from soc2lint.evidence import write_evidence
+    except ImportError:  # pragma: no cover - the evidence package ships with soc2lint
+        raise click.ClickException("evidence records are not available in this build") from None
+    path = write_evidence(
+        report,
+        directory,
+        ledger=str(ledger) if ledger else None,
+        gate="pass" if passed else "fail",
+        threshold=threshold,
+    )
+    click.echo(f"evidence record: {path}", err=True)
+
+
+@main.group("baseline")
+def baseline_group() -> None:
+    """Accept today's findings as known, so scans report only new ones."""
+
+
+@baseline_group.command("create")
+@_options
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    default=DEFAULT_BASELINE,
+    show_default=True,
+    help="Where to write the baseline.",
+)
+def baseline_create(**params: object) -> None:
+    """Write a baseline of the current failing and unknown findings."""
+    outcome = _run(_request(params))
+    Path(str(params["output"])).write_text(create_baseline(outcome.report.findings))
+    count = sum(1 for f in outcome.report.findings if f.status.value != "pass")
+    click.echo(f"baseline: {count} findings written to {params['output']}", err=True)
+
+
+@main.command("init")
+@click.option(
+    "--path", type=click.Path(dir_okay=False), default=".soc2lint.yaml", show_default=True
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init_command(path: str, force: bool) -> None:
+    """Write a commented starter configuration."""
+    target = Path(path)
+    if target.exists() and not force:
+        raise click.ClickException(f"{path} exists; use --force to overwrite it")
+    target.write_text(STARTER)
+    click.echo(f"wrote {path}", err=True)
 
 
 @main.command("rules")

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from soc2lint import __version__
+from soc2lint.baseline import key as baseline_key
+from soc2lint.baseline import load as load_baseline
 from soc2lint.discover import DEFAULT_MAX_BYTES, SourceFile, classify, discover
 from soc2lint.engine.evaluate import evaluate_rules
 from soc2lint.engine.rules import Rule
@@ -23,6 +25,8 @@ from soc2lint.parsers.terraform.module import TfFile, raw_value, tfvars_layers
 from soc2lint.parsers.terraform.plan import parse_plan
 from soc2lint.parsers.terraform.planned import planned_resources
 from soc2lint.parsers.terraform.project import Project
+from soc2lint.suppressions import Marker, find_markers
+from soc2lint.suppressions import apply as apply_suppressions
 
 
 @dataclass
@@ -35,6 +39,13 @@ class ScanOptions:
     cli_vars: list[tuple[str, str]] = field(default_factory=list)
     # `terraform show -json` output: evaluate planned values instead of the configuration's
     plan: str | None = None
+    # exceptions: peers' markers honoured, unused markers reported, the day expiry is judged on
+    honor_peer_suppressions: bool = False
+    report_unused_suppressions: bool = False
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
+    baseline: str | None = None
+    # report only findings in these repository-relative files (pre-commit on changed files)
+    only_paths: list[str] | None = None
 
 
 @dataclass
@@ -133,13 +144,15 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
             return None
         parsed = parse_file(source.path, text)
         errors.extend(parsed.errors)
+        _collect_markers(source.path, text, markers)
         return parsed
 
     other: list[Resource] = []
     notes: list[dict] = []
+    markers: dict[str, list[Marker]] = {}
     for source in found.files:
         if source.platform == "yaml":
-            other.extend(_read_yaml(source, options.max_bytes, files, errors, skipped))
+            other.extend(_read_yaml(source, options.max_bytes, files, errors, skipped, markers))
             continue
         if source.platform != "terraform":
             continue
@@ -179,6 +192,34 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
     for linker in _linkers():
         linker.link(graph, resources)
     findings, rule_errors = evaluate_rules(rules, graph)
+    exceptions = apply_suppressions(
+        findings,
+        markers,
+        resources,
+        rules,
+        options.today,
+        options.honor_peer_suppressions,
+        options.report_unused_suppressions,
+    )
+    findings = exceptions.kept
+    baseline_info = None
+    if options.baseline:
+        keys, digest = load_baseline(options.baseline)
+        before = len(findings)
+        findings = [f for f in findings if f.status.value == "pass" or baseline_key(f) not in keys]
+        baseline_info = {
+            "path": options.baseline,
+            "sha256": digest,
+            "baselined": before - len(findings),
+        }
+    if options.only_paths is not None:
+        wanted = set(options.only_paths)
+        findings = [
+            f
+            for f in findings
+            if f.location.path in wanted
+            or (f.resource_location and f.resource_location.path in wanted)
+        ]
     return Report(
         root=str(root),
         targets=[str(p) for p in paths],
@@ -193,6 +234,9 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         finished=_now(),
         unavailable_modules=sorted(built.unavailable, key=lambda u: (u["path"], u["line"])),
         notes=sorted(notes, key=lambda n: (n["path"], n["message"])),
+        suppressed=sorted(exceptions.suppressed, key=lambda p: p[0].sort_key),
+        suppression_problems=exceptions.problems,
+        baseline=baseline_info,
     )
 
 
@@ -210,12 +254,19 @@ def _linkers() -> list:
     return found
 
 
+def _collect_markers(path: str, text: str, markers: dict[str, list[Marker]]) -> None:
+    found = find_markers(path, text)
+    if found:
+        markers[path] = found
+
+
 def _read_yaml(
     source: SourceFile,
     max_bytes: int,
     files: dict[str, str],
     errors: list[ParseError],
     skipped: list[Skipped],
+    markers: dict[str, list[Marker]],
 ) -> list[Resource]:
     text, digest, skip = read_text(source, max_bytes)
     if skip is not None:
@@ -232,6 +283,7 @@ def _read_yaml(
         return []
     files[source.path] = digest
     errors.extend(parsed.errors)
+    _collect_markers(source.path, text, markers)
     return parsed.resources
 
 

@@ -44,6 +44,9 @@ def summary(report: Report) -> dict:
         "parse_errors": len(report.errors),
         "skipped": len(report.skipped),
         "rule_errors": len(report.rule_errors),
+        "suppressed": len(report.suppressed),
+        "baselined": (report.baseline or {}).get("baselined", 0),
+        "fixed": (report.diff or {}).get("fixed", 0),
         "by_severity": {s: by_severity.get(s, 0) for s in SEVERITY_ORDER},
         "by_criterion": {
             c: {k: criteria[c].get(k, 0) for k in ("fail", "pass", "unknown")}

@@ -4,35 +4,48 @@ from __future__ import annotations
 
 import json
 
+from soc2lint.engine.rules import Rule
+from soc2lint.model import Finding
 from soc2lint.reporters.common import fingerprint, summary, visible
 from soc2lint.scan import Report
 
 SCHEMA_VERSION = "1.0"
 
 
+def _finding(f: Finding, rule: Rule, status: str | None = None) -> dict:
+    return {
+        "rule_id": f.rule_id,
+        "rule_name": rule.name,
+        "status": status or f.status.value,
+        "severity": rule.severity,
+        "criteria": list(rule.criteria),
+        "resource": f.resource,
+        "resource_type": f.resource_type,
+        "path": f.location.path,
+        "start_line": f.location.start_line,
+        "end_line": f.location.end_line,
+        "message": f.message,
+        "fingerprint": fingerprint(f),
+        # module call sites that instantiated the resource, outermost first
+        "call_sites": [{"path": c.path, "line": c.start_line} for c in f.call_sites],
+    }
+
+
 def render(report: Report, **_options: object) -> str:
     rules = {r.id: r for r in report.rules}
-    findings = []
-    for f in visible(report):
-        rule = rules[f.rule_id]
-        findings.append(
-            {
-                "rule_id": f.rule_id,
-                "rule_name": rule.name,
-                "status": f.status.value,
-                "severity": rule.severity,
-                "criteria": list(rule.criteria),
-                "resource": f.resource,
-                "resource_type": f.resource_type,
-                "path": f.location.path,
-                "start_line": f.location.start_line,
-                "end_line": f.location.end_line,
-                "message": f.message,
-                "fingerprint": fingerprint(f),
-                # module call sites that instantiated the resource, outermost first
-                "call_sites": [{"path": c.path, "line": c.start_line} for c in f.call_sites],
-            }
-        )
+    findings = [_finding(f, rules[f.rule_id]) for f in visible(report)]
+    for f, s in report.suppressed:
+        entry = _finding(f, rules[f.rule_id], "suppressed")
+        entry["suppression"] = {
+            "reason": s.reason,
+            "expires": s.expires,
+            "source": s.source,
+            "path": s.path,
+            "line": s.line,
+            "status": f.status.value,
+        }
+        findings.append(entry)
+    findings.sort(key=lambda e: (e["path"], e["start_line"], e["rule_id"], e["resource"]))
     doc = {
         "version": SCHEMA_VERSION,
         "tool": {"name": "soc2lint", "version": report.tool_version},
@@ -42,6 +55,9 @@ def render(report: Report, **_options: object) -> str:
         "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
         "unavailable_modules": report.unavailable_modules,
         "notes": report.notes,
+        "suppression_problems": report.suppression_problems,
+        "baseline": report.baseline,
+        "diff": report.diff,
         "summary": summary(report),
     }
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"

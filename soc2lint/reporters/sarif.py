@@ -11,7 +11,7 @@ import sarif_om as om
 
 from soc2lint.docs import help_markdown
 from soc2lint.engine.rules import Rule
-from soc2lint.model import Location
+from soc2lint.model import Location, Suppression
 from soc2lint.reporters.common import fingerprint, visible
 from soc2lint.scan import Report
 from soc2lint.tsc import catalogue
@@ -79,7 +79,19 @@ def _pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("-"))
 
 
-def build(report: Report, automation_id: str = "soc2lint/") -> om.SarifLog:
+def _suppression(s: Suppression) -> om.Suppression:
+    until = f" (until {s.expires})" if s.expires else ""
+    return om.Suppression(
+        kind="inSource",
+        status="accepted",
+        justification=f"{s.reason}{until}",
+        location=_location(s.path, s.line, s.line),
+    )
+
+
+def build(
+    report: Report, automation_id: str = "soc2lint/", include_suppressed: bool = False
+) -> om.SarifLog:
     """The SARIF log object for a report."""
     cat = catalogue()
     rules = sorted(report.rules, key=lambda r: r.id)
@@ -88,7 +100,9 @@ def build(report: Report, automation_id: str = "soc2lint/") -> om.SarifLog:
     rule_index = {r.id: i for i, r in enumerate(rules)}
     by_id = {r.id: r for r in rules}
     results = []
-    for f in visible(report):
+    suppressed = {id(f): s for f, s in report.suppressed} if include_suppressed else {}
+    shown = visible(report) + ([f for f, _s in report.suppressed] if include_suppressed else [])
+    for f in sorted(shown, key=lambda f: f.sort_key):
         rule = by_id[f.rule_id]
         unknown = f.status.value == "unknown"
         results.append(
@@ -106,6 +120,7 @@ def build(report: Report, automation_id: str = "soc2lint/") -> om.SarifLog:
                 ]
                 or None,
                 partial_fingerprints={"soc2lint/v1": fingerprint(f)},
+                suppressions=[_suppression(suppressed[id(f)])] if id(f) in suppressed else None,
                 properties=_props(
                     resource=f.resource, resource_type=f.resource_type, criteria=list(rule.criteria)
                 ),
@@ -242,6 +257,12 @@ def to_dict(obj: Any) -> Any:
     return obj
 
 
-def render(report: Report, automation_id: str = "soc2lint/", **_options: object) -> str:
-    log = to_dict(build(report, automation_id))
+def render(
+    report: Report,
+    automation_id: str = "soc2lint/",
+    include_suppressed: bool = False,
+    **_options: object,
+) -> str:
+    """SARIF for upload: suppressed results are left out unless include_suppressed."""
+    log = to_dict(build(report, automation_id, include_suppressed))
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"

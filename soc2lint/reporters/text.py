@@ -32,7 +32,9 @@ def use_colour(stream: object = None, force: bool | None = None) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def render(report: Report, colour: bool = False, **_options: object) -> str:
+def render(
+    report: Report, colour: bool = False, show_suppressed: bool = False, **_options: object
+) -> str:
     def paint(text: str, style: str) -> str:
         return f"\033[{_COLOURS[style]}m{text}\033[0m" if colour else text
 
@@ -71,6 +73,22 @@ def render(report: Report, colour: bool = False, **_options: object) -> str:
                 f"{mod['reason']} (its outputs are unknown)"
             )
         lines.append("")
+    if report.suppression_problems:
+        lines.append(paint("Suppression markers that did not suppress", "bold"))
+        lines.extend(
+            f"  {p['path']}:{p['line']}: {p['rule']}: {p['problem']}"
+            for p in report.suppression_problems
+        )
+        lines.append("")
+    if report.suppressed and show_suppressed:
+        lines.append(paint("Suppressed (accepted exceptions)", "bold"))
+        for f, s in report.suppressed:
+            until = f" until {s.expires}" if s.expires else ""
+            lines.append(
+                f"  {f.location.path}:{f.location.start_line}  {f.rule_id}  {f.resource}"
+                f"  reason: {s.reason}{until} ({s.source} at {s.path}:{s.line})"
+            )
+        lines.append("")
     if report.notes:
         lines.append(paint("Notes", "bold"))
         lines.extend(f"  {n['path']}: {n['message']}" for n in report.notes)
@@ -83,7 +101,15 @@ def render(report: Report, colour: bool = False, **_options: object) -> str:
         f"{s['pass']} passed, {s['unknown']} unknown"
         + (f", {s['parse_errors']} parse errors" if s["parse_errors"] else "")
         + (f", {s['skipped']} skipped" if s["skipped"] else "")
+        + (f", {s['suppressed']} suppressed" if s["suppressed"] else "")
+        + (f", {s['baselined']} in the baseline" if report.baseline else "")
     )
+    if report.diff:
+        lines.append(
+            f"  against {report.diff['base_ref']} (merge base "
+            f"{report.diff['merge_base'][:12]}): {report.diff['new']} new, "
+            f"{report.diff['fixed']} fixed"
+        )
     sev = [f"{name} {s['by_severity'][name]}" for name in SEVERITY_ORDER if s["by_severity"][name]]
     if sev:
         lines.append(f"  failed by severity: {', '.join(sev)}")

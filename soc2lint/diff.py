@@ -1,0 +1,102 @@
+"""Pull-request mode: only findings introduced relative to the merge base, and how many fixed.
+
+The base revision is read from git itself (`git archive`) into a temporary directory, so the
+user's working tree and index are never touched.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import tarfile
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from soc2lint.baseline import key
+from soc2lint.engine.rules import Rule
+from soc2lint.scan import Report, ScanOptions, scan
+
+
+class DiffError(Exception):
+    """Diff mode cannot work here; the message says what history or ref it needs."""
+
+
+def default_base() -> str | None:
+    """In a GitHub pull_request workflow: the pull request's base branch on origin."""
+    base = os.environ.get("GITHUB_BASE_REF", "").strip()
+    return f"origin/{base}" if base else None
+
+
+def _git(root: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["git", *args],
+        cwd=root,
+        capture_output=True,
+        text=not binary,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def merge_base(root: Path, ref: str) -> str:
+    """The merge base of ref and HEAD, or a DiffError explaining what history is missing."""
+    if _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+        raise DiffError(
+            f"--diff-base {ref}: no such commit here; fetch it first "
+            f"(git fetch origin {ref.removeprefix('origin/')})"
+        )
+    proc = _git(root, "merge-base", ref, "HEAD")
+    if proc.returncode != 0:
+        shallow = _git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+        hint = (
+            "this clone is shallow: fetch the history down to the merge base "
+            "(git fetch --unshallow, or actions/checkout with fetch-depth: 0)"
+            if shallow
+            else "the two have no common history"
+        )
+        raise DiffError(f"--diff-base {ref}: cannot find the merge base with HEAD; {hint}")
+    return proc.stdout.strip()
+
+
+def _extract(root: Path, commit: str, into: Path) -> None:
+    proc = _git(root, "archive", "--format=tar", commit, binary=True)
+    if proc.returncode != 0:
+        detail = proc.stderr.decode(errors="replace")[:200]
+        raise DiffError(f"git archive {commit} failed: {detail}")
+    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
+        try:
+            archive.extractall(into, filter="data")
+        except TypeError:  # Python without extraction filters: git's own archive, trusted
+            archive.extractall(into)  # noqa: S202
+
+
+def diff_scan(
+    report: Report, targets: list[str], rules: list[Rule], options: ScanOptions, ref: str
+) -> Report:
+    """report restricted to findings not present at the merge base of ref and HEAD."""
+    root = Path(report.root)
+    base_commit = merge_base(root, ref)
+    with tempfile.TemporaryDirectory(prefix="soc2lint-base-") as tmp:
+        base_root = Path(tmp)
+        _extract(root, base_commit, base_root)
+        (base_root / ".git").mkdir(exist_ok=True)  # the archive's root is the repository root
+        base_targets = []
+        for target in targets:
+            candidate = base_root / Path(target).resolve().relative_to(root)
+            if candidate.exists():
+                base_targets.append(str(candidate))
+        base_options = replace(options, baseline=None, plan=None)
+        base = scan(base_targets, rules, base_options) if base_targets else None
+    before = {key(f) for f in base.findings if f.status.value != "pass"} if base else set()
+    now = {key(f) for f in report.findings if f.status.value != "pass"}
+    kept = [f for f in report.findings if f.status.value == "pass" or key(f) not in before]
+    report.findings = kept
+    report.diff = {
+        "base_ref": ref,
+        "merge_base": base_commit,
+        "new": sum(1 for f in kept if f.status.value != "pass"),
+        "fixed": len(before - now),
+    }
+    return report

@@ -1,0 +1,110 @@
+"""One call from command-line choices to a Report: configuration, rules, scan, baseline, diff."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from soc2lint.config import Config, find_config, load_config
+from soc2lint.diff import default_base, diff_scan
+from soc2lint.discover import DEFAULT_MAX_BYTES
+from soc2lint.engine.rules import SEVERITIES, Rule, load_rules, ruleset_digest
+from soc2lint.scan import Report, ScanOptions, find_root, scan
+
+
+class UsageError(Exception):
+    """A choice that cannot work (unknown rule, bad --var); exit code 2."""
+
+
+@dataclass
+class Request:
+    paths: list[str] = field(default_factory=list)
+    config: str | None = None
+    only: list[str] = field(default_factory=list)
+    rules_dirs: list[str] = field(default_factory=list)
+    threshold: str | None = None
+    max_file_size: int | None = None
+    exclude: list[str] = field(default_factory=list)
+    tf_vars: list[str] = field(default_factory=list)
+    var_files: list[str] = field(default_factory=list)
+    plan: str | None = None
+    baseline: str | None = None
+    diff_base: str | None = None
+    honor_peer_suppressions: bool = False
+    report_unused_suppressions: bool = False
+    only_changed: bool = False  # paths are changed files: scan the repository, report those
+
+
+@dataclass
+class Outcome:
+    report: Report
+    rules: list[Rule]
+    config: Config
+    threshold: str
+
+
+def effective_rules(config: Config, rules_dirs: list[str], only: list[str]) -> list[Rule]:
+    """Bundled + custom rules, filtered and re-ranked by the configuration and --rule."""
+    rules = config.apply(load_rules([*config.rules_dirs, *rules_dirs]))
+    if only:
+        wanted = set(only)
+        unknown = wanted - {r.id for r in rules} - {r.name for r in rules}
+        if unknown:
+            raise UsageError(f"--rule: no rule {', '.join(sorted(unknown))} (see `soc2lint rules`)")
+        rules = [r for r in rules if r.id in wanted or r.name in wanted]
+    return rules
+
+
+def run(request: Request) -> Outcome:
+    """Everything `soc2lint scan` does before formatting."""
+    paths = request.paths or ["."]
+    root = find_root(Path(paths[0]))
+    config_path = Path(request.config) if request.config else find_config(root)
+    all_names = {n for r in load_rules(request.rules_dirs) for n in (r.id, r.name)}
+    config = load_config(config_path, all_names)
+    rules = effective_rules(config, request.rules_dirs, request.only)
+    for item in request.tf_vars:
+        if "=" not in item or not item.partition("=")[0].strip():
+            raise UsageError(f"--var: {item!r} is not NAME=VALUE")
+    only_paths = None
+    targets = paths
+    if request.only_changed:
+        only_paths = [Path(p).resolve().relative_to(root).as_posix() for p in paths]
+        targets = [str(root)]
+    elif config.include and not request.paths:
+        targets = [str(p) for pattern in config.include for p in sorted(root.glob(pattern))] or [
+            str(root)
+        ]
+    options = ScanOptions(
+        max_bytes=request.max_file_size or config.max_file_size or DEFAULT_MAX_BYTES,
+        exclude=[*config.exclude, *request.exclude],
+        env_vars={k[7:]: v for k, v in sorted(os.environ.items()) if k.startswith("TF_VAR_")},
+        # Terraform's order is -var-file and -var as given; here files come before values
+        cli_vars=[("file", f) for f in request.var_files] + [("var", v) for v in request.tf_vars],
+        plan=request.plan,
+        honor_peer_suppressions=request.honor_peer_suppressions,
+        report_unused_suppressions=request.report_unused_suppressions,
+        baseline=request.baseline or config.baseline,
+        only_paths=only_paths,
+    )
+    report = scan(targets, rules, options)
+    report.config = {"path": config.path, "sha256": config.digest} if config.path else None
+    report.criteria_scope = config.scope()
+    diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)
+    if diff_ref:
+        report = diff_scan(report, targets, rules, options, diff_ref)
+    threshold = request.threshold or config.fail_on or "info"
+    return Outcome(report, rules, config, threshold)
+
+
+def gate(report: Report, threshold: str) -> bool:
+    """True when the scan passes: no failing finding at or above the threshold."""
+    if threshold == "none":
+        return True
+    limit = SEVERITIES.index(threshold)
+    severities = {r.id: r.severity for r in report.rules}
+    return not any(SEVERITIES.index(severities[f.rule_id]) <= limit for f in report.failing())
+
+
+__all__ = ["Outcome", "Request", "UsageError", "gate", "run", "ruleset_digest"]
