@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -37,6 +38,18 @@ class _Group(click.Group):
             sys.exit(EXIT_ERROR)
         except click.exceptions.Abort:
             click.echo("aborted", err=True)
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_ERROR)
+        except Exception as exc:  # a bug: one line for the user, the traceback on request
+            if os.environ.get("SOC2LINT_DEBUG"):
+                raise
+            click.echo(
+                f"soc2lint: internal error: {type(exc).__name__}: {exc} "
+                "(set SOC2LINT_DEBUG=1 for the traceback, and please report it)",
+                err=True,
+            )
             sys.exit(EXIT_ERROR)
 
 

@@ -81,12 +81,14 @@ def _pascal(name: str) -> str:
 
 def _suppression(s: Suppression) -> om.Suppression:
     until = f" (until {s.expires})" if s.expires else ""
-    return om.Suppression(
+    sup = om.Suppression(
         kind="inSource",
-        status="accepted",
         justification=f"{s.reason}{until}",
         location=_location(s.path, s.line, s.line),
     )
+    # SARIF 2.1.0 names it `status`; sarif-om still models the draft's `state`
+    sup._schema_extra = {"status": "accepted"}  # type: ignore[attr-defined]
+    return sup
 
 
 def build(
@@ -246,6 +248,7 @@ def to_dict(obj: Any) -> Any:
                 continue
             name = field.metadata.get("schema_property_name", field.name)
             out[name] = to_dict(value)
+        out.update(getattr(obj, "_schema_extra", {}))
         if isinstance(obj, om.PropertyBag):
             extra = getattr(obj, "additional_properties", {}) or {}
             out.update({k: to_dict(v) for k, v in sorted(extra.items())})

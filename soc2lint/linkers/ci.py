@@ -1,0 +1,89 @@
+"""CI edges: what a pipeline contains, what its jobs need, and what they use.
+
+Edge kinds (source -> target):
+  contains   github_workflow -> github_job -> github_step; github_action -> github_step;
+             gitlab_pipeline -> gitlab_job
+  needs      github_job -> github_job, gitlab_job -> gitlab_job (the job waits for the target)
+  uses       github_step -> local composite action (github_action);
+             github_job -> local reusable workflow (github_workflow)
+  includes   gitlab_pipeline -> gitlab_include
+
+Local `uses: ./x` paths are relative to the repository the workflow belongs to: the directory
+above `.github/workflows/` (the scan root for a workflow at the top).
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+from soc2lint.graph import ResourceGraph
+from soc2lint.model import Platform, Resource
+
+
+def link(graph: ResourceGraph, resources: list[Resource]) -> None:
+    by_address = {
+        r.address: r
+        for r in resources
+        if r.platform in (Platform.GITHUB_ACTIONS.value, Platform.GITLAB_CI.value)
+    }
+    jobs = {
+        (r.location.path, _job_name(r)): r
+        for r in by_address.values()
+        if r.type in ("github_job", "gitlab_job")
+    }
+    for res in by_address.values():
+        path = res.location.path
+        if res.type in ("github_job", "gitlab_job"):
+            parent = by_address.get(path)
+            if parent is not None:
+                graph.add_edge(parent.key, res.key, "contains", "jobs")
+            for name in _needs(res):
+                target = jobs.get((path, name))
+                if target is not None:
+                    graph.add_edge(res.key, target.key, "needs", "needs")
+            if res.type == "github_job":
+                _link_uses(graph, by_address, res)
+        elif res.type == "github_step":
+            in_action = f"{path}:runs.steps[" in res.address
+            parent = by_address.get(path if in_action else res.address.rpartition(".steps[")[0])
+            if parent is not None:
+                graph.add_edge(parent.key, res.key, "contains", "steps")
+            _link_uses(graph, by_address, res)
+        elif res.type == "gitlab_include":
+            parent = by_address.get(path)
+            if parent is not None:
+                graph.add_edge(parent.key, res.key, "includes", "include")
+
+
+def _job_name(res: Resource) -> str:
+    return str(res.attributes.get("job_id") or res.attributes.get("name") or "")
+
+
+def _needs(res: Resource) -> list[str]:
+    needs = res.attributes.get("needs")
+    if isinstance(needs, str):
+        return [needs]
+    return [str(n) for n in needs] if isinstance(needs, list) else []
+
+
+def repository_root(path: str) -> str:
+    """The directory a workflow's `./` paths start from: above `.github/workflows/`."""
+    marker = ".github/workflows/"
+    index = f"/{path}".rfind(f"/{marker}")
+    return path[: max(index, 0)].rstrip("/") if index >= 0 else ""
+
+
+def _link_uses(graph: ResourceGraph, by_address: dict[str, Resource], res: Resource) -> None:
+    uses = res.attributes.get("uses")
+    if res.attributes.get("uses_kind") != "local" or not isinstance(uses, str):
+        return
+    root = repository_root(res.location.path)
+    target_path = posixpath.normpath(posixpath.join(root, uses.strip()))
+    candidates = [target_path]
+    if not target_path.endswith((".yml", ".yaml")):
+        candidates = [f"{target_path}/action.yml", f"{target_path}/action.yaml"]
+    for candidate in candidates:
+        target = by_address.get(candidate)
+        if target is not None and target.type in ("github_action", "github_workflow"):
+            graph.add_edge(res.key, target.key, "uses", "uses")
+            return

@@ -1,0 +1,311 @@
+"""GitHub Actions `${{ ... }}` expressions -> the contexts they read.
+
+A small tokenizer and recursive-descent parser for the expression language (literals, context
+paths with `.name`, `[*]`, `['name']` and `[0]` indexes, function calls, `!`, comparisons, `&&`,
+`||`, parentheses). For every expression it reports:
+
+- `contexts`: every context path read, e.g. `github.event.pull_request.title`;
+- `flowing`: the paths whose text can reach the expansion's result. `contains(x, 'y')` or
+  `x == 'y'` yields a boolean, so `x` is read but cannot inject anything; `format()`, `join()`,
+  `toJSON()` and `||` pass their operands' text through.
+
+Paths are lower-cased (context and property names are case-insensitive) and indexes are
+normalised to `*`, so `github.event.commits[0].message` reads `github.event.commits.*.message`.
+Nothing here raises: input that does not parse falls back to a scan for context-like names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CONTEXT_ROOTS = frozenset(
+    {
+        "github",
+        "env",
+        "vars",
+        "job",
+        "jobs",
+        "steps",
+        "runner",
+        "secrets",
+        "strategy",
+        "matrix",
+        "needs",
+        "inputs",
+    }
+)
+# functions whose result is a boolean or a hash: their arguments' text never reaches the output
+_OPAQUE_FUNCTIONS = frozenset(
+    {
+        "contains",
+        "startswith",
+        "endswith",
+        "hashfiles",
+        "success",
+        "always",
+        "failure",
+        "cancelled",
+    }
+)
+_MAX_DEPTH = 60
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<string>'(?:[^']|'')*'?)
+  | (?P<number>-?(?:0x[0-9a-fA-F]+|\d+(?:\.\d+)?(?:[eE][+-]?\d+)?))
+  | (?P<op>&&|\|\||==|!=|<=|>=|[<>!().\[\],*])
+  | (?P<ident>[A-Za-z_][A-Za-z0-9_-]*)
+  | (?P<other>.)
+    """,
+    re.X | re.S,
+)
+_FALLBACK_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.(?:[A-Za-z_][A-Za-z0-9_-]*|\*))*")
+
+
+@dataclass(frozen=True)
+class Expression:
+    """One `${{ ... }}` found in a string."""
+
+    text: str  # the inner text, without the delimiters
+    start: int  # offset of `${{` in the source string
+    end: int  # offset just past `}}`
+    contexts: tuple[str, ...]  # every context path read, sorted
+    flowing: tuple[str, ...]  # the paths whose text can reach the result, sorted
+
+
+def find_expressions(text: object) -> list[Expression]:
+    """Every `${{ ... }}` in text (a string; anything else has none)."""
+    if not isinstance(text, str) or "${{" not in text:
+        return []
+    found = []
+    pos = 0
+    while True:
+        start = text.find("${{", pos)
+        if start < 0:
+            break
+        inner_start = start + 3
+        close = _closing(text, inner_start)
+        inner = text[inner_start:close] if close >= 0 else text[inner_start:]
+        end = close + 2 if close >= 0 else len(text)
+        contexts, flowing = analyse(inner)
+        found.append(Expression(inner.strip(), start, end, contexts, flowing))
+        pos = end
+    return found
+
+
+def contexts_in(text: object) -> list[str]:
+    """The sorted context paths read by every expression in text."""
+    out: set[str] = set()
+    for expr in find_expressions(text):
+        out.update(expr.contexts)
+    return sorted(out)
+
+
+def flowing_in(text: object) -> list[str]:
+    """The sorted context paths whose text can reach the expansion of text's expressions."""
+    out: set[str] = set()
+    for expr in find_expressions(text):
+        out.update(expr.flowing)
+    return sorted(out)
+
+
+def is_expression(value: object) -> bool:
+    """True when value is a string holding an expression (its value is known only at run time)."""
+    return isinstance(value, str) and "${{" in value
+
+
+def _closing(text: str, pos: int) -> int:
+    """The offset of the `}}` closing an expression that starts at pos (strings skipped)."""
+    in_string = False
+    i = pos
+    while i < len(text):
+        ch = text[i]
+        if in_string:
+            if ch == "'":
+                if text.startswith("''", i):
+                    i += 2
+                    continue
+                in_string = False
+        elif ch == "'":
+            in_string = True
+        elif text.startswith("}}", i):
+            return i
+        i += 1
+    return -1
+
+
+def analyse(inner: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(contexts read, contexts flowing to the result) of one expression's inner text."""
+    try:
+        tokens = _tokens(inner)
+        parser = _Parser(tokens)
+        node = parser.expression(0)
+        if parser.pos != len(tokens):
+            raise _Invalid("trailing tokens")
+        parser._read(node)
+        return tuple(sorted(_contexts(parser.reads))), tuple(sorted(_contexts(_flow(node))))
+    except (_Invalid, RecursionError):
+        paths = _contexts(m.group(0).lower() for m in _FALLBACK_PATH.finditer(inner))
+        return tuple(sorted(paths)), tuple(sorted(paths))
+
+
+def _contexts(paths) -> set[str]:  # type: ignore[no-untyped-def]
+    return {p for p in paths if p and p.split(".", 1)[0] in CONTEXT_ROOTS}
+
+
+class _Invalid(Exception):
+    pass
+
+
+@dataclass
+class _Node:
+    path: str | None = None  # a context path this node evaluates to
+    flow: frozenset[str] = frozenset()  # context paths whose text reaches this node's value
+    literal: str | None = None  # a string literal's value (for ['name'] indexes)
+    is_ident: bool = False  # a bare identifier (maybe a function name)
+    name: str = ""
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup or "other"
+        if kind == "ws":
+            continue
+        if kind == "other":
+            raise _Invalid(f"unexpected character {m.group(0)!r}")
+        out.append((kind, m.group(0)))
+    return out
+
+
+class _Parser:
+    """Precedence climbing over the operators of the expression language."""
+
+    _BINARY = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4}
+
+    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.reads: set[str] = set()
+        self.depth = 0
+
+    def peek(self) -> tuple[str, str]:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else ("end", "")
+
+    def take(self, value: str | None = None) -> tuple[str, str]:
+        tok = self.peek()
+        if tok[0] == "end" or (value is not None and tok[1] != value):
+            raise _Invalid(f"expected {value or 'a token'}, found {tok[1]!r}")
+        self.pos += 1
+        return tok
+
+    def expression(self, min_prec: int) -> _Node:
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            raise _Invalid("nested too deeply")
+        try:
+            left = self.unary()
+            while True:
+                kind, value = self.peek()
+                prec = self._BINARY.get(value) if kind == "op" else None
+                if prec is None or prec < min_prec:
+                    return left
+                self.take()
+                right = self.expression(prec + 1)
+                left = self._combine(value, left, right)
+        finally:
+            self.depth -= 1
+
+    def _combine(self, op: str, left: _Node, right: _Node) -> _Node:
+        for side in (left, right):
+            self._read(side)
+        if op in ("||", "&&"):  # either operand's value can be the result
+            return _Node(flow=_flow(left) | _flow(right))
+        return _Node()  # a comparison is a boolean
+
+    def _read(self, node: _Node) -> None:
+        if node.path:
+            self.reads.add(node.path)
+
+    def unary(self) -> _Node:
+        if self.peek() == ("op", "!"):
+            self.take()
+            operand = self.unary()
+            self._read(operand)
+            return _Node()
+        return self.postfix(self.primary())
+
+    def primary(self) -> _Node:
+        kind, value = self.take()
+        if kind == "string":
+            body = value[1:-1] if len(value) >= 2 and value.endswith("'") else value[1:]
+            return _Node(literal=body.replace("''", "'"))
+        if kind == "number":
+            return _Node()
+        if kind == "ident":
+            low = value.lower()
+            if low in ("true", "false", "null"):
+                return _Node()
+            if self.peek() == ("op", "("):
+                return self.call(low)
+            return _Node(path=low, is_ident=True, name=low)
+        if value == "(":
+            inner = self.expression(0)
+            self.take(")")
+            return _Node(path=inner.path, flow=inner.flow)
+        raise _Invalid(f"unexpected {value!r}")
+
+    def call(self, name: str) -> _Node:
+        self.take("(")
+        args: list[_Node] = []
+        if self.peek() != ("op", ")"):
+            while True:
+                args.append(self.expression(0))
+                if self.peek() == ("op", ","):
+                    self.take()
+                    continue
+                break
+        self.take(")")
+        for arg in args:
+            self._read(arg)
+        if name in _OPAQUE_FUNCTIONS:
+            return _Node()
+        flow: frozenset[str] = frozenset()
+        for arg in args:
+            flow |= _flow(arg)
+        return _Node(flow=flow)
+
+    def postfix(self, node: _Node) -> _Node:
+        while True:
+            kind, value = self.peek()
+            if value == "." and kind == "op":
+                self.take()
+                kind2, name = self.take()
+                if kind2 not in ("ident", "op") or (kind2 == "op" and name != "*"):
+                    raise _Invalid("expected a property name")
+                node = self._member(node, name.lower())
+            elif value == "[" and kind == "op":
+                self.take()
+                if self.peek() == ("op", "*"):
+                    self.take()
+                    key: str | None = "*"
+                else:
+                    index = self.expression(0)
+                    self._read(index)
+                    key = index.literal.lower() if index.literal is not None else "*"
+                self.take("]")
+                node = self._member(node, key or "*")
+            else:
+                return node
+
+    @staticmethod
+    def _member(node: _Node, name: str) -> _Node:
+        if node.path is not None:
+            return _Node(path=f"{node.path}.{name}")
+        # a property of a function result (fromJSON(x).y): the text still comes from x
+        return _Node(flow=node.flow)
+
+
+def _flow(node: _Node) -> frozenset[str]:
+    return node.flow | ({node.path} if node.path else frozenset())

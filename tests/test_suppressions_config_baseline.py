@@ -1,0 +1,324 @@
+"""Exceptions with reasons, the configuration file, and baselines, used as a developer would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BUCKET = 'resource "aws_s3_bucket" "{name}" {{\n  bucket = "{name}"\n}}\n'
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "soc2lint", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def repo_with(tmp_path: Path, files: dict[str, str]) -> Path:
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return tmp_path
+
+
+def scan_json(repo: Path, *args: str) -> dict:
+    proc = run("scan", str(repo), "--format", "json", "--rule", "SOC2-AWS-001", *args)
+    assert proc.returncode in (0, 1), proc.stderr
+    return json.loads(proc.stdout)
+
+
+def statuses(doc: dict) -> dict[str, str]:
+    return {f["resource"]: f["status"] for f in doc["findings"]}
+
+
+TOMORROW = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+YESTERDAY = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+
+
+def test_inline_markers_in_each_comment_syntax_suppress_with_a_reason(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path,
+        {
+            "main.tf": (
+                '# soc2lint:ignore SOC2-AWS-001 reason="public website assets"\n'
+                + BUCKET.format(name="hash")
+                + '// soc2lint:ignore s3-bucket-encryption-at-rest reason="by name"\n'
+                + BUCKET.format(name="slashes")
+                + f'/* soc2lint:ignore SOC2-AWS-001 reason="block comment" until={TOMORROW} */\n'
+                + BUCKET.format(name="block")
+                + 'resource "aws_s3_bucket" "same_line" { '
+                + '# soc2lint:ignore SOC2-AWS-001 reason="x"\n'
+                + '  bucket = "same-line"\n}\n'
+                + BUCKET.format(name="plain")
+            )
+        },
+    )
+    doc = scan_json(repo)
+    assert statuses(doc) == {
+        "aws_s3_bucket.hash": "suppressed",
+        "aws_s3_bucket.slashes": "suppressed",
+        "aws_s3_bucket.block": "suppressed",
+        "aws_s3_bucket.same_line": "suppressed",
+        "aws_s3_bucket.plain": "fail",
+    }
+    block = next(f for f in doc["findings"] if f["resource"] == "aws_s3_bucket.block")
+    assert block["suppression"]["reason"] == "block comment"
+    assert block["suppression"]["expires"] == TOMORROW
+    assert doc["summary"]["suppressed"] == 4 and doc["summary"]["fail"] == 1
+
+
+def test_marker_without_reason_or_expired_does_not_suppress_and_says_so(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path,
+        {
+            "main.tf": (
+                "# soc2lint:ignore SOC2-AWS-001\n"
+                + BUCKET.format(name="noreason")
+                + f'# soc2lint:ignore SOC2-AWS-001 reason="temporary" until={YESTERDAY}\n'
+                + BUCKET.format(name="expired")
+                + '# soc2lint:ignore SOC2-AWS-999 reason="typo in the id"\n'
+                + BUCKET.format(name="typo")
+            )
+        },
+    )
+    doc = scan_json(repo)
+    assert set(statuses(doc).values()) == {"fail"}
+    problems = {(p["line"], p["problem"].split(":")[0]) for p in doc["suppression_problems"]}
+    assert (1, 'no reason="..." given, so it does not suppress') in problems
+    assert (5, f"expired on {YESTERDAY}") in problems
+    assert (9, "no rule 'SOC2-AWS-999'") in problems
+    text = run("scan", str(repo), "--rule", "SOC2-AWS-001").stdout
+    assert "did not suppress" in text and "expired" in text
+
+
+def test_unused_markers_are_reported_on_request(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path,
+        {
+            "main.tf": (
+                '# soc2lint:ignore SOC2-AWS-001 reason="left over"\n'
+                'resource "aws_kms_key" "k" {\n  enable_key_rotation = true\n}\n'
+            )
+        },
+    )
+    assert scan_json(repo)["suppression_problems"] == []
+    doc = scan_json(repo, "--report-unused-suppressions")
+    assert [p["problem"] for p in doc["suppression_problems"]] == ["unused: it suppresses nothing"]
+
+
+def test_kubernetes_annotation_and_yaml_comment(tmp_path: Path) -> None:
+    from soc2lint.engine.rules import parse_rule
+    from soc2lint.scan import scan
+
+    rule = parse_rule(
+        {
+            "id": "SOC2-TEST-001",
+            "name": "no-latest",
+            "title": "image pinned",
+            "severity": "low",
+            "platform": "kubernetes",
+            "resource_types": ["Pod"],
+            "criteria": ["CC8.1"],
+            "rationale": "CC8.1 test",
+            "remediation": {"description": "d", "example": "e"},
+            "condition": {
+                "attribute": "allContainers.*.image",
+                "op": "not_matches",
+                "value": ":latest$",
+            },
+        },
+        "test",
+    )
+    repo = repo_with(
+        tmp_path,
+        {
+            "pods.yaml": (
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n  annotations:\n"
+                '    soc2lint.io/ignore.SOC2-TEST-001: "vendor image, tracked in JIRA-1"\n'
+                "spec:\n  containers:\n    - name: a\n      image: x:latest\n---\n"
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: b\nspec:\n  containers:\n"
+                "    - name: b\n"
+                '      # soc2lint:ignore SOC2-TEST-001 reason="debug pod"\n'
+                "      image: y:latest\n---\n"
+                "apiVersion: v1\nkind: Pod\nmetadata:\n  name: c\nspec:\n  containers:\n"
+                "    - name: c\n      image: z:latest\n"
+            )
+        },
+    )
+    report = scan([str(repo)], [rule])
+    assert [(f.resource, s.source, s.reason) for f, s in report.suppressed] == [
+        ("Pod/default/a", "annotation", "vendor image, tracked in JIRA-1"),
+        ("Pod/default/b", "soc2lint", "debug pod"),
+    ]
+    assert [f.resource for f in report.failing()] == ["Pod/default/c"]
+
+
+def test_peer_markers_only_with_the_flag(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path,
+        {
+            "main.tf": (
+                'resource "aws_s3_bucket" "checkov" {\n'
+                "  #checkov:skip=CKV_AWS_19:encrypted by SCP\n"
+                '  bucket = "a"\n}\n'
+                "#tfsec:ignore:aws-s3-enable-bucket-encryption\n"
+                + BUCKET.format(name="tfsec")
+                + "#trivy:ignore:AVD-AWS-0088\n"
+                + BUCKET.format(name="trivy")
+                + "#checkov:skip=CKV_AWS_999:unrelated\n"
+                + BUCKET.format(name="other")
+            )
+        },
+    )
+    assert set(statuses(scan_json(repo)).values()) == {"fail"}
+    doc = scan_json(repo, "--honor-peer-suppressions")
+    assert statuses(doc) == {
+        "aws_s3_bucket.checkov": "suppressed",
+        "aws_s3_bucket.tfsec": "suppressed",
+        "aws_s3_bucket.trivy": "suppressed",
+        "aws_s3_bucket.other": "fail",
+    }
+    checkov = next(f for f in doc["findings"] if f["resource"] == "aws_s3_bucket.checkov")
+    assert checkov["suppression"] == checkov["suppression"] | {
+        "reason": "encrypted by SCP",
+        "source": "checkov",
+        "line": 2,
+    }
+
+
+def test_sarif_omits_suppressed_results_unless_asked(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path,
+        {"main.tf": '# soc2lint:ignore SOC2-AWS-001 reason="ok"\n' + BUCKET.format(name="a")},
+    )
+    out = tmp_path / "x.sarif"
+    run("scan", str(repo), "--rule", "SOC2-AWS-001", "--format", "sarif", "-o", str(out))
+    assert json.loads(out.read_text())["runs"][0]["results"] == []
+    run(
+        "scan",
+        str(repo),
+        "--rule",
+        "SOC2-AWS-001",
+        "--format",
+        "sarif",
+        "-o",
+        str(out),
+        "--sarif-include-suppressed",
+    )
+    (result,) = json.loads(out.read_text())["runs"][0]["results"]
+    assert result["suppressions"] == [
+        {
+            "kind": "inSource",
+            "status": "accepted",
+            "justification": "ok",
+            "location": result["suppressions"][0]["location"],
+        }
+    ]
+    text = run("scan", str(repo), "--rule", "SOC2-AWS-001", "--show-suppressed").stdout
+    assert "1 suppressed" in text and "reason: ok" in text
+
+
+def test_configuration_file_scopes_disables_and_overrides(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path,
+        {
+            "main.tf": BUCKET.format(name="a") + 'resource "aws_db_instance" "db" {\n'
+            "  storage_encrypted = true\n  multi_az = false\n  backup_retention_period = 1\n}\n",
+            ".soc2lint.yaml": "criteria: [availability]\nrules:\n  disable: [rds-multi-az]\n"
+            "severity:\n  SOC2-AWS-017: critical\nfail_on: critical\n",
+        },
+    )
+    proc = run("scan", str(repo), "--format", "json")
+    doc = json.loads(proc.stdout)
+    assert {f["rule_id"] for f in doc["findings"]} == {
+        "SOC2-AWS-003",
+        "SOC2-AWS-017",
+        "SOC2-AWS-018",
+    }
+    assert next(f for f in doc["findings"] if f["rule_id"] == "SOC2-AWS-017")["severity"] == (
+        "critical"
+    )
+    assert proc.returncode == 1  # the critical override fails the gate
+    (repo / ".soc2lint.yaml").write_text(
+        "criteria: [availability]\nrules:\n  disable: "
+        "[rds-multi-az, SOC2-AWS-017]\nfail_on: critical\n"
+    )
+    assert run("scan", str(repo)).returncode == 0
+
+
+def test_pyproject_table_and_explicit_config(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path,
+        {
+            "main.tf": BUCKET.format(name="a"),
+            "pyproject.toml": '[tool.soc2lint]\nfail_on = "none"\n',
+        },
+    )
+    assert run("scan", str(repo)).returncode == 0
+    other = tmp_path / "strict.yaml"
+    other.write_text("fail_on: low\n")
+    assert run("scan", str(repo), "--config", str(other)).returncode == 1
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("critera: [security]\n", "critera: unknown key (did you mean 'criteria'?)"),
+        ("fail_on: urgent\n", "fail_on: 'urgent' is not one of"),
+        (
+            "criteria: [securty]\n",
+            "criteria: 'securty' is neither a category nor a criterion (did you mean 'security'?)",
+        ),
+        (
+            "rules:\n  disable: [SOC2-AWS-0001]\n",
+            "rules.disable: no rule 'SOC2-AWS-0001' (did you mean SOC2-AWS-001?)",
+        ),
+        ("severity:\n  SOC2-AWS-001: urgent\n", "severity.SOC2-AWS-001: 'urgent' is not one of"),
+        ("max_file_size: -1\n", "max_file_size: must be a positive number of bytes"),
+    ],
+)
+def test_config_errors_name_file_key_and_a_fix(tmp_path: Path, text: str, message: str) -> None:
+    repo = repo_with(tmp_path, {"main.tf": BUCKET.format(name="a"), ".soc2lint.yaml": text})
+    proc = run("scan", str(repo))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert ".soc2lint.yaml: " + message in proc.stderr
+
+
+def test_init_writes_a_starter_config_that_loads(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path, {"main.tf": BUCKET.format(name="a")})
+    assert run("init", cwd=repo).returncode == 0
+    assert (repo / ".soc2lint.yaml").read_text().startswith("# soc2lint configuration")
+    assert run("init", cwd=repo).returncode == 2  # never overwrites silently
+    assert run("scan", ".", cwd=repo).returncode == 1
+
+
+def test_baseline_keeps_known_findings_quiet_even_when_code_moves(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path, {"main.tf": BUCKET.format(name="old")})
+    baseline = repo / ".soc2lint-baseline.json"
+    proc = run("baseline", "create", str(repo), "--rule", "SOC2-AWS-001", "-o", str(baseline))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(baseline.read_text())["entries"] == [
+        {"rule_id": "SOC2-AWS-001", "path": "main.tf", "resource": "aws_s3_bucket.old"}
+    ]
+    (repo / "main.tf").write_text(
+        "locals {\n  x = 1\n}\n\n" + BUCKET.format(name="old") + BUCKET.format(name="new")
+    )
+    doc = scan_json(repo, "--baseline", str(baseline))
+    assert statuses(doc) == {"aws_s3_bucket.new": "fail"}
+    assert doc["summary"]["baselined"] == 1 and doc["baseline"]["sha256"]
+    broken = repo / "bad.json"
+    broken.write_text("{}")
+    proc = run("scan", str(repo), "--baseline", str(broken))
+    assert proc.returncode == 2 and "bad.json: " in proc.stderr
