@@ -1,0 +1,325 @@
+"""Pull-request diff mode, the pre-commit hooks and the GitHub Action, run as users run them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BUCKET = 'resource "aws_s3_bucket" "{name}" {{\n  bucket = "{name}"\n}}\n'
+ENCRYPTED = (
+    'resource "aws_s3_bucket" "{name}" {{\n  bucket = "{name}"\n'
+    "  server_side_encryption_configuration {{\n    rule {{\n"
+    '      apply_server_side_encryption_by_default {{\n        sse_algorithm = "AES256"\n'
+    "      }}\n    }}\n  }}\n}}\n"
+)
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Dev",
+    "GIT_AUTHOR_EMAIL": "dev@example.com",
+    "GIT_COMMITTER_NAME": "Dev",
+    "GIT_COMMITTER_EMAIL": "dev@example.com",
+}
+
+
+def git(repo: Path, *args: str) -> str:
+    proc = subprocess.run(
+        ["git", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV},
+        check=True,
+    )
+    return proc.stdout.strip()
+
+
+def soc2lint(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "soc2lint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
+
+
+def make_repo(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    return path
+
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def test_diff_base_reports_only_new_findings_and_counts_fixed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (repo / "infra").mkdir()
+    (repo / "infra" / "main.tf").write_text(BUCKET.format(name="old") + BUCKET.format(name="gone"))
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "base")
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "infra" / "main.tf").write_text(
+        "# moved down by a comment\n"
+        + BUCKET.format(name="old")
+        + ENCRYPTED.format(name="gone")
+        + BUCKET.format(name="new")
+    )
+    git(repo, "commit", "-q", "-am", "feature")
+    (repo / "infra" / "wip.tf").write_text(BUCKET.format(name="uncommitted"))
+    status_before = git(repo, "status", "--porcelain")
+    proc = soc2lint(
+        "scan",
+        "infra",
+        "--diff-base",
+        "main",
+        "--format",
+        "json",
+        "--rule",
+        "SOC2-AWS-001",
+        cwd=repo,
+    )
+    doc = json.loads(proc.stdout)
+    assert sorted(f["resource"] for f in doc["findings"]) == [
+        "aws_s3_bucket.new",
+        "aws_s3_bucket.uncommitted",
+    ]
+    assert doc["diff"]["merge_base"] == git(repo, "rev-parse", "main")
+    assert (doc["diff"]["new"], doc["diff"]["fixed"]) == (2, 1)
+    assert git(repo, "status", "--porcelain") == status_before  # working tree untouched
+    assert git(repo, "rev-parse", "--abbrev-ref", "HEAD") == "feature"
+    text = soc2lint("scan", "infra", "--diff-base", "main", "--rule", "SOC2-AWS-001", cwd=repo)
+    assert "2 new, 1 fixed" in text.stdout
+
+
+def test_diff_base_defaults_to_the_pull_request_base(tmp_path: Path) -> None:
+    origin = make_repo(tmp_path / "origin")
+    (origin / "main.tf").write_text(BUCKET.format(name="old"))
+    git(origin, "add", ".")
+    git(origin, "commit", "-q", "-m", "base")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    (clone / "main.tf").write_text(BUCKET.format(name="old") + BUCKET.format(name="new"))
+    git(clone, "commit", "-q", "-am", "change")
+    proc = soc2lint(
+        "scan",
+        ".",
+        "--format",
+        "json",
+        "--rule",
+        "SOC2-AWS-001",
+        cwd=clone,
+        env={"GITHUB_BASE_REF": "main"},
+    )
+    doc = json.loads(proc.stdout)
+    assert doc["diff"]["base_ref"] == "origin/main"
+    assert [f["resource"] for f in doc["findings"]] == ["aws_s3_bucket.new"]
+
+
+def test_diff_mode_on_a_shallow_clone_says_what_history_it_needs(tmp_path: Path) -> None:
+    origin = make_repo(tmp_path / "origin")
+    for i in range(3):
+        (origin / "main.tf").write_text(BUCKET.format(name=f"b{i}"))
+        git(origin, "add", ".")
+        git(origin, "commit", "-q", "-m", f"c{i}")
+    git(origin, "checkout", "-q", "-b", "feature")
+    (origin / "extra.tf").write_text(BUCKET.format(name="x"))
+    git(origin, "add", ".")
+    git(origin, "commit", "-q", "-m", "feature")
+    shallow = tmp_path / "shallow"
+    git(
+        tmp_path,
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        "--branch",
+        "feature",
+        f"file://{origin}",
+        str(shallow),
+    )
+    git(shallow, "fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main")
+    proc = soc2lint("scan", ".", "--diff-base", "origin/main", cwd=shallow)
+    assert proc.returncode == 2
+    assert "shallow" in proc.stderr and "fetch-depth: 0" in proc.stderr
+    missing = soc2lint("scan", ".", "--diff-base", "origin/nope", cwd=shallow)
+    assert missing.returncode == 2 and "no such commit" in missing.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("pre-commit") is None
+    and not (Path(sys.executable).parent / "pre-commit").exists(),
+    reason="pre-commit not installed",
+)
+def test_pre_commit_hooks_block_a_bad_commit_and_pass_a_fixed_one(tmp_path: Path) -> None:
+    pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pre-commit")
+    repo = make_repo(tmp_path / "user-repo")
+    (repo / "main.tf").write_text(BUCKET.format(name="logs"))
+    (repo / ".soc2lint.yaml").write_text("rules:\n  enable: [SOC2-AWS-001]\n")
+    git(repo, "add", ".")
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
+
+    def hook(hook_id: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [pre_commit, "try-repo", str(REPO), hook_id],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=900,
+        )
+
+    bad = hook("soc2lint")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "SOC2-AWS-001" in bad.stdout
+    changed = hook("soc2lint-changed")
+    assert changed.returncode == 1 and "aws_s3_bucket.logs" in changed.stdout
+    (repo / "main.tf").write_text(ENCRYPTED.format(name="logs"))
+    git(repo, "add", ".")
+    good = hook("soc2lint")
+    assert good.returncode == 0, good.stdout + good.stderr
+
+
+def test_only_changed_reports_findings_in_the_given_files_with_their_module_context(
+    tmp_path: Path,
+) -> None:
+    repo = make_repo(tmp_path / "repo")
+    (repo / "a.tf").write_text(BUCKET.format(name="a"))
+    (repo / "b.tf").write_text(
+        BUCKET.format(name="b")
+        + 'resource "aws_s3_bucket_server_side_encryption_configuration" "a" {\n'
+        "  bucket = aws_s3_bucket.a.id\n  rule {\n    apply_server_side_encryption_by_default {\n"
+        '      sse_algorithm = "aws:kms"\n    }\n  }\n}\n'
+    )
+    proc = soc2lint(
+        "scan", "--only-changed", "a.tf", "--format", "json", "--rule", "SOC2-AWS-001", cwd=repo
+    )
+    doc = json.loads(proc.stdout)
+    # a.tf's bucket is encrypted by a resource in b.tf: context counts, b.tf is not reported
+    assert doc["findings"] == [] and proc.returncode == 0
+    proc = soc2lint(
+        "scan", "--only-changed", "b.tf", "--format", "json", "--rule", "SOC2-AWS-001", cwd=repo
+    )
+    assert [f["resource"] for f in json.loads(proc.stdout)["findings"]] == ["aws_s3_bucket.b"]
+
+
+def _action_env(tmp_path: Path, workspace: Path, **inputs: str) -> dict:
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {
+                "pull_request": {
+                    "number": 7,
+                    "user": {"login": "dev"},
+                    "base": {"ref": "main"},
+                    "head": {"ref": "f"},
+                }
+            }
+        )
+    )
+    env = {
+        **os.environ,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_REPOSITORY": "acme/infra",
+        "GITHUB_RUN_ID": "42",
+        "GITHUB_RUN_ATTEMPT": "1",
+        "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    env.pop("GITHUB_BASE_REF", None)
+    env.update({f"SOC2LINT_{k.upper()}": v for k, v in inputs.items()})
+    return env
+
+
+def test_action_step_with_a_simulated_runner(tmp_path: Path) -> None:
+    workspace = make_repo(tmp_path / "workspace")
+    (workspace / "main.tf").write_text("".join(BUCKET.format(name=f"b{i}") for i in range(3)))
+    env = _action_env(
+        tmp_path,
+        workspace,
+        path=".",
+        format="sarif",
+        output="out.sarif",
+        fail_on="high",
+        max_annotations="2",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "soc2lint.integrations.github_action"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    annotations = [line for line in proc.stdout.splitlines() if line.startswith("::error ")]
+    assert len(annotations) == 2  # capped
+    assert annotations[0].startswith("::error file=main.tf,line=1,title=SOC2-AWS-")
+    outputs = dict(line.split("=", 1) for line in (tmp_path / "output.txt").read_text().split())
+    assert outputs["verdict"] == "fail" and outputs["sarif-file"] == "out.sarif"
+    assert int(outputs["high"]) >= 3
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("## soc2lint: ❌ failed") and "aws_s3_bucket.b2" in summary
+    assert json.loads((workspace / "out.sarif").read_text())["version"] == "2.1.0"
+
+
+def test_action_inputs_never_reach_the_shell(tmp_path: Path) -> None:
+    from ruamel.yaml import YAML
+
+    action = YAML(typ="safe").load((REPO / "action.yml").read_text())
+    for step in action["runs"]["steps"]:
+        assert "${{" not in step.get("run", ""), step["name"]
+    workspace = make_repo(tmp_path / "ws")
+    (workspace / "main.tf").write_text(BUCKET.format(name="a"))
+    marker = tmp_path / "pwned"
+    env = _action_env(tmp_path, workspace, path=f"; touch {marker}", format="json", output="o.json")
+    subprocess.run(
+        [sys.executable, "-m", "soc2lint.integrations.github_action"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert not marker.exists()
+
+
+def test_action_yml_matches_the_public_github_action_schema() -> None:
+    checker = shutil.which("check-jsonschema") or str(
+        Path(sys.executable).parent / "check-jsonschema"
+    )
+    proc = subprocess.run(
+        [checker, "--builtin-schema", "vendor.github-actions", str(REPO / "action.yml")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_pre_commit_hooks_manifest_is_what_pre_commit_expects() -> None:
+    from ruamel.yaml import YAML
+
+    hooks = {
+        h["id"]: h for h in YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())
+    }
+    assert hooks["soc2lint"]["pass_filenames"] is False
+    assert hooks["soc2lint"]["require_serial"] is True
+    assert hooks["soc2lint-changed"]["entry"].endswith("--only-changed")
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        for name in ("main.tf", "k8s/app.yaml", "x.tfvars", ".github/workflows/ci.yml"):
+            import re
+
+            assert re.search(hook["files"], name), (hook["id"], name)
