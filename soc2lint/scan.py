@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -16,16 +17,16 @@ from soc2lint.discover import DEFAULT_MAX_BYTES, SourceFile, classify, discover
 from soc2lint.engine.evaluate import evaluate_rules
 from soc2lint.engine.rules import Rule
 from soc2lint.graph import ResourceGraph
+from soc2lint.loader import Loaded, load_all, load_one, tty_progress
 from soc2lint.model import Finding, ParseError, Resource, Skipped, Suppression
 from soc2lint.parsers import renderers
 from soc2lint.parsers.classify import by_path as classify_by_path
-from soc2lint.parsers.dispatch import parse_yaml_source
 from soc2lint.parsers.terraform.files import parse_file
 from soc2lint.parsers.terraform.module import TfFile, raw_value, tfvars_layers
 from soc2lint.parsers.terraform.plan import parse_plan
 from soc2lint.parsers.terraform.planned import planned_resources
 from soc2lint.parsers.terraform.project import Project
-from soc2lint.suppressions import Marker, find_markers
+from soc2lint.suppressions import Marker
 from soc2lint.suppressions import apply as apply_suppressions
 
 
@@ -46,6 +47,10 @@ class ScanOptions:
     baseline: str | None = None
     # report only findings in these repository-relative files (pre-commit on changed files)
     only_paths: list[str] | None = None
+    # parallel parsing (None: all cores) and the content-addressed parse cache (None: off)
+    jobs: int | None = None
+    cache_dir: str | None = None
+    progress: bool = False
 
 
 @dataclass
@@ -131,35 +136,47 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
     files: dict[str, str] = {}
     by_dir: dict[str, list[TfFile]] = defaultdict(list)
     tfvars_by_dir: dict[str, list[TfFile]] = defaultdict(list)
-
-    def read(source: SourceFile) -> TfFile | None:
-        text, digest, skip = read_text(source, options.max_bytes)
-        if skip is not None:
-            skipped.append(skip)
-            return None
-        assert text is not None
-        files[source.path] = digest
-        if not text.strip():
-            skipped.append(Skipped(source.path, "empty file"))
-            return None
-        parsed = parse_file(source.path, text)
-        errors.extend(parsed.errors)
-        _collect_markers(source.path, text, markers)
-        return parsed
-
     other: list[Resource] = []
     notes: list[dict] = []
     markers: dict[str, list[Marker]] = {}
-    for source in found.files:
-        if source.platform == "yaml":
-            other.extend(_read_yaml(source, options.max_bytes, files, errors, skipped, markers))
-            continue
-        if source.platform != "terraform":
-            continue
-        parsed = read(source)
+    texts: dict[str, str] = {}
+    cache_dir = str(options.cache_dir) if options.cache_dir else None
+    jobs = options.jobs or os.cpu_count() or 1
+    sources = [f for f in found.files if f.platform in ("terraform", "yaml", "repository")]
+    progress = tty_progress() if options.progress and len(sources) > 500 else None
+
+    def take(loaded: Loaded) -> TfFile | None:
+        """Record a loaded file; its Terraform parse, if it is Terraform."""
+        path = loaded.source.path
+        if loaded.skip is not None:
+            wanted = loaded.source.platform != "yaml" or classify_by_path(path) is not None
+            if wanted or loaded.yaml is not None:
+                skipped.append(loaded.skip)
+            return None
+        if loaded.text is not None:
+            texts[path] = loaded.text
+            files[path] = loaded.digest
+            return None
+        if loaded.yaml is not None:
+            if loaded.yaml.skip_reason:
+                skipped.append(Skipped(path, loaded.yaml.skip_reason))
+            if loaded.yaml.platform is None and not loaded.yaml.skip_reason:
+                return None
+            other.extend(loaded.yaml.resources)
+            errors.extend(loaded.yaml.errors)
+        files[path] = loaded.digest
+        if loaded.markers:
+            markers[path] = loaded.markers
+        if loaded.terraform is not None:
+            errors.extend(loaded.terraform.errors)
+        return loaded.terraform
+
+    for loaded in load_all(sources, options.max_bytes, jobs, cache_dir, progress):
+        parsed = take(loaded)
         if parsed is not None:
-            directory = source.path.rpartition("/")[0]
-            (tfvars_by_dir if source.kind == "tfvars" else by_dir)[directory].append(parsed)
+            directory = loaded.source.path.rpartition("/")[0]
+            kind = loaded.source.kind
+            (tfvars_by_dir if kind == "tfvars" else by_dir)[directory].append(parsed)
 
     other = _render_kubernetes(root, [f.path for f in found.files], other, errors, notes, skipped)
 
@@ -174,7 +191,8 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
             if kind is None or kind[0] != "terraform" or kind[1] == "tfvars" or not path.is_file():
                 continue
             rel = f"{directory}/{path.name}" if directory else path.name
-            parsed = read(SourceFile(rel, str(path), kind[0], kind[1]))
+            source = SourceFile(rel, str(path), kind[0], kind[1])
+            parsed = take(load_one(source, options.max_bytes, cache_dir))
             if parsed is not None:
                 out.append(parsed)
         return out
@@ -252,39 +270,6 @@ def _linkers() -> list:
         except ModuleNotFoundError:
             continue
     return found
-
-
-def _collect_markers(path: str, text: str, markers: dict[str, list[Marker]]) -> None:
-    found = find_markers(path, text)
-    if found:
-        markers[path] = found
-
-
-def _read_yaml(
-    source: SourceFile,
-    max_bytes: int,
-    files: dict[str, str],
-    errors: list[ParseError],
-    skipped: list[Skipped],
-    markers: dict[str, list[Marker]],
-) -> list[Resource]:
-    text, digest, skip = read_text(source, max_bytes)
-    if skip is not None:
-        if classify_by_path(source.path) is not None:
-            skipped.append(skip)
-        return []
-    assert text is not None
-    parsed = parse_yaml_source(source.path, text)
-    if parsed.skip_reason:
-        files[source.path] = digest
-        skipped.append(Skipped(source.path, parsed.skip_reason))
-        return []
-    if parsed.platform is None:
-        return []
-    files[source.path] = digest
-    errors.extend(parsed.errors)
-    _collect_markers(source.path, text, markers)
-    return parsed.resources
 
 
 def _render_kubernetes(

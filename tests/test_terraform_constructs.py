@@ -220,16 +220,16 @@ def test_a_module_directory_also_scanned_on_its_own_gives_no_duplicates() -> Non
 
 
 def test_module_parsed_once_however_often_it_is_instantiated(monkeypatch) -> None:
-    from soc2lint import scan as scan_module
+    from soc2lint import loader
 
     calls: list[str] = []
-    real = scan_module.parse_file
+    real = loader.parse_file
 
     def counting(path: str, text: str):  # type: ignore[no-untyped-def]
         calls.append(path)
         return real(path, text)
 
-    monkeypatch.setattr(scan_module, "parse_file", counting)
+    monkeypatch.setattr(loader, "parse_file", counting)
     report = scan([str(BASE / "nested")], RULES)
     assert len([f for f in report.findings]) == 2  # two instances of the disk module
     assert len(calls) == len(set(calls)) == 3

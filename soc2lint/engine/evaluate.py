@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -77,8 +78,13 @@ def _step(m: Match, segment: str) -> Iterator[Match]:
         for i, item in enumerate(value):
             yield from _step(Match(item, _join(m.path, i)), segment)
         return
-    if isinstance(value, dict) and segment in value:
-        yield Match(value[segment], _join(m.path, segment))
+    if isinstance(value, dict):
+        if segment in value:
+            yield Match(value[segment], _join(m.path, segment))
+        elif "*" in segment:  # a glob over map keys: annotations["x.io/*"]
+            for k in sorted(value):
+                if fnmatch.fnmatchcase(str(k), segment):
+                    yield Match(value[k], _join(m.path, k))
 
 
 def _deepest(value: Any, path: tuple[str, ...], prefix: str) -> str:
@@ -237,7 +243,8 @@ class Evaluator:
         found = (
             _combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", f"no linked {names}")
         )
-        if found.status is FAIL and cond.direction != "out":
+        # label selectors and names resolve fully; only Terraform links can hide behind values
+        if found.status is FAIL and cond.direction != "out" and res.platform == "terraform":
             orphan = self._orphan(cond, res)
             if orphan is not None:
                 found = Outcome(

@@ -241,13 +241,34 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     )
 
 
+_SEGMENT = re.compile(r"""\[\s*(?:"([^"]*)"|'([^']*)')\s*\]|\[\*\]|\[(\d+)\]|([^.\[\]]+)|\.""")
+
+
 def _path(value: Any, where: str, fail: Any) -> tuple[str, ...]:
+    """`a.b[*].c`, `a.0`, and quoted keys with dots: `annotations["x.io/*"]` (globs match keys)."""
     if not isinstance(value, str) or not value.strip():
         raise fail(where, "must be a dotted attribute path")
-    parts = tuple(value.replace("[*]", ".*").replace("[", ".").replace("]", "").split("."))
-    if any(p == "" for p in parts):
+    parts: list[str] = []
+    pos = 0
+    while pos < len(value):
+        match = _SEGMENT.match(value, pos)
+        if match is None or match.end() == pos:
+            raise fail(where, f"{value!r} is not a valid path")
+        quoted = match.group(1) if match.group(1) is not None else match.group(2)
+        if quoted is not None:
+            parts.append(quoted)
+        elif match.group(0) == "[*]":
+            parts.append("*")
+        elif match.group(3) is not None:
+            parts.append(match.group(3))
+        elif match.group(4) is not None:
+            parts.append(match.group(4))
+        elif pos == 0 or value[pos + 1 : pos + 2] in ("", ".", "["):
+            raise fail(where, f"{value!r} is not a valid path")
+        pos = match.end()
+    if not parts:
         raise fail(where, f"{value!r} is not a valid path")
-    return parts
+    return tuple(parts)
 
 
 def parse_condition(node: Any, where: str, fail: Any) -> Condition:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from soc2lint.evidence.markdown import partial_note
 from soc2lint.evidence.record import PLATFORMS
 
 _CSS = """
@@ -11,7 +12,7 @@ body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;co
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}
 table{border-collapse:collapse;margin:4px 0 12px}
 th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}code{font:12px ui-monospace,Menlo,Consolas,monospace;word-break:break-all}
+th{background:#f6f8fa}code{font:12px ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 .verdict{display:inline-block;padding:4px 12px;border-radius:4px;font-weight:600}
 .fail{background:#f8d7da}.pass{background:#d4edda}.unknown{background:#fff3cd}
 .exception{background:#ffe0b2}.not_evaluated{background:#eceff1;color:#57606a}
@@ -183,7 +184,8 @@ def render_html(record: dict) -> str:
         "<h1>soc2lint change-control evidence</h1>",
         f'<p><span class="verdict {verdict}">gate {e(gate["verdict"])}</span> '
         f"fail on {e(gate['threshold'])} · {e(totals['fail'])} fail · {e(totals['pass'])} pass · "
-        f"{e(totals['unknown'])} unknown · {e(totals['suppressed'])} covered by exceptions</p>",
+        f"{e(totals['unknown'])} unknown · {e(totals['suppressed'])} covered by exceptions"
+        f"{e(partial_note(record))}</p>",
         "<h2>Criteria coverage</h2>",
         _matrix(record),
         f"<h2>Exceptions ({len(exceptions)})</h2>",

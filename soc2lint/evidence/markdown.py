@@ -75,6 +75,16 @@ def provenance_lines(record: dict) -> list[str]:
     return lines
 
 
+def partial_note(record: dict) -> str:
+    """Say when the counts leave out known failures (diff mode, baseline)."""
+    left_out = []
+    if record.get("diff"):
+        left_out.append("failures already present at the merge base")
+    if record.get("baseline"):
+        left_out.append(f"{record['baseline'].get('baselined', 0)} baselined findings")
+    return f" (not counted: {' and '.join(left_out)})" if left_out else ""
+
+
 def _pull_request(ci: dict) -> str:
     pr = ci.get("pull_request")
     if not pr:
@@ -96,7 +106,7 @@ def render_markdown(record: dict, limit: int = 25) -> str:
         "",
         *(line + "  " for line in provenance_lines(record)),
         f"Results: {totals['fail']} fail · {totals['pass']} pass · {totals['unknown']} unknown · "
-        f"{totals['suppressed']} covered by exceptions",
+        f"{totals['suppressed']} covered by exceptions{partial_note(record)}",
         "",
     ]
     diff = record.get("diff")

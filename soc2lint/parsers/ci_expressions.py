@@ -12,42 +12,41 @@ paths with `.name`, `[*]`, `['name']` and `[0]` indexes, function calls, `!`, co
 Paths are lower-cased (context and property names are case-insensitive) and indexes are
 normalised to `*`, so `github.event.commits[0].message` reads `github.event.commits.*.message`.
 Nothing here raises: input that does not parse falls back to a scan for context-like names.
+`attacker_controlled` then says which of the flowing paths an outsider can choose.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-CONTEXT_ROOTS = frozenset(
-    {
-        "github",
-        "env",
-        "vars",
-        "job",
-        "jobs",
-        "steps",
-        "runner",
-        "secrets",
-        "strategy",
-        "matrix",
-        "needs",
-        "inputs",
-    }
-)
+from soc2lint.model import Unknown
+
+_ROOTS = "github env vars job jobs steps runner secrets strategy matrix needs inputs"
+CONTEXT_ROOTS = frozenset(_ROOTS.split())
 # functions whose result is a boolean or a hash: their arguments' text never reaches the output
-_OPAQUE_FUNCTIONS = frozenset(
-    {
-        "contains",
-        "startswith",
-        "endswith",
-        "hashfiles",
-        "success",
-        "always",
-        "failure",
-        "cancelled",
-    }
-)
+_OPAQUE = "contains startswith endswith hashfiles success always failure cancelled"
+_OPAQUE_FUNCTIONS = frozenset(_OPAQUE.split())
+# event contexts whose text the author of an issue, comment, commit or pull request chooses
+_ATTACKER_TEXT = """
+    github.head_ref github.event.issue.title github.event.issue.body
+    github.event.pull_request.title github.event.pull_request.body
+    github.event.pull_request.head.ref github.event.pull_request.head.label
+    github.event.pull_request.head.repo.default_branch github.event.comment.body
+    github.event.review.body github.event.review_comment.body github.event.discussion.title
+    github.event.discussion.body github.event.pages.*.page_name github.event.commits.*.message
+    github.event.commits.*.author.email github.event.commits.*.author.name
+    github.event.head_commit.message github.event.head_commit.author.email
+    github.event.head_commit.author.name github.event.workflow_run.head_branch
+    github.event.workflow_run.display_title github.event.workflow_run.head_commit.message
+    github.event.workflow_run.head_commit.author.email
+    github.event.workflow_run.head_commit.author.name
+    github.event.workflow_run.pull_requests.*.head.ref
+"""
+ATTACKER_CONTEXTS = tuple(tuple(p.split(".")) for p in _ATTACKER_TEXT.split())
+# inputs of these types cannot carry text of the user's choosing
+SAFE_INPUT_TYPES = {"boolean", "number", "choice", "environment"}
 _MAX_DEPTH = 60
 _TOKEN = re.compile(
     r"""
@@ -309,3 +308,62 @@ class _Parser:
 
 def _flow(node: _Node) -> frozenset[str]:
     return node.flow | ({node.path} if node.path else frozenset())
+
+
+def attacker_controlled(flowing: list[str], env: dict[str, Any], inputs: dict[str, str]) -> Any:
+    """The attacker-controlled contexts among flowing; Unknown where a caller decides."""
+    known: set[str] = set()
+    maybe: set[str] = set()
+    for ctx in flowing:
+        via = [ctx]
+        if ctx.startswith("env.") and ctx.count(".") == 1:
+            via = flowing_in(env.get(ctx[4:]))  # ${{ env.X }} where X holds an expression
+        for c in via:
+            verdict = _classify(c, inputs)
+            (known if verdict == "attacker" else maybe if verdict == "caller" else set()).add(c)
+    if known:
+        return sorted(known)
+    if maybe:
+        return Unknown(f"{sorted(maybe)[0]} is chosen by the caller of this workflow or action")
+    return []
+
+
+def _classify(ctx: str, inputs: dict[str, str]) -> str:
+    parts = ctx.split(".")
+    for pattern in ATTACKER_CONTEXTS:
+        # the value itself, or an object that holds it (toJSON(github.event))
+        head = pattern[: len(parts)]
+        if len(parts) <= len(pattern) and all(
+            a == b or "*" in (a, b) for a, b in zip(parts, head, strict=True)
+        ):
+            return "attacker"
+    name = None
+    if parts[0] == "inputs" and len(parts) >= 2:
+        name = parts[1]
+    elif parts[:3] == ["github", "event", "inputs"] and len(parts) >= 4:
+        name = parts[3]
+    elif parts in (["inputs"], ["github", "event", "inputs"]):
+        name = "*"
+    if name is None:
+        return ""
+    return inputs.get(name, inputs.get("*", ""))
+
+
+def input_classes(on: Any, triggers: list[str]) -> dict[str, str]:
+    """Input name -> attacker (workflow_dispatch text), caller (workflow_call text) or safe."""
+    out: dict[str, str] = {}
+    events = on if isinstance(on, dict) else {}
+    for event, verdict in (("workflow_call", "caller"), ("workflow_dispatch", "attacker")):
+        spec = events.get(event) if isinstance(events.get(event), dict) else {}
+        declared = spec.get("inputs") if isinstance(spec.get("inputs"), dict) else {}
+        for name, item in declared.items():
+            kind = item.get("type", "string") if isinstance(item, dict) else "string"
+            if str(kind) not in SAFE_INPUT_TYPES:
+                out[str(name).lower()] = verdict
+            else:
+                out.setdefault(str(name).lower(), "safe")
+    if "workflow_dispatch" in triggers:
+        out["*"] = "attacker"
+    elif "workflow_call" in triggers:
+        out["*"] = "caller"
+    return out

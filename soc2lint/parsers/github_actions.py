@@ -15,7 +15,13 @@ import re
 from typing import Any
 
 from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
-from soc2lint.parsers.ci_expressions import find_expressions, flowing_in, is_expression
+from soc2lint.parsers.ci_expressions import (
+    attacker_controlled,
+    contexts_in,
+    flowing_in,
+    input_classes,
+    is_expression,
+)
 from soc2lint.parsers.kubernetes import _locations
 from soc2lint.parsers.yamlsrc import YamlDoc
 
@@ -31,39 +37,6 @@ NOT_SECRET_NAME = re.compile(
     r"expires|ttl|enabled|required|scopes?|permissions)$"
 )
 NOT_SECRET_VALUE = {"true", "false", "yes", "no", "on", "off", "none", "null", "read", "write"}
-# event contexts whose text the author of an issue, comment, commit or pull request chooses
-ATTACKER_CONTEXTS = tuple(
-    tuple(p.split("."))
-    for p in (
-        "github.head_ref",
-        "github.event.issue.title",
-        "github.event.issue.body",
-        "github.event.pull_request.title",
-        "github.event.pull_request.body",
-        "github.event.pull_request.head.ref",
-        "github.event.pull_request.head.label",
-        "github.event.pull_request.head.repo.default_branch",
-        "github.event.comment.body",
-        "github.event.review.body",
-        "github.event.review_comment.body",
-        "github.event.discussion.title",
-        "github.event.discussion.body",
-        "github.event.pages.*.page_name",
-        "github.event.commits.*.message",
-        "github.event.commits.*.author.email",
-        "github.event.commits.*.author.name",
-        "github.event.head_commit.message",
-        "github.event.head_commit.author.email",
-        "github.event.head_commit.author.name",
-        "github.event.workflow_run.head_branch",
-        "github.event.workflow_run.display_title",
-        "github.event.workflow_run.head_commit.message",
-        "github.event.workflow_run.head_commit.author.email",
-        "github.event.workflow_run.head_commit.author.name",
-        "github.event.workflow_run.pull_requests.*.head.ref",
-    )
-)
-SAFE_INPUT_TYPES = {"boolean", "number", "choice", "environment"}
 UPLOADERS = {"actions/upload-artifact", "actions/upload-pages-artifact"}
 PR_TRIGGERS = ("pull_request", "pull_request_target", "workflow_run")
 
@@ -72,7 +45,9 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
     """A workflow (or composite action) file's resources."""
     doc = next((d for d in docs if isinstance(d.data, dict)), None)
     if doc is None:  # no documents: the YAML error, if any, is already reported
-        return [], [ParseError(path, d.start_line, "a workflow must be a mapping") for d in docs[:1]]
+        return [], [
+            ParseError(path, d.start_line, "a workflow must be a mapping") for d in docs[:1]
+        ]
     if path.rsplit("/", 1)[-1] in ("action.yml", "action.yaml") and isinstance(
         doc.data.get("runs"), dict
     ):
@@ -201,8 +176,8 @@ def _workflow(path: str, doc: YamlDoc) -> tuple[list[Resource], list[ParseError]
     )
     _unsecure_commands(attrs, locs)
     start, end = doc.start_line, doc.end_line
-    out = [_resource(path, path, "github_workflow", attrs, Location(path, start, end), locs)]
-    inputs = _input_classes(data.get("on"), triggers)
+    out = [_resource(path, "github_workflow", attrs, Location(path, start, end), locs)]
+    inputs = input_classes(data.get("on"), triggers)
     for job_id, job in jobs.items():
         if not isinstance(job, dict):
             line = doc.locations.get(f"jobs.{job_id}", (start, 1))[0]
@@ -218,18 +193,19 @@ def _job(
     data = doc.data
     prefix = f"jobs.{job_id}"
     locs = _locations(path, doc, prefix)
-    wf_locs = _locations(path, doc, "")
+    at = doc.locations.get("permissions")
+    workflow_loc = Location(path, at[0], at[0]) if at else None
     attrs = dict(job)
     attrs.update(job_id=job_id, workflow_triggers=triggers)
     if "permissions" in data:
         attrs["workflow_permissions"] = data["permissions"]
-        _copy(wf_locs, "permissions", locs, "workflow_permissions")
+        _place(locs, "workflow_permissions", workflow_loc)
     if "permissions" in job:
         attrs["effective_permissions"] = job["permissions"]
         _alias(locs, "permissions", "effective_permissions")
     elif "permissions" in data:
         attrs["effective_permissions"] = data["permissions"]
-        _copy(wf_locs, "permissions", locs, "effective_permissions")
+        _place(locs, "effective_permissions", workflow_loc)
     else:
         attrs["effective_permissions"] = Unknown(
             "no permissions are declared: the token gets the repository's default permissions"
@@ -243,17 +219,14 @@ def _job(
     if needs is not None:
         attrs["needs"] = [str(n) for n in (needs if isinstance(needs, list) else [needs])]
     _uses(attrs, locs, job.get("uses"))
-    found = secret_literals(job.get("env"), "env", _literal)
-    found += secret_literals(job.get("with"), "with", _literal)
-    found += secret_literals(job.get("secrets"), "secrets", _literal)
     container = job.get("container") if isinstance(job.get("container"), dict) else {}
-    found += secret_literals(container.get("env"), "container.env", _literal)
-    found += secret_literals(container.get("credentials"), "container.credentials", _literal)
     services = job.get("services") if isinstance(job.get("services"), dict) else {}
+    places = [(job.get(k), k) for k in ("env", "with", "secrets")]
+    places += [(container.get(k), f"container.{k}") for k in ("env", "credentials")]
     for name, svc in services.items():
         if isinstance(svc, dict):
-            for part in ("env", "credentials"):
-                found += secret_literals(svc.get(part), f"services.{name}.{part}", _literal)
+            places += [(svc.get(k), f"services.{name}.{k}") for k in ("env", "credentials")]
+    found = [p for mapping, where in places for p in secret_literals(mapping, where, _literal)]
     set_list_locations(attrs, locs, "literal_secrets", found)
     images = _job_images(container, services, job.get("container"))
     attrs["images"] = images
@@ -263,7 +236,7 @@ def _job(
     _unsecure_commands(attrs, locs)
     start, end = span(doc, prefix)
     address = f"{path}:jobs.{job_id}"
-    out = [_resource(path, address, "github_job", attrs, Location(path, start, end), locs)]
+    out = [_resource(address, "github_job", attrs, Location(path, start, end), locs)]
     steps = job.get("steps") if isinstance(job.get("steps"), list) else []
     env_chain = [data.get("env"), job.get("env")]
     context = {"job_id": job_id, "triggers": triggers, "inputs": inputs, "env": env_chain}
@@ -281,9 +254,7 @@ def _action(path: str, doc: YamlDoc) -> list[Resource]:
     runs = data["runs"]
     attrs["runs_using"] = runs.get("using")
     out = [
-        _resource(
-            path, path, "github_action", attrs, Location(path, doc.start_line, doc.end_line), locs
-        )
+        _resource(path, "github_action", attrs, Location(path, doc.start_line, doc.end_line), locs)
     ]
     steps = runs.get("steps") if isinstance(runs.get("steps"), list) else []
     context = {"job_id": "", "triggers": [], "inputs": {"*": "caller"}, "env": []}
@@ -304,22 +275,22 @@ def _step(
     attrs.update(job_id=context["job_id"], step_index=n, workflow_triggers=triggers)
     _uses(attrs, locs, step.get("uses"))
     with_ = step.get("with") if isinstance(step.get("with"), dict) else {}
-    attrs["run_contexts"] = sorted(
-        {c for e in find_expressions(step.get("run")) for c in e.contexts}
-    )
+    attrs["run_contexts"] = contexts_in(step.get("run"))
     _alias(locs, "run", "run_contexts")
     script = with_.get("script") if attrs.get("uses_name") == "actions/github-script" else None
-    attrs["script_contexts"] = sorted({c for e in find_expressions(script) for c in e.contexts})
+    attrs["script_contexts"] = contexts_in(script)
     _alias(locs, "with.script", "script_contexts")
     env = {}
     for layer in [*context["env"], step.get("env")]:
         if isinstance(layer, dict):
             env.update({str(k).lower(): v for k, v in layer.items()})
     flowing = flowing_in(step.get("run")) + flowing_in(script)
-    attrs["attacker_controlled"] = _attacker(flowing, env, context["inputs"])
+    attrs["attacker_controlled"] = attacker_controlled(flowing, env, context["inputs"])
     _alias(locs, "run" if "run" in step else "with.script", "attacker_controlled")
     if attrs.get("uses_name") == "actions/checkout":
-        attrs["persist_credentials"] = _known(with_.get("persist-credentials", True), "it")
+        attrs["persist_credentials"] = _known(
+            with_.get("persist-credentials", True), "persist-credentials"
+        )
         source = "with.persist-credentials" if "persist-credentials" in with_ else "uses"
         _alias(locs, source, "persist_credentials")
         attrs["credentials_exposed_by"] = _exposures(steps, n, triggers)
@@ -329,66 +300,7 @@ def _step(
     set_list_locations(attrs, locs, "literal_secrets", found)
     _unsecure_commands(attrs, locs)
     start, end = span(doc, prefix)
-    return _resource(path, address, "github_step", attrs, Location(path, start, end), locs)
-
-
-def _attacker(flowing: list[str], env: dict[str, Any], inputs: dict[str, str]) -> Any:
-    """The attacker-controlled contexts among flowing; Unknown where a caller decides."""
-    known: set[str] = set()
-    maybe: set[str] = set()
-    for ctx in flowing:
-        via = [ctx]
-        if ctx.startswith("env.") and ctx.count(".") == 1:
-            via = flowing_in(env.get(ctx[4:]))  # ${{ env.X }} where X holds an expression
-        for c in via:
-            verdict = _classify(c, inputs)
-            (known if verdict == "attacker" else maybe if verdict == "caller" else set()).add(c)
-    if known:
-        return sorted(known)
-    if maybe:
-        return Unknown(f"{sorted(maybe)[0]} is chosen by the caller of this workflow or action")
-    return []
-
-
-def _classify(ctx: str, inputs: dict[str, str]) -> str:
-    parts = ctx.split(".")
-    for pattern in ATTACKER_CONTEXTS:
-        # the value itself, or an object that holds it (toJSON(github.event))
-        head = pattern[: len(parts)]
-        if len(parts) <= len(pattern) and all(
-            a == b or "*" in (a, b) for a, b in zip(parts, head, strict=True)
-        ):
-            return "attacker"
-    name = None
-    if parts[0] == "inputs" and len(parts) >= 2:
-        name = parts[1]
-    elif parts[:3] == ["github", "event", "inputs"] and len(parts) >= 4:
-        name = parts[3]
-    elif parts in (["inputs"], ["github", "event", "inputs"]):
-        name = "*"
-    if name is None:
-        return ""
-    return inputs.get(name, inputs.get("*", ""))
-
-
-def _input_classes(on: Any, triggers: list[str]) -> dict[str, str]:
-    """Input name -> attacker (workflow_dispatch text), caller (workflow_call text) or safe."""
-    out: dict[str, str] = {}
-    events = on if isinstance(on, dict) else {}
-    for event, verdict in (("workflow_call", "caller"), ("workflow_dispatch", "attacker")):
-        spec = events.get(event) if isinstance(events.get(event), dict) else {}
-        declared = spec.get("inputs") if isinstance(spec.get("inputs"), dict) else {}
-        for name, item in declared.items():
-            kind = item.get("type", "string") if isinstance(item, dict) else "string"
-            if str(kind) not in SAFE_INPUT_TYPES:
-                out[str(name).lower()] = verdict
-            else:
-                out.setdefault(str(name).lower(), "safe")
-    if "workflow_dispatch" in triggers:
-        out["*"] = "attacker"
-    elif "workflow_call" in triggers:
-        out["*"] = "caller"
-    return out
+    return _resource(address, "github_step", attrs, Location(path, start, end), locs)
 
 
 def _exposures(steps: list, n: int, triggers: list[str]) -> list[str]:
@@ -486,13 +398,13 @@ def _alias(locs: dict[str, Location], source: str, target: str) -> None:
         locs[target] = locs[source]
 
 
-def _copy(src: dict[str, Location], key: str, dst: dict[str, Location], target: str) -> None:
-    if key in src:
-        dst[target] = src[key]
+def _place(locs: dict[str, Location], target: str, loc: Location | None) -> None:
+    if loc is not None:
+        locs[target] = loc
 
 
 def _resource(
-    path: str, address: str, rtype: str, attrs: dict, loc: Location, locs: dict[str, Location]
+    address: str, rtype: str, attrs: dict, loc: Location, locs: dict[str, Location]
 ) -> Resource:
     return Resource(
         address=address,

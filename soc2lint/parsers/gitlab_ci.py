@@ -26,20 +26,8 @@ from soc2lint.parsers.kubernetes import _locations
 from soc2lint.parsers.yamlsrc import YamlDoc
 
 SCOPE = "ci"
-KEYWORDS = {
-    "default",
-    "include",
-    "stages",
-    "variables",
-    "workflow",
-    "image",
-    "services",
-    "cache",
-    "before_script",
-    "after_script",
-    "types",
-    "spec",
-}
+_KEYWORDS = "default include stages variables workflow image services cache types spec"
+KEYWORDS = {*_KEYWORDS.split(), "before_script", "after_script"}
 DEFAULT_KEYS = (
     "image",
     "services",
@@ -71,7 +59,9 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
     locs = _locations(path, doc, "")
     attrs = dict(data)
     attrs["variables"] = _variables(data.get("variables"))
-    includes = _includes(data.get("include"))
+    entries = data.get("include")
+    entries = entries if isinstance(entries, list) else [entries] if entries else []
+    includes = [_include_entry(e) for e in entries]
     attrs["includes"] = includes
     attrs["local_includes"] = [i["location"] for i in includes if i["type"] == "local"]
     attrs["jobs"] = sorted(k for k, v in data.items() if _is_job(k, v))
@@ -82,10 +72,8 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
         path, "gitlab_pipeline", attrs, Location(path, doc.start_line, doc.end_line), locs
     )
     out = [pipeline]
-    entries = data.get("include")
-    entries = entries if isinstance(entries, list) else [entries] if entries else []
-    for n, entry in enumerate(entries):
-        out.append(_include(path, doc, n, entry))
+    for n, (entry, info) in enumerate(zip(entries, includes, strict=True)):
+        out.append(_include(path, doc, n, entry, info))
     for name, job in data.items():
         if not _is_job(name, job):
             continue
@@ -112,13 +100,8 @@ def _variables(raw: Any) -> dict[str, Any]:
     return {str(k): (v.get("value") if isinstance(v, dict) else v) for k, v in raw.items()}
 
 
-def _includes(raw: Any) -> list[dict[str, Any]]:
-    """Every include entry as {type, location, file, ref, pinned} (recorded, not fetched)."""
-    entries = raw if isinstance(raw, list) else [raw] if raw else []
-    return [_include_entry(e) for e in entries]
-
-
 def _include_entry(entry: Any) -> dict[str, Any]:
+    """An include entry as {type, location, file, ref, pinned}: recorded, never fetched."""
     if isinstance(entry, str):
         text = entry.strip()
         kind = "remote" if re.match(r"^https?://", text) else "local"
@@ -153,18 +136,16 @@ def _include_pinned(kind: str, location: str, ref: Any, entry: dict) -> Any:
     return isinstance(ref, str) and bool(SHA_RE.match(ref))
 
 
-def _include(path: str, doc: YamlDoc, n: int, entry: Any) -> Resource:
+def _include(path: str, doc: YamlDoc, n: int, entry: Any, info: dict) -> Resource:
     prefix = f"include.{n}" if isinstance(doc.data.get("include"), list) else "include"
     locs = _locations(path, doc, prefix)
-    attrs = _include_entry(entry)
-    if isinstance(entry, dict):
-        attrs = {**entry, **attrs}
+    attrs = {**entry, **info} if isinstance(entry, dict) else dict(info)
     start, end = span(doc, prefix)
     for key in ("type", "location"):
         locs.setdefault(key, Location(path, start, start))
     locs["pinned"] = locs.get("ref") or locs.get(attrs["type"]) or Location(path, start, start)
     return _resource(
-        f"{path}:include[{n}]", "gitlab_include", attrs, Location(path, start, end), locs, path
+        f"{path}:include[{n}]", "gitlab_include", attrs, Location(path, start, end), locs
     )
 
 
@@ -180,26 +161,19 @@ def _job(path: str, doc: YamlDoc, name: str) -> tuple[Resource, str]:
             continue
         if _inherits(inherit.get("default", True), key) and key in default:
             attrs[key] = default[key]
-            _graft(
-                locs,
-                _locations(path, doc, f"default.{key}"),
-                key,
-                doc.locations.get(f"default.{key}"),
-                path,
-            )
+            _graft(locs, path, doc, f"default.{key}", key)
         elif key in ("image", "services", "before_script", "after_script", "cache") and key in data:
             attrs[key] = data[key]
-            _graft(locs, _locations(path, doc, key), key, doc.locations.get(key), path)
+            _graft(locs, path, doc, key, key)
     variables = {}
     if _inherits(inherit.get("variables", True), None):
         variables.update(_variables(data.get("variables")))
-        _graft(locs, _locations(path, doc, "variables"), "variables", None, path, keep=True)
+        _graft(locs, path, doc, "variables", "variables", keep=True)
     variables.update(_variables(job.get("variables")))
     attrs["variables"] = variables
     attrs["stage"] = job.get("stage", "test")
-    attrs["needs"] = _needs(job.get("needs")) if "needs" in job else None
-    if attrs["needs"] is None:
-        del attrs["needs"]
+    if "needs" in job:
+        attrs["needs"] = _needs(job["needs"])
     env = job.get("environment")
     if env is not None:
         attrs["environment_name"] = env.get("name") if isinstance(env, dict) else env
@@ -222,7 +196,7 @@ def _job(path: str, doc: YamlDoc, name: str) -> tuple[Resource, str]:
     _debug_trace(attrs, locs, own)
     start, end = span(doc, name)
     loc = Location(path, start, end)
-    return _resource(f"{path}:{name}", "gitlab_job", attrs, loc, locs, path), problem
+    return _resource(f"{path}:{name}", "gitlab_job", attrs, loc, locs), problem
 
 
 def _debug_trace(attrs: dict, locs: dict, variables: dict) -> None:
@@ -295,14 +269,15 @@ def _merge(base: dict, base_locs: dict, over: dict, over_locs: dict) -> tuple[di
     return out, locs
 
 
-def _graft(locs: dict, source: dict, key: str, at: Any, path: str, keep: bool = False) -> None:
-    """Locate key (and what is under it) where the inherited value is written."""
-    for sub, loc in source.items():
-        target = f"{key}.{sub}"
+def _graft(locs: dict, path: str, doc: YamlDoc, source: str, key: str, keep: bool = False) -> None:
+    """Locate key, and what is under it, where the inherited value (at source) is written."""
+    moved = {f"{key}.{sub}": loc for sub, loc in _locations(path, doc, source).items()}
+    at = doc.locations.get(source)
+    if at is not None:
+        moved[key] = Location(path, at[0], at[0])
+    for target, loc in moved.items():
         if not keep or target not in locs:
             locs[target] = loc
-    if at is not None and (not keep or key not in locs):
-        locs[key] = Location(path, at[0], at[0])
 
 
 def _needs(raw: Any) -> list[str]:
@@ -376,19 +351,8 @@ _PROTECTED_IF = re.compile(
     r"\$CI_COMMIT_REF_PROTECTED\s*==\s*['\"]?true|\$CI_COMMIT_TAG\b(?!\s*==\s*null)"
     r"|\$CI_COMMIT_(BRANCH|REF_NAME)\s*(==|=~)\s*(\$CI_DEFAULT_BRANCH|['\"/])"
 )
-_UNRESTRICTED_REFS = {
-    "branches",
-    "merge_requests",
-    "pushes",
-    "api",
-    "external",
-    "triggers",
-    "web",
-    "schedules",
-    "pipelines",
-    "external_pull_requests",
-    "chat",
-}
+_OPEN_REFS = "branches merge_requests pushes api external triggers web schedules pipelines chat"
+_UNRESTRICTED_REFS = {*_OPEN_REFS.split(), "external_pull_requests"}
 
 
 def _protected_only(job: dict, workflow: Any) -> Any:
@@ -419,7 +383,7 @@ def _rules_protected(rules: Any) -> bool:
 
 
 def _resource(
-    address: str, rtype: str, attrs: dict, loc: Location, locs: dict, path: str = ""
+    address: str, rtype: str, attrs: dict, loc: Location, locs: dict[str, Location]
 ) -> Resource:
     return Resource(
         address=address,

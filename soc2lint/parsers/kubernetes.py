@@ -58,6 +58,7 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
         data = doc.data
         if not isinstance(data, dict):
             continue
+        _as_yaml11(data, doc.yaml11)
         if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
             for i, item in enumerate(data["items"]):
                 prefix = f"items.{i}"
@@ -77,6 +78,21 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
         else:
             resources.append(res)
     return _unique(resources), errors
+
+
+def _as_yaml11(data: dict[str, Any], values: dict[str, Any]) -> None:
+    """Kubernetes reads YAML 1.1: `hostNetwork: no` is false, `defaultMode: 0644` is octal."""
+    for path, value in values.items():
+        *parents, last = path.split(".")
+        node: Any = data
+        for step in parents:
+            node = node[int(step)] if isinstance(node, list) else node.get(step)
+            if node is None:
+                break
+        if isinstance(node, dict) and last in node:
+            node[last] = value
+        elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
+            node[int(last)] = value
 
 
 def _item_end(doc: YamlDoc, prefix: str, start: int) -> int:
@@ -150,16 +166,19 @@ def _derive_pod(
         template = template.get(step) if isinstance(template, dict) else None
     attributes["podMetadata"] = template if isinstance(template, dict) else {}
     _alias(locations, meta_path, "podMetadata")
-    containers: list[dict[str, Any]] = []
-    for key in CONTAINER_KEYS:
+    found: list[tuple[int, str, int, dict[str, Any]]] = []
+    for order, key in enumerate(CONTAINER_KEYS):
         items = spec.get(key)
         if not isinstance(items, list):
             continue
         for i, item in enumerate(items):
-            if not isinstance(item, dict):
-                continue
-            _alias(locations, f"{base}.{key}.{i}", f"allContainers.{len(containers)}")
-            containers.append({**item, "containerType": key})
+            if isinstance(item, dict):
+                where = locations.get(f"{base}.{key}.{i}")
+                found.append((where.start_line if where else order, key, i, item))
+    containers: list[dict[str, Any]] = []
+    for _line, key, i, item in sorted(found, key=lambda c: c[0]):  # in file order
+        _alias(locations, f"{base}.{key}.{i}", f"allContainers.{len(containers)}")
+        containers.append({**item, "containerType": key})
     attributes["allContainers"] = containers
 
 

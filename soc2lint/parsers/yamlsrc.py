@@ -35,6 +35,9 @@ class YamlDoc:
     start_line: int = 1
     end_line: int = 1
     index: int = 0
+    # plain scalars YAML 1.1 reads differently (yes/no/on/off booleans, 0644 octal): path ->
+    # the YAML 1.1 value, for consumers that use YAML 1.1 (Kubernetes)
+    yaml11: dict[str, Any] = field(default_factory=dict)
 
 
 class _TooLarge(Exception):
@@ -46,6 +49,7 @@ class _Converter:
         self.nodes = 0
         self.locations: dict[str, tuple[int, int]] = {}
         self.last_line = 1
+        self.yaml11: dict[str, Any] = {}
 
     def value(self, node: Any, path: str, depth: int) -> Any:
         self.nodes += 1
@@ -76,7 +80,26 @@ class _Converter:
                     pass
                 items.append(self.value(item, child, depth + 1))
             return items
-        return _scalar(node)
+        value = _scalar(node)
+        old = _yaml11(node, value)
+        if old is not None:
+            self.yaml11[path] = old
+        return value
+
+
+_YAML11_BOOLS = {"y": True, "yes": True, "on": True, "n": False, "no": False, "off": False}
+
+
+def _yaml11(node: Any, value: Any) -> Any:
+    """The value YAML 1.1 gives a plain scalar where it differs from YAML 1.2's, else None."""
+    if type(node) is str and node.lower() in _YAML11_BOOLS:  # plain, unquoted
+        return _YAML11_BOOLS[node.lower()]
+    if isinstance(value, str) and type(node) is ScalarInt and value.isdigit():
+        try:
+            return int(value, 8)  # a leading zero: octal in YAML 1.1
+        except ValueError:
+            return None
+    return None
 
 
 def _key_position(node: CommentedMap, key: Any) -> tuple[int, int]:
@@ -109,6 +132,7 @@ def load_documents(path: str, text: str) -> tuple[list[YamlDoc], list[ParseError
     """Every document in text; a syntax error ends the stream with a ParseError at its line."""
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    yaml.preserve_quotes = True  # quoted scalars keep their type, so `"no"` stays a string
     docs: list[YamlDoc] = []
     errors: list[ParseError] = []
     try:
@@ -122,9 +146,8 @@ def load_documents(path: str, text: str) -> tuple[list[YamlDoc], list[ParseError
                 errors.append(ParseError(path, _start_line(raw), str(exc)))
                 continue
             start = _start_line(raw)
-            docs.append(
-                YamlDoc(data, converter.locations, start, max(start, converter.last_line), index)
-            )
+            end = max(start, converter.last_line)
+            docs.append(YamlDoc(data, converter.locations, start, end, index, converter.yaml11))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1

@@ -1,0 +1,177 @@
+"""Read and parse source files: in parallel when there are many, from a content cache when warm.
+
+Parsing is a pure function of (path, content), so results are cached by a key over the
+soc2lint version, the parser kind, the path and the file's bytes. Cache entries are written
+atomically (write to a temporary file, then rename), so concurrent scans never see half an
+entry; an entry that does not load is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from soc2lint import __version__
+from soc2lint.discover import SourceFile
+from soc2lint.model import Skipped
+from soc2lint.parsers.dispatch import Parsed, parse_yaml_source
+from soc2lint.parsers.terraform.files import parse_file
+from soc2lint.parsers.terraform.module import TfFile
+from soc2lint.suppressions import Marker, find_markers
+
+PARALLEL_THRESHOLD = 200  # fewer files than this parse faster in one process
+CACHE_FORMAT = 1
+
+
+@dataclass
+class Loaded:
+    """One file after reading and parsing: what the scan needs of it."""
+
+    source: SourceFile
+    digest: str = ""
+    skip: Skipped | None = None
+    terraform: TfFile | None = None
+    yaml: Parsed | None = None
+    text: str | None = None  # kept only for files read whole later (CODEOWNERS)
+    markers: list[Marker] = field(default_factory=list)
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "soc2lint"
+
+
+class Cache:
+    """A directory of pickled parse results addressed by content."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"v{CACHE_FORMAT}" / key[:2] / key
+
+    def get(self, key: str) -> object | None:
+        try:
+            with open(self._path(key), "rb") as handle:
+                value = pickle.load(handle)
+        except FileNotFoundError:
+            self.misses += 1
+            return None
+        except Exception:  # a corrupt or foreign entry: ignore it, it is rewritten
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, key: str, value: object) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only or full cache directory only costs speed
+
+
+def _key(kind: str, path: str, raw: bytes) -> str:
+    h = hashlib.sha256(f"{__version__}\0{kind}\0{path}\0".encode())
+    h.update(raw)
+    return h.hexdigest()
+
+
+def load_one(source: SourceFile, max_bytes: int, cache_dir: str | None) -> Loaded:
+    """Read, check and parse one file (or take its parse from the cache)."""
+    out = Loaded(source)
+    try:
+        if Path(source.abspath).stat().st_size > max_bytes:
+            out.skip = Skipped(source.path, f"larger than the size cap ({max_bytes} bytes)")
+            return out
+        raw = Path(source.abspath).read_bytes()
+    except OSError as exc:
+        out.skip = Skipped(source.path, f"cannot read: {exc.strerror or exc}")
+        return out
+    out.digest = hashlib.sha256(raw).hexdigest()
+    if b"\x00" in raw[:8192]:
+        out.skip = Skipped(source.path, "binary file (contains NUL bytes)")
+        return out
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        out.skip = Skipped(source.path, f"not UTF-8 (byte {exc.start})")
+        return out
+    if source.kind == "codeowners":
+        out.text = text
+        return out
+    if not text.strip():
+        out.skip = Skipped(source.path, "empty file")
+        return out
+    cache = Cache(Path(cache_dir)) if cache_dir else None
+    key = _key(source.kind, source.path, raw)
+    cached = cache.get(key) if cache else None
+    if isinstance(cached, tuple) and len(cached) == 3:
+        out.terraform, out.yaml, out.markers = cached
+        return out
+    if source.platform == "terraform":
+        out.terraform = parse_file(source.path, text)
+    else:
+        out.yaml = parse_yaml_source(source.path, text)
+    out.markers = find_markers(source.path, text)
+    if cache:
+        cache.put(key, (out.terraform, out.yaml, out.markers))
+    return out
+
+
+def _load_chunk(args: tuple[list[SourceFile], int, str | None]) -> list[Loaded]:
+    sources, max_bytes, cache_dir = args
+    return [load_one(s, max_bytes, cache_dir) for s in sources]
+
+
+def load_all(
+    sources: list[SourceFile],
+    max_bytes: int,
+    jobs: int,
+    cache_dir: str | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Loaded]:
+    """Every source loaded, in the order given, whatever the number of processes."""
+    total = len(sources)
+    if jobs <= 1 or total < PARALLEL_THRESHOLD:
+        out = []
+        for i, source in enumerate(sources, 1):
+            out.append(load_one(source, max_bytes, cache_dir))
+            if progress and i % 50 == 0:
+                progress(i, total)
+        return out
+    size = max(16, total // (jobs * 8))
+    chunks = [sources[i : i + size] for i in range(0, total, size)]
+    out = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for loaded in pool.map(_load_chunk, [(c, max_bytes, cache_dir) for c in chunks]):
+            out.extend(loaded)
+            if progress:
+                progress(len(out), total)
+    return out
+
+
+def tty_progress(label: str = "parsing") -> Callable[[int, int], None] | None:
+    """A progress line on stderr, only on a terminal (never mixed into JSON or SARIF)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r{label} {done}/{total} files{end}")
+        sys.stderr.flush()
+
+    return show
