@@ -16,6 +16,7 @@ from soc2lint.baseline import create as create_baseline
 from soc2lint.config import STARTER, ConfigError
 from soc2lint.diff import DiffError
 from soc2lint.engine.rules import SEVERITIES, Rule, RuleError, load_rules
+from soc2lint.evidence.cli import evidence as evidence_group
 from soc2lint.reporters import RENDERERS
 from soc2lint.reporters.text import use_colour
 from soc2lint.run import Outcome, Request, UsageError, gate, run
@@ -258,16 +259,19 @@ def _write_evidence(
     report: Report, directory: str, ledger: object, passed: bool, threshold: str
 ) -> None:
     try:
-        from soc2lint.evidence import write_evidence
+        from soc2lint.evidence import LedgerError, write_evidence
     except ImportError:  # pragma: no cover - the evidence package ships with soc2lint
         raise click.ClickException("evidence records are not available in this build") from None
-    path = write_evidence(
-        report,
-        directory,
-        ledger=str(ledger) if ledger else None,
-        gate="pass" if passed else "fail",
-        threshold=threshold,
-    )
+    try:
+        path = write_evidence(
+            report,
+            directory,
+            ledger=str(ledger) if ledger else None,
+            gate="pass" if passed else "fail",
+            threshold=threshold,
+        )
+    except (LedgerError, OSError) as exc:
+        raise click.ClickException(f"evidence: {exc}") from None
     click.echo(f"evidence record: {path}", err=True)
 
 
@@ -374,3 +378,6 @@ def explain_command(rule_id: str, rules_dir: tuple[str, ...]) -> None:
         click.echo("\nEquivalent checks:")
         for peer, ids in sorted(rule.references.items()):
             click.echo(f"  {peer}: {', '.join(ids)}")
+
+
+main.add_command(evidence_group)

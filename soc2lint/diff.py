@@ -98,5 +98,8 @@ def diff_scan(
         "merge_base": base_commit,
         "new": sum(1 for f in kept if f.status.value != "pass"),
         "fixed": len(before - now),
+        "fixed_findings": [
+            {"rule_id": r, "path": p, "resource": a} for r, p, a in sorted(before - now)
+        ],
     }
     return report

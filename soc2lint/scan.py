@@ -21,6 +21,7 @@ from soc2lint.loader import Loaded, load_all, load_one, tty_progress
 from soc2lint.model import Finding, ParseError, Resource, Skipped, Suppression
 from soc2lint.parsers import renderers
 from soc2lint.parsers.classify import by_path as classify_by_path
+from soc2lint.parsers.repository import repository_resource
 from soc2lint.parsers.terraform.files import parse_file
 from soc2lint.parsers.terraform.module import TfFile, raw_value, tfvars_layers
 from soc2lint.parsers.terraform.plan import parse_plan
@@ -204,6 +205,10 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
     if options.plan:
         resources = _apply_plan(options.plan, root, paths, built.roots, resources, errors)
     resources = resources + _unique_keys(other, {r.key for r in resources})
+    infrastructure = sorted(p for p in files if not p.endswith("CODEOWNERS"))
+    repository = repository_resource(root, paths, infrastructure, errors)
+    if repository is not None:
+        resources.append(repository)
     graph = ResourceGraph()
     for res in resources:
         graph.add_resource(res)

@@ -303,7 +303,12 @@ def test_k8s_yaml_1_1_scalars_read_as_kubernetes_reads_them() -> None:
         """,
     )
     assert secret.attributes["data"] == {
-        "on": True, "off": False, "quoted": "no", "mode": 0o644, "plain": 644}
+        "on": True,
+        "off": False,
+        "quoted": "no",
+        "mode": 0o644,
+        "plain": 644,
+    }
     (pod,) = _parse(
         "pod.yaml",
         """\

@@ -56,7 +56,11 @@ def find_codeowners(root_files: set[str]) -> str | None:
 
 
 def parse(path: str, text: str) -> tuple[list[Entry], list[ParseError]]:
-    """Entries in file order and the problems found; a line with an error is skipped (GitHub)."""
+    """Entries in file order and the problems found.
+
+    As on GitHub, a line with an invalid owner or pattern is skipped. Two exceptions are kept and
+    reported: brackets (matched literally) and `!` negations (kept as entries without owners).
+    """
     entries: list[Entry] = []
     errors: list[ParseError] = []
     section, optional, defaults = "", False, ()

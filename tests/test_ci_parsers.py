@@ -1,0 +1,432 @@
+"""CI parsers: GitHub Actions workflows and actions, GitLab CI pipelines, expressions, CI edges."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import soc2lint.scan as scan_module
+from soc2lint.graph import ResourceGraph
+from soc2lint.model import Resource, Unknown
+from soc2lint.parsers import github_actions, gitlab_ci
+from soc2lint.parsers.ci_expressions import CONTEXT_ROOTS, analyse, contexts_in, find_expressions
+from soc2lint.parsers.dispatch import parse_yaml_source
+from soc2lint.parsers.yamlsrc import load_documents
+from soc2lint.scan import scan
+
+SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
+
+
+def _parse(module, path: str, text: str) -> dict[str, Resource]:
+    docs, errors = load_documents(path, textwrap.dedent(text))
+    assert not errors
+    resources, problems = module.parse(path, docs)
+    assert not problems
+    return {r.address: r for r in resources}
+
+
+# -- expressions ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "contexts", "flowing"),
+    [
+        ("github.event.issue.title", ["github.event.issue.title"], ["github.event.issue.title"]),
+        ("GitHub.Event.Issue.Title", ["github.event.issue.title"], ["github.event.issue.title"]),
+        # a boolean result: the title is read but its text cannot reach the script
+        ("contains(github.event.issue.title, '[bug]')", ["github.event.issue.title"], []),
+        ("github.head_ref == 'main'", ["github.head_ref"], []),
+        ("!github.event.issue.body", ["github.event.issue.body"], []),
+        (
+            "format('{0}-{1}', github.head_ref, toJSON(github.event.commits[0].message))",
+            ["github.event.commits.*.message", "github.head_ref"],
+            ["github.event.commits.*.message", "github.head_ref"],
+        ),
+        (
+            "github.event['pull_request']['title']",
+            ["github.event.pull_request.title"],
+            ["github.event.pull_request.title"],
+        ),
+        (
+            "github.event.commits.*.author.name",
+            ["github.event.commits.*.author.name"],
+            ["github.event.commits.*.author.name"],
+        ),
+        (
+            "steps.build-it.outputs.ok == 'true' && matrix.os || inputs.Name",
+            ["inputs.name", "matrix.os", "steps.build-it.outputs.ok"],
+            ["inputs.name", "matrix.os"],
+        ),
+        (
+            "fromJSON(needs.setup.outputs.cfg).image",
+            ["needs.setup.outputs.cfg"],
+            ["needs.setup.outputs.cfg"],
+        ),
+        (
+            "github.event.pages[matrix.i].page_name",
+            ["github.event.pages.*.page_name", "matrix.i"],
+            ["github.event.pages.*.page_name"],
+        ),
+        ("startsWith(format('{0}', github.head_ref), 'x')", ["github.head_ref"], []),
+        ("'it''s' || null", [], []),
+        ("true && 0x1F >= -1.5e3", [], []),
+        ("unknown_thing.x", [], []),
+        # odd input: unbalanced, unterminated, stray characters; the parser falls back
+        ("github.event.issue.title ||", ["github.event.issue.title"], ["github.event.issue.title"]),
+        ("((((", [], []),
+        ("'unterminated", [], []),
+        ("a ~ b", [], []),
+        ("", [], []),
+    ],
+)
+def test_expression_contexts(expression: str, contexts: list[str], flowing: list[str]) -> None:
+    assert analyse(expression) == (tuple(contexts), tuple(flowing))
+
+
+def test_expressions_found_in_text() -> None:
+    text = "echo ${{ github.head_ref }} ${{ format('}}', github.actor) }} ${{ 'a' }} ${{ tail"
+    found = find_expressions(text)
+    assert [e.text for e in found] == [
+        "github.head_ref",
+        "format('}}', github.actor)",
+        "'a'",
+        "tail",
+    ]
+    assert text[found[0].start : found[0].end] == "${{ github.head_ref }}"
+    assert contexts_in(text) == ["github.actor", "github.head_ref"]
+    assert find_expressions(None) == [] and find_expressions(["${{ x }}"]) == []
+
+
+def test_deeply_nested_expression_does_not_raise() -> None:
+    assert analyse("(" * 5000 + "github.head_ref" + ")" * 5000)[0] == ("github.head_ref",)
+    assert analyse("!" * 5000 + "github.event.issue.title")[0] == ("github.event.issue.title",)
+
+
+_TOKENS = st.sampled_from(
+    [
+        "github",
+        "event",
+        ".",
+        "[",
+        "]",
+        "(",
+        ")",
+        "'",
+        "''",
+        "*",
+        ",",
+        "==",
+        "&&",
+        "||",
+        "!",
+        "contains",
+        "format",
+        "toJSON",
+        "inputs",
+        "x",
+        "0",
+        "${{",
+        "}}",
+        " ",
+        "-",
+        "\n",
+    ]
+)
+
+
+@given(st.one_of(st.text(), st.lists(_TOKENS, max_size=40).map("".join)))
+def test_expression_parser_never_raises(text: str) -> None:
+    contexts, flowing = analyse(text)
+    assert set(flowing) <= set(contexts)
+    assert all(c.split(".")[0] in CONTEXT_ROOTS for c in contexts)
+    for expr in find_expressions(text):
+        assert 0 <= expr.start < expr.end <= len(text)
+    find_expressions("${{ " + text + " }}")
+
+
+# -- GitHub Actions ------------------------------------------------------------------------------
+
+WORKFLOW = f"""\
+name: ci
+on:
+  pull_request:
+  workflow_dispatch:
+    inputs:
+      note: {{type: string}}
+permissions:
+  contents: read
+jobs:
+  build:
+    runs-on: [self-hosted, linux]
+    timeout-minutes: 10
+    steps:
+      - name: Check out
+        uses: actions/checkout@{SHA}
+      - run: echo "${{{{ github.event.pull_request.title }}}}"
+      - uses: actions/github-script@v7
+        with:
+          script: console.log(`${{{{ inputs.note }}}}`)
+  test:
+    needs: build
+    runs-on: ${{{{ matrix.os }}}}
+    strategy:
+      matrix:
+        os: [ubuntu-latest, windows-2022]
+    permissions: {{}}
+    steps:
+      - uses: ./.github/actions/setup
+      - uses: docker://alpine:3.20
+  call:
+    uses: ./.github/workflows/reusable.yml
+    secrets: inherit
+"""
+
+
+def test_on_key_stays_on() -> None:
+    docs, _ = load_documents(".github/workflows/ci.yml", "on: push\njobs: {}\n")
+    assert docs[0].data == {"on": "push", "jobs": {}}
+    assert github_actions.triggers_of("push") == ["push"]
+    assert github_actions.triggers_of(["push", "pull_request"]) == ["pull_request", "push"]
+    assert github_actions.triggers_of({"push": None, "schedule": [{"cron": "0 0 * * *"}]}) == [
+        "push",
+        "schedule",
+    ]
+    assert github_actions.triggers_of(None) == []
+
+
+def test_workflow_job_and_step_addresses_and_lines() -> None:
+    path = ".github/workflows/ci.yml"
+    res = _parse(github_actions, path, WORKFLOW)
+    assert sorted(res) == [
+        path,
+        f"{path}:jobs.build",
+        f"{path}:jobs.build.steps[0]",
+        f"{path}:jobs.build.steps[1]",
+        f"{path}:jobs.build.steps[2]",
+        f"{path}:jobs.call",
+        f"{path}:jobs.test",
+        f"{path}:jobs.test.steps[0]",
+        f"{path}:jobs.test.steps[1]",
+    ]
+    assert {r.type for r in res.values()} == {"github_workflow", "github_job", "github_step"}
+    assert all(r.scope == "ci" and r.kind == "object" for r in res.values())
+    workflow = res[path]
+    assert workflow.attributes["triggers"] == ["pull_request", "workflow_dispatch"]
+    assert workflow.location_of("write_scopes").start_line == 7  # permissions:
+    build = res[f"{path}:jobs.build"]
+    assert build.location.start_line == 10
+    assert build.attributes["runs_on"] == ["self-hosted", "linux"]
+    assert build.attributes["self_hosted"] is True
+    assert build.attributes["effective_permissions"] == {"contents": "read"}
+    assert build.location_of("effective_permissions").start_line == 7
+    checkout = res[f"{path}:jobs.build.steps[0]"]
+    assert checkout.location.start_line == 14  # the step item
+    assert checkout.location_of("uses_pinned").start_line == 15  # its uses: line
+    assert checkout.attributes["uses_kind"] == "action" and checkout.attributes["uses_pinned"]
+    assert checkout.attributes["job_id"] == "build"
+    run = res[f"{path}:jobs.build.steps[1]"]
+    assert run.attributes["attacker_controlled"] == ["github.event.pull_request.title"]
+    assert run.location_of("attacker_controlled").start_line == 16
+    script = res[f"{path}:jobs.build.steps[2]"]
+    assert script.attributes["script_contexts"] == ["inputs.note"]
+    assert script.attributes["attacker_controlled"] == ["inputs.note"]  # free-text dispatch input
+    assert script.location_of("attacker_controlled").start_line == 19
+    test = res[f"{path}:jobs.test"]
+    assert test.attributes["needs"] == ["build"]
+    assert test.attributes["runs_on"] == ["ubuntu-latest", "windows-2022"]  # the literal matrix
+    assert test.attributes["self_hosted"] is False
+    assert test.attributes["effective_permissions"] == {}
+    assert res[f"{path}:jobs.test.steps[0]"].attributes["uses_kind"] == "local"
+    docker = res[f"{path}:jobs.test.steps[1]"].attributes
+    assert docker["uses_kind"] == "docker" and docker["uses_pinned"] is False
+    call = res[f"{path}:jobs.call"]
+    assert call.attributes["uses_kind"] == "local" and call.attributes["secrets"] == "inherit"
+    assert call.location_of("secrets").start_line == 32
+
+
+def test_default_permissions_are_unknown() -> None:
+    path = ".github/workflows/x.yml"
+    res = _parse(github_actions, path, "on: push\njobs:\n  a:\n    runs-on: foo\n")
+    job = res[f"{path}:jobs.a"].attributes
+    assert isinstance(job["effective_permissions"], Unknown)
+    assert isinstance(job["self_hosted"], Unknown)  # a custom label may be self-hosted
+
+
+def test_composite_action_parsed() -> None:
+    text = """\
+    name: setup
+    inputs:
+      version: {description: tool version}
+    runs:
+      using: composite
+      steps:
+        - uses: actions/cache@v4
+        - run: ./install.sh ${{ inputs.version }}
+          shell: bash
+    """
+    parsed = parse_yaml_source("tools/setup/action.yml", textwrap.dedent(text))
+    assert parsed.platform == "github_actions" and not parsed.errors
+    res = {r.address: r for r in parsed.resources}
+    action = res["tools/setup/action.yml"]
+    assert action.type == "github_action" and action.attributes["runs_using"] == "composite"
+    first = res["tools/setup/action.yml:runs.steps[0]"]
+    assert first.type == "github_step" and first.location_of("uses").start_line == 7
+    second = res["tools/setup/action.yml:runs.steps[1]"].attributes
+    # the action's caller chooses the input: unknown, not a failure
+    assert isinstance(second["attacker_controlled"], Unknown)
+
+
+# -- GitLab CI -----------------------------------------------------------------------------------
+
+PIPELINE = """\
+include:
+  - local: /ci/build.yml
+  - 'ci/test.yml'
+  - remote: https://example.com/ci.yml
+  - project: group/templates
+    ref: v1.2.0
+    file: [/a.yml, /b.yml]
+  - template: Security/SAST.gitlab-ci.yml
+image: ruby:3.3
+variables:
+  TAG: "3.20"
+default:
+  image: alpine:$TAG
+.base:
+  image: node:latest
+  variables: {MODE: base}
+.child:
+  extends: .base
+  stage: build
+build:
+  extends: .child
+  script: [make]
+test:
+  needs: [build]
+  script: [rake]
+plain:
+  inherit:
+    default: false
+  script: [echo]
+"""
+
+
+def test_gitlab_includes_recorded_not_fetched() -> None:
+    res = _parse(gitlab_ci, ".gitlab-ci.yml", PIPELINE)
+    pipeline = res[".gitlab-ci.yml"]
+    assert pipeline.type == "gitlab_pipeline"
+    assert pipeline.attributes["local_includes"] == ["ci/build.yml", "ci/test.yml"]
+    kinds = [(i["type"], i["location"], i["ref"]) for i in pipeline.attributes["includes"]]
+    assert kinds == [
+        ("local", "ci/build.yml", None),
+        ("local", "ci/test.yml", None),
+        ("remote", "https://example.com/ci.yml", None),
+        ("project", "group/templates", "v1.2.0"),
+        ("template", "Security/SAST.gitlab-ci.yml", None),
+    ]
+    project = res[".gitlab-ci.yml:include[3]"]
+    assert project.type == "gitlab_include"
+    assert project.attributes["file"] == ["/a.yml", "/b.yml"]
+    assert project.attributes["pinned"] is False
+    assert project.location_of("pinned").start_line == 6  # its ref: line
+    single = _parse(gitlab_ci, "x.yml", "include: ci/one.yml\njob:\n  script: [a]\n")
+    assert single["x.yml"].attributes["local_includes"] == ["ci/one.yml"]
+    assert single["x.yml:include[0]"].attributes["type"] == "local"
+
+
+def test_gitlab_extends_and_default_inheritance() -> None:
+    res = _parse(gitlab_ci, ".gitlab-ci.yml", PIPELINE)
+    assert sorted(a for a, r in res.items() if r.type == "gitlab_job") == [
+        ".gitlab-ci.yml:build",
+        ".gitlab-ci.yml:plain",
+        ".gitlab-ci.yml:test",
+    ]  # hidden jobs (.base, .child) are templates, not jobs
+    build = res[".gitlab-ci.yml:build"]
+    assert build.attributes["image"] == "node:latest"  # through .child from .base
+    assert build.attributes["stage"] == "build"
+    assert build.attributes["variables"] == {"TAG": "3.20", "MODE": "base"}
+    assert build.location_of("image_pinned").start_line == 15  # written in .base
+    test = res[".gitlab-ci.yml:test"]
+    assert test.attributes["image_name"] == "alpine:3.20"  # default:, variable expanded
+    assert test.attributes["image_pinned"] is True
+    assert test.location_of("image").start_line == 13
+    assert test.attributes["needs"] == ["build"] and test.attributes["stage"] == "test"
+    plain = res[".gitlab-ci.yml:plain"]
+    assert plain.attributes["image"] == "ruby:3.3"  # default: not inherited, top level is
+    assert plain.location_of("image").start_line == 9
+
+
+def test_gitlab_unresolved_extends_and_component_header() -> None:
+    text = "spec:\n  inputs: {}\n---\njob:\n  extends: .elsewhere\n  script: [x]\n"
+    res = _parse(gitlab_ci, "templates/comp.yml", text)
+    job = res["templates/comp.yml:job"].attributes
+    assert job["extends_unresolved"] == [".elsewhere"]
+    assert isinstance(job["image_pinned"], Unknown)
+
+
+# -- graph edges through the real scan -----------------------------------------------------------
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text))
+
+
+def test_ci_edges_via_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": WORKFLOW,
+            ".github/workflows/reusable.yml": "on: workflow_call\njobs: {}\n",
+            ".github/actions/setup/action.yml": (
+                "name: s\nruns:\n  using: composite\n  steps:\n    - run: echo\n      shell: bash\n"
+            ),
+            ".gitlab-ci.yml": PIPELINE,
+        },
+    )
+    graphs: list[ResourceGraph] = []
+
+    class Recording(ResourceGraph):
+        def __init__(self) -> None:
+            super().__init__()
+            graphs.append(self)
+
+    monkeypatch.setattr(scan_module, "ResourceGraph", Recording)
+    report = scan([str(tmp_path)], [])
+    assert not report.errors
+    graph = graphs[0]
+    wf = "ci::.github/workflows/ci.yml"
+
+    def out(key: str, kind: str) -> list[str]:
+        return [r.address for r in graph.neighbours(key, direction="out", kind=kind)]
+
+    assert out(wf, "contains") == [
+        ".github/workflows/ci.yml:jobs.build",
+        ".github/workflows/ci.yml:jobs.call",
+        ".github/workflows/ci.yml:jobs.test",
+    ]
+    assert out(f"{wf}:jobs.build", "contains") == [
+        f".github/workflows/ci.yml:jobs.build.steps[{n}]" for n in range(3)
+    ]
+    assert out(f"{wf}:jobs.test", "needs") == [".github/workflows/ci.yml:jobs.build"]
+    assert out(f"{wf}:jobs.test.steps[0]", "uses") == [".github/actions/setup/action.yml"]
+    assert out(f"{wf}:jobs.call", "uses") == [".github/workflows/reusable.yml"]
+    assert out("ci::.github/actions/setup/action.yml", "contains") == [
+        ".github/actions/setup/action.yml:runs.steps[0]"
+    ]
+    assert out("ci::.gitlab-ci.yml", "contains") == [
+        ".gitlab-ci.yml:build",
+        ".gitlab-ci.yml:plain",
+        ".gitlab-ci.yml:test",
+    ]
+    assert out("ci::.gitlab-ci.yml:test", "needs") == [".gitlab-ci.yml:build"]
+    assert out("ci::.gitlab-ci.yml", "includes") == [
+        f".gitlab-ci.yml:include[{n}]" for n in range(5)
+    ]
