@@ -430,3 +430,86 @@ def test_ci_edges_via_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert out("ci::.gitlab-ci.yml", "includes") == [
         f".gitlab-ci.yml:include[{n}]" for n in range(5)
     ]
+
+
+# -- odd shapes never crash the parsers ----------------------------------------------------------
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.sampled_from(["", "x", "write", "write-all", "inherit", "self-hosted", "${{ matrix.os }}"]),
+    st.sampled_from([".base", "./local", "docker://a", "a/b@v1", "$VAR", "actions/checkout@v4"]),
+)
+_KEYS = st.sampled_from(
+    [
+        "on",
+        "jobs",
+        "steps",
+        "runs-on",
+        "uses",
+        "run",
+        "with",
+        "env",
+        "permissions",
+        "needs",
+        "strategy",
+        "matrix",
+        "container",
+        "services",
+        "secrets",
+        "include",
+        "extends",
+        "image",
+        "variables",
+        "default",
+        "rules",
+        "only",
+        "script",
+        "runs",
+        "inputs",
+        "local",
+        "project",
+        "ref",
+        "build",
+        ".hidden",
+        "allow_failure",
+        "environment",
+        "workflow_dispatch",
+    ]
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_KEYS, inner, max_size=5)),
+    max_leaves=30,
+)
+
+
+@given(st.dictionaries(_KEYS, _VALUES, max_size=8))
+def test_parsers_accept_any_shape(data: dict) -> None:
+    from soc2lint.parsers.yamlsrc import YamlDoc
+
+    doc = YamlDoc(data)
+    for module, path in (
+        (github_actions, ".github/workflows/ci.yml"),
+        (github_actions, "a/action.yml"),
+        (gitlab_ci, ".gitlab-ci.yml"),
+    ):
+        resources, _errors = module.parse(path, [doc])
+        assert all(r.address.startswith(path) for r in resources)
+
+
+def test_local_include_links_to_the_included_pipeline_and_its_jobs() -> None:
+    from soc2lint.linkers import ci as ci_linker
+
+    main = _parse(gitlab_ci, ".gitlab-ci.yml", "include: ci/build.yml\ntest:\n  needs: [build]\n")
+    included = _parse(gitlab_ci, "ci/build.yml", "build:\n  script: [make]\n")
+    resources = [*main.values(), *included.values()]
+    graph = ResourceGraph()
+    for res in resources:
+        graph.add_resource(res)
+    ci_linker.link(graph, resources)
+    include = "ci::.gitlab-ci.yml:include[0]"
+    assert [r.address for r in graph.neighbours(include, direction="out")] == ["ci/build.yml"]
+    needs = graph.neighbours("ci::.gitlab-ci.yml:test", direction="out", kind="needs")
+    assert [r.address for r in needs] == ["ci/build.yml:build"]

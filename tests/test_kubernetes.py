@@ -279,8 +279,8 @@ def test_k8s_alias_bomb_is_a_parse_error_and_does_not_hang(tmp_path: Path) -> No
     path, _line, message = out["errors"][0]
     assert path == "bomb.yaml"
     assert "alias" in message
-    # the other file is still scanned
-    assert out["resources"] == ["Deployment/shop/web"]
+    # the other file is still scanned (and the repository-wide CODEOWNERS checks run)
+    assert out["resources"] == ["Deployment/shop/web", "repository"]
 
 
 def test_k8s_yaml_1_1_scalars_read_as_kubernetes_reads_them() -> None:

@@ -6,7 +6,7 @@ Edge kinds (source -> target):
   needs      github_job -> github_job, gitlab_job -> gitlab_job (the job waits for the target)
   uses       github_step -> local composite action (github_action);
              github_job -> local reusable workflow (github_workflow)
-  includes   gitlab_pipeline -> gitlab_include
+  includes   gitlab_pipeline -> gitlab_include -> the included file's gitlab_pipeline (local)
 
 Local `uses: ./x` paths are relative to the repository the workflow belongs to: the directory
 above `.github/workflows/` (the scan root for a workflow at the top).
@@ -15,6 +15,7 @@ above `.github/workflows/` (the scan root for a workflow at the top).
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 
 from soc2lint.graph import ResourceGraph
 from soc2lint.model import Platform, Resource
@@ -26,8 +27,9 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
         for r in resources
         if r.platform in (Platform.GITHUB_ACTIONS.value, Platform.GITLAB_CI.value)
     }
+    pipeline_of = _link_local_includes(graph, by_address)
     jobs = {
-        (r.location.path, _job_name(r)): r
+        (pipeline_of(r.location.path), _job_name(r)): r
         for r in by_address.values()
         if r.type in ("github_job", "gitlab_job")
     }
@@ -38,7 +40,7 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
             if parent is not None:
                 graph.add_edge(parent.key, res.key, "contains", "jobs")
             for name in _needs(res):
-                target = jobs.get((path, name))
+                target = jobs.get((pipeline_of(path), name))
                 if target is not None:
                     graph.add_edge(res.key, target.key, "needs", "needs")
             if res.type == "github_job":
@@ -53,6 +55,32 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
             parent = by_address.get(path)
             if parent is not None:
                 graph.add_edge(parent.key, res.key, "includes", "include")
+
+
+def _link_local_includes(
+    graph: ResourceGraph, by_address: dict[str, Resource]
+) -> Callable[[str], str]:
+    """Link local includes to the files they name (when scanned); return path -> pipeline id.
+
+    A file and the files it includes locally form one pipeline, so `needs:` may name a job
+    defined in any of them.
+    """
+    parent: dict[str, str] = {}
+
+    def find(path: str) -> str:
+        while parent.get(path, path) != path:
+            path = parent[path]
+        return path
+
+    for res in by_address.values():
+        if res.type != "gitlab_include" or res.attributes.get("type") != "local":
+            continue
+        target = by_address.get(str(res.attributes.get("location")))
+        if target is not None and target.type == "gitlab_pipeline":
+            graph.add_edge(res.key, target.key, "includes", "local")
+            if find(target.address) != find(res.location.path):
+                parent[find(target.address)] = find(res.location.path)
+    return find
 
 
 def _job_name(res: Resource) -> str:

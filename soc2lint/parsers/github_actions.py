@@ -219,8 +219,8 @@ def _job(
     if needs is not None:
         attrs["needs"] = [str(n) for n in (needs if isinstance(needs, list) else [needs])]
     _uses(attrs, locs, job.get("uses"))
-    container = job.get("container") if isinstance(job.get("container"), dict) else {}
-    services = job.get("services") if isinstance(job.get("services"), dict) else {}
+    container = as_map(job.get("container"))
+    services = as_map(job.get("services"))
     places = [(job.get(k), k) for k in ("env", "with", "secrets")]
     places += [(container.get(k), f"container.{k}") for k in ("env", "credentials")]
     for name, svc in services.items():
@@ -237,7 +237,7 @@ def _job(
     start, end = span(doc, prefix)
     address = f"{path}:jobs.{job_id}"
     out = [_resource(address, "github_job", attrs, Location(path, start, end), locs)]
-    steps = job.get("steps") if isinstance(job.get("steps"), list) else []
+    steps = as_list(job.get("steps"))
     env_chain = [data.get("env"), job.get("env")]
     context = {"job_id": job_id, "triggers": triggers, "inputs": inputs, "env": env_chain}
     for n, step in enumerate(steps):
@@ -256,7 +256,7 @@ def _action(path: str, doc: YamlDoc) -> list[Resource]:
     out = [
         _resource(path, "github_action", attrs, Location(path, doc.start_line, doc.end_line), locs)
     ]
-    steps = runs.get("steps") if isinstance(runs.get("steps"), list) else []
+    steps = as_list(runs.get("steps"))
     context = {"job_id": "", "triggers": [], "inputs": {"*": "caller"}, "env": []}
     for n, step in enumerate(steps):
         if isinstance(step, dict):
@@ -274,7 +274,7 @@ def _step(
     triggers = context["triggers"]
     attrs.update(job_id=context["job_id"], step_index=n, workflow_triggers=triggers)
     _uses(attrs, locs, step.get("uses"))
-    with_ = step.get("with") if isinstance(step.get("with"), dict) else {}
+    with_ = as_map(step.get("with"))
     attrs["run_contexts"] = contexts_in(step.get("run"))
     _alias(locs, "run", "run_contexts")
     script = with_.get("script") if attrs.get("uses_name") == "actions/github-script" else None
@@ -333,12 +333,13 @@ def _runs_on(job: dict) -> list[Any]:
 def _matrix_values(item: str, job: dict) -> list[Any]:
     """`${{ matrix.os }}` with a literal matrix: its values; any other expression: Unknown."""
     m = re.fullmatch(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}", item.strip())
-    strategy = job.get("strategy") if isinstance(job.get("strategy"), dict) else {}
+    strategy = as_map(job.get("strategy"))
     matrix = strategy.get("matrix")
     if m and isinstance(matrix, dict):
         key = m.group(1)
-        values = matrix.get(key) if isinstance(matrix.get(key), list) else []
-        extra = [e.get(key) for e in matrix.get("include") or [] if isinstance(e, dict)]
+        values = as_list(matrix.get(key))
+        include = as_list(matrix.get("include"))
+        extra = [e.get(key) for e in include if isinstance(e, dict)]
         found = [v for v in [*values, *extra] if v is not None]
         if found and all(isinstance(v, str) and not is_expression(v) for v in found):
             return sorted(set(found))
@@ -385,7 +386,7 @@ def _uses(attrs: dict[str, Any], locs: dict[str, Location], uses: Any) -> None:
 
 
 def _unsecure_commands(attrs: dict[str, Any], locs: dict[str, Location]) -> None:
-    env = attrs.get("env") if isinstance(attrs.get("env"), dict) else {}
+    env = as_map(attrs.get("env"))
     if "ACTIONS_ALLOW_UNSECURE_COMMANDS" in env:
         attrs["allows_unsecure_commands"] = _known(
             env["ACTIONS_ALLOW_UNSECURE_COMMANDS"], "ACTIONS_ALLOW_UNSECURE_COMMANDS"

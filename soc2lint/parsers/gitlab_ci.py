@@ -28,20 +28,9 @@ from soc2lint.parsers.yamlsrc import YamlDoc
 SCOPE = "ci"
 _KEYWORDS = "default include stages variables workflow image services cache types spec"
 KEYWORDS = {*_KEYWORDS.split(), "before_script", "after_script"}
-DEFAULT_KEYS = (
-    "image",
-    "services",
-    "before_script",
-    "after_script",
-    "cache",
-    "artifacts",
-    "tags",
-    "timeout",
-    "retry",
-    "interruptible",
-    "hooks",
-    "id_tokens",
-)
+# keywords a job takes from `default:` when it does not set them itself
+_DEFAULTS = "image services before_script after_script cache artifacts tags timeout retry"
+DEFAULT_KEYS = (*_DEFAULTS.split(), "interruptible", "hooks", "id_tokens")
 _VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 _RAW_SHA = re.compile(r"(^|/)[0-9a-fA-F]{40}(/|$)")
 MAX_EXTENDS = 11  # GitLab's own nesting limit
@@ -52,7 +41,8 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
     configs = [d for d in docs if isinstance(d.data, dict) and set(d.data) != {"spec"}]
     if not configs:
         line = docs[0].start_line if docs else 1
-        return [], [ParseError(path, line, "a GitLab CI file must be a mapping")] if docs else []
+        problem = "a GitLab CI file must be a mapping of jobs and keywords"
+        return [], [ParseError(path, line, problem)] if docs else []
     doc = configs[-1]  # a CI/CD component puts its `spec:` header in a document of its own
     data = doc.data
     errors: list[ParseError] = []
@@ -106,14 +96,12 @@ def _include_entry(entry: Any) -> dict[str, Any]:
         text = entry.strip()
         kind = "remote" if re.match(r"^https?://", text) else "local"
         entry = {kind: text}
-    if not isinstance(entry, dict):
-        return {"type": "unknown", "location": str(entry), "file": [], "ref": None, "pinned": False}
-    for kind in ("local", "remote", "project", "template", "component"):
-        if kind in entry:
-            location = str(entry[kind])
-            break
-    else:
-        return {"type": "unknown", "location": "", "file": [], "ref": None, "pinned": False}
+    kinds = ("local", "remote", "project", "template", "component")
+    kind = next((k for k in kinds if isinstance(entry, dict) and k in entry), None)
+    if kind is None:
+        odd = Unknown(f"include entry {str(entry)[:60]!r} is not one GitLab documents")
+        return {"type": "unknown", "location": "", "file": [], "ref": None, "pinned": odd}
+    location = str(entry[kind])
     files = entry.get("file")
     files = [str(f) for f in files] if isinstance(files, list) else [str(files)] if files else []
     ref = entry.get("ref")
@@ -154,8 +142,8 @@ def _job(path: str, doc: YamlDoc, name: str) -> tuple[Resource, str]:
     job, locs, unresolved, problem = _extended(path, doc, name)
     attrs = dict(job)
     attrs["name"] = name
-    inherit = job.get("inherit") if isinstance(job.get("inherit"), dict) else {}
-    default = data.get("default") if isinstance(data.get("default"), dict) else {}
+    inherit = as_map(job.get("inherit"))
+    default = as_map(data.get("default"))
     for key in DEFAULT_KEYS:
         if key in job:
             continue
@@ -181,7 +169,7 @@ def _job(path: str, doc: YamlDoc, name: str) -> tuple[Resource, str]:
     _image(attrs, locs, variables, unresolved)
     attrs["services"] = _services(attrs.get("services"), variables, locs)
     attrs["failure_allowed"] = _failure_allowed(job)
-    rules = job.get("rules") if isinstance(job.get("rules"), list) else []
+    rules = as_list(job.get("rules"))
     keys = ["allow_failure"] + [f"rules.{i}.allow_failure" for i in range(len(rules))]
     where = next((locs[k] for k in keys if k in locs), None)
     if where is not None:
@@ -338,7 +326,7 @@ def _services(raw: Any, variables: dict, locs: dict) -> list[dict[str, Any]]:
 def _failure_allowed(job: dict) -> Any:
     """allow_failure on the job or in any of its rules; exit_codes make it a question."""
     values = [job.get("allow_failure")]
-    rules = job.get("rules") if isinstance(job.get("rules"), list) else []
+    rules = as_list(job.get("rules"))
     values += [r.get("allow_failure") for r in rules if isinstance(r, dict)]
     if any(_truthy(v) for v in values):
         return True
