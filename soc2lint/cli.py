@@ -17,6 +17,7 @@ from soc2lint.config import STARTER, ConfigError
 from soc2lint.diff import DiffError
 from soc2lint.engine.rules import SEVERITIES, Rule, RuleError, load_rules
 from soc2lint.evidence.cli import evidence as evidence_group
+from soc2lint.loader import default_cache_dir
 from soc2lint.reporters import RENDERERS
 from soc2lint.reporters.text import use_colour
 from soc2lint.run import Outcome, Request, UsageError, gate, run
@@ -124,6 +125,20 @@ def _options(fn):  # type: ignore[no-untyped-def]
             is_flag=True,
             help="Let checkov/tfsec/trivy/kics/zizmor markers suppress equivalent rules.",
         ),
+        click.option(
+            "--jobs",
+            "-j",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Parse in this many processes (default: all cores; small scans use one).",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="Parse cache directory (default: the user cache, ~/.cache/soc2lint).",
+        ),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the parse cache."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -142,6 +157,9 @@ def _request(params: dict, **extra: object) -> Request:
         var_files=list(params["var_files"]),
         plan=params["plan"],
         honor_peer_suppressions=params["honor_peer_suppressions"],
+        jobs=params["jobs"],  # type: ignore[arg-type]
+        cache_dir=None if params["no_cache"] else str(params["cache_dir"] or default_cache_dir()),
+        progress=True,
         **extra,  # type: ignore[arg-type]
     )
 

@@ -34,6 +34,9 @@ class Request:
     honor_peer_suppressions: bool = False
     report_unused_suppressions: bool = False
     only_changed: bool = False  # paths are changed files: scan the repository, report those
+    jobs: int | None = None
+    cache_dir: str | None = None
+    progress: bool = False
 
 
 @dataclass
@@ -44,9 +47,13 @@ class Outcome:
     threshold: str
 
 
-def effective_rules(config: Config, rules_dirs: list[str], only: list[str]) -> list[Rule]:
+def effective_rules(
+    config: Config, rules_dirs: list[str], only: list[str], loaded: list[Rule] | None = None
+) -> list[Rule]:
     """Bundled + custom rules, filtered and re-ranked by the configuration and --rule."""
-    rules = config.apply(load_rules([*config.rules_dirs, *rules_dirs]))
+    if loaded is None or config.rules_dirs:
+        loaded = load_rules([*config.rules_dirs, *rules_dirs])
+    rules = config.apply(loaded)
     if only:
         wanted = set(only)
         unknown = wanted - {r.id for r in rules} - {r.name for r in rules}
@@ -61,9 +68,9 @@ def run(request: Request) -> Outcome:
     paths = request.paths or ["."]
     root = find_root(Path(paths[0]))
     config_path = Path(request.config) if request.config else find_config(root)
-    all_names = {n for r in load_rules(request.rules_dirs) for n in (r.id, r.name)}
-    config = load_config(config_path, all_names)
-    rules = effective_rules(config, request.rules_dirs, request.only)
+    available = load_rules(request.rules_dirs)
+    config = load_config(config_path, {n for r in available for n in (r.id, r.name)})
+    rules = effective_rules(config, request.rules_dirs, request.only, available)
     for item in request.tf_vars:
         if "=" not in item or not item.partition("=")[0].strip():
             raise UsageError(f"--var: {item!r} is not NAME=VALUE")
@@ -87,6 +94,9 @@ def run(request: Request) -> Outcome:
         report_unused_suppressions=request.report_unused_suppressions,
         baseline=request.baseline or config.baseline,
         only_paths=only_paths,
+        jobs=request.jobs,
+        cache_dir=request.cache_dir,
+        progress=request.progress,
     )
     report = scan(targets, rules, options)
     report.config = {"path": config.path, "sha256": config.digest} if config.path else None

@@ -10,14 +10,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from soc2lint import __version__
+from soc2lint import __version__, result_cache
 from soc2lint.baseline import key as baseline_key
 from soc2lint.baseline import load as load_baseline
-from soc2lint.discover import DEFAULT_MAX_BYTES, SourceFile, classify, discover
+from soc2lint.discover import DEFAULT_MAX_BYTES, Discovery, SourceFile, classify, discover
 from soc2lint.engine.evaluate import evaluate_rules
 from soc2lint.engine.rules import Rule
 from soc2lint.graph import ResourceGraph
-from soc2lint.loader import Loaded, load_all, load_one, tty_progress
+from soc2lint.loader import Cache, Loaded, load_all, load_one, tty_progress
 from soc2lint.model import Finding, ParseError, Resource, Skipped, Suppression
 from soc2lint.parsers import renderers
 from soc2lint.parsers.classify import by_path as classify_by_path
@@ -132,6 +132,43 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
     paths = [Path(t) for t in targets] or [Path.cwd()]
     root = find_root(paths[0])
     found = discover(root, [str(p) for p in paths], options.max_bytes, options.exclude)
+    reuse = _cached(root, paths, rules, options, found.files)
+    if isinstance(reuse, Report):
+        reuse.started, reuse.finished = started, _now()
+        return reuse
+    report = _scan(root, paths, rules, options, found, started)
+    if reuse is not None and not report.notes:  # rendered charts depend on outside tools
+        result_cache.store(reuse[0], reuse[1], report)
+    return report
+
+
+def _cached(
+    root: Path,
+    paths: list[Path],
+    rules: list[Rule],
+    options: ScanOptions,
+    files: list[SourceFile],
+) -> Report | tuple[Cache, str] | None:
+    """A reusable report, or (cache, key) to store this scan's under; None without a cache."""
+    if not options.cache_dir:
+        return None
+    discovered = result_cache.digest_files(root, [f.path for f in files])
+    if discovered is None:
+        return None
+    cache = Cache(Path(options.cache_dir))
+    cache_key = result_cache.key(root, paths, rules, options, discovered)
+    hit = result_cache.load(cache, cache_key, root)
+    return hit if hit is not None else (cache, cache_key)
+
+
+def _scan(
+    root: Path,
+    paths: list[Path],
+    rules: list[Rule],
+    options: ScanOptions,
+    found: Discovery,
+    started: str,
+) -> Report:
     errors: list[ParseError] = []
     skipped = list(found.skipped)
     files: dict[str, str] = {}
@@ -214,7 +251,7 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         graph.add_resource(res)
     for linker in _linkers():
         linker.link(graph, resources)
-    findings, rule_errors = evaluate_rules(rules, graph)
+    findings, rule_errors = evaluate_rules(rules, graph, jobs)
     exceptions = apply_suppressions(
         findings,
         markers,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +18,19 @@ from soc2lint.model import Finding, Resource, Status, Unknown, is_unknown
 PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
 
 
+Lazy = Any  # a str, or a function giving it when a finding is reported (most never are)
+
+
+def _text(value: Lazy) -> str:
+    return value() if callable(value) else value
+
+
 @dataclass(frozen=True)
 class Outcome:
     status: Status
     resource: Resource | None = None  # where the deciding value lives, when not the subject
-    path: str = ""  # attribute path of the deciding value
-    detail: str = ""
+    path: Lazy = ""  # attribute path of the deciding value
+    detail: Lazy = ""
 
     def negate(self) -> Outcome:
         # the detail names the value that decided, which is what a failing `not` reports too
@@ -85,6 +94,27 @@ def _step(m: Match, segment: str) -> Iterator[Match]:
             for k in sorted(value):
                 if fnmatch.fnmatchcase(str(k), segment):
                     yield Match(value[k], _join(m.path, k))
+
+
+def _detail(shown: str, actual: Any, cond: Attr, result: bool) -> Lazy:
+    def text() -> str:
+        out = f"{shown} = {_show(actual)}"
+        if not result:
+            needs = OPERATORS[cond.op].needs_value
+            out += f" (expected {cond.op.replace('_', ' ')}" + (
+                f" {_show(cond.value)})" if needs else ")"
+            )
+        return out
+
+    return text
+
+
+def _prefixed(address: str, detail: Lazy) -> Lazy:
+    return lambda: f"{address}: {_text(detail)}"
+
+
+def _deepest_later(value: Any, path: tuple[str, ...], prefix: str) -> Lazy:
+    return lambda: _deepest(value, path, prefix)
 
 
 def _deepest(value: Any, path: tuple[str, ...], prefix: str) -> str:
@@ -167,12 +197,12 @@ class Evaluator:
                 first = next(m for m in present if is_unknown(m.value))
                 out = Outcome(UNKNOWN, None, first.path, _why(first.value, shown))
             else:
-                where = matches[0].path if matches else _deepest(value, cond.path, prefix)
+                where = matches[0].path if matches else _deepest_later(value, cond.path, prefix)
                 out = Outcome(FAIL, None, where, f"{shown} is not set")
             return out if cond.op == "exists" else out.negate()
         if not present:
             status = {"fail": FAIL, "pass": PASS, "unknown": UNKNOWN}[cond.missing]
-            where = matches[0].path if matches else _deepest(value, cond.path, prefix)
+            where = matches[0].path if matches else _deepest_later(value, cond.path, prefix)
             return Outcome(status, None, where, f"{shown} is not set")
         operator = OPERATORS[cond.op]
         outcomes = []
@@ -190,12 +220,14 @@ class Evaluator:
             if is_unknown(result):
                 outcomes.append(Outcome(UNKNOWN, None, m.path, result.reason))
                 continue
-            detail = f"{shown} = {_show(actual)}"
-            if not result:
-                detail += f" (expected {cond.op.replace('_', ' ')}" + (
-                    f" {_show(cond.value)})" if operator.needs_value else ")"
+            outcomes.append(
+                Outcome(
+                    PASS if result else FAIL,
+                    None,
+                    m.path,
+                    _detail(shown, actual, cond, bool(result)),
                 )
-            outcomes.append(Outcome(PASS if result else FAIL, None, m.path, detail))
+            )
         return _combine_all(outcomes) if cond.match == "all" else _combine_any(outcomes)
 
     @staticmethod
@@ -237,7 +269,7 @@ class Evaluator:
                 outcomes.append(Outcome(PASS, n, "", f"{n.address} is linked"))
             else:
                 o = self.check(cond.condition, n, n.attributes)
-                outcomes.append(Outcome(o.status, n, o.path, f"{n.address}: {o.detail}"))
+                outcomes.append(Outcome(o.status, n, o.path, _prefixed(n.address, o.detail)))
         if cond.match == "all":
             return _combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {names}")
         found = (
@@ -314,40 +346,87 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def evaluate_rules(rules: list[Rule], graph: ResourceGraph) -> tuple[list[Finding], list[str]]:
-    """Every (rule, resource) result, and rule errors (a rule that raised on a resource)."""
+PARALLEL_PAIRS = 20_000  # fewer (rule, resource) pairs than this evaluate faster in one process
+_SHARED: tuple[list[Rule], ResourceGraph] | None = None  # inherited by forked workers
+
+
+def _work(rules: list[Rule], graph: ResourceGraph) -> list[tuple[Resource, list[Rule]]]:
+    """(resource, the rules that apply to it), indexed by type: a rule sees only its types."""
+    work = []
+    for resource_type in sorted(graph.types()):
+        type_rules = [r for r in rules if r.applies_to(resource_type)]
+        if not type_rules:
+            continue
+        for res in graph.of_type(resource_type):
+            if res.kind in ("resource", "object"):
+                applicable = [r for r in type_rules if r.platform == res.platform]
+                if applicable:
+                    work.append((res, applicable))
+    return work
+
+
+def _evaluate(
+    evaluator: Evaluator, work: list[tuple[Resource, list[Rule]]]
+) -> tuple[list[Finding], list[str]]:
     findings: list[Finding] = []
     errors: list[str] = []
-    evaluator = Evaluator(graph)
-    by_type: dict[str, list[Rule]] = {}
-    for resource_type in sorted(graph.types()):
-        by_type[resource_type] = [r for r in rules if r.applies_to(resource_type)]
-    for resource_type, type_rules in by_type.items():
-        for res in graph.of_type(resource_type):
-            if res.kind not in ("resource", "object"):
+    for res, rules in work:
+        for rule in rules:
+            try:
+                outcome = evaluator.check(rule.condition, res, res.attributes)
+            except Exception as exc:  # a broken rule must not stop the scan
+                errors.append(f"{rule.id} on {res.address}: {type(exc).__name__}: {exc}")
                 continue
-            for rule in type_rules:
-                if rule.platform != res.platform:
-                    continue
-                try:
-                    outcome = evaluator.check(rule.condition, res, res.attributes)
-                except Exception as exc:  # a broken rule must not stop the scan
-                    errors.append(f"{rule.id} on {res.address}: {type(exc).__name__}: {exc}")
-                    continue
-                findings.append(_finding(rule, res, outcome))
-    findings.sort(key=lambda f: f.sort_key)
+            findings.append(_finding(rule, res, outcome))
     return findings, errors
+
+
+def _evaluate_slice(bounds: tuple[int, int]) -> tuple[list[Finding], list[str]]:
+    assert _SHARED is not None
+    rules, graph = _SHARED
+    work = _work(rules, graph)[bounds[0] : bounds[1]]
+    return _evaluate(Evaluator(graph), work)
+
+
+def evaluate_rules(
+    rules: list[Rule], graph: ResourceGraph, jobs: int = 1
+) -> tuple[list[Finding], list[str]]:
+    """Every (rule, resource) result, and rule errors (a rule that raised on a resource).
+
+    Large graphs are split across forked processes, which inherit the graph instead of having
+    it pickled to them; the result is the same, sorted, whatever the number of processes.
+    """
+    global _SHARED
+    work = _work(rules, graph)
+    pairs = sum(len(r) for _res, r in work)
+    if jobs > 1 and pairs >= PARALLEL_PAIRS and "fork" in multiprocessing.get_all_start_methods():
+        step = -(-len(work) // (jobs * 4))
+        slices = [(i, i + step) for i in range(0, len(work), step)]
+        _SHARED = (rules, graph)
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                parts = list(pool.map(_evaluate_slice, slices))
+        finally:
+            _SHARED = None
+        findings = [f for part, _e in parts for f in part]
+        errors = [e for _f, part in parts for e in part]
+    else:
+        findings, errors = _evaluate(Evaluator(graph), work)
+    findings.sort(key=lambda f: f.sort_key)
+    return findings, sorted(errors)
 
 
 def _finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
     where = outcome.resource or res
-    location = where.location_of(outcome.path) if outcome.path else where.location
+    path = _text(outcome.path)
+    location = where.location_of(path) if path else where.location
     if outcome.status is UNKNOWN:
         message = f"Needs review, not known statically: {rule.title}"
     else:
         message = rule.message if outcome.status is FAIL else rule.title
-    if outcome.detail and outcome.status is not PASS:
-        message = f"{message}: {outcome.detail}"
+    detail = _text(outcome.detail) if outcome.status is not PASS else ""
+    if detail:
+        message = f"{message}: {detail}"
     evidence = (outcome.resource.address,) if outcome.resource is not None else ()
     return Finding(
         rule_id=rule.id,

@@ -354,8 +354,9 @@ def input_classes(on: Any, triggers: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     events = on if isinstance(on, dict) else {}
     for event, verdict in (("workflow_call", "caller"), ("workflow_dispatch", "attacker")):
-        spec = events.get(event) if isinstance(events.get(event), dict) else {}
-        declared = as_map(spec.get("inputs"))
+        spec = events.get(event)
+        declared = spec.get("inputs") if isinstance(spec, dict) else None
+        declared = declared if isinstance(declared, dict) else {}
         for name, item in declared.items():
             kind = item.get("type", "string") if isinstance(item, dict) else "string"
             if str(kind) not in SAFE_INPUT_TYPES:

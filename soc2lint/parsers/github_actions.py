@@ -139,6 +139,16 @@ def span(doc: YamlDoc, prefix: str) -> tuple[int, int]:
     return start, max([start, *lines])
 
 
+def as_map(value: Any) -> dict:
+    """value when it is a mapping, else an empty one (YAML may hold anything anywhere)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    """value when it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
 def _literal(value: Any) -> bool:
     return not is_expression(value)
 
@@ -372,7 +382,7 @@ def _job_images(container: dict, services: dict, raw: Any) -> list[dict[str, Any
             found.append((f"services.{name}.image", svc["image"]))
     out = []
     for where, image in found:
-        pinned = image_pinned(image)
+        pinned: Any = image_pinned(image)
         if is_expression(image):
             pinned = Unknown(f"image {image} is set by an expression")
         out.append({"path": where, "image": image, "pinned": pinned})

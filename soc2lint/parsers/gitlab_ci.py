@@ -17,6 +17,8 @@ from typing import Any
 from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
 from soc2lint.parsers.github_actions import (
     SHA_RE,
+    as_list,
+    as_map,
     image_pinned,
     secret_literals,
     set_list_locations,
@@ -94,8 +96,7 @@ def _include_entry(entry: Any) -> dict[str, Any]:
     """An include entry as {type, location, file, ref, pinned}: recorded, never fetched."""
     if isinstance(entry, str):
         text = entry.strip()
-        kind = "remote" if re.match(r"^https?://", text) else "local"
-        entry = {kind: text}
+        entry = {"remote" if re.match(r"^https?://", text) else "local": text}
     kinds = ("local", "remote", "project", "template", "component")
     kind = next((k for k in kinds if isinstance(entry, dict) and k in entry), None)
     if kind is None:

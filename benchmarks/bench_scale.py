@@ -1,0 +1,228 @@
+"""Benchmark at monorepo scale: a generated mixed repository (Terraform with modules,
+Kubernetes manifests, GitHub workflows), scanned cold and warm through the real CLI.
+
+    python benchmarks/bench_scale.py                 # 1,000 / 2,000 / 5,000 files
+    python benchmarks/bench_scale.py --sizes 5000 --jobs 2
+    CHECKOV=/path/to/venv/bin/checkov python benchmarks/bench_scale.py --sizes 1000
+
+Targets (2 cores): cold ≤ 60 s and warm ≤ 5 s at 5,000 files, peak memory ≤ 500 MB, cost
+growing linearly. Not a timed test: the machine's noise is in every figure, so read the ratios.
+Where Checkov is installed (on PATH, or CHECKOV=...), it is timed on the same corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MODULE = """\
+variable "name" {{}}
+variable "encrypted" {{
+  default = true
+}}
+
+resource "aws_s3_bucket" "this" {{
+  bucket = var.name
+}}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {{
+  count  = var.encrypted ? 1 : 0
+  bucket = aws_s3_bucket.this.id
+  rule {{
+    apply_server_side_encryption_by_default {{
+      sse_algorithm = "aws:kms"
+    }}
+  }}
+}}
+
+resource "aws_security_group" "this" {{
+  name = "${{var.name}}-sg"
+  ingress {{
+    from_port   = {port}
+    to_port     = {port}
+    protocol    = "tcp"
+    cidr_blocks = ["{cidr}"]
+  }}
+}}
+
+output "bucket_id" {{
+  value = aws_s3_bucket.this.id
+}}
+"""
+
+ROOT = """\
+module "store_{i}" {{
+  source    = "../../modules/m{m:03d}"
+  name      = "acme-{i}"
+  encrypted = {flag}
+}}
+
+resource "aws_db_instance" "db_{i}" {{
+  identifier              = "db-{i}"
+  storage_encrypted       = {flag}
+  backup_retention_period = {days}
+  multi_az                = {flag}
+  deletion_protection     = true
+}}
+"""
+
+MANIFEST = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app-{i}
+  namespace: team-{ns}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: app-{i}}}
+  template:
+    metadata:
+      labels: {{app: app-{i}}}
+    spec:
+      containers:
+        - name: app
+          image: registry.example.com/app:{tag}
+          securityContext:
+            privileged: {privileged}
+            allowPrivilegeEscalation: false
+          resources:
+            requests: {{cpu: 100m, memory: 128Mi}}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: app-{i}
+  namespace: team-{ns}
+spec:
+  type: {svc}
+  selector: {{app: app-{i}}}
+  ports:
+    - port: 80
+"""
+
+WORKFLOW = """\
+name: ci-{i}
+on:
+  pull_request:
+  push:
+    branches: [main]
+permissions:
+  contents: read
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    steps:
+      - uses: actions/checkout@{ref}
+      - run: make test
+      - run: echo "${{{{ github.event.pull_request.title }}}}"
+"""
+
+
+def generate(root: Path, files: int, seed: int = 11) -> None:
+    """About 60% Terraform, 30% Kubernetes, 10% workflows; deterministic for a seed."""
+    rnd = random.Random(seed)
+    (root / ".git").mkdir(parents=True)
+    n_tf, n_k8s = int(files * 0.6), int(files * 0.3)
+    n_wf = files - n_tf - n_k8s
+    modules = max(1, n_tf // 20)
+    for m in range(modules):
+        mdir = root / "modules" / f"m{m:03d}"
+        mdir.mkdir(parents=True)
+        (mdir / "main.tf").write_text(
+            MODULE.format(port=rnd.choice([22, 443]), cidr=rnd.choice(["0.0.0.0/0", "10.0.0.0/8"]))
+        )
+    for i in range(n_tf - modules):
+        env = root / "envs" / f"stack{i // 10:04d}"
+        env.mkdir(parents=True, exist_ok=True)
+        (env / f"main{i}.tf").write_text(
+            ROOT.format(
+                i=i,
+                m=rnd.randrange(modules),
+                flag=rnd.choice(["true", "false"]),
+                days=rnd.randint(0, 35),
+            )
+        )
+    for i in range(n_k8s):
+        ns = i // 25
+        k8s = root / "k8s" / f"team-{ns}"
+        k8s.mkdir(parents=True, exist_ok=True)
+        (k8s / f"app{i}.yaml").write_text(
+            MANIFEST.format(
+                i=i,
+                ns=ns,
+                replicas=rnd.choice([1, 3]),
+                tag=rnd.choice(["1.2.3", "latest"]),
+                privileged=rnd.choice(["true", "false"]),
+                svc=rnd.choice(["ClusterIP", "LoadBalancer"]),
+            )
+        )
+    wf = root / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    for i in range(n_wf):
+        ref = rnd.choice(["v4", "11bd71901bbe5b1630ceea73d27597364c9af683"])
+        (wf / f"ci{i}.yml").write_text(WORKFLOW.format(i=i, ref=ref))
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float, int]:
+    """(seconds, peak MB of the largest process, exit code) of a command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=False
+    )
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed: {proc.stderr[-500:]}")
+    return seconds, max(peak, before) / 1024, proc.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 5000])
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    checkov = os.environ.get("CHECKOV") or shutil.which("checkov")
+    soc2lint = [
+        sys.executable,
+        "-m",
+        "soc2lint",
+        "scan",
+        ".",
+        "--format",
+        "json",
+        "--jobs",
+        str(args.jobs),
+    ]
+    header = f"{'files':>6} {'cold s':>8} {'warm s':>7} {'files/s':>8} {'peak MB':>8}"
+    print(header + (f" {'checkov s':>10} {'ratio':>6}" if checkov else ""))
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory(prefix="soc2lint-bench-") as tmp:
+            root, cache = Path(tmp) / "repo", Path(tmp) / "cache"
+            generate(root, size)
+            cold, peak_cold, _ = timed([*soc2lint, "--cache-dir", str(cache)], root)
+            warm, peak_warm, _ = timed([*soc2lint, "--cache-dir", str(cache)], root)
+            line = (
+                f"{size:>6} {cold:>8.1f} {warm:>7.1f} {size / cold:>8.0f} "
+                f"{max(peak_cold, peak_warm):>8.0f}"
+            )
+            if checkov:
+                seconds, _peak, _ = timed(
+                    [checkov, "-d", ".", "--quiet", "--compact", "-o", "json"], root
+                )
+                line += f" {seconds:>10.1f} {seconds / cold:>5.1f}x"
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

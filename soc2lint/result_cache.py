@@ -1,0 +1,66 @@
+"""Whole-scan results, reused when nothing that decides them has changed.
+
+A re-scan of an unchanged repository (pre-commit on an amended commit, a second run in CI) need
+not evaluate anything: the key covers the soc2lint version, every rule file, the scan options,
+the day (suppression expiry), and the content of every file the scan read. A hit is confirmed by
+re-hashing every file the cached scan read, including modules read from outside the targets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from dataclasses import astuple, replace
+from pathlib import Path
+from typing import Any
+
+from soc2lint import __version__
+from soc2lint.engine.rules import Rule, ruleset_digest
+from soc2lint.loader import Cache
+
+FORMAT = 1
+
+
+def digest_files(root: Path, paths: list[str]) -> dict[str, str] | None:
+    """path -> sha256 for files under root; None when one cannot be read."""
+    out: dict[str, str] = {}
+    for path in paths:
+        try:
+            out[path] = hashlib.sha256((root / path).read_bytes()).hexdigest()
+        except OSError:
+            return None
+    return out
+
+
+def key(
+    root: Path, targets: list[Path], rules: list[Rule], options: Any, discovered: dict[str, str]
+) -> str:
+    h = hashlib.sha256(f"{FORMAT}\0{__version__}\0{root}\0".encode())
+    h.update(ruleset_digest(rules).encode())
+    h.update("\0".join(sorted(r.id + r.severity for r in rules)).encode())
+    h.update(repr(sorted(str(t.resolve()) for t in targets)).encode())
+    # how the work is done (processes, progress, where the cache is) does not change results
+    decisive = replace(options, jobs=None, progress=False, cache_dir=None)
+    h.update(repr(astuple(decisive)).encode())
+    for path, digest in sorted(discovered.items()):
+        h.update(f"{path}\0{digest}\n".encode())
+    return h.hexdigest()
+
+
+def load(cache: Cache, cache_key: str, root: Path) -> Any | None:
+    """The cached report if every file it read is unchanged, else None."""
+    report = cache.get("report-" + cache_key)
+    if report is None or not hasattr(report, "files"):
+        return None
+    current = digest_files(root, list(report.files))
+    if current != report.files:
+        return None
+    return report
+
+
+def store(cache: Cache, cache_key: str, report: Any) -> None:
+    try:
+        pickle.dumps(report)
+    except Exception:  # something unpicklable: just do not cache this scan
+        return
+    cache.put("report-" + cache_key, report)
