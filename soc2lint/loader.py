@@ -8,6 +8,7 @@ entry; an entry that does not load is ignored and rewritten.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -84,8 +85,19 @@ class Cache:
             pass  # a read-only or full cache directory only costs speed
 
 
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """soc2lint's own code, so a changed parser (a development checkout) never reads old parses."""
+    package = Path(__file__).resolve().parent
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        h.update(f"{path.relative_to(package)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
 def _key(kind: str, path: str, raw: bytes) -> str:
-    h = hashlib.sha256(f"{__version__}\0{kind}\0{path}\0".encode())
+    h = hashlib.sha256(f"{code_digest()}\0{kind}\0{path}\0".encode())
     h.update(raw)
     return h.hexdigest()
 

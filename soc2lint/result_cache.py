@@ -14,9 +14,8 @@ from dataclasses import astuple, replace
 from pathlib import Path
 from typing import Any
 
-from soc2lint import __version__
 from soc2lint.engine.rules import Rule, ruleset_digest
-from soc2lint.loader import Cache
+from soc2lint.loader import Cache, code_digest
 
 FORMAT = 1
 
@@ -35,7 +34,7 @@ def digest_files(root: Path, paths: list[str]) -> dict[str, str] | None:
 def key(
     root: Path, targets: list[Path], rules: list[Rule], options: Any, discovered: dict[str, str]
 ) -> str:
-    h = hashlib.sha256(f"{FORMAT}\0{__version__}\0{root}\0".encode())
+    h = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0{root}\0".encode())
     h.update(ruleset_digest(rules).encode())
     h.update("\0".join(sorted(r.id + r.severity for r in rules)).encode())
     h.update(repr(sorted(str(t.resolve()) for t in targets)).encode())

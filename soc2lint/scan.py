@@ -21,6 +21,7 @@ from soc2lint.loader import Cache, Loaded, load_all, load_one, tty_progress
 from soc2lint.model import Finding, ParseError, Resource, Skipped, Suppression
 from soc2lint.parsers import renderers
 from soc2lint.parsers.classify import by_path as classify_by_path
+from soc2lint.parsers.dispatch import parse_yaml_source
 from soc2lint.parsers.repository import repository_resource
 from soc2lint.parsers.terraform.files import parse_file
 from soc2lint.parsers.terraform.module import TfFile, raw_value, tfvars_layers
@@ -216,6 +217,7 @@ def _scan(
             kind = loaded.source.kind
             (tfvars_by_dir if kind == "tfvars" else by_dir)[directory].append(parsed)
 
+    other.extend(_gitlab_includes(root, other, files, errors, options.max_bytes))
     other = _render_kubernetes(root, [f.path for f in found.files], other, errors, notes, skipped)
 
     def read_directory(directory: str) -> list[TfFile] | None:
@@ -312,6 +314,49 @@ def _linkers() -> list:
         except ModuleNotFoundError:
             continue
     return found
+
+
+def _gitlab_includes(
+    root: Path,
+    resources: list[Resource],
+    files: dict[str, str],
+    errors: list[ParseError],
+    max_bytes: int,
+) -> list[Resource]:
+    """Files a .gitlab-ci.yml includes with `include: local:` are pipelines too: read them."""
+    out: list[Resource] = []
+    queue = [
+        p
+        for r in resources
+        if r.type == "gitlab_pipeline"
+        for p in r.attributes.get("local_includes") or []
+        if isinstance(p, str)
+    ]
+    seen = set(files)
+    while queue:
+        path = queue.pop(0).lstrip("/")
+        if path in seen or "*" in path:
+            continue
+        seen.add(path)
+        full = (root / path).resolve()
+        if not full.is_file() or root not in full.parents:
+            continue
+        source = SourceFile(path, str(full), "yaml", "yaml")
+        text, digest, skip = read_text(source, max_bytes)
+        if text is None or skip is not None:
+            continue
+        parsed = parse_yaml_source(path, text, platform_hint="gitlab_ci")
+        files[path] = digest
+        errors.extend(parsed.errors)
+        out.extend(parsed.resources)
+        queue += [
+            p
+            for r in parsed.resources
+            if r.type == "gitlab_pipeline"
+            for p in r.attributes.get("local_includes") or []
+            if isinstance(p, str)
+        ]
+    return out
 
 
 def _render_kubernetes(
