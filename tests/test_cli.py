@@ -178,7 +178,15 @@ def test_demo_scan_shows_findings_from_many_rules() -> None:
     doc = json.loads(proc.stdout)
     assert proc.returncode == 1
     assert not doc["errors"]
-    assert len({f["rule_id"] for f in doc["findings"] if f["status"] == "fail"}) >= 15
+    failing = {f["rule_id"] for f in doc["findings"] if f["status"] == "fail"}
+    assert len(failing) >= 15
+    # one report, findings from every platform: Terraform, Kubernetes, workflows, GitLab, CODEOWNERS
+    assert {r.split("-")[1] for r in failing} == {"AWS", "K8S", "GHA", "GLC", "GOV"}
+    workflow = next(f for f in doc["findings"] if f["rule_id"] == "SOC2-GHA-005")
+    assert (workflow["path"], workflow["start_line"]) == (
+        "fixtures/demo/.github/workflows/deploy.yml",
+        16,
+    )  # the exact run: line
     assert any(f["status"] == "unknown" for f in doc["findings"])
     assert doc["summary"]["pass"] > 0
 
