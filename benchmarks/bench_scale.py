@@ -128,13 +128,13 @@ jobs:
 """
 
 
-def generate(root: Path, files: int, seed: int = 11) -> None:
-    """About 60% Terraform, 30% Kubernetes, 10% workflows; deterministic for a seed."""
+def generate(root: Path, files: int, seed: int = 11, mix: tuple[float, float] = (0.6, 0.3)) -> None:
+    """Terraform, Kubernetes and workflows (by default 60/30/10%); deterministic for a seed."""
     rnd = random.Random(seed)
     (root / ".git").mkdir(parents=True)
-    n_tf, n_k8s = int(files * 0.6), int(files * 0.3)
+    n_tf, n_k8s = int(files * mix[0]), int(files * mix[1])
     n_wf = files - n_tf - n_k8s
-    modules = max(1, n_tf // 20)
+    modules = max(1, n_tf // 20) if n_tf else 0
     for m in range(modules):
         mdir = root / "modules" / f"m{m:03d}"
         mdir.mkdir(parents=True)
@@ -167,7 +167,7 @@ def generate(root: Path, files: int, seed: int = 11) -> None:
             )
         )
     wf = root / ".github" / "workflows"
-    wf.mkdir(parents=True)
+    wf.mkdir(parents=True, exist_ok=True)
     for i in range(n_wf):
         ref = rnd.choice(["v4", "11bd71901bbe5b1630ceea73d27597364c9af683"])
         (wf / f"ci{i}.yml").write_text(WORKFLOW.format(i=i, ref=ref))
@@ -191,7 +191,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 5000])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--kubernetes-only",
+        action="store_true",
+        help="only manifests (two objects per file): the Kubernetes benchmark",
+    )
     args = parser.parse_args()
+    mix = (0.0, 1.0) if args.kubernetes_only else (0.6, 0.3)
     checkov = os.environ.get("CHECKOV") or shutil.which("checkov")
     soc2lint = [
         sys.executable,
@@ -209,7 +215,7 @@ def main() -> None:
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="soc2lint-bench-") as tmp:
             root, cache = Path(tmp) / "repo", Path(tmp) / "cache"
-            generate(root, size)
+            generate(root, size, mix=mix)
             cold, peak_cold, _ = timed([*soc2lint, "--cache-dir", str(cache)], root)
             warm, peak_warm, _ = timed([*soc2lint, "--cache-dir", str(cache)], root)
             line = (
