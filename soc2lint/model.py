@@ -35,6 +35,17 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
+def contains_unknown(value: Any) -> bool:
+    """True when value is Unknown or a list/dict holding one at any depth."""
+    if is_unknown(value):
+        return True
+    if isinstance(value, list):
+        return any(contains_unknown(v) for v in value)
+    if isinstance(value, dict):
+        return any(contains_unknown(v) for v in value.values())
+    return False
+
+
 class Status(str, enum.Enum):
     FAIL = "fail"
     PASS = "pass"

@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
+from soc2lint.parsers.ci_common import ci_resource
 from soc2lint.parsers.ci_expressions import (
     attacker_controlled,
     contexts_in,
@@ -25,7 +26,6 @@ from soc2lint.parsers.ci_expressions import (
 from soc2lint.parsers.kubernetes import _locations
 from soc2lint.parsers.yamlsrc import YamlDoc
 
-SCOPE = "ci"
 SHA_RE = re.compile(r"^[0-9a-fA-F]{40}$")
 HOSTED_LABEL = re.compile(r"^(ubuntu|windows|macos)-[A-Za-z0-9._-]+$", re.I)
 SECRET_NAME = re.compile(
@@ -417,13 +417,4 @@ def _place(locs: dict[str, Location], target: str, loc: Location | None) -> None
 def _resource(
     address: str, rtype: str, attrs: dict, loc: Location, locs: dict[str, Location]
 ) -> Resource:
-    return Resource(
-        address=address,
-        type=rtype,
-        platform=Platform.GITHUB_ACTIONS.value,
-        attributes=attrs,
-        location=loc,
-        attribute_locations=locs,
-        kind="object",
-        scope=SCOPE,
-    )
+    return ci_resource(Platform.GITHUB_ACTIONS.value, address, rtype, attrs, loc, locs)

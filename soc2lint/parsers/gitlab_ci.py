@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
+from soc2lint.parsers.ci_common import ci_resource
 from soc2lint.parsers.github_actions import (
     SHA_RE,
     as_list,
@@ -27,7 +28,6 @@ from soc2lint.parsers.github_actions import (
 from soc2lint.parsers.kubernetes import _locations
 from soc2lint.parsers.yamlsrc import YamlDoc
 
-SCOPE = "ci"
 _KEYWORDS = "default include stages variables workflow image services cache types spec"
 KEYWORDS = {*_KEYWORDS.split(), "before_script", "after_script"}
 # keywords a job takes from `default:` when it does not set them itself
@@ -374,13 +374,4 @@ def _rules_protected(rules: Any) -> bool:
 def _resource(
     address: str, rtype: str, attrs: dict, loc: Location, locs: dict[str, Location]
 ) -> Resource:
-    return Resource(
-        address=address,
-        type=rtype,
-        platform=Platform.GITLAB_CI.value,
-        attributes=attrs,
-        location=loc,
-        attribute_locations=locs,
-        kind="object",
-        scope=SCOPE,
-    )
+    return ci_resource(Platform.GITLAB_CI.value, address, rtype, attrs, loc, locs)

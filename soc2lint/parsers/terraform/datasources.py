@@ -6,17 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from soc2lint.model import Unknown, is_unknown
-
-
-def _contains_unknown(value: Any) -> bool:
-    if is_unknown(value):
-        return True
-    if isinstance(value, list):
-        return any(_contains_unknown(v) for v in value)
-    if isinstance(value, dict):
-        return any(_contains_unknown(v) for v in value.values())
-    return False
+from soc2lint.model import Unknown, contains_unknown, is_unknown
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -86,7 +76,7 @@ def iam_policy_document(attrs: dict[str, Any]) -> dict[str, Any]:
         # merged documents: the structure is known only when the sources are
         return {**attrs, "json": Unknown("merged policy documents are not evaluated", True)}
     # a structure with unknown leaves stays a structure (rules read it by path); known: JSON
-    rendered: Any = doc if _contains_unknown(doc) else json.dumps(doc, separators=(",", ":"))
+    rendered: Any = doc if contains_unknown(doc) else json.dumps(doc, separators=(",", ":"))
     return {**attrs, "json": rendered, "minified_json": rendered}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from soc2lint.model import Unknown, is_unknown
+from soc2lint.model import Unknown, contains_unknown, is_unknown
 from soc2lint.parsers.terraform import ast
 from soc2lint.parsers.terraform.functions import FUNCTIONS
 from soc2lint.parsers.terraform.functions import number as _number
@@ -352,7 +352,7 @@ def _call(expr: ast.Call, scope: Scope, depth: int) -> Any:
     for arg in args:
         if is_unknown(arg):
             return arg
-        if _contains_unknown(arg):
+        if contains_unknown(arg):
             if expr.name == "jsonencode":
                 # keep the document's shape; rules read it by path, unknown leaves stay Unknown
                 return arg
@@ -373,16 +373,6 @@ def _error(reason: str) -> Unknown:
 
 def _is_error(value: Any) -> bool:
     return isinstance(value, Unknown) and value.reason.startswith(_ERROR)
-
-
-def _contains_unknown(value: Any) -> bool:
-    if is_unknown(value):
-        return True
-    if isinstance(value, list):
-        return any(_contains_unknown(v) for v in value)
-    if isinstance(value, dict):
-        return any(_contains_unknown(v) for v in value.values())
-    return False
 
 
 def _for(expr: ast.ForExpr, scope: Scope, depth: int) -> Any:
