@@ -192,7 +192,8 @@ class Evaluator:
                 if (not is_unknown(m.value) or m.value.not_null) and m.value not in ("", [], {})
             ]
             if known:
-                out = Outcome(PASS, None, known[0].path, f"{shown} is set")
+                first = known[0].value
+                out = Outcome(PASS, None, known[0].path, lambda: f"{shown} = {_show(first)}")
             elif any(is_unknown(m.value) for m in present):
                 first = next(m for m in present if is_unknown(m.value))
                 out = Outcome(UNKNOWN, None, first.path, _why(first.value, shown))
