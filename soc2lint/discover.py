@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +28,8 @@ class Discovery:
     root: str
     files: list[SourceFile] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    # left out on purpose: {path, reason}; directories end with "/"
+    excluded: list[dict] = field(default_factory=list)
 
 
 def classify(name: str) -> tuple[str, str] | None:
@@ -66,7 +69,7 @@ def discover(
     """Walk root (or targets under it) in a stable order; never follow links out of root."""
     root_path = Path(root).resolve()
     result = Discovery(str(root_path))
-    ignore = _gitignore(root_path, exclude or [])
+    ignore = _Ignore(root_path, exclude or [])
     starts = [Path(t) for t in (targets or [str(root_path)])]
     seen_dirs: set[str] = set()
     seen_files: set[str] = set()
@@ -86,7 +89,12 @@ def discover(
             for d in sorted(dirnames):
                 full = Path(dirpath) / d
                 rel = f"{rel_dir}/{d}" if rel_dir else d
-                if d in _SKIP_DIRS or ignore.match_file(rel + "/"):
+                if d in _SKIP_DIRS:
+                    continue
+                reason = ignore.reason(rel + "/")
+                if reason:
+                    if reason != _UNTRACKED:
+                        result.excluded.append({"path": rel + "/", "reason": reason})
                     continue
                 if full.is_symlink():
                     target = full.resolve()
@@ -113,6 +121,7 @@ def discover(
                 _consider(Path(dirpath) / name, root_path, result, ignore, max_bytes, seen_files)
     result.files.sort(key=lambda f: f.path)
     result.skipped.sort(key=lambda s: s.path)
+    result.excluded.sort(key=lambda e: e["path"])
     return result
 
 
@@ -120,7 +129,7 @@ def _consider(
     path: Path,
     root: Path,
     result: Discovery,
-    ignore: pathspec.PathSpec,
+    ignore: _Ignore,
     max_bytes: int,
     seen: set[str],
 ) -> None:
@@ -128,9 +137,14 @@ def _consider(
     if kind is None:
         return
     rel = _rel(path, root)
-    if rel in seen or ignore.match_file(rel):
+    if rel in seen:
         return
     seen.add(rel)
+    reason = ignore.reason(rel)
+    if reason:
+        if reason != _UNTRACKED:
+            result.excluded.append({"path": rel, "reason": reason})
+        return
     if path.is_symlink():
         target = path.resolve()
         if not _inside(target, root):
@@ -169,12 +183,62 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _gitignore(root: Path, extra: list[str]) -> pathspec.PathSpec:
-    lines: list[str] = []
-    gitignore = root / ".gitignore"
-    if gitignore.is_file():
-        try:
-            lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
-            lines = []
-    return pathspec.PathSpec.from_lines("gitignore", lines + extra)
+_UNTRACKED = "ignored by .gitignore and not in git"
+
+
+class _Ignore:
+    """--exclude and configuration patterns, then .gitignore; a file git tracks is part of the
+    repository (and of the change under review) whatever .gitignore says, so it is scanned."""
+
+    def __init__(self, root: Path, exclude: list[str]) -> None:
+        self.exclude = [(p, pathspec.PathSpec.from_lines("gitignore", [p])) for p in exclude]
+        lines: list[str] = []
+        gitignore = root / ".gitignore"
+        if gitignore.is_file():
+            try:
+                lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = []
+        self.gitignore = pathspec.PathSpec.from_lines("gitignore", lines)
+        self.root = root
+        self._tracked: tuple[set[str], set[str]] | None = None
+
+    def reason(self, rel: str) -> str | None:
+        """Why rel (a directory when it ends with "/") is left out, or None."""
+        for pattern, spec in self.exclude:
+            if spec.match_file(rel):
+                return f"excluded by pattern {pattern!r}"
+        if not self.gitignore.match_file(rel):
+            return None
+        files, dirs = self.tracked()
+        if rel.rstrip("/") in (dirs if rel.endswith("/") else files):
+            return None
+        return _UNTRACKED
+
+    def tracked(self) -> tuple[set[str], set[str]]:
+        """(files, directories) git tracks under root; empty outside a repository."""
+        if self._tracked is None:
+            files: set[str] = set()
+            try:
+                out = subprocess.run(
+                    ["git", "-C", str(self.root), "ls-files", "-z", "--full-name", "."],
+                    capture_output=True,
+                    timeout=60,
+                    check=False,
+                )
+                prefix = subprocess.run(
+                    ["git", "-C", str(self.root), "rev-parse", "--show-prefix"],
+                    capture_output=True,
+                    text=True,
+                    timeout=60,
+                    check=False,
+                ).stdout.strip()
+                if out.returncode == 0:
+                    for name in out.stdout.decode("utf-8", "replace").split("\0"):
+                        if name and name.startswith(prefix):
+                            files.add(name[len(prefix) :])
+            except (OSError, subprocess.SubprocessError):
+                files = set()
+            dirs = {"/".join(f.split("/")[:i]) for f in files for i in range(1, f.count("/") + 1)}
+            self._tracked = (files, dirs)
+        return self._tracked

@@ -37,6 +37,7 @@ class Request:
     jobs: int | None = None
     cache_dir: str | None = None
     progress: bool = False
+    use_baseline: bool = True  # False: ignore the configuration's baseline (baseline create)
 
 
 @dataclass
@@ -92,13 +93,14 @@ def run(request: Request) -> Outcome:
         plan=request.plan,
         honor_peer_suppressions=request.honor_peer_suppressions,
         report_unused_suppressions=request.report_unused_suppressions,
-        baseline=request.baseline or config.baseline,
+        baseline=(request.baseline or config.baseline) if request.use_baseline else None,
         only_paths=only_paths,
         jobs=request.jobs,
         cache_dir=request.cache_dir,
         progress=request.progress,
     )
     report = scan(targets, rules, options)
+    report.invocation = _invocation(request, root, targets, options)
     report.config = {"path": config.path, "sha256": config.digest} if config.path else None
     report.criteria_scope = config.scope()
     diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)
@@ -106,6 +108,40 @@ def run(request: Request) -> Outcome:
         report = diff_scan(report, targets, rules, options, diff_ref)
     threshold = request.threshold or config.fail_on or "info"
     return Outcome(report, rules, config, threshold)
+
+
+def _invocation(request: Request, root: Path, targets: list[str], options: ScanOptions) -> dict:
+    """What the command line chose, for the evidence record: an auditor must see a narrowed
+    scan. Variable values are left out (they may be secrets); their names are kept."""
+
+    def rel(path: str) -> str:
+        full = Path(path).resolve()
+        try:
+            return full.relative_to(root).as_posix() or "."
+        except ValueError:
+            return str(full)
+
+    return {
+        "targets": sorted(rel(t) for t in targets),
+        "exclude": list(options.exclude),
+        "rules": sorted(request.only),
+        "rules_dirs": [rel(d) for d in request.rules_dirs],
+        "var_files": [rel(f) for f in request.var_files],
+        "vars": [v.partition("=")[0].strip() for v in request.tf_vars],
+        "env_vars": sorted(options.env_vars),
+        "plan": rel(request.plan) if request.plan else None,
+        "only_changed": request.only_changed,
+        "max_file_size": options.max_bytes,
+        # inputs besides the scanned files that change the result (the dirty check reads them)
+        "inputs": sorted(
+            rel(p)
+            for p in [
+                *(f for f in request.var_files),
+                *([request.plan] if request.plan else []),
+                *([options.baseline] if options.baseline else []),
+            ]
+        ),
+    }
 
 
 def gate(report: Report, threshold: str) -> bool:

@@ -84,6 +84,13 @@ class Report:
     # the effective configuration {path, sha256} and the Trust Services Criteria in scope
     config: dict | None = None
     criteria_scope: list[str] = field(default_factory=list)
+    # failing results left out of findings because they are known: in the baseline, or present
+    # at the merge base in diff mode (evidence still counts them as evaluated)
+    known: list[Finding] = field(default_factory=list)
+    # files and directories left out by --exclude, the configuration or .gitignore: {path, reason}
+    excluded: list[dict] = field(default_factory=list)
+    # what the command line chose: targets, exclude patterns, rules, variables (names only)
+    invocation: dict = field(default_factory=dict)
 
     def failing(self) -> list[Finding]:
         return [f for f in self.findings if f.status.value == "fail"]
@@ -136,6 +143,7 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
     reuse = _cached(root, paths, rules, options, found.files)
     if isinstance(reuse, Report):
         reuse.started, reuse.finished = started, _now()
+        reuse.excluded = list(found.excluded)
         return reuse
     report = _scan(root, paths, rules, options, found, started)
     if reuse is not None and not report.notes:  # rendered charts depend on outside tools
@@ -265,9 +273,11 @@ def _scan(
     )
     findings = exceptions.kept
     baseline_info = None
+    known: list[Finding] = []
     if options.baseline:
         keys, digest = load_baseline(options.baseline)
         before = len(findings)
+        known = [f for f in findings if f.status.value != "pass" and baseline_key(f) in keys]
         findings = [f for f in findings if f.status.value == "pass" or baseline_key(f) not in keys]
         baseline_info = {
             "path": options.baseline,
@@ -276,12 +286,14 @@ def _scan(
         }
     if options.only_paths is not None:
         wanted = set(options.only_paths)
-        findings = [
-            f
-            for f in findings
-            if f.location.path in wanted
-            or (f.resource_location and f.resource_location.path in wanted)
-        ]
+
+        def reported(f: Finding) -> bool:
+            return f.location.path in wanted or bool(
+                f.resource_location and f.resource_location.path in wanted
+            )
+
+        findings = [f for f in findings if reported(f)]
+        known = [f for f in known if reported(f)]
     return Report(
         root=str(root),
         targets=[str(p) for p in paths],
@@ -299,6 +311,8 @@ def _scan(
         suppressed=sorted(exceptions.suppressed, key=lambda p: p[0].sort_key),
         suppression_problems=exceptions.problems,
         baseline=baseline_info,
+        known=known,
+        excluded=list(found.excluded),
     )
 
 

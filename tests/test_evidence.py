@@ -184,7 +184,7 @@ def test_record_identifies_commit_tree_rules_and_results(history: History) -> No
     assert rec["record_id"].startswith(rec["started"][:4]) and rec["ci"] is None
     assert rec["gate"] == {"verdict": "fail", "threshold": "info"}
     rule = next(r for r in rec["results"]["rules"] if r["id"] == RULE)
-    assert rule["counts"] == {"pass": 1, "fail": 2, "unknown": 0, "suppressed": 0}
+    assert rule["counts"] == {"pass": 1, "fail": 2, "unknown": 0, "suppressed": 0, "known": 0}
     assert [r["resource"] for r in rule["resources"]["fail"]] == ["aws_kms_key.b", "aws_kms_key.c"]
     cc61 = next(c for c in rec["results"]["criteria"] if c["criterion"] == "CC6.1")
     assert cc61["platforms"]["terraform"]["result"] == "fail"
@@ -201,7 +201,7 @@ def test_exception_records_reason_expiry_and_introducing_commit(history: History
         assert exc["introduced"]["commit"] == history.commits["exception"]
         assert exc["introduced"]["author"] == "Dana Dev"
     rule = next(r for r in history.record("fix")["results"]["rules"] if r["id"] == RULE)
-    assert rule["counts"] == {"pass": 2, "fail": 0, "unknown": 0, "suppressed": 1}
+    assert rule["counts"] == {"pass": 2, "fail": 0, "unknown": 0, "suppressed": 1, "known": 0}
 
 
 def test_uncommitted_marker_has_no_introducing_commit(history: History, tmp_path: Path) -> None:
@@ -536,13 +536,23 @@ def test_against_a_checkout_lists_changed_and_missing_files(
         assert result.ok and result.checked_record == history.records["fix"].stem
         (checkout / "main.tf").write_text(KEY_A)
         rid = history.records["fix"].stem
-        problems = verify(ledger, against=checkout).problems
-        assert len(problems) == 1 and problems[0].startswith(
+        changed = verify(ledger, against=checkout)
+        assert changed.problems == [] and not changed.ok  # the ledger itself is intact
+        assert len(changed.checkout_problems) == 1 and changed.checkout_problems[0].startswith(
             f"record {rid}: main.tf changed in {checkout}"
         )
         (checkout / "main.tf").unlink()
-        assert verify(ledger, against=checkout).problems == [
+        assert verify(ledger, against=checkout).checkout_problems == [
             f"record {rid}: main.tf is missing in {checkout}"
+        ]
+        (checkout / "main.tf").write_text(KEY_A)
+        (checkout / "extra.tf").write_text(KEY_A)  # content the record never covered
+        (checkout / "ignored").mkdir()
+        assert verify(ledger, against=checkout).checkout_problems == [
+            f"record {rid}: extra.tf is in {checkout} but the record did not scan it",
+            f"record {rid}: main.tf changed in {checkout} (sha256 "
+            + sha256_hex(KEY_A.encode())[:12]
+            + "…)",
         ]
     finally:
         git(history.repo, "worktree", "remove", "--force", str(checkout))
@@ -569,10 +579,14 @@ def test_population_flags_exactly_the_unrecorded_commit(history: History) -> Non
         branch="main",
         repo=history.repo,
     )
-    names = ["clean", "finding", "exception", "fix", "unrecorded"]
+    # every commit that reached main in March: the feature commit came in with the merge
+    names = ["clean", "finding", "exception", "fix", "feature", "unrecorded"]
     assert [r["commit"] for r in pop["rows"]] == [history.commits[n] for n in names]
-    assert [r["commit"] for r in pop["rows"] if not r["covered"]] == [history.commits["unrecorded"]]
-    assert pop["uncovered"] == 1 and pop["commits"] == 5  # not "before", not the feature commit
+    uncovered = [r["commit"] for r in pop["rows"] if not r["covered"]]
+    assert uncovered == [history.commits["feature"], history.commits["unrecorded"]]
+    assert pop["uncovered"] == 2 and pop["commits"] == 6  # not "before"
+    feature = pop["rows"][4]
+    assert not feature["first_parent"] and feature["merged_by"] == history.commits["unrecorded"]
     by_commit = {r["commit"]: r for r in pop["rows"]}
     assert by_commit[history.commits["finding"]]["records"] == [history.records["finding"].stem]
     assert by_commit[history.commits["finding"]]["verdicts"] == ["fail"]
@@ -580,6 +594,7 @@ def test_population_flags_exactly_the_unrecorded_commit(history: History) -> Non
         history.evidence / "ledger.jsonl", "2026-03-02", "2026-03-05", repo=history.repo
     )
     assert until["commits"] == 4 and until["uncovered"] == 0  # whole days, inclusive
+    assert {r["coverage"] for r in until["rows"]} == {"commit"}
 
 
 def test_sample_is_reproducible_and_sorted(history: History) -> None:
@@ -652,13 +667,14 @@ def test_cli_population_writes_csv_json_and_a_seeded_sample(
     result = CliRunner().invoke(evidence, args)
     assert result.exit_code == 0, result.output
     assert (
-        "5 commits reached main" in result.output
-        and "1 without an evidence record" in result.output
+        "6 commits reached main" in result.output
+        and "2 without an evidence record that covers it" in result.output
     )
     assert f"no record: {history.commits['unrecorded'][:12]}" in result.output
     with (tmp_path / "p.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    assert [r["covered"] for r in rows] == ["yes", "yes", "yes", "yes", "no"]
+    assert [r["covered"] for r in rows] == ["yes", "yes", "yes", "yes", "no", "no"]
+    assert [r["first_parent"] for r in rows] == ["yes", "yes", "yes", "yes", "no", "yes"]
     doc = json.loads((tmp_path / "p.json").read_text())
     expected = [r["commit"] for r in sample(doc, 2, 42)]
     assert doc["sample"] == {"size": 2, "seed": "42", "commits": expected}

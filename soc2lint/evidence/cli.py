@@ -67,14 +67,29 @@ def verify_command(
         raise EvidenceError(str(exc)) from None
     for problem in result.problems:
         click.echo(problem)
-    if not result.ok:
+    if result.problems:
         click.echo(
             f"ledger NOT intact: {len(result.problems)} problem(s) in {result.entries} entries"
         )
-        ctx.exit(1)
-    click.echo(f"ledger intact: {result.entries} entries, head {result.head}")
+    else:
+        click.echo(f"ledger intact: {result.entries} entries, head {result.head}")
     if against is not None:
-        click.echo(f"record {result.checked_record}: every file matches {against}")
+        if result.checked_record:
+            commit = (result.checked_commit or "no commit")[:12]
+            how = {
+                "given": "as asked",
+                "HEAD": "the last record of the checkout's commit",
+                "latest": "NO record is of the checkout's commit; the last record in the ledger",
+            }[result.chosen_by or "given"]
+            click.echo(f"compared {against} with record {result.checked_record} ({commit}: {how})")
+        for problem in result.checkout_problems:
+            click.echo(problem)
+        if result.checkout_problems:
+            click.echo(f"checkout differs from the record: {len(result.checkout_problems)} file(s)")
+        else:
+            click.echo(f"record {result.checked_record}: every file matches {against}")
+    if not result.ok:
+        ctx.exit(1)
 
 
 @evidence.command("population")
@@ -117,11 +132,13 @@ def population_command(
     period = f"{pop['since']} .. {pop['until'] or 'now'}"
     click.echo(
         f"{pop['commits']} commits reached {branch} in {period}; "
-        f"{pop['uncovered']} without an evidence record"
+        f"{pop['uncovered']} without an evidence record that covers it"
     )
     for row in pop["rows"]:
         if not row["covered"]:
             click.echo(f"  no record: {row['commit'][:12]}  {row['committed']}  {row['subject']}")
+        for problem in row["problems"]:
+            click.echo(f"  {row['commit'][:12]}: {problem}")
     if size is not None:
         seed = seed if seed is not None else str(secrets.randbelow(2**31))
         picked = sample(pop, size, int(seed) if seed.lstrip("-").isdigit() else seed)

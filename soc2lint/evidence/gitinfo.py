@@ -70,8 +70,10 @@ def _remote_url(root: Path) -> str | None:
     return sanitize_url(url) if url and url.strip() else None
 
 
-def _changed_paths(root: Path, scanned: set[str]) -> list[str]:
-    """Tracked files that differ from HEAD, and untracked files the scan read."""
+def _changed_paths(root: Path, scanned: set[str], inputs: list[str]) -> list[str]:
+    """Tracked files that differ from HEAD, and untracked files the scan read or that are
+    inputs of it (configuration, baseline, var files; a directory input covers its files)."""
+    prefixes = tuple(i.rstrip("/") + "/" for i in inputs)
     out = git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all")
     if out is None:
         return []
@@ -90,19 +92,28 @@ def _changed_paths(root: Path, scanned: set[str]) -> list[str]:
         if code == "!!":
             continue
         rel = path[len(prefix) :] if prefix and path.startswith(prefix) else path
-        if code == "??" and rel not in scanned:
+        if code == "??" and not (rel in scanned or rel in inputs or rel.startswith(prefixes)):
             continue
         changed.add(rel)
+    for item in inputs:  # an ignored input is in no status line, and still not in the commit
+        if not item.startswith("/") and not (git(root, "ls-files", "--", item) or "").strip():
+            changed.add(item)
     return sorted(changed)
 
 
-def repository_info(root: str | Path, files: dict[str, str], diff: dict | None) -> dict:
-    """Remote, branch, commit, dirty flag and (diff mode) base of the tree at root."""
+def repository_info(
+    root: str | Path, files: dict[str, str], diff: dict | None, inputs: list[str] | None = None
+) -> dict:
+    """Remote, branch, commit, tree, dirty flag and (diff mode) base of the tree at root.
+
+    inputs: repository-relative files besides the scanned ones that the result depends on; an
+    untracked one makes the tree dirty too."""
     root = Path(root)
     info: dict = {
         "url": None,
         "branch": None,
         "commit": None,
+        "tree": None,
         "dirty": None,
         "changed_paths": [],
         "base_ref": (diff or {}).get("base_ref"),
@@ -119,7 +130,10 @@ def repository_info(root: str | Path, files: dict[str, str], diff: dict | None) 
     info["url"] = _remote_url(root)
     info["commit"] = (git(root, "rev-parse", "--verify", "-q", "HEAD") or "").strip() or None
     info["branch"] = (git(root, "symbolic-ref", "--short", "-q", "HEAD") or "").strip() or None
-    changed = _changed_paths(root, set(files))
+    if info["commit"]:
+        tree = git(root, "rev-parse", "--verify", "-q", "HEAD^{tree}")
+        info["tree"] = (tree or "").strip() or None
+    changed = _changed_paths(root, set(files), list(inputs or []))
     info["changed_paths"] = changed
     info["dirty"] = bool(changed)
     if info["base_ref"]:
@@ -149,20 +163,32 @@ def blame_line(root: str | Path, path: str, line: int) -> dict:
     return {"commit": sha, "author": fields.get("author"), "date": date}
 
 
-def first_parent_log(repo: str | Path, branch: str) -> list[dict]:
-    """Every commit on branch's first-parent line, newest first: {commit, committed, author,
-    subject}. Raises ValueError when repo is not a repository or branch does not exist."""
+def branch_log(repo: str | Path, branch: str) -> list[dict]:
+    """Every commit that reached branch (merged-in commits too), newest first: {commit, tree,
+    parents, committed, author, subject}. Raises ValueError when repo is not a repository or
+    branch does not exist."""
     if git(repo, "rev-parse", "--verify", "-q", f"{branch}^{{commit}}") is None:
         raise ValueError(f"{repo}: no branch or commit {branch!r} (or not a git repository)")
-    out = git(repo, "log", "--first-parent", "--format=%H%x1f%ct%x1f%an%x1f%s%x1e", branch, "--")
+    out = git(repo, "log", "--format=%H%x1f%T%x1f%P%x1f%ct%x1f%an%x1f%s%x1e", branch, "--")
     if out is None:
         raise ValueError(f"{repo}: git log failed on {branch!r}")
+    first = set((git(repo, "rev-list", "--first-parent", branch, "--") or "").split())
     commits = []
     for chunk in out.split("\x1e"):
         parts = chunk.strip("\n").split("\x1f")
-        if len(parts) != 4:
+        if len(parts) != 6:
             continue
-        sha, stamp, author, subject = parts
+        sha, tree, parents, stamp, author, subject = parts
         when = dt.datetime.fromtimestamp(int(stamp), dt.timezone.utc)
-        commits.append({"commit": sha, "committed": when, "author": author, "subject": subject})
+        commits.append(
+            {
+                "commit": sha,
+                "tree": tree,
+                "parents": parents.split(),
+                "first_parent": sha in first,
+                "committed": when,
+                "author": author,
+                "subject": subject,
+            }
+        )
     return commits

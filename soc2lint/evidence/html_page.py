@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from soc2lint.evidence.markdown import partial_note
+from soc2lint.evidence.markdown import narrowing, partial_note
 from soc2lint.evidence.record import PLATFORMS
 
 _CSS = """
@@ -15,7 +15,7 @@ th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:to
 th{background:#f6f8fa}code{font:12px ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 .verdict{display:inline-block;padding:4px 12px;border-radius:4px;font-weight:600}
 .fail{background:#f8d7da}.pass{background:#d4edda}.unknown{background:#fff3cd}
-.exception{background:#ffe0b2}.not_evaluated{background:#eceff1;color:#57606a}
+.exception{background:#ffe0b2}.known{background:#fde2c4}.not_evaluated{background:#eceff1;color:#57606a}
 .no_rules{background:#fff;color:#8c959f}.muted{color:#57606a}
 td.cell{text-align:center;min-width:110px}
 """
@@ -23,6 +23,7 @@ td.cell{text-align:center;min-width:110px}
 _LABELS = {
     "fail": "fail",
     "unknown": "unknown",
+    "known": "known failures",
     "exception": "exception",
     "pass": "pass",
     "not_evaluated": "no resources",
@@ -165,6 +166,7 @@ def render_html(record: dict) -> str:
             for x in gaps["unavailable_modules"]
         ]
         + [f"note {c(x.get('path'))}: {e(x.get('message'))}" for x in gaps["notes"]]
+        + [f"narrowed: {e(n)}" for n in narrowing(record)]
         + [
             f"exception marker problem {c(x.get('path'))}:{e(x.get('line'))}"
             for x in record["suppression_problems"]

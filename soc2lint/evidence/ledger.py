@@ -45,7 +45,8 @@ def append(ledger: str | Path, record_id: str, record_sha256: str, commit: str |
         if fcntl is not None:
             fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
-        lines = [ln for ln in handle.read().splitlines() if ln.strip()]
+        content = handle.read()
+        lines = [ln for ln in content.splitlines() if ln.strip()]
         last = None
         if lines:
             try:
@@ -68,7 +69,9 @@ def append(ledger: str | Path, record_id: str, record_sha256: str, commit: str |
         }
         entry["entry_sha256"] = entry_digest(entry)
         handle.seek(0, 2)
-        handle.write(json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n")
+        # a last line without its newline (cut by an editor) must not swallow this entry
+        lead = "\n" if content and not content.endswith("\n") else ""
+        handle.write(lead + json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n")
     return entry
 
 
@@ -98,10 +101,15 @@ class Verification:
     head: str | None = None  # entry_sha256 of the last entry: keep it elsewhere as an anchor
     problems: list[str] = field(default_factory=list)
     checked_record: str | None = None  # the record compared with a checkout (against=)
+    checked_commit: str | None = None  # that record's commit
+    # how the record was chosen: "given", "HEAD" (the checkout's commit) or "latest" (none for
+    # the checkout's commit, so the last record: its files may well differ)
+    chosen_by: str | None = None
+    checkout_problems: list[str] = field(default_factory=list)  # checkout differs from record
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.checkout_problems
 
 
 def verify(
@@ -147,12 +155,17 @@ def verify(
     base = Path(records_dir) if records_dir else path.parent
     result.problems += _record_problems([e for _, e in entries], base)
     if against is not None:
-        chosen = _choose(entries, Path(against), record)
+        chosen, result.chosen_by = _choose(entries, Path(against), record)
         if chosen is None:
-            result.problems.append("no record to compare with the checkout")
+            result.checkout_problems.append(
+                f"no record {record} in the ledger" if record else "no record to compare with"
+            )
         else:
             result.checked_record = chosen["record_id"]
-            result.problems += compare_checkout(base / f"{chosen['record_id']}.json", against)
+            result.checked_commit = chosen.get("commit")
+            result.checkout_problems += compare_checkout(
+                base / f"{chosen['record_id']}.json", against
+            )
     return result
 
 
@@ -232,12 +245,16 @@ def _looks_like_record(file: Path) -> bool:
         return False
 
 
-def _choose(entries: list[tuple[int, dict]], checkout: Path, wanted: str | None) -> dict | None:
+def _choose(
+    entries: list[tuple[int, dict]], checkout: Path, wanted: str | None
+) -> tuple[dict | None, str | None]:
     if wanted:
-        return next((e for _, e in entries if e["record_id"] == wanted), None)
+        return next((e for _, e in entries if e["record_id"] == wanted), None), "given"
     head = (git(checkout, "rev-parse", "--verify", "-q", "HEAD") or "").strip()
     matching = [e for _, e in entries if head and e["commit"] == head]
-    return (matching or [e for _, e in entries] or [None])[-1]
+    if matching:
+        return matching[-1], "HEAD"
+    return (entries[-1][1] if entries else None), "latest"
 
 
 def compare_checkout(record_file: str | Path, checkout: str | Path) -> list[str]:
@@ -248,7 +265,7 @@ def compare_checkout(record_file: str | Path, checkout: str | Path) -> list[str]
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
         return [f"record {Path(record_file).stem}: cannot read its file digests"]
     rid = record.get("record_id", Path(record_file).stem)
-    problems = []
+    problems = _unrecorded(record, rid, Path(checkout))
     root = Path(checkout)
     for rel, digest in sorted(files.items()):
         if rel.startswith("/") or ".." in rel.split("/"):
@@ -262,3 +279,29 @@ def compare_checkout(record_file: str | Path, checkout: str | Path) -> list[str]
         if actual != digest:
             problems.append(f"record {rid}: {rel} changed in {checkout} (sha256 {actual[:12]}…)")
     return problems
+
+
+def _unrecorded(record: dict, rid: str, checkout: Path) -> list[str]:
+    """Files the scan would read in checkout that the record neither digested nor listed as
+    not checked: content the record's results do not cover."""
+    from soc2lint.discover import discover  # the evidence tools import the scanner lazily
+
+    invocation = record.get("invocation") or {}
+    gaps = record.get("not_checked") or {}
+    accounted = set(record["files"]["sha256"])
+    accounted |= {s.get("path") for s in gaps.get("skipped", []) if isinstance(s, dict)}
+    excluded_dirs = tuple(
+        e["path"] for e in gaps.get("excluded", []) if str(e.get("path", "")).endswith("/")
+    )
+    accounted |= {e.get("path") for e in gaps.get("excluded", [])}
+    targets = [
+        str(checkout / t)
+        for t in invocation.get("targets", [])
+        if t != "." and not t.startswith("/") and ".." not in t.split("/")
+    ]
+    found = discover(checkout, targets or None, exclude=list(invocation.get("exclude", [])))
+    return [
+        f"record {rid}: {f.path} is in {checkout} but the record did not scan it"
+        for f in found.files
+        if f.path not in accounted and not f.path.startswith(excluded_dirs)
+    ]

@@ -7,6 +7,7 @@ import re
 RESULT_LABELS = {
     "fail": "❌ fail",
     "unknown": "❔ unknown",
+    "known": "🔶 known failures",
     "exception": "⚠️ exception",
     "pass": "✅ pass",
     "not_evaluated": "➖ no resources",
@@ -45,7 +46,10 @@ def _capped(rows: list[str], total: int, limit: int) -> list[str]:
 
 def provenance_lines(record: dict) -> list[str]:
     repo = record["repository"]
-    where = f"Commit {short(repo['commit'])} on {code(repo['branch'] or 'detached HEAD')}"
+    if repo.get("error") and not repo.get("commit"):
+        where = f"Not a commit: {text(repo['error'])}"
+    else:
+        where = f"Commit {short(repo['commit'])} on {code(repo['branch'] or 'detached HEAD')}"
     if repo.get("url"):
         where += f" of {code(repo['url'])}"
     if repo.get("dirty"):
@@ -76,13 +80,34 @@ def provenance_lines(record: dict) -> list[str]:
 
 
 def partial_note(record: dict) -> str:
-    """Say when the counts leave out known failures (diff mode, baseline)."""
-    left_out = []
+    """Say which failures were evaluated but left out of the gate (diff mode, baseline)."""
+    why = []
     if record.get("diff"):
-        left_out.append("failures already present at the merge base")
+        why.append("already failing at the merge base")
     if record.get("baseline"):
-        left_out.append(f"{record['baseline'].get('baselined', 0)} baselined findings")
-    return f" (not counted: {' and '.join(left_out)})" if left_out else ""
+        why.append("in the baseline")
+    if not why:
+        return ""
+    known = record["results"]["totals"].get("known")
+    count = f"{known} known failures" if known is not None else "known failures"
+    return f" · {count} not gated ({' or '.join(why)})"
+
+
+def narrowing(record: dict) -> list[str]:
+    """How the command line or configuration narrowed the scan, one plain sentence each."""
+    out = []
+    inv = record.get("invocation") or {}
+    if inv.get("targets") and inv["targets"] != ["."]:
+        out.append("scanned only " + ", ".join(inv["targets"]))
+    if inv.get("rules"):
+        out.append("only the rules " + ", ".join(inv["rules"]))
+    if inv.get("exclude"):
+        out.append("exclude patterns " + ", ".join(inv["exclude"]))
+    if inv.get("only_changed"):
+        out.append("findings reported only for the changed files given")
+    for item in record["not_checked"].get("excluded", []):
+        out.append(f"excluded {item['path']} ({item['reason']})")
+    return out
 
 
 def _pull_request(ci: dict) -> str:
@@ -221,6 +246,7 @@ def not_checked_lines(record: dict, limit: int) -> list[str]:
     items += [
         f"- note: {code(n.get('path', ''))} {text(n.get('message', ''))}" for n in gaps["notes"]
     ]
+    items += [f"- narrowed: {text(n)}" for n in narrowing(record)]
     items += [
         f"- exception marker problem: {code(str(p.get('path')) + ':' + str(p.get('line')))} "
         f"{text(p.get('problem') or p.get('message') or p.get('reason') or '')}"

@@ -20,7 +20,7 @@ from soc2lint.tsc import Catalogue, catalogue
 
 SCHEMA_ID = "soc2lint/evidence/record-1"
 PLATFORMS = tuple(p.value for p in Platform)
-COUNTED = ("pass", "fail", "unknown", "suppressed")
+COUNTED = ("pass", "fail", "unknown", "suppressed", "known")
 VERDICTS = ("pass", "fail")
 
 
@@ -43,10 +43,13 @@ def build_record(
         "started": report.started,
         "finished": report.finished,
         "tool": {"name": "soc2lint", "version": report.tool_version},
-        "repository": repository_info(report.root, report.files, report.diff),
+        "repository": repository_info(
+            report.root, report.files, report.diff, inputs=_inputs(report)
+        ),
         "ci": ci_context(environ),
         "ruleset": {"sha256": ruleset_digest(report.rules), "rules": len(report.rules)},
         "configuration": _configuration(report.config, report.root),
+        "invocation": _plain(report.invocation),
         "catalogue": {"version": cat.version, "sha256": cat.digest},
         "scope": _scope(report, cat),
         "files": {
@@ -72,6 +75,7 @@ def build_record(
             "rule_errors": list(report.rule_errors),
             "skipped": [{"path": s.path, "reason": s.reason} for s in report.skipped],
             "unavailable_modules": _plain(report.unavailable_modules),
+            "excluded": _plain(report.excluded),
             "notes": _plain(report.notes),
         },
     }
@@ -104,6 +108,15 @@ def _relative(path: Any, root: str) -> str | None:
 
 def _with_relative_path(info: dict | None, root: str) -> dict | None:
     return {**info, "path": _relative(info.get("path"), root)} if info else None
+
+
+def _inputs(report: Report) -> list[str]:
+    """Files besides the scanned ones whose content changes the result: the configuration,
+    baseline, var files, plan and custom rule directories (repository-relative)."""
+    inputs = list((report.invocation or {}).get("inputs", []))
+    inputs += (report.invocation or {}).get("rules_dirs", [])
+    config = _relative((report.config or {}).get("path"), report.root)
+    return sorted(set(inputs + ([config] if config else [])))
 
 
 def _configuration(config: dict | None, root: str) -> dict:
@@ -158,6 +171,7 @@ def result_of(counts: dict, rules: int) -> str:
     for status, word in (
         ("fail", "fail"),
         ("unknown", "unknown"),
+        ("known", "known"),
         ("suppressed", "exception"),
         ("pass", "pass"),
     ):
@@ -169,6 +183,7 @@ def result_of(counts: dict, rules: int) -> str:
 def _results(report: Report, cat: Catalogue) -> dict:
     items = [(f.status.value, f) for f in report.findings]
     items += [("suppressed", f) for f, _ in report.suppressed]
+    items += [("known", f) for f in report.known]
     by_rule: dict[str, list] = {r.id: [] for r in report.rules}
     for status, f in items:
         by_rule.setdefault(f.rule_id, []).append((status, f))

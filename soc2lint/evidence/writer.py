@@ -49,12 +49,17 @@ def write_evidence(
     data = (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     path = out / f"{record['record_id']}.json"
     _write(path, data)
-    ledger_mod.append(
-        Path(ledger) if ledger else out / LEDGER_NAME,
-        record["record_id"],
-        sha256_hex(data),
-        record["repository"]["commit"],
-    )
+    try:
+        ledger_mod.append(
+            Path(ledger) if ledger else out / LEDGER_NAME,
+            record["record_id"],
+            sha256_hex(data),
+            record["repository"]["commit"],
+        )
+    except BaseException:
+        # a record the ledger does not hold would later read as an entry removed
+        path.unlink(missing_ok=True)
+        raise
     _write(path.with_suffix(".md"), render_markdown(record).encode("utf-8"))
     _write(path.with_suffix(".html"), render_html(record).encode("utf-8"))
     return path
