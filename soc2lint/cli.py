@@ -207,6 +207,11 @@ def _run(request: Request) -> Outcome:
     "(default in a GitHub pull_request workflow: origin/$GITHUB_BASE_REF).",
 )
 @click.option(
+    "--no-diff-base",
+    is_flag=True,
+    help="Report every finding even where GITHUB_BASE_REF is set (the pre-commit hooks do).",
+)
+@click.option(
     "--only-changed",
     is_flag=True,
     help="PATHS are changed files: scan the repository for context, report only them.",
@@ -242,12 +247,14 @@ def _run(request: Request) -> Outcome:
 @click.option("--color/--no-color", "colour", default=None, help="Force colour on or off.")
 def scan_command(**params: object) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
+    if params["ledger"] and not params["evidence_dir"]:
+        raise click.UsageError("--ledger needs --evidence DIR (the records the ledger chains)")
     outcome = _run(
         _request(
             params,
             threshold=params["threshold"],
             baseline=params["baseline"],
-            diff_base=params["diff_base"],
+            diff_base="" if params["no_diff_base"] else params["diff_base"],
             only_changed=params["only_changed"],
             report_unused_suppressions=params["report_unused_suppressions"],
         )
@@ -263,7 +270,11 @@ def scan_command(**params: object) -> None:
         include_suppressed=params["sarif_include_suppressed"],
     )
     if output:
-        Path(str(output)).write_text(text, encoding="utf-8")
+        try:
+            Path(str(output)).parent.mkdir(parents=True, exist_ok=True)
+            Path(str(output)).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.ClickException(f"--output {output}: {exc.strerror or exc}") from None
     else:
         click.echo(text, nl=False, color=colour_on)
     if params["evidence_dir"]:
@@ -310,7 +321,8 @@ def baseline_group() -> None:
 )
 def baseline_create(**params: object) -> None:
     """Write a baseline of the current failing and unknown findings."""
-    outcome = _run(_request(params))
+    # every current finding: no baseline in use and no pull-request diff
+    outcome = _run(_request(params, diff_base="", use_baseline=False))
     Path(str(params["output"])).write_text(create_baseline(outcome.report.findings))
     count = sum(1 for f in outcome.report.findings if f.status.value != "pass")
     click.echo(f"baseline: {count} findings written to {params['output']}", err=True)

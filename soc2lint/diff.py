@@ -1,15 +1,13 @@
 """Pull-request mode: only findings introduced relative to the merge base, and how many fixed.
 
-The base revision is read from git itself (`git archive`) into a temporary directory, so the
+The base revision is read from git's object store into a temporary directory, so the
 user's working tree and index are never touched.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
-import tarfile
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -61,15 +59,44 @@ def merge_base(root: Path, ref: str) -> str:
 
 
 def _extract(root: Path, commit: str, into: Path) -> None:
-    proc = _git(root, "archive", "--format=tar", commit, binary=True)
-    if proc.returncode != 0:
-        detail = proc.stderr.decode(errors="replace")[:200]
-        raise DiffError(f"git archive {commit} failed: {detail}")
-    with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as archive:
-        try:
-            archive.extractall(into, filter="data")
-        except TypeError:  # Python without extraction filters: git's own archive, trusted
-            archive.extractall(into)  # noqa: S202
+    """Write commit's files under into, read from git's object store (not `git archive`, which
+    leaves out export-ignore paths: the base would then look as if it lacked them)."""
+    listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", commit, binary=True)
+    if listing.returncode != 0:
+        detail = listing.stderr.decode(errors="replace")[:200]
+        raise DiffError(f"git ls-tree {commit} failed: {detail}")
+    entries = []
+    for item in listing.stdout.split(b"\0"):
+        if not item:
+            continue
+        meta, _, name = item.partition(b"\t")
+        mode, kind, sha = meta.split()
+        path = name.decode("utf-8", "surrogateescape")
+        if kind != b"blob" or path.startswith("/") or ".." in path.split("/"):
+            continue  # submodules are another repository
+        entries.append((mode, sha, path))
+    batch = _git_input(root, b"".join(sha + b"\n" for _, sha, _ in entries), "cat-file", "--batch")
+    if batch.returncode != 0:
+        raise DiffError(f"git cat-file {commit} failed: {batch.stderr.decode(errors='replace')}")
+    data, at = batch.stdout, 0
+    for mode, _sha, path in entries:
+        end = data.index(b"\n", at)
+        header = data[at:end].split()
+        if len(header) != 3:
+            raise DiffError(f"{path} at {commit[:12]}: git has no content for it ({header})")
+        size = int(header[2])
+        content = data[end + 1 : end + 1 + size]
+        at = end + 1 + size + 1
+        target = into / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if mode == b"120000":
+            os.symlink(content.decode("utf-8", "surrogateescape"), target)
+        else:
+            target.write_bytes(content)
+
+
+def _git_input(root: Path, data: bytes, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", *args], cwd=root, input=data, capture_output=True, check=False)
 
 
 def diff_scan(
@@ -90,8 +117,13 @@ def diff_scan(
         base_options = replace(options, baseline=None, plan=None)
         base = scan(base_targets, rules, base_options) if base_targets else None
     before = {key(f) for f in base.findings if f.status.value != "pass"} if base else set()
-    now = {key(f) for f in report.findings if f.status.value != "pass"}
+    # baselined findings are still present: with --baseline they are not "fixed"
+    now = {key(f) for f in [*report.findings, *report.known] if f.status.value != "pass"}
     kept = [f for f in report.findings if f.status.value == "pass" or key(f) not in before]
+    report.known = [
+        *report.known,
+        *(f for f in report.findings if f.status.value != "pass" and key(f) in before),
+    ]
     report.findings = kept
     report.diff = {
         "base_ref": ref,
