@@ -2,10 +2,13 @@
 
     # soc2lint:ignore SOC2-AWS-001 reason="public website bucket" until=2026-12-31
 
-A marker suppresses a rule's result on its own line or the line below it: the finding's line or
-its resource's header line. A marker without a reason, or past its `until` date, suppresses
-nothing and is reported. With `honor_peers`, Checkov, tfsec, Trivy, KICS and zizmor markers
-suppress the soc2lint rules whose `references` name the peer's id.
+A marker suppresses a rule's result on its own line or the line below it; a marker in a run of
+comment lines (or a `/* ... */` block) applies to the line after the run. On or above a
+resource's first line it covers the whole resource; on an attribute it covers that attribute
+only, so a marker on one container's setting never hides another container's. A marker without
+a reason, or past its `until` date, suppresses nothing and is reported; a marker naming a rule
+that exists but is not part of this scan is left alone. With `honor_peers`, Checkov, tfsec,
+Trivy, KICS and zizmor markers suppress the soc2lint rules whose `references` name the peer's id.
 """
 
 from __future__ import annotations
@@ -13,14 +16,27 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
-from soc2lint.engine.rules import Rule
+from soc2lint.engine.evaluate import (
+    PASS,
+    Evaluator,
+    _combine_all,
+    _combine_any,
+    _finding,
+    _text,
+    resolve,
+)
+from soc2lint.engine.evaluate import Outcome as Result
+from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
+from soc2lint.graph import ResourceGraph
 from soc2lint.model import Finding, Resource, Suppression
 
 _OURS = re.compile(r"soc2lint:ignore\s+([A-Za-z0-9_.-]+)([^\n]*)")
 _REASON = re.compile(r"""reason\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
-_UNTIL = re.compile(r"until\s*=\s*(\S+)")
+# a date ends at whitespace or a comment terminator: `until=2099-01-01*/`, `-->`
+_UNTIL = re.compile(r"until\s*=\s*(\S+?)(?=\*/|-->|\s|$)")
 _PEERS = [
     ("checkov", re.compile(r"checkov:skip=([A-Za-z0-9_]+)(?::([^\n]*))?")),
     ("tfsec", re.compile(r"tfsec:ignore:([A-Za-z0-9-]+)")),
@@ -41,6 +57,13 @@ class Marker:
     reason: str
     until: str | None
     problem: str = ""  # set when the marker cannot suppress: no reason, bad date
+    # the code line a marker on a comment-only line applies to: the first line after its run of
+    # comment lines or its /* */ block (0: none, e.g. a trailing comment or a blank line after)
+    target: int = 0
+
+    def covers(self) -> set[int]:
+        """The lines this marker suppresses results on."""
+        return {self.line, self.line + 1} | ({self.target} if self.target else set())
 
 
 def find_markers(path: str, text: str) -> list[Marker]:
@@ -48,16 +71,52 @@ def find_markers(path: str, text: str) -> list[Marker]:
     if not any(h in text for h in _HINTS):
         return []
     markers: list[Marker] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    comment = _comment_lines(lines)
+    for number, line in enumerate(lines, start=1):
+        found: list[Marker] = []
         if "soc2lint:ignore" in line:
-            markers.extend(_ours(path, number, line))
+            found.extend(_ours(path, number, line))
         for peer, pattern in _PEERS:
             for match in pattern.finditer(line):
                 ids = [i.strip() for i in match.group(1).split(",")] if match.group(1) else [""]
-                comment = (match.group(2) or "").strip() if peer == "checkov" else ""
-                reason = comment or f"{peer} marker honoured by --honor-peer-suppressions"
-                markers.extend(Marker(path, number, i, peer, reason, None) for i in ids)
+                note = (match.group(2) or "").strip() if peer == "checkov" else ""
+                reason = note or f"{peer} marker honoured by --honor-peer-suppressions"
+                found.extend(Marker(path, number, i, peer, reason, None) for i in ids)
+        if found and comment[number - 1]:
+            after = number
+            while after < len(lines) and comment[after]:
+                after += 1
+            if after < len(lines) and lines[after].strip():
+                found = [replace(m, target=after + 1) for m in found]
+        markers.extend(found)
     return markers
+
+
+def _comment_lines(lines: list[str]) -> list[bool]:
+    """Which lines hold nothing but comment: `#`, `//`, or a line of a `/* ... */` block."""
+    out: list[bool] = []
+    in_block = False
+    for line in lines:
+        text = line.strip()
+        if in_block:
+            if "*/" in text:
+                in_block = False
+                out.append(not text.split("*/", 1)[1].strip())
+            else:
+                out.append(True)
+        elif text.startswith(("#", "//")):
+            out.append(True)
+        elif text.startswith("/*"):
+            rest = text[2:]
+            if "*/" in rest:
+                out.append(not rest.split("*/", 1)[1].strip())
+            else:
+                in_block = True
+                out.append(True)
+        else:
+            out.append(False)
+    return out
 
 
 def _ours(path: str, number: int, line: str) -> list[Marker]:
@@ -123,10 +182,15 @@ def apply(
     today: dt.date,
     honor_peers: bool = False,
     report_unused: bool = False,
+    known: set[str] | None = None,
 ) -> Outcome:
-    """Split findings into kept and suppressed; say which markers did not work and why."""
+    """Split findings into kept and suppressed; say which markers did not work and why.
+
+    `rules` are the rules of this scan; `known` every rule id and name that exists (rules out of
+    scope, disabled or not selected included): a marker naming one of those is not a problem.
+    """
     by_id = {r.id: r for r in rules}
-    known = {r.id for r in rules} | {r.name for r in rules}
+    in_scan = {r.id for r in rules} | {r.name for r in rules}
     by_path: dict[str, list[Marker]] = defaultdict(list)
     for path, items in markers.items():
         by_path[path].extend(items)
@@ -135,24 +199,50 @@ def apply(
         found = annotation_markers(res) if res.platform == "kubernetes" else []
         if found:
             annotations[res.address] = found
+    subjects = {(r.address, r.location.path, r.location.start_line): r for r in resources}
     used: set[Marker] = set()
     problems: dict[Marker, str] = {}
     kept: list[Finding] = []
     suppressed: list[tuple[Finding, Suppression]] = []
+
+    def usable(marker: Marker, rule: Rule | None) -> bool:
+        if not _names(marker, rule, honor_peers):
+            return False
+        problem = marker.problem or _expired(marker, today)
+        if problem:
+            problems[marker] = problem
+            return False
+        return True
+
     for finding in findings:
         if finding.status.value == "pass":
             kept.append(finding)
             continue
         rule = by_id.get(finding.rule_id)
-        candidates = _candidates(finding, by_path) + annotations.get(finding.resource, [])
+        candidates = _candidates(finding, by_path)
+        candidates += [(m, True) for m in annotations.get(finding.resource, [])]
         chosen = None
-        for marker in candidates:
-            if not _names(marker, rule, honor_peers):
+        partly = False  # an attribute's marker accepted a value, another value still fails
+        for marker, whole in candidates:
+            if partly and not whole or not usable(marker, rule):
                 continue
-            problem = marker.problem or _expired(marker, today)
-            if problem:
-                problems[marker] = problem
-                continue
+            header = finding.resource_location or finding.location
+            subject = subjects.get((finding.resource, header.path, header.start_line))
+            if not whole and rule is not None and subject is not None:
+                # a marker on an attribute covers that attribute: another failing value of the
+                # same resource (a second container) still fails the rule, and is reported
+                inside = [
+                    m
+                    for m, w in _candidates(finding, by_path, every_line=True)
+                    if not w
+                    and _names(m, rule, honor_peers)
+                    and not (m.problem or _expired(m, today))
+                ]
+                rest, accepting = _still_failing(rule, subject, inside)
+                used.update(accepting)
+                if rest is not None:
+                    finding, partly = rest, True
+                    continue
             chosen = marker
             break
         if chosen is None:
@@ -172,17 +262,25 @@ def apply(
                 ),
             )
         )
+    known_names: set[str] | None = known
     for items in list(by_path.values()) + list(annotations.values()):
         for marker in items:
-            if marker.source in ("soc2lint", "annotation") and marker.rule not in known:
-                problems[marker] = f"no rule {marker.rule!r}"
+            ours = marker.source in ("soc2lint", "annotation")
+            if ours and marker.rule not in in_scan:
+                if known_names is None:
+                    known_names = _bundled_names()
+                if marker.rule not in known_names:
+                    problems[marker] = f"no rule {marker.rule!r}"
+                elif marker.problem and marker.source == "soc2lint":
+                    problems[marker] = marker.problem
+                # else: the rule exists but this scan does not run it, so nothing to judge
             elif marker.problem and marker not in problems and marker.source == "soc2lint":
                 problems[marker] = marker.problem
             elif (
                 report_unused
                 and marker not in used
                 and marker not in problems
-                and (marker.source in ("soc2lint", "annotation") or honor_peers)
+                and (ours or honor_peers)
             ):
                 problems[marker] = "unused: it suppresses nothing"
     listed = [
@@ -190,30 +288,103 @@ def apply(
         for m, why in problems.items()
     ]
     listed.sort(key=lambda p: (p["path"], p["line"], p["rule"]))
+    kept.sort(key=lambda f: f.sort_key)
     return Outcome(kept, suppressed, listed)
 
 
-def _candidates(finding: Finding, by_path: dict[str, list[Marker]]) -> list[Marker]:
+def _bundled_names() -> set[str]:
+    from soc2lint.engine.rules import load_rules
+
+    return {n for r in load_rules() for n in (r.id, r.name)}
+
+
+def _candidates(
+    finding: Finding, by_path: dict[str, list[Marker]], every_line: bool = False
+) -> list[tuple[Marker, bool]]:
+    """Markers that may suppress a finding, each with True when it covers the whole resource
+    (on or above its first line), False when it covers the finding's attribute line. With
+    every_line, markers on any attribute of the resource."""
     loc, header = finding.location, finding.resource_location or finding.location
-    near = {
-        (loc.path, loc.start_line),
-        (loc.path, loc.start_line - 1),
-        (header.path, header.start_line),
-        (header.path, header.start_line - 1),
-    }
     out = []
     for path in {loc.path, header.path}:
         for marker in by_path.get(path, []):
+            lines = marker.covers()
             inside = header.start_line <= marker.line <= header.end_line and path == header.path
-            if (
-                (marker.path, marker.line) in near
-                or marker.source == "kics"
-                and marker.line + 1 == loc.start_line
-            ):
-                out.append(marker)
+            if path == header.path and header.start_line in lines:
+                out.append((marker, True))
+            elif path == loc.path and loc.start_line in lines:
+                out.append((marker, False))
             elif marker.source == "checkov" and inside:
-                out.append(marker)  # Checkov's skip comments live anywhere in the block
-    return sorted(out, key=lambda m: (m.source != "soc2lint", m.line))
+                out.append((marker, True))  # Checkov's skip comments live anywhere in the block
+            elif every_line and inside and marker.line > header.start_line:
+                out.append((marker, False))
+    return sorted(out, key=lambda p: (p[0].source != "soc2lint", p[0].line))
+
+
+def _still_failing(
+    rule: Rule, subject: Resource, markers: list[Marker]
+) -> tuple[Finding | None, set[Marker]]:
+    """The rule's result on the resource when the values these markers sit on are accepted: a
+    finding when some other value still fails (or is unknown), else None; and the markers that
+    accepted a value that would have failed."""
+    if _has_connected(rule.condition):
+        return None, set()  # the graph is not at hand here; the marker covers the result
+    lines = {(m.path, line) for m in markers for line in m.covers()}
+    evaluator = _Excusing(subject, lines)
+    outcome = evaluator.check(rule.condition, subject, subject.attributes)
+    accepting = {m for m in markers if any((m.path, n) in evaluator.accepted for n in m.covers())}
+    if outcome.status is PASS:
+        return None, accepting
+    finding = _finding(rule, subject, outcome)
+    if (finding.location.path, finding.location.start_line) in lines:
+        return None, accepting
+    return finding, accepting
+
+
+def _has_connected(cond: Condition) -> bool:
+    if isinstance(cond, Connected):
+        return True
+    if isinstance(cond, (All, AnyOf)):
+        return any(_has_connected(c) for c in cond.items)
+    if isinstance(cond, Not):
+        return _has_connected(cond.item)
+    if isinstance(cond, Each):
+        return _has_connected(cond.condition)
+    return False
+
+
+class _Excusing(Evaluator):
+    """Evaluates as usual, except that a value on a line an attribute marker covers is accepted."""
+
+    def __init__(self, subject: Resource, excused: set[tuple[str, int]]) -> None:
+        super().__init__(ResourceGraph())  # conditions with links are not re-evaluated
+        self.subject = subject
+        self.excused = excused
+        self.accepted: set[tuple[str, int]] = set()  # excused lines whose value would not pass
+
+    def _line(self, path: str) -> tuple[str, int]:
+        loc = self.subject.location_of(path)
+        return loc.path, loc.start_line
+
+    def _attr(self, cond: Attr, value: Any, prefix: str) -> Result:
+        if cond.op in ("written", "exists", "absent") or cond.to_path is not None:
+            return super()._attr(cond, value, prefix)
+        present = [m for m in resolve(value, cond.path, prefix) if m.value is not None]
+        rest = [m for m in present if self._line(m.path) not in self.excused]
+        if len(rest) == len(present):
+            return super()._attr(cond, value, prefix)
+        # each value on its own, named by the rule's path in the message
+        shown, single = ".".join(cond.path), replace(cond, path=())
+        for m in present:
+            if m not in rest and super()._attr(single, m.value, m.path).status is not PASS:
+                self.accepted.add(self._line(m.path))
+        if not rest:
+            return Result(PASS, None, present[0].path, "accepted by a marker")
+        outcomes = []
+        for m in rest:
+            one = super()._attr(single, m.value, m.path)
+            outcomes.append(replace(one, detail=lambda d=one.detail: f"{shown}{_text(d)}"))
+        return _combine_all(outcomes) if cond.match == "all" else _combine_any(outcomes)
 
 
 def _names(marker: Marker, rule: Rule | None, honor_peers: bool) -> bool:

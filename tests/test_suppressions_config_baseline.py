@@ -322,3 +322,128 @@ def test_baseline_keeps_known_findings_quiet_even_when_code_moves(tmp_path: Path
     broken.write_text("{}")
     proc = run("scan", str(repo), "--baseline", str(broken))
     assert proc.returncode == 2 and "bad.json: " in proc.stderr
+
+
+POD_TWO_CONTAINERS = (
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+    "    - name: a\n      image: nginx:1.25\n      securityContext:\n"
+    "        privileged: {a}\n"
+    "    - name: c\n      image: nginx:1.25\n      securityContext:\n"
+    '        # soc2lint:ignore SOC2-K8S-001 reason="needs host devices"\n'
+    "        privileged: {c}\n"
+)
+
+
+@pytest.mark.parametrize("order", ["a-first", "c-first"])
+def test_a_marker_on_one_container_does_not_hide_another_container(
+    tmp_path: Path, order: str
+) -> None:
+    text = POD_TWO_CONTAINERS.format(a="true", c="true")
+    if order == "c-first":  # the marked container is the one the finding points at
+        lines = text.splitlines(keepends=True)
+        text = "".join(lines[:6] + lines[10:] + lines[6:10])
+    repo = repo_with(tmp_path, {"pod.yaml": text})
+    proc = run("scan", str(repo), "--format", "json", "--rule", "SOC2-K8S-001")
+    doc = json.loads(proc.stdout)
+    failing = [f for f in doc["findings"] if f["status"] == "fail"]
+    assert proc.returncode == 1 and len(failing) == 1
+    lines = text.splitlines()
+    unmarked = next(
+        n
+        for n, line in enumerate(lines, start=1)
+        if line == "        privileged: true" and "soc2lint:ignore" not in lines[n - 2]
+    )
+    assert (failing[0]["resource"], failing[0]["start_line"]) == ("Pod/default/p", unmarked)
+    assert "privileged = true" in failing[0]["message"]
+    assert doc["summary"]["suppressed"] == 0
+
+
+def test_markers_on_every_failing_container_suppress_the_pod(tmp_path: Path) -> None:
+    text = POD_TWO_CONTAINERS.format(a="true", c="true").replace(
+        "      securityContext:\n        privileged: true\n",
+        "      securityContext:\n"
+        '        # soc2lint:ignore SOC2-K8S-001 reason="debug sidecar"\n'
+        "        privileged: true\n",
+        1,
+    )
+    repo = repo_with(tmp_path, {"pod.yaml": text})
+    proc = run(
+        "scan", str(repo), "--format", "json", "--rule", "SOC2-K8S-001",
+        "--report-unused-suppressions",
+    )  # fmt: skip
+    doc = json.loads(proc.stdout)
+    assert proc.returncode == 0, doc["findings"]
+    assert doc["summary"]["suppressed"] == 1 and doc["suppression_problems"] == []
+
+
+def test_attribute_marker_suppresses_when_only_the_marked_container_fails(tmp_path: Path) -> None:
+    repo = repo_with(tmp_path, {"pod.yaml": POD_TWO_CONTAINERS.format(a="false", c="true")})
+    doc = json.loads(run("scan", str(repo), "--format", "json", "--rule", "SOC2-K8S-001").stdout)
+    assert doc["summary"]["suppressed"] == 1 and doc["summary"]["fail"] == 0
+
+
+def test_a_resource_level_marker_covers_every_container(tmp_path: Path) -> None:
+    text = '# soc2lint:ignore SOC2-K8S-001 reason="node agent"\n' + POD_TWO_CONTAINERS.format(
+        a="true", c="true"
+    )
+    repo = repo_with(tmp_path, {"pod.yaml": text})
+    doc = json.loads(run("scan", str(repo), "--format", "json", "--rule", "SOC2-K8S-001").stdout)
+    assert doc["summary"]["suppressed"] == 1 and doc["summary"]["fail"] == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--rule", "SOC2-AWS-001"],  # --rule leaves SOC2-AWS-004 out
+        ["--config", "scope.yaml"],  # the configuration's criteria leave it out
+        ["--config", "disabled.yaml"],  # the configuration disables it
+    ],
+)
+def test_markers_for_rules_outside_the_scan_are_not_unknown(tmp_path: Path, args: list) -> None:
+    repo = repo_with(
+        tmp_path,
+        {
+            "main.tf": '# soc2lint:ignore SOC2-AWS-004 reason="logs go to the SIEM"\n'
+            + '# soc2lint:ignore s3-bucket-versioning reason="by name"\n'
+            + '# soc2lint:ignore SOC2-AWS-9999 reason="a typo"\n'
+            + BUCKET.format(name="a"),
+            "scope.yaml": "criteria: [C1.1]\n",
+            "disabled.yaml": "rules:\n  disable: [SOC2-AWS-004, s3-bucket-versioning]\n",
+        },
+    )
+    args = [str(repo / a) if a.endswith(".yaml") else a for a in args]
+    proc = run("scan", str(repo), "--format", "json", "--report-unused-suppressions", *args)
+    problems = [(p["rule"], p["problem"]) for p in json.loads(proc.stdout)["suppression_problems"]]
+    assert problems == [("SOC2-AWS-9999", "no rule 'SOC2-AWS-9999'")]
+
+
+def test_block_comment_markers_end_dates_and_comment_runs(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path,
+        {
+            "main.tf": (
+                '/* soc2lint:ignore SOC2-AWS-001 reason="x" until=2099-01-01*/\n'
+                + BUCKET.format(name="terminator")
+                + "/*\n * Public assets.\n"
+                + ' * soc2lint:ignore SOC2-AWS-001 reason="website assets"\n */\n'
+                + BUCKET.format(name="block")
+                + '# soc2lint:ignore SOC2-AWS-001 reason="a run of comments"\n'
+                + "# owned by the web team\n"
+                + BUCKET.format(name="run")
+                + '# soc2lint:ignore SOC2-AWS-001 reason="a blank line breaks the run"\n\n'
+                + BUCKET.format(name="apart")
+            )
+        },
+    )
+    doc = scan_json(repo, "--report-unused-suppressions")
+    assert statuses(doc) == {
+        "aws_s3_bucket.terminator": "suppressed",
+        "aws_s3_bucket.block": "suppressed",
+        "aws_s3_bucket.run": "suppressed",
+        "aws_s3_bucket.apart": "fail",
+    }
+    terminator = next(f for f in doc["findings"] if f["resource"] == "aws_s3_bucket.terminator")
+    assert terminator["suppression"]["expires"] == "2099-01-01"
+    assert [(p["line"], p["problem"]) for p in doc["suppression_problems"]] == [
+        (17, "unused: it suppresses nothing")
+    ]
