@@ -76,6 +76,12 @@ class Config:
         return [c for c in ids if not self.criteria or in_scope(c, self.criteria)]
 
 
+def _custom_names(dirs: list[str]) -> set[str]:
+    from soc2lint.engine.rules import load_rules
+
+    return {n for r in load_rules(dirs, include_bundled=False) for n in (r.id, r.name)}
+
+
 def in_scope(criterion: str, scope: list[str]) -> bool:
     cat = catalogue()
     for entry in scope:
@@ -92,9 +98,24 @@ def find_config(root: Path) -> Path | None:
         if (root / name).is_file():
             return root / name
     pyproject = root / "pyproject.toml"
-    if pyproject.is_file() and "[tool.soc2lint]" in pyproject.read_text(errors="replace"):
-        return pyproject
-    return None
+    if not pyproject.is_file():
+        return None
+    raw = pyproject.read_bytes()
+    try:
+        tool = _toml(raw).get("tool", {})
+    except (ValueError, UnicodeDecodeError):
+        # a broken pyproject that mentions us is ours to report; any other is not our business
+        return pyproject if b"soc2lint" in raw else None
+    # `[tool.soc2lint]`, `[tool.soc2lint.rules]` and `tool.soc2lint = {...}` are all the table
+    return pyproject if isinstance(tool, dict) and "soc2lint" in tool else None
+
+
+def _toml(raw: bytes) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib.loads(raw.decode("utf-8"))
 
 
 def load_config(path: Path | None, rule_names: set[str] | None = None) -> Config:
@@ -122,13 +143,9 @@ def load_config(path: Path | None, rule_names: set[str] | None = None) -> Config
 
 
 def _pyproject(path: Path, raw: bytes) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = _toml(raw)
+    except (ValueError, UnicodeDecodeError) as exc:  # TOMLDecodeError is a ValueError
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return data.get("tool", {}).get("soc2lint", {})
 
@@ -154,7 +171,13 @@ def _validate(path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str]
 
     config.include = strings("include")
     config.exclude = strings("exclude")
+    for directory in strings("rules_dirs"):
+        if not (path.parent / directory).is_dir():
+            raise fail("rules_dirs", f"{directory!r} is not a directory (relative to this file)")
     config.rules_dirs = [str(path.parent / d) for d in strings("rules_dirs")]
+    if rule_names and config.rules_dirs:
+        # the configuration may name its own custom rules in rules: and severity:
+        rule_names = rule_names | _custom_names(config.rules_dirs)
     rules = data.get("rules", {}) or {}
     if not isinstance(rules, dict):
         raise fail("rules", "must be a mapping with enable and/or disable lists")
@@ -178,7 +201,9 @@ def _validate(path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str]
         if level not in SEVERITIES:
             raise fail(f"severity.{name}", f"{level!r} is not one of {', '.join(SEVERITIES)}")
         if rule_names and name not in rule_names:
-            raise fail(f"severity.{name}", "no such rule (see `soc2lint rules`)")
+            close = difflib.get_close_matches(str(name), rule_names, n=1)
+            hint = f"did you mean {close[0]}?" if close else "see `soc2lint rules`"
+            raise fail(f"severity.{name}", f"no rule {name!r} ({hint})")
     config.severity = {str(k): str(v) for k, v in severity.items()}
     fail_on = data.get("fail_on")
     if fail_on is not None and fail_on not in (*SEVERITIES, "none"):

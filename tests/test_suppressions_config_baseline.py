@@ -447,3 +447,137 @@ def test_block_comment_markers_end_dates_and_comment_runs(tmp_path: Path) -> Non
     assert [(p["line"], p["problem"]) for p in doc["suppression_problems"]] == [
         (17, "unused: it suppresses nothing")
     ]
+
+
+ACME_RULE = """\
+id: SOC2-ACME-001
+name: acme-bucket-prefix
+title: Buckets are named acme-*
+severity: low
+platform: terraform
+resource_types: [aws_s3_bucket]
+criteria: [CC6.1]
+rationale: CC6.1 asks for an inventory; our naming scheme is how we keep it.
+remediation:
+  description: Name the bucket acme-something.
+  example: 'bucket = "acme-logs"'
+condition:
+  attribute: bucket
+  op: matches
+  value: "^acme-"
+"""
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "rules_dirs: [policies]\nrules:\n  enable: [SOC2-ACME-001]\n",
+        "rules_dirs: [policies]\nrules:\n  enable: [acme-bucket-prefix]\n"
+        "severity:\n  SOC2-ACME-001: critical\n",
+        "rules_dirs: [policies]\nrules:\n  disable: [SOC2-AWS-001]\n"
+        "severity:\n  acme-bucket-prefix: critical\n",
+    ],
+)
+def test_configuration_names_custom_rules_from_its_own_rules_dirs(
+    tmp_path: Path, config: str
+) -> None:
+    repo = repo_with(
+        tmp_path,
+        {
+            "main.tf": BUCKET.format(name="logs"),
+            "ci/policies/acme.yaml": ACME_RULE,
+            "ci/soc2lint.yaml": config,  # rules_dirs are relative to the configuration file
+        },
+    )
+    proc = run("scan", str(repo), "--format", "json", "--config", str(repo / "ci/soc2lint.yaml"))
+    assert proc.returncode == 1, proc.stderr
+    acme = [f for f in json.loads(proc.stdout)["findings"] if f["rule_id"] == "SOC2-ACME-001"]
+    assert [f["resource"] for f in acme] == ["aws_s3_bucket.logs"]
+    expected = "low" if "severity" not in config else "critical"
+    assert acme[0]["severity"] == expected
+
+
+def test_configuration_rules_dirs_must_exist_and_custom_names_are_still_checked(
+    tmp_path: Path,
+) -> None:
+    repo = repo_with(
+        tmp_path,
+        {
+            "main.tf": BUCKET.format(name="logs"),
+            "policies/acme.yaml": ACME_RULE,
+            ".soc2lint.yaml": "rules_dirs: [policy]\n",
+        },
+    )
+    proc = run("scan", str(repo))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert ".soc2lint.yaml: rules_dirs: 'policy' is not a directory" in proc.stderr
+    (repo / ".soc2lint.yaml").write_text(
+        "rules_dirs: [policies]\nrules:\n  enable: [SOC2-ACME-01]\n"
+    )
+    proc = run("scan", str(repo))
+    assert proc.returncode == 2
+    assert "rules.enable: no rule 'SOC2-ACME-01' (did you mean SOC2-ACME-001?)" in proc.stderr
+
+
+def test_unknown_rule_in_severity_gets_a_suggestion(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path,
+        {"main.tf": BUCKET.format(name="a"), ".soc2lint.yaml": "severity:\n  SOC2-AWS-0001: low\n"},
+    )
+    proc = run("scan", str(repo))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert (
+        ".soc2lint.yaml: severity.SOC2-AWS-0001: no rule 'SOC2-AWS-0001' "
+        "(did you mean SOC2-AWS-001?)"
+    ) in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        '[tool.soc2lint.rules]\ndisable = ["SOC2-AWS-001"]\n',
+        '[tool.soc2lint.severity]\nSOC2-AWS-001 = "info"\n[tool.ruff]\nline-length = 100\n',
+        '[tool]\nsoc2lint = { rules = { disable = ["SOC2-AWS-001"] } }\n',
+    ],
+)
+def test_pyproject_with_only_sub_tables_is_found(tmp_path: Path, pyproject: str) -> None:
+    repo = repo_with(tmp_path, {"main.tf": BUCKET.format(name="a"), "pyproject.toml": pyproject})
+    doc = json.loads(run("scan", str(repo), "--format", "json").stdout)
+    by_rule = {f["rule_id"]: f for f in doc["findings"]}
+    if "disable" in pyproject:
+        assert "SOC2-AWS-001" not in by_rule
+    else:
+        assert by_rule["SOC2-AWS-001"]["severity"] == "info"
+
+
+def test_pyproject_without_our_table_is_ignored_even_when_broken(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path,
+        {"main.tf": BUCKET.format(name="a"), "pyproject.toml": "[tool.ruff\nbroken = \n"},
+    )
+    proc = run("scan", str(repo), "--rule", "SOC2-AWS-001")
+    assert proc.returncode == 1, proc.stderr  # scanned with the defaults
+    (repo / "pyproject.toml").write_text("[tool.soc2lint.rules\n")
+    proc = run("scan", str(repo))
+    assert proc.returncode == 2 and "pyproject.toml: not valid TOML" in proc.stderr
+
+
+def test_a_scope_no_rule_evidences_is_a_warning_in_the_report(tmp_path: Path) -> None:
+    repo = repo_with(
+        tmp_path, {"main.tf": BUCKET.format(name="a"), ".soc2lint.yaml": "criteria: [privacy]\n"}
+    )
+    proc = run("scan", str(repo))
+    assert proc.returncode == 0  # nothing was checked, so nothing failed
+    assert "0 rules" in proc.stdout
+    assert "warning: the criteria in scope (privacy) select no rule: nothing was checked" in (
+        proc.stdout
+    )
+    (repo / ".soc2lint.yaml").write_text("criteria: [security, privacy]\n")
+    proc = run("scan", str(repo))
+    assert "warning: no rule in this scan evidences privacy: nothing was checked for it" in (
+        proc.stdout
+    )
+    (repo / ".soc2lint.yaml").write_text("criteria: [security]\n")
+    assert "warning:" not in run("scan", str(repo)).stdout
+    (repo / ".soc2lint.yaml").unlink()
+    assert "warning:" not in run("scan", str(repo)).stdout  # every criterion: no warning

@@ -23,6 +23,48 @@ def visible(report: Report) -> list[Finding]:
     return [f for f in report.findings if f.status.value != "pass"]
 
 
+def most_severe_first(report: Report) -> list[Finding]:
+    """Failing results from critical to info, then unknown ones; by file and line within."""
+    severities = {r.id: r.severity for r in report.rules}
+
+    def rank(f: Finding) -> tuple:
+        level = (
+            SEVERITY_ORDER.index(severities[f.rule_id])
+            if f.status.value == "fail"
+            else len(SEVERITY_ORDER)
+        )
+        return (level, *f.sort_key)
+
+    return sorted(visible(report), key=rank)
+
+
+def scope_gaps(report: Report) -> list[str]:
+    """Parts of a narrowed criteria scope that no rule of this scan evidences, by category
+    (`privacy`) when the whole category is in scope, else by criterion id (`P1.1`)."""
+    cat = catalogue()
+    scope = set(report.criteria_scope)
+    if not scope or scope >= set(cat.criteria):
+        return []  # the default scope: every criterion, whatever the rules cover
+    evidenced = {c for r in report.rules for c in r.criteria}
+    gaps: list[str] = []
+    for key in cat.categories:
+        ids = [c for c in cat.criteria if cat.category_of(c) == key]
+        wanted = [c for c in ids if c in scope]
+        if wanted and not evidenced.intersection(wanted):
+            gaps.extend([key] if wanted == ids else wanted)
+    return gaps
+
+
+def scope_warning(report: Report) -> str:
+    """One line saying which criteria in scope this scan checks nothing for, or ""."""
+    gaps = scope_gaps(report)
+    if not gaps:
+        return ""
+    if not report.rules:
+        return f"the criteria in scope ({', '.join(gaps)}) select no rule: nothing was checked"
+    return f"no rule in this scan evidences {', '.join(gaps)}: nothing was checked for it"
+
+
 def summary(report: Report) -> dict:
     """Counts by status, by severity of failures, and by criterion."""
     by_status = Counter(f.status.value for f in report.findings)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from soc2lint.reporters.common import SEVERITY_ORDER, summary, visible
+from soc2lint.reporters.common import SEVERITY_ORDER, most_severe_first, scope_warning, summary
 from soc2lint.scan import Report
 
 MAX_ROWS = 500  # a job summary is capped at 1 MiB; past this, counts only
@@ -42,14 +42,17 @@ def render(
             f"{report.baseline['baselined']} findings are in the baseline "
             f"`{report.baseline['path']}`."
         )
+    gap = scope_warning(report)
+    if gap:
+        out += ["", f"> **Warning:** {gap}."]
     out += ["", "| severity | failed |", "|---|---|"]
     out += [f"| {name} | {s['by_severity'][name]} |" for name in SEVERITY_ORDER]
-    shown = visible(report)
+    shown = most_severe_first(report)
     if shown:
         title = (
-            "Findings"
+            "Findings, most severe first"
             if listed_from is None
-            else (f"Findings (the first {listed_from} are also annotated on the diff)")
+            else f"Findings, most severe first (the first {listed_from} are annotated on the diff)"
         )
         out += [
             "",

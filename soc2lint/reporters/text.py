@@ -6,7 +6,7 @@ import os
 import sys
 from itertools import groupby
 
-from soc2lint.reporters.common import SEVERITY_ORDER, summary, visible
+from soc2lint.reporters.common import SEVERITY_ORDER, scope_warning, summary, visible
 from soc2lint.scan import Report
 
 _COLOURS = {
@@ -63,8 +63,8 @@ def render(
         lines.append(paint("Not checked", "bold"))
         for e in report.errors:
             lines.append(f"  {e.path}:{e.line}: parse error: {e.message}")
-        for s in report.skipped:
-            lines.append(f"  {s.path}: skipped: {s.reason}")
+        for skip in report.skipped:
+            lines.append(f"  {skip.path}: skipped: {skip.reason}")
         for msg in report.rule_errors:
             lines.append(f"  rule error: {msg}")
         for mod in report.unavailable_modules:
@@ -82,11 +82,11 @@ def render(
         lines.append("")
     if report.suppressed and show_suppressed:
         lines.append(paint("Suppressed (accepted exceptions)", "bold"))
-        for f, s in report.suppressed:
-            until = f" until {s.expires}" if s.expires else ""
+        for f, sup in report.suppressed:
+            until = f" until {sup.expires}" if sup.expires else ""
             lines.append(
                 f"  {f.location.path}:{f.location.start_line}  {f.rule_id}  {f.resource}"
-                f"  reason: {s.reason}{until} ({s.source} at {s.path}:{s.line})"
+                f"  reason: {sup.reason}{until} ({sup.source} at {sup.path}:{sup.line})"
             )
         lines.append("")
     if report.notes:
@@ -104,6 +104,9 @@ def render(
         + (f", {s['suppressed']} suppressed" if s["suppressed"] else "")
         + (f", {s['baselined']} in the baseline" if report.baseline else "")
     )
+    gap = scope_warning(report)
+    if gap:
+        lines.append(paint(f"  warning: {gap}", "medium"))
     if report.diff:
         lines.append(
             f"  against {report.diff['base_ref']} (merge base "
