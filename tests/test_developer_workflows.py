@@ -323,3 +323,183 @@ def test_pre_commit_hooks_manifest_is_what_pre_commit_expects() -> None:
             import re
 
             assert re.search(hook["files"], name), (hook["id"], name)
+
+
+def _action(workspace: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "soc2lint.integrations.github_action"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_action_path_that_does_not_exist_is_an_error_not_a_green_gate(tmp_path: Path) -> None:
+    workspace = make_repo(tmp_path / "workspace")
+    (workspace / "infra").mkdir()
+    (workspace / "infra" / "main.tf").write_text(BUCKET.format(name="a"))
+    proc = _action(workspace, _action_env(tmp_path, workspace, path="infr", output="o.sarif"))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "::error::soc2lint: path 'infr' does not exist" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert not (tmp_path / "output.txt").exists()  # no verdict=pass for the gate to read
+    assert not (workspace / "o.sarif").exists()
+
+
+@pytest.mark.parametrize("path_input", [".", "", None])
+def test_action_default_path_honours_the_configuration_include(
+    tmp_path: Path, path_input: str | None
+) -> None:
+    workspace = make_repo(tmp_path / "workspace")
+    for directory in ("infra", "examples"):
+        (workspace / directory).mkdir()
+        (workspace / directory / "main.tf").write_text(BUCKET.format(name=directory))
+    (workspace / ".soc2lint.yaml").write_text("include: [infra]\n")
+    inputs = {"format": "json", "output": "o.json"}
+    if path_input is not None:
+        inputs["path"] = path_input
+    env = _action_env(tmp_path, workspace, **inputs)
+    env.pop("SOC2LINT_PATH", None) if path_input is None else None
+    proc = _action(workspace, env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    doc = json.loads((workspace / "o.json").read_text())
+    assert {f["path"] for f in doc["findings"] if f["resource"].startswith("aws_")} == {
+        "infra/main.tf"
+    }
+
+
+def test_action_annotates_the_most_severe_findings_first_and_only_gating_ones_as_errors(
+    tmp_path: Path,
+) -> None:
+    workspace = make_repo(tmp_path / "workspace")
+    (workspace / "a.tf").write_text(BUCKET.format(name="a"))  # high and medium findings
+    (workspace / "z").mkdir()
+    (workspace / "z" / "pod.yaml").write_text(  # a critical finding, in a later path
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "    - name: c\n      image: nginx:1.25\n      securityContext:\n"
+        "        privileged: true\n"
+    )
+    env = _action_env(
+        tmp_path,
+        workspace,
+        format="json",
+        output="o.json",
+        fail_on="high",
+        max_annotations="6",
+    )
+    proc = _action(workspace, env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert len(json.loads((workspace / "o.json").read_text())["findings"]) > 6
+    commands = [line for line in proc.stdout.splitlines() if line.startswith("::")]
+    assert len(commands) == 6  # capped
+    assert commands[0].startswith("::error file=z/pod.yaml,line=10,title=SOC2-K8S-001 ")
+    assert commands[0].partition("title=")[2].split("::")[0].endswith("(critical)")
+    levels = [c[2 : c.index(" ")] for c in commands]
+    severities = [c.split("::")[1].rsplit("(", 1)[1].rstrip(")") for c in commands]
+    order = ["critical", "high", "medium", "low", "info"]
+    assert severities == sorted(severities, key=order.index)
+    for level, severity in zip(levels, severities, strict=True):
+        assert level == ("error" if order.index(severity) <= order.index("high") else "warning")
+    assert "warning" in levels  # medium findings are shown, but do not fail the step
+    summary = (tmp_path / "summary.md").read_text()
+    assert "the first 6 are annotated" in summary
+    table = [line for line in summary.splitlines() if line.startswith("| ") and "`" in line]
+    assert table[0].startswith("| critical | SOC2-K8S-001")
+
+
+def test_action_creates_a_missing_output_directory_in_the_workspace(tmp_path: Path) -> None:
+    workspace = make_repo(tmp_path / "workspace")
+    (workspace / "main.tf").write_text(BUCKET.format(name="a"))
+    env = _action_env(tmp_path, workspace, output="reports/soc2/out.sarif")
+    proc = _action(workspace, env)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert json.loads((workspace / "reports/soc2/out.sarif").read_text())["version"] == "2.1.0"
+    outside = tmp_path / "elsewhere" / "deep" / "out.sarif"
+    proc = _action(workspace, _action_env(tmp_path, workspace, output=str(outside)))
+    assert proc.returncode == 2 and "Traceback" not in proc.stdout + proc.stderr
+    errors = [line for line in proc.stdout.splitlines() if line.startswith("::error")]
+    assert len(errors) == 1 and "is outside the workspace" in errors[0]
+    assert not outside.parent.exists()
+
+
+EXTERNALLY_MANAGED_PYTHON = """#!/bin/sh
+# the runner's system Python under PEP 668: pip refuses to install into it
+if [ "$1" = "-m" ] && [ "$2" = "pip" ] && [ "$3" = "install" ]; then
+  echo "error: externally-managed-environment" >&2
+  exit 1
+fi
+exec "{real}" "$@"
+"""
+
+
+def _run_composite(action: dict, context: dict, env: dict, cwd: Path) -> list:
+    """Run a composite action's bash steps as the runner does: `${{ }}` only in env values,
+    each step with its own GITHUB_OUTPUT file, whose lines become steps.<id>.outputs."""
+    import re
+
+    steps: dict[str, dict] = {}
+    results = []
+    for number, step in enumerate(action["runs"]["steps"]):
+
+        def value(match: re.Match) -> str:
+            expr = match.group(1).strip()
+            if expr.startswith("steps."):
+                _steps, sid, _outputs, name = expr.split(".", 3)
+                return steps.get(sid, {}).get(name, "")
+            return str(context[expr])
+
+        step_env = {k: re.sub(r"\$\{\{(.*?)\}\}", value, str(v)) for k, v in step["env"].items()}
+        output = cwd.parent / f"step{number}-output.txt"
+        output.write_text("")
+        proc = subprocess.run(
+            ["bash", "-e", "-c", step["run"]],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            env={**env, **step_env, "GITHUB_OUTPUT": str(output)},
+            timeout=900,
+        )
+        results.append(proc)
+        if proc.returncode != 0:
+            break
+        if "id" in step:
+            lines = output.read_text().splitlines()
+            steps[step["id"]] = dict(line.split("=", 1) for line in lines if "=" in line)
+    return results
+
+
+@pytest.mark.slow
+def test_action_installs_into_its_own_venv_when_system_python_is_externally_managed(
+    tmp_path: Path,
+) -> None:
+    from ruamel.yaml import YAML
+
+    action = YAML(typ="safe").load((REPO / "action.yml").read_text())
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    python3 = fake_bin / "python3"
+    python3.write_text(EXTERNALLY_MANAGED_PYTHON.format(real=sys.executable))
+    python3.chmod(0o755)
+    workspace = make_repo(tmp_path / "workspace")
+    (workspace / "main.tf").write_text(BUCKET.format(name="a"))
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
+    env = _action_env(tmp_path, workspace)
+    env = {k: v for k, v in env.items() if not k.startswith(("SOC2LINT_", "VIRTUAL_ENV"))}
+    env["PATH"] = f"{fake_bin}{os.pathsep}{env['PATH']}"
+    context = {
+        "github.action_path": str(REPO),
+        "runner.temp": str(runner_temp),
+        **{f"inputs.{k}": v.get("default", "") for k, v in action["inputs"].items()},
+        "inputs.format": "json",
+        "inputs.output": "out/report.json",
+    }
+    install, scan = _run_composite(action, context, env, workspace)
+    assert install.returncode == 0, install.stdout + install.stderr
+    assert "externally-managed" not in install.stderr
+    assert (runner_temp / "soc2lint-venv").is_dir()
+    assert scan.returncode == 1, scan.stdout + scan.stderr  # findings fail the step
+    doc = json.loads((workspace / "out" / "report.json").read_text())
+    assert doc["summary"]["fail"] >= 1

@@ -1,7 +1,8 @@
 """The GitHub Action's step: inputs from the environment, outputs, annotations, job summary.
 
-Run by action.yml as `python3 -m soc2lint.integrations.github_action`; every input arrives as a
-SOC2LINT_* environment variable, so no input is ever part of shell text.
+Run by action.yml as `python -m soc2lint.integrations.github_action`; every input arrives as a
+SOC2LINT_* environment variable, so no input is ever part of shell text. Every problem is one
+`::error::` line and exit code 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -13,8 +14,13 @@ from pathlib import Path
 
 from soc2lint.engine.rules import SEVERITIES
 from soc2lint.reporters import RENDERERS
+from soc2lint.reporters.common import most_severe_first, scope_warning
 from soc2lint.reporters.markdown import render as render_markdown
 from soc2lint.run import Request, gate, run
+
+
+class InputError(Exception):
+    """An input that cannot work; the message is the one line the log shows."""
 
 
 def _escape_data(text: str) -> str:
@@ -33,57 +39,108 @@ def annotation(level: str, path: str, line: int, title: str, message: str) -> st
     )
 
 
+def level_for(severity: str, threshold: str) -> str:
+    """`error` for a finding that fails the step, else `warning` (`notice` for info)."""
+    if threshold != "none" and SEVERITIES.index(severity) <= SEVERITIES.index(threshold):
+        return "error"
+    return "notice" if severity == "info" else "warning"
+
+
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(f"SOC2LINT_{name}", default).strip()
 
 
+def _workspace() -> Path:
+    return Path(os.environ.get("GITHUB_WORKSPACE") or ".").resolve()
+
+
+def _paths() -> list[str]:
+    """The path input; the default `.` (the workspace) is no path, so the config's include
+    applies as it does for `soc2lint scan` without paths."""
+    paths = _env("PATH").split()
+    for path in paths:
+        if not Path(path).exists():
+            raise InputError(
+                f"path {path!r} does not exist (paths are relative to the workspace, "
+                f"{_workspace()})"
+            )
+    here = Path.cwd().resolve()
+    if all(Path(p).resolve() == here for p in paths):
+        return []
+    return paths
+
+
+def _output_target(output: str) -> Path:
+    """Where the report goes; a missing directory inside the workspace is created."""
+    target = Path(output)
+    if target.is_dir():
+        raise InputError(f"output {output!r} is a directory; give a file name")
+    parent = target.resolve().parent
+    if not parent.is_dir():
+        workspace = _workspace()
+        if parent != workspace and workspace not in parent.parents:
+            raise InputError(
+                f"output {output!r}: directory {parent} does not exist and is outside the "
+                f"workspace ({workspace}), so it is not created"
+            )
+    return target
+
+
+def _write(target: Path, text: str) -> None:
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
 def main() -> int:
-    paths = _env("PATH", ".").split() or ["."]
     fmt = _env("FORMAT", "sarif") or "sarif"
     if fmt not in RENDERERS:
-        print(f"::error::soc2lint: format must be one of {', '.join(sorted(RENDERERS))}")
-        return 2
+        raise InputError(f"format must be one of {', '.join(sorted(RENDERERS))}")
     output = _env("OUTPUT", "soc2lint.sarif") or "soc2lint.sarif"
     fail_on = _env("FAIL_ON") or None
     if fail_on is not None and fail_on not in (*SEVERITIES, "none"):
-        print(f"::error::soc2lint: fail-on must be one of {', '.join(SEVERITIES)}, none")
-        return 2
+        raise InputError(f"fail-on must be one of {', '.join(SEVERITIES)}, none")
     try:
         cap = max(0, int(_env("MAX_ANNOTATIONS", "50") or "50"))
     except ValueError:
-        cap = 50
+        raise InputError("max-annotations must be a whole number") from None
     request = Request(
-        paths=paths,
+        paths=_paths(),
         config=_env("CONFIG") or None,
         threshold=fail_on,
         baseline=_env("BASELINE") or None,
         diff_base=_env("DIFF_BASE") or None,
     )
+    target = _output_target(output)
     try:
         outcome = run(request)
-    except Exception as exc:  # one clear line in the log, never a traceback
-        print(f"::error::soc2lint: {exc}")
-        return 2
-    report = outcome.report
-    passed = gate(report, outcome.threshold)
-    Path(output).write_text(RENDERERS[fmt](report), encoding="utf-8")
+    except Exception as exc:  # configuration, rule, baseline and git problems: one line
+        raise InputError(str(exc)) from None
+    report, threshold = outcome.report, outcome.threshold
+    passed = gate(report, threshold)
+    _write(target, RENDERERS[fmt](report))
     print(RENDERERS["text"](report), end="")
-    failing = report.failing()
+    gap = scope_warning(report)
+    if gap:
+        print(f"::warning::soc2lint: {_escape_data(gap)}")
     rules = {r.id: r for r in report.rules}
+    failing = [f for f in most_severe_first(report) if f.status.value == "fail"]
     for f in failing[:cap]:
         rule = rules[f.rule_id]
         print(
             annotation(
-                "error",
+                level_for(rule.severity, threshold),
                 f.location.path,
                 f.location.start_line,
-                f"{f.rule_id} {rule.name}",
+                f"{f.rule_id} {rule.name} ({rule.severity})",
                 f"{f.message} [{f.resource}]",
             )
         )
     summary = render_markdown(
         report,
-        threshold=outcome.threshold,
+        threshold=threshold,
         passed=passed,
         listed_from=cap if len(failing) > cap else None,
     )
@@ -99,22 +156,44 @@ def main() -> int:
     if evidence:
         from soc2lint.evidence import write_evidence
 
-        record = write_evidence(
-            report,
-            evidence,
-            ledger=None,
-            gate="pass" if passed else "fail",
-            threshold=outcome.threshold,
-        )
+        try:
+            record = write_evidence(
+                report,
+                evidence,
+                ledger=None,
+                gate="pass" if passed else "fail",
+                threshold=threshold,
+            )
+        except Exception as exc:  # a ledger or file problem is one line too
+            raise InputError(f"evidence: {exc}") from None
         print(f"soc2lint: evidence record {record}")
     return 0 if passed else 1
 
 
 def _append(path: str | None, text: str) -> None:
     if path:
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(text)
+        try:
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as exc:
+            raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def entry() -> int:
+    """main() with every failure as one `::error::` line and exit code 2."""
+    try:
+        return main()
+    except InputError as exc:
+        print(f"::error::soc2lint: {_escape_data(str(exc))}")
+    except Exception as exc:  # a bug: one line, the traceback only on request
+        if os.environ.get("SOC2LINT_DEBUG"):
+            raise
+        print(
+            f"::error::soc2lint: internal error: {type(exc).__name__}: {_escape_data(str(exc))} "
+            "(set SOC2LINT_DEBUG=1 for the traceback, and please report it)"
+        )
+    return 2
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(entry())
