@@ -540,3 +540,133 @@ def test_k8s_rules_are_numbered_and_filed_by_name() -> None:
     for rule in K8S_RULES:
         assert Path(rule.source).name == f"{rule.name}.yaml"
         assert Path(rule.source).parent.name == "kubernetes"
+
+
+# -- what is read as a manifest, as a user runs soc2lint ----------------------------------------
+
+
+def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "soc2lint", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def _scan_json(repo: Path, *args: str) -> dict:
+    done = _cli("scan", str(repo), "--format", "json", "--no-cache", *args)
+    assert done.returncode in (0, 1), done.stderr
+    return json.loads(done.stdout)
+
+
+def test_k8s_a_bad_document_is_reported_and_the_others_are_scanned(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(
+        tmp_path,
+        {
+            "bundle.yaml": DEPLOYMENT
+            + "---\n# a values block pasted by mistake\nreplicaCount: 2\n"
+            + "---\napiVersion: v1\nkind: Pod\nmetadata: {name: debug, namespace: ops}\n"
+            + "spec:\n  containers:\n    - name: sh\n      image: busybox:1.36\n"
+            + "      securityContext: {privileged: true}\n",
+        },
+    )
+    out = _scan_json(tmp_path, "--rule", "SOC2-K8S-001")
+    assert out["errors"] == [
+        {"path": "bundle.yaml", "line": 21, "message": "object without apiVersion and kind"}
+    ]
+    got = sorted((f["resource"], f["status"], f["start_line"]) for f in out["findings"])
+    assert got == [("Deployment/shop/web", "fail", 18), ("Pod/ops/debug", "fail", 30)]
+
+
+def test_k8s_one_line_json_and_flow_style_manifests_are_scanned(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "api", "namespace": "shop"},
+        "spec": {
+            "containers": [
+                {"name": "api", "image": "nginx:1.27", "securityContext": {"privileged": True}}
+            ]
+        },
+    }
+    (tmp_path / "pod.json").write_text(json.dumps(pod, separators=(",", ":")) + "\n")
+    (tmp_path / "flow.yaml").write_text(
+        "{apiVersion: v1, kind: Pod, metadata: {name: flow, namespace: shop}, spec: "
+        "{containers: [{name: c, image: 'nginx:1.27', securityContext: {privileged: true}}]}}\n"
+    )
+    out = _scan_json(tmp_path, "--rule", "SOC2-K8S-001")
+    assert out["errors"] == []
+    got = sorted((f["resource"], f["status"], f["path"]) for f in out["findings"])
+    assert got == [
+        ("Pod/shop/api", "fail", "pod.json"),
+        ("Pod/shop/flow", "fail", "flow.yaml"),
+    ]
+
+
+def test_k8s_tool_configurations_are_not_objects(tmp_path: Path) -> None:
+    files = {
+        "kubeconfig.yaml": """\
+            apiVersion: v1
+            kind: Config
+            clusters:
+              - name: dev
+                cluster: {server: "https://127.0.0.1:6443"}
+            contexts: []
+            users: []
+        """,
+        "kind-cluster.yaml": """\
+            kind: Cluster
+            apiVersion: kind.x-k8s.io/v1alpha4
+            nodes:
+              - role: control-plane
+        """,
+    }
+    for name, text in files.items():
+        parsed = parse_yaml_source(name, textwrap.dedent(text))
+        assert (parsed.platform, parsed.resources, parsed.errors) == (None, [], []), name
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, {**files, "web.yaml": DEPLOYMENT})
+    report = scan([str(tmp_path)], K8S_RULES)
+    assert report.errors == []
+    assert {f.resource for f in report.findings} == {"Deployment/shop/web"}
+    assert "kubeconfig.yaml" not in report.files and "kind-cluster.yaml" not in report.files
+
+
+def test_k8s_well_known_cluster_scoped_kinds_have_no_namespace() -> None:
+    resources = _parse(
+        "cluster.yaml",
+        """\
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: GatewayClass
+        metadata: {name: public}
+        spec: {controllerName: example.com/gateway}
+        ---
+        apiVersion: flowcontrol.apiserver.k8s.io/v1
+        kind: FlowSchema
+        metadata: {name: ci}
+        ---
+        apiVersion: flowcontrol.apiserver.k8s.io/v1
+        kind: PriorityLevelConfiguration
+        metadata: {name: ci}
+        ---
+        apiVersion: external-secrets.io/v1beta1
+        kind: ClusterSecretStore
+        metadata: {name: aws}
+        ---
+        apiVersion: gateway.networking.k8s.io/v1
+        kind: Gateway
+        metadata: {name: edge, namespace: net}
+        """,
+    )
+    assert [r.address for r in resources] == [
+        "GatewayClass/public",
+        "FlowSchema/ci",
+        "PriorityLevelConfiguration/ci",
+        "ClusterSecretStore/aws",
+        "Gateway/net/edge",
+    ]
+

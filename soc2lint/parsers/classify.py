@@ -9,6 +9,7 @@ cheap text test before any parsing.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from soc2lint.parsers.yamlsrc import YamlDoc
 
@@ -16,8 +17,9 @@ KUBERNETES = "kubernetes"
 GITHUB_ACTIONS = "github_actions"
 GITLAB_CI = "gitlab_ci"
 
-_K8S_HINT = re.compile(r"^\s*\"?apiVersion\"?\s*:", re.M)
-_KIND_HINT = re.compile(r"^\s*\"?kind\"?\s*:", re.M)
+# at a line start, or after `{` or `,` in one-line JSON and flow-style YAML
+_K8S_HINT = re.compile(r"(?:^|[{,])\s*[\"']?apiVersion[\"']?\s*:", re.M)
+_KIND_HINT = re.compile(r"(?:^|[{,])\s*[\"']?kind[\"']?\s*:", re.M)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
 
 
@@ -50,12 +52,43 @@ def is_composite_action(path: str, docs: list[YamlDoc]) -> bool:
     return isinstance(data, dict) and isinstance(data.get("runs"), dict)
 
 
-def is_kubernetes(docs: list[YamlDoc]) -> bool:
-    """Every non-empty document is an object with apiVersion and kind."""
-    objects = [d.data for d in docs if d.data not in (None, {}, [])]
-    return bool(objects) and all(
-        isinstance(o, dict)
-        and isinstance(o.get("apiVersion"), str)
-        and isinstance(o.get("kind"), str)
-        for o in objects
+# apiVersion groups of configuration files for tools around Kubernetes, not API objects
+_TOOL_CONFIG_GROUPS = (
+    "kind.x-k8s.io/",
+    "kubeadm.k8s.io/",
+    "kubelet.config.k8s.io/",
+    "kubeproxy.config.k8s.io/",
+    "kubescheduler.config.k8s.io/",
+    "apiserver.config.k8s.io/",
+    "audit.k8s.io/",
+    "k3d.io/",
+    "skaffold/",
+    "ctlptl.dev/",
+)
+
+
+def has_type(data: Any) -> bool:
+    """A mapping with string apiVersion and kind."""
+    return (
+        isinstance(data, dict)
+        and isinstance(data.get("apiVersion"), str)
+        and isinstance(data.get("kind"), str)
     )
+
+
+def is_tool_config(data: Any) -> bool:
+    """A kubeconfig, kind cluster, kubeadm, kubelet or skaffold configuration: typed like an
+    object, but read by a tool and never applied to a cluster."""
+    if not has_type(data):
+        return False
+    api, kind = data["apiVersion"], data["kind"]
+    return (api == "v1" and kind == "Config") or api.startswith(_TOOL_CONFIG_GROUPS)
+
+
+def is_kubernetes(docs: list[YamlDoc]) -> bool:
+    """Some document is an object with apiVersion and kind (not a tool's configuration).
+
+    The other documents of such a file are read as objects too, and reported when they are not:
+    one bad document must not hide the others.
+    """
+    return any(has_type(d.data) and not is_tool_config(d.data) for d in docs)

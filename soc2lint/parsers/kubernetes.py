@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from soc2lint.model import Location, ParseError, Platform, Resource
+from soc2lint.parsers.classify import is_tool_config
 from soc2lint.parsers.yamlsrc import YamlDoc
 
 CLUSTER_SCOPED = {
@@ -34,6 +35,40 @@ CLUSTER_SCOPED = {
     "ClusterIssuer",
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "ComponentStatus",
+    "CertificateSigningRequest",
+    "TokenReview",
+    "SelfSubjectReview",
+    "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "SubjectAccessReview",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
+    "ClusterTrustBundle",
+    "DeviceClass",
+    "IPAddress",
+    "ServiceCIDR",
+    "VolumeSnapshotClass",
+    "VolumeSnapshotContent",
+    # widely installed custom resources that are cluster-wide
+    "GatewayClass",
+    "ClusterSecretStore",
+    "ClusterExternalSecret",
+    "ClusterPolicy",  # Kyverno
+    "ClusterPolicyReport",
+    "ConstraintTemplate",  # Gatekeeper
+    "ClusterImagePolicy",  # Sigstore policy-controller
+    "ClusterTriggerBinding",  # Tekton
+    "ClusterTask",
+    "ClusterWorkflowTemplate",  # Argo Workflows
+    "GlobalNetworkPolicy",  # Calico
+    "GlobalNetworkSet",
+    "CiliumClusterwideNetworkPolicy",
+    "NodeFeatureRule",
+    "NodePool",  # Karpenter
+    "EC2NodeClass",
 }
 
 # where each workload kind keeps its pod template
@@ -56,7 +91,10 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
     errors: list[ParseError] = []
     for doc in docs:
         data = doc.data
+        if data in (None, {}, []) or is_tool_config(data):
+            continue
         if not isinstance(data, dict):
+            errors.append(ParseError(path, doc.start_line, "document is not a Kubernetes object"))
             continue
         _as_yaml11(data, doc.yaml11)
         if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
@@ -72,9 +110,9 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
         res = _resource(path, data, doc, "", doc.start_line, doc.end_line)
         if res is None:
             if not str(data.get("apiVersion", "")).startswith("kustomize.config.k8s.io/"):
-                errors.append(
-                    ParseError(path, doc.start_line, "object without apiVersion and kind")
-                )
+                # the first key written, past any comment the document opens with
+                line = min((ln for ln, _col in doc.locations.values()), default=doc.start_line)
+                errors.append(ParseError(path, line, "object without apiVersion and kind"))
         else:
             resources.append(res)
     return _unique(resources), errors
