@@ -21,7 +21,7 @@ CONFIG_NAMES = (".soc2lint.yaml", ".soc2lint.yml")
 KEYS = {
     "include": "globs of paths to scan (default: everything)",
     "exclude": "globs of paths to skip (gitignore syntax)",
-    "rules": "{enable: [...], disable: [...]} rule ids or names",
+    "rules": "{enable: [...], disable: [...], opt_in: [...]} rule ids or names",
     "severity": "{RULE-ID-or-name: critical|high|medium|low|info} overrides",
     "rules_dirs": "directories of custom rules, relative to the configuration file",
     "fail_on": "lowest severity that fails the scan: critical|high|medium|low|info|none",
@@ -44,6 +44,8 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     enable: list[str] = field(default_factory=list)
     disable: list[str] = field(default_factory=list)
+    # opt-in rules (off by default) to run besides the others
+    opt_in: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
     rules_dirs: list[str] = field(default_factory=list)
     fail_on: str | None = None
@@ -51,8 +53,11 @@ class Config:
     max_file_size: int | None = None
     baseline: str | None = None
 
-    def apply(self, rules: list[Rule]) -> list[Rule]:
-        """The rules this configuration enables, with its severity overrides."""
+    def apply(self, rules: list[Rule], requested: list[str] | None = None) -> list[Rule]:
+        """The rules this configuration enables, with its severity overrides.
+
+        requested: rules the command line asks for (--rule); they turn opt-in rules on too.
+        """
         from dataclasses import replace
 
         def named(rule: Rule, names: list[str]) -> bool:
@@ -61,6 +66,10 @@ class Config:
         out = []
         for rule in rules:
             if self.enable and not named(rule, self.enable):
+                continue
+            if not rule.enabled_by_default and not named(
+                rule, [*self.enable, *self.opt_in, *(requested or [])]
+            ):
                 continue
             if named(rule, self.disable):
                 continue
@@ -180,11 +189,11 @@ def _validate(path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str]
         rule_names = rule_names | _custom_names(config.rules_dirs)
     rules = data.get("rules", {}) or {}
     if not isinstance(rules, dict):
-        raise fail("rules", "must be a mapping with enable and/or disable lists")
+        raise fail("rules", "must be a mapping with enable, disable and/or opt_in lists")
     for sub in rules:
-        if sub not in ("enable", "disable"):
-            raise fail(f"rules.{sub}", "unknown key (use enable or disable)")
-    for sub in ("enable", "disable"):
+        if sub not in ("enable", "disable", "opt_in"):
+            raise fail(f"rules.{sub}", "unknown key (use enable, disable or opt_in)")
+    for sub in ("enable", "disable", "opt_in"):
         names = rules.get(sub, []) or []
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise fail(f"rules.{sub}", "must be a list of rule ids or names")
@@ -241,9 +250,11 @@ criteria: [security]
 exclude:
   - "**/examples/**"
 
-# Turn rules off (or, with enable, run only those listed), by id or name.
+# Turn rules off (or, with enable, run only those listed), by id or name; opt_in adds rules
+# that are off by default (docs/rules.md marks them), such as SOC2-K8S-025 (image digests).
 rules:
   disable: []
+  opt_in: []
 
 # Raise or lower a rule's severity.
 severity: {}

@@ -5,6 +5,11 @@ from __future__ import annotations
 from soc2lint.engine.rules import Rule
 from soc2lint.tsc import catalogue
 
+OPT_IN_NOTE = (
+    "*Off by default (opt-in):* runs when the configuration names it: `rules: opt_in: [{id}]` "
+    "in `.soc2lint.yaml` (or `rules: enable:`, which runs only the rules listed)."
+)
+
 
 def rules_markdown(rules: list[Rule]) -> str:
     """docs/rules.md: an index table, then one section per rule."""
@@ -17,13 +22,16 @@ def rules_markdown(rules: list[Rule]) -> str:
         "|---|---|---|---|---|",
     ]
     for r in rules:
+        off = " (opt-in)" if not r.enabled_by_default else ""
         out.append(
             f"| [{r.id}](#{r.id.lower()}) | {r.name} | {r.severity} | "
-            f"{', '.join(r.criteria)} | {r.title} |"
+            f"{', '.join(r.criteria)} | {r.title}{off} |"
         )
     for r in rules:
         types = ", ".join(f"`{t}`" for t in r.resource_types)
         out += ["", f"## {r.id}", "", f"`{r.name}`, {r.severity}, {r.platform}: {types}", ""]
+        if not r.enabled_by_default:
+            out += [OPT_IN_NOTE.format(id=r.id), ""]
         out.append(help_markdown(r))
     return "\n".join(out) + "\n"
 

@@ -670,3 +670,28 @@ def test_k8s_well_known_cluster_scoped_kinds_have_no_namespace() -> None:
         "Gateway/net/edge",
     ]
 
+
+def test_k8s_image_digest_rule_is_opt_in(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, {"web.yaml": DEPLOYMENT})
+    rule = next(r for r in RULES if r.id == "SOC2-K8S-025")
+    assert rule.enabled_by_default is False
+
+    def digest_results(out: dict) -> list[tuple[str, str]]:
+        return [(f["resource"], f["status"]) for f in out["findings"] if f["rule_id"] == rule.id]
+
+    default = _scan_json(tmp_path)
+    assert digest_results(default) == []
+    assert any(f["rule_id"] == "SOC2-K8S-001" for f in default["findings"])
+    # opt_in adds it to the other rules; enable runs only the rules it lists
+    (tmp_path / ".soc2lint.yaml").write_text("rules:\n  opt_in: [SOC2-K8S-025]\n")
+    added = _scan_json(tmp_path)
+    assert digest_results(added) == [("Deployment/shop/web", "fail")]
+    assert any(f["rule_id"] == "SOC2-K8S-001" for f in added["findings"])
+    (tmp_path / ".soc2lint.yaml").write_text("rules:\n  enable: [image-digest-pinned]\n")
+    only = _scan_json(tmp_path)
+    assert {f["rule_id"] for f in only["findings"]} == {rule.id}
+    # the generated documentation says so
+    docs = _cli("rules", "--format", "markdown").stdout
+    assert "| Container images are pinned by digest (opt-in) |" in docs
+    assert "*Off by default (opt-in):*" in docs.split("## SOC2-K8S-025", 1)[1]

@@ -39,7 +39,7 @@ _REQUIRED = (
     "remediation",
     "condition",
 )
-_RULE_KEYS = {*_REQUIRED, "references", "message", "help_uri", "tags"}
+_RULE_KEYS = {*_REQUIRED, "references", "message", "help_uri", "tags", "enabled_by_default"}
 
 
 class RuleError(Exception):
@@ -114,6 +114,8 @@ class Rule:
     digest: str  # sha256 of the rule file
     help_uri: str = ""
     tags: tuple[str, ...] = field(default=())
+    # an opt-in rule runs only when the configuration or --rule names it
+    enabled_by_default: bool = True
 
     def applies_to(self, resource_type: str) -> bool:
         return any(fnmatch.fnmatchcase(resource_type, p) for p in self.resource_types)
@@ -218,6 +220,9 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     tags = data.get("tags") or []
     if not isinstance(tags, list):
         raise fail("tags", "must be a list")
+    enabled = data.get("enabled_by_default", True)
+    if not isinstance(enabled, bool):
+        raise fail("enabled_by_default", "must be true or false")
     condition = parse_condition(data["condition"], "condition", fail)
     return Rule(
         id=rid,
@@ -238,6 +243,7 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
         digest=digest,
         help_uri=str(data.get("help_uri") or ""),
         tags=tuple(str(t) for t in tags),
+        enabled_by_default=enabled,
     )
 
 
