@@ -382,44 +382,12 @@ def _render_kubernetes(
     skipped: list[Skipped],
 ) -> list[Resource]:
     """Kustomizations and Helm charts rendered by their tools; else say what was not rendered."""
-    kustomizations, charts = renderers.find_roots(paths)
-    if not kustomizations and not charts:
-        return resources
-    k8s = [r for r in resources if r.platform == "kubernetes"]
-    declared: dict[tuple[str, str], Resource] = {}
-    for res in k8s:
-        meta = res.attributes.get("metadata") or {}
-        if isinstance(meta, dict):
-            declared.setdefault((res.type, str(meta.get("name"))), res)
-    out = list(resources)
-    for kind, directories in (("kustomize", kustomizations), ("helm", charts)):
-        for directory in directories:
-            rendered = renderers.render(kind, directory, root, declared)
-            marker = "Chart.yaml" if kind == "helm" else "kustomization.yaml"
-            shown = f"{directory}/{marker}" if directory else marker
-            errors.extend(rendered.errors)
-            if not rendered.resources:
-                what = (
-                    "its resource files were scanned as plain manifests"
-                    if kind == ("kustomize")
-                    else "its templates were not scanned"
-                )
-                notes.append({"path": shown, "message": f"{rendered.note}; {what}"})
-                continue
-            prefix = f"{directory}/" if directory else ""
-            # the rendered objects replace the plain files of this directory
-            out = [
-                r
-                for r in out
-                if not (
-                    r.platform == "kubernetes"
-                    and r.location.path.startswith(prefix)
-                    and "/" not in r.location.path[len(prefix) :]
-                )
-            ]
-            out.extend(rendered.resources)
-            notes.append({"path": shown, "message": rendered.note})
-    return out
+    outcome = renderers.render_all(root, paths, resources)
+    errors.extend(outcome.errors)
+    notes.extend(outcome.notes)
+    # templates of a chart helm rendered were scanned, as rendered
+    skipped[:] = [s for s in skipped if not outcome.in_rendered_chart(s.path)]
+    return outcome.resources
 
 
 def _unique_keys(resources: list[Resource], taken: set[str]) -> list[Resource]:

@@ -164,3 +164,251 @@ def test_helm_chart_without_helm_is_listed_as_skipped(
     assert not report.errors and not report.findings
     assert [s.path for s in report.skipped] == ["chart/templates/svc.yaml"]
     assert "helm not found" in report.notes[0]["message"]
+
+
+# -- which files a kustomization reads, and where its objects are attributed --------------------
+
+
+def _namespaced(namespace: str) -> str:
+    return DEPLOYMENT.replace("  name: web\n", f"  name: web\n  namespace: {namespace}\n")
+
+
+REPLICAS_PATCH = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 3\n"
+)
+CONFIGMAP = parse_rule(
+    {
+        "id": "SOC2-TEST-002",
+        "name": "configmap-seen",
+        "title": "every ConfigMap is seen",
+        "severity": "low",
+        "platform": "kubernetes",
+        "resource_types": ["ConfigMap"],
+        "criteria": ["A1.2"],
+        "rationale": "A1.2 test rule",
+        "remediation": {"description": "d", "example": "e"},
+        "condition": {"attribute": "data.seen", "op": "exists"},
+    },
+    "test",
+)
+
+
+def _files(root: Path, files: dict[str, str]) -> Path:
+    (root / ".git").mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def _on_path(monkeypatch: pytest.MonkeyPatch, bin_dir: Path) -> None:
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def _where(report) -> set[tuple[str, str, str, int]]:  # type: ignore[no-untyped-def]
+    return {
+        (f.resource, f.status.value, f.location.path, f.location.start_line)
+        for f in report.findings
+    }
+
+
+def test_rendered_objects_are_attributed_only_to_files_the_kustomization_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _files(
+        tmp_path / "repo",
+        {
+            # the same kind and name elsewhere in the repository, sorted first
+            "apps/other/web.yaml": DEPLOYMENT,
+            "deploy/kustomization.yaml": "resources:\n  - a.yaml\n  - b.yaml\n",
+            # the same object in two namespaces: the rendered namespace picks the file
+            "deploy/a.yaml": _namespaced("blue"),
+            "deploy/b.yaml": "# green\n" + _namespaced("green"),
+        },
+    )
+    rendered = _namespaced("green").replace("replicas: 1", "replicas: 3")
+    _fake_tool(tmp_path / "bin", "kustomize", rendered)
+    _on_path(monkeypatch, tmp_path / "bin")
+    report = scan([str(repo)], [REPLICAS])
+    assert ("Deployment/green/web", "pass", "deploy/b.yaml", 8) in _where(report)
+    assert ("Deployment/default/web", "fail", "apps/other/web.yaml", 6) in _where(report)
+
+
+def test_name_prefix_and_suffix_keep_the_declaring_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _files(
+        tmp_path / "repo",
+        {
+            "base/kustomization.yaml": "nameSuffix: -v2\nresources:\n  - deployment.yaml\n",
+            "base/deployment.yaml": DEPLOYMENT,
+            "prod/kustomization.yaml": "namePrefix: prod-\nresources:\n  - ../base\n",
+        },
+    )
+    # a tool without origin annotations: the prefix and suffix are matched instead
+    rendered = DEPLOYMENT.replace("name: web\n", "name: prod-web-v2\n", 1)
+    _fake_tool(tmp_path / "bin", "kustomize", rendered)
+    _on_path(monkeypatch, tmp_path / "bin")
+    report = scan([str(repo / "prod")], [REPLICAS])
+    assert _where(report) == {("Deployment/default/prod-web-v2", "fail", "base/deployment.yaml", 6)}
+
+
+def test_files_a_kustomization_reads_are_scanned_once_and_patches_never(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _files(
+        tmp_path / "repo",
+        {
+            "deploy/kustomization.yaml": (
+                "resources:\n  - workloads/deployment.yaml\n"
+                "patches:\n  - path: patches/replicas.yaml\n"
+                "patchesStrategicMerge:\n  - old-style.yaml\n"
+            ),
+            "deploy/workloads/deployment.yaml": DEPLOYMENT,
+            "deploy/patches/replicas.yaml": REPLICAS_PATCH,
+            "deploy/old-style.yaml": REPLICAS_PATCH,
+            # beside the kustomization, not read by it: a plain manifest
+            "deploy/unlisted.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: stray\n",
+        },
+    )
+    _fake_tool(tmp_path / "bin", "kustomize", DEPLOYMENT.replace("replicas: 1", "replicas: 3"))
+    _on_path(monkeypatch, tmp_path / "bin")
+    report = scan([str(repo)], [REPLICAS, CONFIGMAP])
+    assert _where(report) == {
+        ("Deployment/default/web", "pass", "deploy/workloads/deployment.yaml", 6),
+        ("ConfigMap/default/stray", "fail", "deploy/unlisted.yaml", 1),
+    }
+
+
+def test_without_a_tool_patch_files_are_not_objects_and_the_note_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _files(
+        tmp_path,
+        {
+            "deploy/kustomization.yaml": (
+                "resources:\n  - workloads/deployment.yaml\npatches:\n  - path: replicas.yaml\n"
+            ),
+            "deploy/workloads/deployment.yaml": DEPLOYMENT,
+            "deploy/replicas.yaml": REPLICAS_PATCH,
+        },
+    )
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    report = scan([str(repo)], [REPLICAS])
+    assert _where(report) == {
+        ("Deployment/default/web", "fail", "deploy/workloads/deployment.yaml", 6)
+    }
+    (note,) = report.notes
+    assert note["path"] == "deploy/kustomization.yaml"
+    assert "scanned as plain manifests" in note["message"]
+    assert "patch files (deploy/replicas.yaml) were not" in note["message"]
+
+
+def test_a_kustomize_failure_keeps_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _repo(tmp_path / "repo")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    # kubectl's multi-line error: a klog line opening `err=<`, tab-indented lines, ` >`
+    (bin_dir / "stderr").write_text(
+        'E1127 16:38:08.401094    8530 run.go:72] "command failed" err=<\n'
+        "\ttrouble configuring builtin PatchTransformer with config: `\n"
+        "\tpatch: 'notyaml: ['\n"
+        '\t`: unable to parse SM or JSON patch from [patch: "notyaml: ["]\n'
+        " >\n"
+    )
+    script = bin_dir / "kubectl"
+    script.write_text(f"#!/bin/sh\ncat '{bin_dir / 'stderr'}' >&2\nexit 1\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    _on_path(monkeypatch, bin_dir)
+    monkeypatch.setattr(shutil, "which", lambda name: str(script) if name == "kubectl" else None)
+    report = scan([str(repo)], [REPLICAS])
+    (error,) = report.errors
+    assert (error.path, error.line) == ("deploy/kustomization.yaml", 1)
+    assert error.message == (
+        "kubectl kustomize failed: trouble configuring builtin PatchTransformer with config: "
+        "` patch: 'notyaml: [' `: unable to parse SM or JSON patch from [patch: \"notyaml: [\"]"
+    )
+    # still scanned, as plain manifests
+    assert {f.location.path for f in report.findings} == {"deploy/deployment.yaml"}
+
+
+def test_helm_chart_rendered_templates_are_not_listed_as_skipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _files(
+        tmp_path / "repo",
+        {
+            "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "chart/templates/deployment.yaml": (
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+                "  name: {{ .Release.Name }}\nspec:\n  replicas: 1\n"
+            ),
+            # a plain manifest inside the chart is rendered by helm, not scanned twice
+            "chart/templates/config.yaml": (
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+            ),
+            # an object of the same kind and name outside the chart keeps its own findings
+            "other/web.yaml": DEPLOYMENT.replace("name: web", "name: release-name", 1),
+        },
+    )
+    rendered = (
+        "---\n# Source: web/templates/config.yaml\napiVersion: v1\nkind: ConfigMap\n"
+        "metadata:\n  name: settings\n"
+        "---\n# Source: web/templates/deployment.yaml\napiVersion: apps/v1\n"
+        "kind: Deployment\nmetadata:\n  name: release-name\nspec:\n  replicas: 1\n"
+    )
+    _fake_tool(tmp_path / "bin", "helm", rendered)
+    _on_path(monkeypatch, tmp_path / "bin")
+    report = scan([str(repo)], [REPLICAS, CONFIGMAP])
+    assert report.skipped == []
+    assert _where(report) == {
+        # the second object with one address is qualified by its path
+        (
+            "Deployment/default/release-name@chart/templates/deployment.yaml",
+            "fail",
+            "chart/templates/deployment.yaml",
+            2,
+        ),
+        ("Deployment/default/release-name", "fail", "other/web.yaml", 6),
+        ("ConfigMap/default/settings", "fail", "chart/templates/config.yaml", 2),
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    shutil.which("kubectl") is None and shutil.which("kustomize") is None,
+    reason="no kustomize or kubectl on this machine",
+)
+def test_real_kustomize_origins_locate_prefixed_patched_and_generated_objects(
+    tmp_path: Path,
+) -> None:
+    repo = _files(
+        tmp_path,
+        {
+            "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+            "base/deployment.yaml": DEPLOYMENT,
+            "elsewhere/web.yaml": DEPLOYMENT.replace("name: web", "name: prod-web", 1),
+            "overlays/prod/kustomization.yaml": (
+                "namePrefix: prod-\nnamespace: prod\nresources:\n  - ../../base\n"
+                "patches:\n  - path: replicas.yaml\n"
+                "configMapGenerator:\n  - name: settings\n    literals: [mode=prod]\n"
+            ),
+            "overlays/prod/replicas.yaml": REPLICAS_PATCH,
+        },
+    )
+    report = scan([str(repo)], [REPLICAS, CONFIGMAP])
+    assert not report.errors
+    where = _where(report)
+    assert ("Deployment/prod/prod-web", "pass", "base/deployment.yaml", 6) in where
+    generated = [w for w in where if w[0].startswith("ConfigMap/prod/prod-settings-")]
+    assert [(w[1], w[2], w[3]) for w in generated] == [
+        ("fail", "overlays/prod/kustomization.yaml", 1)
+    ]
+    # the patch is not an object; the same-named manifest elsewhere is its own
+    assert not any(w[2] == "overlays/prod/replicas.yaml" for w in where)
+    assert ("Deployment/default/prod-web", "fail", "elsewhere/web.yaml", 6) in where
+    # nothing soc2lint asked kustomize for shows in the objects
+    for f in report.findings:
+        assert "config.kubernetes.io/origin" not in str(f.message)
