@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +79,20 @@ def discover(
         if start.is_file() or start.is_symlink() and not start.is_dir():
             _consider(start, root_path, result, ignore, max_bytes, seen_files)
             continue
-        for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
+        if not _inside(start.resolve(), root_path):
+            reason = (
+                "symbolic link leads outside the scanned root"
+                if start.is_symlink()
+                else "outside the scanned root"
+            )
+            result.skipped.append(Skipped(_rel(start, root_path), reason))
+            continue
+
+        def unreadable(exc: OSError) -> None:
+            where = _rel(Path(exc.filename), root_path) if exc.filename else "?"
+            result.skipped.append(Skipped(where, f"cannot read directory: {exc.strerror or exc}"))
+
+        for dirpath, dirnames, filenames in os.walk(start, onerror=unreadable, followlinks=False):
             real = os.path.realpath(dirpath)
             if real in seen_dirs:
                 dirnames[:] = []
@@ -112,7 +126,7 @@ def discover(
             for d in keep:
                 full = Path(dirpath) / d
                 if full.is_symlink():
-                    for sub, _dirs, files in os.walk(full, followlinks=False):
+                    for sub, _dirs, files in os.walk(full, onerror=unreadable, followlinks=False):
                         for f in sorted(files):
                             _consider(
                                 Path(sub) / f, root_path, result, ignore, max_bytes, seen_files
@@ -154,10 +168,14 @@ def _consider(
             result.skipped.append(Skipped(rel, "broken symbolic link"))
             return
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         result.skipped.append(Skipped(rel, f"cannot read: {exc.strerror or exc}"))
         return
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+        result.skipped.append(Skipped(rel, "not a regular file"))
+        return
+    size = info.st_size
     if size > max_bytes:
         result.skipped.append(
             Skipped(rel, f"larger than the size cap ({size} > {max_bytes} bytes)")

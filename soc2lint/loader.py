@@ -22,6 +22,7 @@ from pathlib import Path
 from soc2lint import __version__
 from soc2lint.discover import SourceFile
 from soc2lint.model import Skipped
+from soc2lint.parsers.classify import might_be_kubernetes
 from soc2lint.parsers.dispatch import Parsed, parse_yaml_source
 from soc2lint.parsers.terraform.files import parse_file
 from soc2lint.parsers.terraform.module import TfFile
@@ -42,6 +43,7 @@ class Loaded:
     yaml: Parsed | None = None
     text: str | None = None  # kept only for files read whole later (CODEOWNERS)
     markers: list[Marker] = field(default_factory=list)
+    ours: bool = False  # a skipped file soc2lint would have read (said in the report)
 
 
 def default_cache_dir() -> Path:
@@ -50,39 +52,79 @@ def default_cache_dir() -> Path:
 
 
 class Cache:
-    """A directory of pickled parse results addressed by content."""
+    """A directory of pickled parse results addressed by content.
+
+    Each entry carries the sha256 of its payload, so a corrupt entry (a flipped byte, a torn
+    write) is never unpickled: it is a miss and is rewritten. Entries are pickles, so whoever can
+    write the directory could make the scanner run code: a directory that another user owns, or
+    that others may write, is not used at all (see trusted())."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.hits = 0
         self.misses = 0
+        self.usable = trusted(directory)
 
     def _path(self, key: str) -> Path:
         return self.directory / f"v{CACHE_FORMAT}" / key[:2] / key
 
     def get(self, key: str) -> object | None:
-        try:
-            with open(self._path(key), "rb") as handle:
-                value = pickle.load(handle)
-        except FileNotFoundError:
+        if not self.usable:
             self.misses += 1
             return None
-        except Exception:  # a corrupt or foreign entry: ignore it, it is rewritten
+        try:
+            with open(self._path(key), "rb") as handle:
+                data = handle.read()
+            head, digest, payload = data[: len(_MAGIC)], data[len(_MAGIC) : _BODY], data[_BODY:]
+            if head != _MAGIC or hashlib.sha256(payload).digest() != digest:
+                raise ValueError("corrupt entry")
+            value = pickle.loads(payload)
+        except Exception:  # missing, corrupt or foreign: a miss; put() rewrites it
             self.misses += 1
             return None
         self.hits += 1
         return value
 
     def put(self, key: str, value: object) -> None:
+        if not self.usable:
+            return
         path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
-                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
             os.replace(tmp, path)
         except OSError:
             pass  # a read-only or full cache directory only costs speed
+
+
+_MAGIC = b"soc2lint-cache\x01\n"
+_BODY = len(_MAGIC) + 32
+
+
+@functools.cache
+def trusted(directory: Path) -> bool:
+    """Whether a cache directory is safe to read pickles from: it belongs to this user and
+    nobody else may write it (one that does not exist yet is made by this user). Says why on
+    standard error, once, when it is not."""
+    if not hasattr(os, "getuid"):
+        return True  # no POSIX ownership to check
+    try:
+        info = directory.stat()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    mine = info.st_uid == os.getuid() and not info.st_mode & 0o022
+    if not mine:
+        print(
+            f"soc2lint: not using the cache {directory}: it must belong to you and be writable "
+            "by nobody else (entries are pickles); scanning without it",
+            file=sys.stderr,
+        )
+    return mine
 
 
 @functools.lru_cache(maxsize=1)
@@ -121,6 +163,8 @@ def load_one(source: SourceFile, max_bytes: int, cache_dir: str | None) -> Loade
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         out.skip = Skipped(source.path, f"not UTF-8 (byte {exc.start})")
+        # an unreadable manifest is worth saying; an unreadable stray YAML file is not ours
+        out.ours = source.platform != "yaml" or might_be_kubernetes(raw.decode("utf-8", "replace"))
         return out
     if source.kind == "codeowners":
         out.text = text
@@ -131,7 +175,13 @@ def load_one(source: SourceFile, max_bytes: int, cache_dir: str | None) -> Loade
     cache = Cache(Path(cache_dir)) if cache_dir else None
     key = _key(source.kind, source.path, raw)
     cached = cache.get(key) if cache else None
-    if isinstance(cached, tuple) and len(cached) == 3:
+    if (
+        isinstance(cached, tuple)
+        and len(cached) == 3
+        and isinstance(cached[0], (TfFile, type(None)))
+        and isinstance(cached[1], (Parsed, type(None)))
+        and isinstance(cached[2], list)
+    ):
         out.terraform, out.yaml, out.markers = cached
         return out
     if source.platform == "terraform":

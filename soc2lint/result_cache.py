@@ -43,13 +43,28 @@ def key(
     h.update(repr(astuple(decisive)).encode())
     for path, digest in sorted(discovered.items()):
         h.update(f"{path}\0{digest}\n".encode())
+    # files named by options that discovery does not find: var files, baseline, plan
+    named = [v for k, v in options.cli_vars if k == "file"] + [options.baseline, options.plan]
+    for name in named:
+        if name:
+            h.update(f"{name}\0{_content_digest(name)}\n".encode())
     return h.hexdigest()
+
+
+def _content_digest(name: str) -> str:
+    """sha256 of a file named on the command line (relative to the working directory)."""
+    try:
+        return hashlib.sha256(Path(name).read_bytes()).hexdigest()
+    except OSError as exc:
+        return f"unreadable: {exc.errno}"
 
 
 def load(cache: Cache, cache_key: str, root: Path) -> Any | None:
     """The cached report if every file it read is unchanged, else None."""
+    from soc2lint.scan import Report  # the scan module imports this one
+
     report = cache.get("report-" + cache_key)
-    if report is None or not hasattr(report, "files"):
+    if not isinstance(report, Report) or not isinstance(report.files, dict):
         return None
     current = digest_files(root, list(report.files))
     if current != report.files:

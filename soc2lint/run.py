@@ -67,7 +67,8 @@ def effective_rules(
 def run(request: Request) -> Outcome:
     """Everything `soc2lint scan` does before formatting."""
     paths = request.paths or ["."]
-    root = find_root(Path(paths[0]))
+    # changed files (pre-commit) belong to the repository the hook runs in, wherever they lead
+    root = find_root(Path.cwd() if request.only_changed else Path(paths[0]))
     config_path = Path(request.config) if request.config else find_config(root)
     available = load_rules(request.rules_dirs)
     config = load_config(config_path, {n for r in available for n in (r.id, r.name)})
@@ -78,7 +79,12 @@ def run(request: Request) -> Outcome:
     only_paths = None
     targets = paths
     if request.only_changed:
-        only_paths = [Path(p).resolve().relative_to(root).as_posix() for p in paths]
+        only_paths = []
+        for given in paths:
+            full = Path(os.path.abspath(given))
+            if full != root and root not in full.parents:
+                raise UsageError(f"{given}: not inside the repository {root}")
+            only_paths.append(full.relative_to(root).as_posix())
         targets = [str(root)]
     elif config.include and not request.paths:
         targets = [str(p) for pattern in config.include for p in sorted(root.glob(pattern))] or [

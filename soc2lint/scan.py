@@ -100,13 +100,16 @@ class Report:
 
 
 def find_root(path: Path) -> Path:
-    """The enclosing git repository's root, else the path itself (or its directory)."""
-    path = path.resolve()
-    start = path if path.is_dir() else path.parent
+    """The enclosing git repository's root, else the path itself (or its directory).
+
+    A symbolic link is looked up where it is, not where it leads: a link out of the repository
+    must not make its target the root."""
+    path = Path(os.path.abspath(path))
+    start = path if path.is_dir() and not path.is_symlink() else path.parent
     for candidate in [start, *start.parents]:
         if (candidate / ".git").exists():
-            return candidate
-    return start
+            return candidate.resolve()
+    return start.resolve()
 
 
 def _now() -> str:
@@ -197,7 +200,7 @@ def _scan(
         path = loaded.source.path
         if loaded.skip is not None:
             wanted = loaded.source.platform != "yaml" or classify_by_path(path) is not None
-            if wanted or loaded.yaml is not None:
+            if wanted or loaded.ours or loaded.yaml is not None:
                 skipped.append(loaded.skip)
             return None
         if loaded.text is not None:
@@ -239,6 +242,9 @@ def _scan(
             if kind is None or kind[0] != "terraform" or kind[1] == "tfvars" or not path.is_file():
                 continue
             rel = f"{directory}/{path.name}" if directory else path.name
+            if path.is_symlink() and root not in path.resolve().parents:
+                skipped.append(Skipped(rel, "symbolic link leads outside the scanned root"))
+                continue
             source = SourceFile(rel, str(path), kind[0], kind[1])
             parsed = take(load_one(source, options.max_bytes, cache_dir))
             if parsed is not None:

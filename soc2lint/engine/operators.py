@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from soc2lint.model import Unknown
+from soc2lint.regex_safety import backtracking_risk
 
 OPEN_CIDRS = {"0.0.0.0/0", "::/0"}
 
@@ -183,17 +184,12 @@ SET_OPERATORS = {
 ALL_OPERATOR_NAMES = sorted(set(OPERATORS) | set(SET_OPERATORS))
 
 
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*](?:[^()\\]|\\.)*\)\s*(?:[+*]|\{\d*,\d*\})")
-
-
 def check_regex(pattern: str) -> str | None:
-    """A reason the pattern is unsafe or invalid, or None. Nested quantifiers backtrack badly."""
+    """A reason the pattern is unsafe or invalid, or None (see soc2lint.regex_safety)."""
     try:
         re.compile(pattern)
     except re.error as exc:
         return f"invalid regular expression: {exc}"
-    if _NESTED_QUANTIFIER.search(pattern):
-        return "nested quantifiers like (a+)+ can backtrack catastrophically"
     if len(pattern) > 500:
         return "regular expression longer than 500 characters"
-    return None
+    return backtracking_risk(pattern)

@@ -41,6 +41,9 @@ def append(ledger: str | Path, record_id: str, record_sha256: str, commit: str |
     """Add one entry chained to the last one; returns the entry."""
     path = Path(ledger)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        # a link planted in the evidence directory must not redirect the append elsewhere
+        raise LedgerError(f"{path}: not a regular file (a symbolic link?); not appending to it")
     with path.open("a+", encoding="utf-8") as handle:
         if fcntl is not None:
             fcntl.flock(handle, fcntl.LOCK_EX)

@@ -54,6 +54,9 @@ class ModuleCall:
 ModuleLoader = Callable[[str, str, tuple[str, ...]], tuple[str | None, Any]]
 
 
+_UNIQUE = ("resource", "data", "module", "variable", "output")
+
+
 def root_of(path: tuple[str, ...]) -> str | None:
     """The address a reference points at: var.x, local.x, module.m.out, data.t.n, t.n."""
     if len(path) < 2:
@@ -105,11 +108,26 @@ class ModuleInstance:
         self.outputs: dict[str, ast.Attribute] = {}
         self.blocks: list[tuple[str, ast.Block]] = []
         self.module_blocks: dict[str, tuple[str, ast.Block]] = {}
+        declared: dict[tuple[str, ...], tuple[str, int]] = {}
         for tf in files:
             if tf.body is None:
                 continue
             for block in tf.body.blocks:
                 label = block.labels[0] if block.labels else ""
+                if block.type in _UNIQUE and block.labels:
+                    # Terraform refuses a second block of the same address; so do we (once)
+                    ident = (block.type, *block.labels)
+                    first = declared.setdefault(ident, (tf.path, block.line))
+                    if first != (tf.path, block.line):
+                        name = " ".join(f'"{x}"' for x in block.labels)
+                        message = (
+                            f"duplicate {block.type} {name}: first declared at "
+                            f"{first[0]}:{first[1]}; this one is ignored"
+                        )
+                        error = ParseError(tf.path, block.line, message)
+                        if error not in self.result.errors:  # once for all instances
+                            self.result.errors.append(error)
+                        continue
                 if block.type == "variable" and label:
                     self.variables[label] = block
                 elif block.type == "locals":

@@ -15,6 +15,7 @@ from soc2lint.parsers.terraform.functions.core import (
     _Unsupported,
     function,
 )
+from soc2lint.regex_safety import backtracking_risk
 
 # --- strings ----------------------------------------------------------------------------------
 
@@ -137,6 +138,11 @@ def _regex(pattern: str, text: str) -> re.Pattern[str]:
         raise _Unsupported(f"regular expression {pattern!r} differs between RE2 and Python")
     if "$" in plain and text.endswith("\n"):
         raise _Unsupported("$ before a final newline matches differently in Python")
+    # RE2 runs in linear time and Python's re does not: a pattern that could make it backtrack
+    # for ever (written in a pull request, say) is left Unknown rather than run
+    risk = backtracking_risk(pattern)
+    if risk:
+        raise _Unsupported(f"regular expression {pattern!r}: {risk}")
     try:
         with warnings.catch_warnings():  # "possible nested set" notes: same meaning as in RE2
             warnings.simplefilter("ignore", FutureWarning)
