@@ -207,6 +207,12 @@ def _run(request: Request) -> Outcome:
     "(default in a GitHub pull_request workflow: origin/$GITHUB_BASE_REF).",
 )
 @click.option(
+    "--full-context",
+    is_flag=True,
+    help="In --only-changed and diff modes, parse the whole repository, not only the changed "
+    "files and their context.",
+)
+@click.option(
     "--no-diff-base",
     is_flag=True,
     help="Report every finding even where GITHUB_BASE_REF is set (the pre-commit hooks do).",
@@ -257,6 +263,7 @@ def scan_command(**params: object) -> None:
             diff_base="" if params["no_diff_base"] else params["diff_base"],
             only_changed=params["only_changed"],
             report_unused_suppressions=params["report_unused_suppressions"],
+            scoped=not params["full_context"],
         )
     )
     report, fmt, output = outcome.report, str(params["fmt"]), params["output"]
@@ -363,7 +370,10 @@ def rules_command(fmt: str, rules_dir: tuple[str, ...]) -> None:
     else:
         width = max(len(r.id) for r in rules) if rules else 10
         for r in rules:
-            click.echo(f"{r.id:<{width}}  {r.severity:<8}  {','.join(r.criteria):<14}  {r.title}")
+            off = "  (opt-in: off by default)" if not r.enabled_by_default else ""
+            click.echo(
+                f"{r.id:<{width}}  {r.severity:<8}  {','.join(r.criteria):<14}  {r.title}{off}"
+            )
 
 
 def rule_metadata(rule: Rule) -> dict:
@@ -377,6 +387,7 @@ def rule_metadata(rule: Rule) -> dict:
         "severity": rule.severity,
         "criteria": list(rule.criteria),
         "references": {k: list(v) for k, v in sorted(rule.references.items())},
+        "enabled_by_default": rule.enabled_by_default,
     }
 
 

@@ -58,6 +58,21 @@ def merge_base(root: Path, ref: str) -> str:
     return proc.stdout.strip()
 
 
+def changed_paths(root: Path, commit: str) -> set[str]:
+    """Files that differ between commit and the working tree (deleted and renamed ones by both
+    names), and untracked files: what a pull request changes, relative to root."""
+    names: set[str] = set()
+    for args in (
+        ("diff", "--name-only", "-z", "--no-renames", commit, "--", "."),
+        ("ls-files", "--others", "--exclude-standard", "-z", "--", "."),
+    ):
+        proc = _git(root, "-c", "core.quotePath=false", *args)
+        if proc.returncode != 0:
+            raise DiffError(f"git {args[0]} against {commit[:12]} failed: {proc.stderr.strip()}")
+        names |= {n for n in proc.stdout.split("\0") if n}
+    return names
+
+
 def _extract(root: Path, commit: str, into: Path) -> None:
     """Write commit's files under into, read from git's object store (not `git archive`, which
     leaves out export-ignore paths: the base would then look as if it lacked them)."""
@@ -100,11 +115,17 @@ def _git_input(root: Path, data: bytes, *args: str) -> subprocess.CompletedProce
 
 
 def diff_scan(
-    report: Report, targets: list[str], rules: list[Rule], options: ScanOptions, ref: str
+    report: Report,
+    targets: list[str],
+    rules: list[Rule],
+    options: ScanOptions,
+    ref: str,
+    base_commit: str | None = None,
 ) -> Report:
-    """report restricted to findings not present at the merge base of ref and HEAD."""
+    """report restricted to findings not present at the merge base of ref and HEAD. With
+    options.scope_to, the base is scanned over the same changed files and their context."""
     root = Path(report.root)
-    base_commit = merge_base(root, ref)
+    base_commit = base_commit or merge_base(root, ref)
     with tempfile.TemporaryDirectory(prefix="soc2lint-base-") as tmp:
         base_root = Path(tmp)
         _extract(root, base_commit, base_root)

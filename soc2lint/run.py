@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from soc2lint.config import Config, find_config, load_config
-from soc2lint.diff import default_base, diff_scan
+from soc2lint.diff import changed_paths, default_base, diff_scan, merge_base
 from soc2lint.discover import DEFAULT_MAX_BYTES
 from soc2lint.engine.rules import SEVERITIES, Rule, load_rules, ruleset_digest
 from soc2lint.scan import Report, ScanOptions, find_root, scan
@@ -38,6 +38,8 @@ class Request:
     cache_dir: str | None = None
     progress: bool = False
     use_baseline: bool = True  # False: ignore the configuration's baseline (baseline create)
+    # in --only-changed and diff modes, parse only the changed files and their context
+    scoped: bool = True
 
 
 @dataclass
@@ -54,7 +56,7 @@ def effective_rules(
     """Bundled + custom rules, filtered and re-ranked by the configuration and --rule."""
     if loaded is None or config.rules_dirs:
         loaded = load_rules([*config.rules_dirs, *rules_dirs])
-    rules = config.apply(loaded)
+    rules = config.apply(loaded, only)  # --rule also turns on opt-in rules
     if only:
         wanted = set(only)
         unknown = wanted - {r.id for r in rules} - {r.name for r in rules}
@@ -105,13 +107,19 @@ def run(request: Request) -> Outcome:
         cache_dir=request.cache_dir,
         progress=request.progress,
     )
+    diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)
+    base_commit = merge_base(root, diff_ref) if diff_ref else None
+    if request.scoped and (only_paths is not None or base_commit):
+        changed = set(only_paths or []) | (
+            changed_paths(root, base_commit) if base_commit else set()
+        )
+        options.scope_to = sorted(changed)
     report = scan(targets, rules, options)
     report.invocation = _invocation(request, root, targets, options)
     report.config = {"path": config.path, "sha256": config.digest} if config.path else None
     report.criteria_scope = config.scope()
-    diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)
     if diff_ref:
-        report = diff_scan(report, targets, rules, options, diff_ref)
+        report = diff_scan(report, targets, rules, options, diff_ref, base_commit)
     threshold = request.threshold or config.fail_on or "info"
     return Outcome(report, rules, config, threshold)
 
@@ -137,6 +145,8 @@ def _invocation(request: Request, root: Path, targets: list[str], options: ScanO
         "env_vars": sorted(options.env_vars),
         "plan": rel(request.plan) if request.plan else None,
         "only_changed": request.only_changed,
+        # parsed only these changed files and their context (diff and changed-files modes)
+        "scoped_to": options.scope_to,
         "max_file_size": options.max_bytes,
         # inputs besides the scanned files that change the result (the dirty check reads them)
         "inputs": sorted(

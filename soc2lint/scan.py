@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from soc2lint import __version__, result_cache
+from soc2lint import __version__, result_cache, scope
 from soc2lint.baseline import key as baseline_key
 from soc2lint.baseline import load as load_baseline
 from soc2lint.discover import DEFAULT_MAX_BYTES, Discovery, SourceFile, classify, discover
@@ -49,6 +49,8 @@ class ScanOptions:
     baseline: str | None = None
     # report only findings in these repository-relative files (pre-commit on changed files)
     only_paths: list[str] | None = None
+    # parse only these changed files and their context (soc2lint.scope); None: everything
+    scope_to: list[str] | None = None
     # parallel parsing (None: all cores) and the content-addressed parse cache (None: off)
     jobs: int | None = None
     cache_dir: str | None = None
@@ -143,6 +145,9 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
     paths = [Path(t) for t in targets] or [Path.cwd()]
     root = find_root(paths[0])
     found = discover(root, [str(p) for p in paths], options.max_bytes, options.exclude)
+    if options.scope_to is not None:
+        keep = scope.context(root, found.files, set(options.scope_to))
+        found.files = [f for f in found.files if f.path in keep]
     reuse = _cached(root, paths, rules, options, found.files)
     if isinstance(reuse, Report):
         reuse.started, reuse.finished = started, _now()

@@ -105,6 +105,9 @@ def narrowing(record: dict) -> list[str]:
         out.append("exclude patterns " + ", ".join(inv["exclude"]))
     if inv.get("only_changed"):
         out.append("findings reported only for the changed files given")
+    if inv.get("scoped_to") is not None:
+        count = len(inv["scoped_to"])
+        out.append(f"parsed only the {count} changed files and their context")
     for item in record["not_checked"].get("excluded", []):
         out.append(f"excluded {item['path']} ({item['reason']})")
     return out

@@ -1,0 +1,145 @@
+"""Which files a scan of some changed files must parse: the changed files and their context.
+
+Pre-commit (`--only-changed`) and pull-request diff mode report only what the changed files
+bring; parsing the rest of a monorepo to get there is wasted work. The context of a change is
+what can alter the results of the changed files' resources, found from cheap text tests, never
+from parsing:
+
+- Terraform: a module is a directory, so every Terraform file in a changed file's directory;
+  and the directories that call that module (`source = "../x"`), up to their roots, so that the
+  module is evaluated with the inputs it really gets. Modules those call are read on demand.
+- Kubernetes: the manifests that share a namespace with a changed manifest (graph rules such as
+  NetworkPolicy coverage look across a namespace), and every manifest that names no namespace
+  (cluster-scoped objects, and objects in the default namespace). A change inside a Kustomize or
+  Helm directory brings that whole directory, which its tool renders as one.
+- CI: any changed pipeline brings every workflow, composite action and GitLab pipeline file.
+- CODEOWNERS is always read; a change to it brings everything (its rules weigh it against every
+  infrastructure file).
+
+What is out of scope is neither parsed nor reported; an unchanged file outside the context
+gives the same results before and after the change by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+from soc2lint.discover import SourceFile, classify
+from soc2lint.parsers.classify import by_path, might_be_kubernetes
+
+_MODULE_SOURCE = re.compile(r"""^\s*source\s*=\s*"(\.\.?/[^"]*)"\s*$""", re.M)
+_NAMESPACE = re.compile(
+    r"""(?:^|[{,\s])["']?namespace["']?\s*:\s*["']?([A-Za-z0-9][-.A-Za-z0-9]*)""", re.M
+)
+_RENDERED = ("kustomization.yaml", "kustomization.yml", "Kustomization", "Chart.yaml")
+
+
+def _directory(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+def _read(root: Path, path: str) -> str:
+    try:
+        return (root / path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def context(root: Path, files: list[SourceFile], changed: set[str]) -> set[str]:
+    """The paths (of files) to parse for a scan that reports on changed."""
+    if any(p.rsplit("/", 1)[-1] == "CODEOWNERS" for p in changed):
+        # CODEOWNERS rules weigh it against every infrastructure file the scan finds
+        return {f.path for f in files}
+    wanted = {f.path for f in files if f.path in changed or f.kind == "codeowners"}
+    terraform = [f for f in files if f.platform == "terraform"]
+    yaml = [f for f in files if f.platform == "yaml"]
+    wanted |= _terraform_context(root, terraform, changed)
+    wanted |= _yaml_context(root, yaml, changed)
+    return wanted
+
+
+def _terraform_context(root: Path, files: list[SourceFile], changed: set[str]) -> set[str]:
+    by_dir: dict[str, list[str]] = {}
+    for f in files:
+        by_dir.setdefault(_directory(f.path), []).append(f.path)
+    callers: dict[str, set[str]] = {}  # module directory -> directories that call it
+    for directory, paths in by_dir.items():
+        for path in paths:
+            if not path.endswith((".tf", ".tf.json")):
+                continue
+            for source in _MODULE_SOURCE.findall(_read(root, path)):
+                target = _normal(f"{directory}/{source}" if directory else source)
+                if target is not None:
+                    callers.setdefault(target, set()).add(directory)
+    # a deleted file's directory counts too: what is left of its module may now fail
+    todo = [
+        _directory(p)
+        for p in changed
+        if (classify(p.rsplit("/", 1)[-1]) or ("",))[0] == "terraform"
+    ]
+    dirs: set[str] = set()
+    while todo:
+        current = todo.pop()
+        if current in dirs:
+            continue
+        dirs.add(current)
+        todo += sorted(callers.get(current, ()))
+    return {p for d in dirs for p in by_dir.get(d, [])}
+
+
+def _normal(path: str) -> str | None:
+    """a/b/../c -> a/c; None when it climbs out of the repository."""
+    parts: list[str] = []
+    for part in PurePosixPath(path).parts:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _yaml_context(root: Path, files: list[SourceFile], changed: set[str]) -> set[str]:
+    out: set[str] = set()
+    ci = {f.path for f in files if _is_ci(f.path)}
+    texts = {f.path: _read(root, f.path) for f in files if f.path not in ci}
+    # a changed YAML file that is no manifest may be a file a GitLab pipeline includes
+    included = any(p in texts and not might_be_kubernetes(texts[p]) for p in changed)
+    if ci & changed or included:
+        out |= ci
+    rendered = sorted(
+        {_directory(f.path) for f in files if f.path.rsplit("/", 1)[-1] in _RENDERED}, key=len
+    )
+    manifests = [f for f in files if f.path not in ci]
+    changed_manifests = [f for f in manifests if f.path in changed]
+    if not changed_manifests:
+        return out
+    for f in changed_manifests:  # a rendered directory is rendered (and checked) whole
+        for directory in rendered:
+            if not directory or f.path.startswith(directory + "/"):
+                out |= {
+                    g.path for g in manifests if not directory or g.path.startswith(directory + "/")
+                }
+                break
+    spaces = set()
+    for f in changed_manifests:
+        spaces |= set(_NAMESPACE.findall(texts[f.path])) or {"default"}
+    for f in manifests:
+        text = texts[f.path]
+        if not might_be_kubernetes(text):
+            continue
+        named = set(_NAMESPACE.findall(text))
+        if not named or named & spaces:
+            out.add(f.path)
+    return out
+
+
+def _is_ci(path: str) -> bool:
+    if by_path(path) is not None:
+        return True
+    parts = path.split("/")
+    return parts[-1] in ("action.yml", "action.yaml") or (len(parts) > 1 and parts[0] == ".github")
