@@ -101,7 +101,7 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
             for i, item in enumerate(data["items"]):
                 prefix = f"items.{i}"
                 line = doc.locations.get(prefix, (doc.start_line, 1))[0]
-                res = _resource(path, item, doc, prefix, line, _item_end(doc, prefix, line))
+                res = _resource(path, item, doc, prefix, line, doc.span(prefix)[1])
                 if res is None:
                     errors.append(ParseError(path, line, "List item without apiVersion and kind"))
                 else:
@@ -133,11 +133,6 @@ def _as_yaml11(data: dict[str, Any], values: dict[str, Any]) -> None:
             node[int(last)] = value
 
 
-def _item_end(doc: YamlDoc, prefix: str, start: int) -> int:
-    lines = [line for key, (line, _c) in doc.locations.items() if key.startswith(prefix + ".")]
-    return max(lines, default=start)
-
-
 def _resource(
     path: str, obj: Any, doc: YamlDoc, prefix: str, start: int, end: int
 ) -> Resource | None:
@@ -158,7 +153,7 @@ def _resource(
         address = f"{kind}/{namespace}/{name}"
     attributes = dict(obj)
     attributes["namespace"] = namespace
-    locations = _locations(path, doc, prefix)
+    locations = doc.located(path, prefix)
     pod_path = POD_PATHS.get(kind)
     if pod_path is not None:
         _derive_pod(attributes, obj, pod_path, locations)
@@ -172,16 +167,6 @@ def _resource(
         kind="object",
         scope="kubernetes",
     )
-
-
-def _locations(path: str, doc: YamlDoc, prefix: str) -> dict[str, Location]:
-    out: dict[str, Location] = {}
-    cut = len(prefix) + 1 if prefix else 0
-    for key, (line, _col) in doc.locations.items():
-        if prefix and not key.startswith(prefix + "."):
-            continue
-        out[key[cut:]] = Location(path, line, line)
-    return out
 
 
 def _derive_pod(

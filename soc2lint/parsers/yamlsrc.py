@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarint import ScalarInt
 
-from soc2lint.model import ParseError
+from soc2lint.model import Location, ParseError
 
 MAX_NODES = 250_000  # values one document may expand to, aliases included
 MAX_DEPTH = 100
@@ -38,6 +39,31 @@ class YamlDoc:
     # plain scalars YAML 1.1 reads differently (yes/no/on/off booleans, 0644 octal): path ->
     # the YAML 1.1 value, for consumers that use YAML 1.1 (Kubernetes)
     yaml11: dict[str, Any] = field(default_factory=dict)
+
+    def under(self, prefix: str) -> list[tuple[str, tuple[int, int]]]:
+        """(key, position) of every part below the dotted prefix ("": all), in key order.
+
+        Keys below "a.b" sort between "a.b." and "a.b/" ("/" follows "."), so this is a
+        bisection of the sorted keys, not a scan: a file of thousands of jobs or List items is
+        not read once per item."""
+        keys = self.__dict__.get("_sorted_keys")
+        if keys is None:
+            keys = sorted(self.locations)
+            object.__setattr__(self, "_sorted_keys", keys)
+        if not prefix:
+            return [(k, self.locations[k]) for k in keys]
+        low, high = bisect_left(keys, prefix + "."), bisect_left(keys, prefix + "/")
+        return [(k, self.locations[k]) for k in keys[low:high]]
+
+    def located(self, path: str, prefix: str) -> dict[str, Location]:
+        """Where each part under the dotted prefix is written, keyed relative to prefix."""
+        cut = len(prefix) + 1 if prefix else 0
+        return {key[cut:]: Location(path, line, line) for key, (line, _c) in self.under(prefix)}
+
+    def span(self, prefix: str) -> tuple[int, int]:
+        """(first, last) line of the part under the dotted prefix."""
+        start = self.locations.get(prefix, (self.start_line, 1))[0]
+        return start, max([start, *(line for _k, (line, _c) in self.under(prefix))])
 
 
 class _TooLarge(Exception):
