@@ -158,11 +158,12 @@ def load_one(source: SourceFile, max_bytes: int, cache_dir: str | None) -> Loade
     out.digest = hashlib.sha256(raw).hexdigest()
     if b"\x00" in raw[:8192]:
         out.skip = Skipped(source.path, "binary file (contains NUL bytes)")
-        return out
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        out.skip = Skipped(source.path, f"not UTF-8 (byte {exc.start})")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            out.skip = Skipped(source.path, f"not UTF-8 (byte {exc.start})")
+    if out.skip is not None:
         # an unreadable manifest is worth saying; an unreadable stray YAML file is not ours
         out.ours = source.platform != "yaml" or might_be_kubernetes(raw.decode("utf-8", "replace"))
         return out

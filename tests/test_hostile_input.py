@@ -206,9 +206,13 @@ def test_a_linked_ledger_is_not_appended_to(tmp_path: Path) -> None:
 def test_an_unreadable_manifest_is_reported_not_dropped(tmp_path: Path) -> None:
     repo = repo_at(tmp_path / "repo")
     (repo / "bad.yaml").write_bytes(b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: \xff\n")
+    (repo / "nul.yaml").write_bytes(b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\x00b\n")
     (repo / "other.yaml").write_bytes(b"just: \xff stray\n")
     report = scan([str(repo)], RULES)
-    assert [(s.path, s.reason) for s in report.skipped] == [("bad.yaml", "not UTF-8 (byte 43)")]
+    assert [(s.path, s.reason) for s in report.skipped] == [
+        ("bad.yaml", "not UTF-8 (byte 43)"),
+        ("nul.yaml", "binary file (contains NUL bytes)"),
+    ]
 
 
 @pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root reads all")
