@@ -19,6 +19,7 @@ from soc2lint.engine.rules import SEVERITIES, Rule, RuleError, load_rules
 from soc2lint.evidence.cli import evidence as evidence_group
 from soc2lint.loader import default_cache_dir
 from soc2lint.reporters import RENDERERS
+from soc2lint.reporters.common import scope_warning
 from soc2lint.reporters.text import use_colour
 from soc2lint.run import Outcome, Request, UsageError, gate, run
 from soc2lint.scan import Report
@@ -267,6 +268,9 @@ def scan_command(**params: object) -> None:
         )
     )
     report, fmt, output = outcome.report, str(params["fmt"]), params["output"]
+    gap = scope_warning(report)
+    if gap:
+        click.echo(f"soc2lint: warning: {gap}", err=True)
     passed = gate(report, outcome.threshold)
     colour_on = fmt == "text" and output is None and use_colour(sys.stdout, params["colour"])
     text = RENDERERS[fmt](

@@ -106,6 +106,7 @@ def run(request: Request) -> Outcome:
         jobs=request.jobs,
         cache_dir=request.cache_dir,
         progress=request.progress,
+        known_rules={n for r in _existing(config, request, available) for n in (r.id, r.name)},
     )
     diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)
     base_commit = merge_base(root, diff_ref) if diff_ref else None
@@ -122,6 +123,11 @@ def run(request: Request) -> Outcome:
         report = diff_scan(report, targets, rules, options, diff_ref, base_commit)
     threshold = request.threshold or config.fail_on or "info"
     return Outcome(report, rules, config, threshold)
+
+
+def _existing(config: Config, request: Request, available: list[Rule]) -> list[Rule]:
+    """Every rule that exists for this scan, enabled or not."""
+    return load_rules([*config.rules_dirs, *request.rules_dirs]) if config.rules_dirs else available
 
 
 def _invocation(request: Request, root: Path, targets: list[str], options: ScanOptions) -> dict:

@@ -51,6 +51,9 @@ class ScanOptions:
     only_paths: list[str] | None = None
     # parse only these changed files and their context (soc2lint.scope); None: everything
     scope_to: list[str] | None = None
+    # every rule id and name that exists, in the scan or not: a suppression marker naming one
+    # that is out of this scan is not "unknown" (None: only the bundled rules are known)
+    known_rules: set[str] | None = None
     # parallel parsing (None: all cores) and the content-addressed parse cache (None: off)
     jobs: int | None = None
     cache_dir: str | None = None
@@ -281,6 +284,7 @@ def _scan(
         options.today,
         options.honor_peer_suppressions,
         options.report_unused_suppressions,
+        known=options.known_rules,
     )
     findings = exceptions.kept
     baseline_info = None

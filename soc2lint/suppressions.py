@@ -22,10 +22,10 @@ from typing import Any
 from soc2lint.engine.evaluate import (
     PASS,
     Evaluator,
-    _combine_all,
-    _combine_any,
-    _finding,
-    _text,
+    combine_all,
+    combine_any,
+    lazy_text,
+    make_finding,
     resolve,
 )
 from soc2lint.engine.evaluate import Outcome as Result
@@ -335,7 +335,7 @@ def _still_failing(
     accepting = {m for m in markers if any((m.path, n) in evaluator.accepted for n in m.covers())}
     if outcome.status is PASS:
         return None, accepting
-    finding = _finding(rule, subject, outcome)
+    finding = make_finding(rule, subject, outcome)
     if (finding.location.path, finding.location.start_line) in lines:
         return None, accepting
     return finding, accepting
@@ -383,8 +383,8 @@ class _Excusing(Evaluator):
         outcomes = []
         for m in rest:
             one = super()._attr(single, m.value, m.path)
-            outcomes.append(replace(one, detail=lambda d=one.detail: f"{shown}{_text(d)}"))
-        return _combine_all(outcomes) if cond.match == "all" else _combine_any(outcomes)
+            outcomes.append(replace(one, detail=lambda d=one.detail: f"{shown}{lazy_text(d)}"))
+        return combine_all(outcomes) if cond.match == "all" else combine_any(outcomes)
 
 
 def _names(marker: Marker, rule: Rule | None, honor_peers: bool) -> bool:

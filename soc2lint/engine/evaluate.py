@@ -21,7 +21,7 @@ PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
 Lazy = Any  # a str, or a function giving it when a finding is reported (most never are)
 
 
-def _text(value: Lazy) -> str:
+def lazy_text(value: Lazy) -> str:
     return value() if callable(value) else value
 
 
@@ -110,7 +110,7 @@ def _detail(shown: str, actual: Any, cond: Attr, result: bool) -> Lazy:
 
 
 def _prefixed(address: str, detail: Lazy) -> Lazy:
-    return lambda: f"{address}: {_text(detail)}"
+    return lambda: f"{address}: {lazy_text(detail)}"
 
 
 def _deepest_later(value: Any, path: tuple[str, ...], prefix: str) -> Lazy:
@@ -136,7 +136,7 @@ def _elements(matches: list[Match]) -> list[Match]:
     return out
 
 
-def _combine_all(outcomes: list[Outcome]) -> Outcome:
+def combine_all(outcomes: list[Outcome]) -> Outcome:
     for o in outcomes:
         if o.status is FAIL:
             return o
@@ -146,7 +146,7 @@ def _combine_all(outcomes: list[Outcome]) -> Outcome:
     return outcomes[0] if outcomes else Outcome(PASS)
 
 
-def _combine_any(outcomes: list[Outcome]) -> Outcome:
+def combine_any(outcomes: list[Outcome]) -> Outcome:
     for o in outcomes:
         if o.status is PASS:
             return o
@@ -163,9 +163,9 @@ class Evaluator:
 
     def check(self, cond: Condition, res: Resource, value: Any, prefix: str = "") -> Outcome:
         if isinstance(cond, All):
-            return _combine_all([self.check(c, res, value, prefix) for c in cond.items])
+            return combine_all([self.check(c, res, value, prefix) for c in cond.items])
         if isinstance(cond, AnyOf):
-            return _combine_any([self.check(c, res, value, prefix) for c in cond.items])
+            return combine_any([self.check(c, res, value, prefix) for c in cond.items])
         if isinstance(cond, Not):
             return self.check(cond.item, res, value, prefix).negate()
         if isinstance(cond, Attr):
@@ -229,7 +229,7 @@ class Evaluator:
                     _detail(shown, actual, cond, bool(result)),
                 )
             )
-        return _combine_all(outcomes) if cond.match == "all" else _combine_any(outcomes)
+        return combine_all(outcomes) if cond.match == "all" else combine_any(outcomes)
 
     @staticmethod
     def _decided_by_known_part(cond: Attr, actual: Any, path: str, shown: str) -> Outcome | None:
@@ -251,10 +251,10 @@ class Evaluator:
         if unknown:
             outcomes.append(Outcome(UNKNOWN, None, unknown[0].path, _why(unknown[0].value, shown)))
         if cond.quantifier == "every":
-            return _combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {shown}")
+            return combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {shown}")
         if not outcomes:
             return Outcome(FAIL, None, _join(prefix, shown), f"no {shown}")
-        return _combine_any(outcomes)
+        return combine_any(outcomes)
 
     def _connected(self, cond: Connected, res: Resource) -> Outcome:
         neighbours = [
@@ -272,10 +272,8 @@ class Evaluator:
                 o = self.check(cond.condition, n, n.attributes)
                 outcomes.append(Outcome(o.status, n, o.path, _prefixed(n.address, o.detail)))
         if cond.match == "all":
-            return _combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {names}")
-        found = (
-            _combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", f"no linked {names}")
-        )
+            return combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {names}")
+        found = combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", f"no linked {names}")
         # label selectors and names resolve fully; only Terraform links can hide behind values
         if found.status is FAIL and cond.direction != "out" and res.platform == "terraform":
             orphan = self._orphan(cond, res)
@@ -378,7 +376,7 @@ def _evaluate(
             except Exception as exc:  # a broken rule must not stop the scan
                 errors.append(f"{rule.id} on {res.address}: {type(exc).__name__}: {exc}")
                 continue
-            findings.append(_finding(rule, res, outcome))
+            findings.append(make_finding(rule, res, outcome))
     return findings, errors
 
 
@@ -417,15 +415,15 @@ def evaluate_rules(
     return findings, sorted(errors)
 
 
-def _finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
+def make_finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
     where = outcome.resource or res
-    path = _text(outcome.path)
+    path = lazy_text(outcome.path)
     location = where.location_of(path) if path else where.location
     if outcome.status is UNKNOWN:
         message = f"Needs review, not known statically: {rule.title}"
     else:
         message = rule.message if outcome.status is FAIL else rule.title
-    detail = _text(outcome.detail) if outcome.status is not PASS else ""
+    detail = lazy_text(outcome.detail) if outcome.status is not PASS else ""
     if detail:
         message = f"{message}: {detail}"
     evidence = (outcome.resource.address,) if outcome.resource is not None else ()
