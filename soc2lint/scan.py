@@ -21,7 +21,6 @@ from soc2lint.loader import Cache, Loaded, load_all, load_one, tty_progress
 from soc2lint.model import Finding, ParseError, Resource, Skipped, Suppression
 from soc2lint.parsers import renderers
 from soc2lint.parsers.classify import by_path as classify_by_path
-from soc2lint.parsers.dispatch import parse_yaml_source
 from soc2lint.parsers.repository import repository_resource
 from soc2lint.parsers.terraform.files import parse_file
 from soc2lint.parsers.terraform.module import TfFile, raw_value, tfvars_layers
@@ -352,39 +351,97 @@ def _gitlab_includes(
     errors: list[ParseError],
     max_bytes: int,
 ) -> list[Resource]:
-    """Files a .gitlab-ci.yml includes with `include: local:` are pipelines too: read them."""
+    """A .gitlab-ci.yml and the files it includes with `include: local:` are one pipeline.
+
+    Local includes are read (paths from the directory of the pipeline's main file, the project;
+    wildcards expanded, sorted; nothing outside the project or the repository) and each pipeline is
+    parsed again with all its files, so that `extends:`, `!reference` and `default:` resolve
+    across them. The pipelines' own resources are taken out of `resources`; the resources of
+    every file of those pipelines are returned.
+    """
+    import posixpath
+
+    from soc2lint.parsers import gitlab_ci
+    from soc2lint.parsers.yamlsrc import YamlDoc, load_documents
+
+    max_matches = 1000  # a wildcard include names at most this many files
+    loaded: dict[str, list[YamlDoc] | None] = {}
+
+    def load(path: str) -> list[YamlDoc] | None:
+        if path not in loaded:
+            loaded[path] = None
+            full = (root / path).resolve()
+            if full.is_file() and root in full.parents:
+                source = SourceFile(path, str(full), "yaml", "yaml")
+                text, digest, skip = read_text(source, max_bytes)
+                if text is not None and skip is None:
+                    docs, problems = load_documents(path, text)
+                    if path not in files:  # the main files' problems are already reported
+                        files[path] = digest
+                        errors.extend(problems)
+                    loaded[path] = docs
+        return loaded[path]
+
+    def expand(base: str, location: str) -> list[str]:
+        rel = posixpath.normpath(posixpath.join(base, location.lstrip("/")))
+        if rel == ".." or rel.startswith("../") or (base and not rel.startswith(base + "/")):
+            return []  # outside the project
+        pattern = gitlab_ci.include_pattern(rel)
+        if pattern is None:
+            return [rel]
+        static = rel.split("*")[0].split("?")[0].rpartition("/")[0]
+        start = (root / static).resolve()
+        if not start.is_dir() or not (start == root or root in start.parents):
+            return []
+        found = []
+        for directory, subdirs, names in os.walk(start):
+            subdirs[:] = sorted(d for d in subdirs if d != ".git")
+            for name in names:
+                candidate = Path(directory, name).relative_to(root).as_posix()
+                if name.endswith((".yml", ".yaml")) and pattern.match(candidate):
+                    found.append(candidate)
+        return sorted(found)[:max_matches]
+
+    def pipeline_files(main: str) -> tuple[list[str], dict[str, list[str]]]:
+        """The files of main's pipeline in GitLab's merge order, and what each include names."""
+        base = main.rpartition("/")[0]
+        order: list[str] = []
+        targets: dict[str, list[str]] = {}
+
+        def visit(path: str, stack: tuple[str, ...]) -> None:
+            docs = load(path)
+            if docs is None or path in order or path in stack:
+                return
+            for location in gitlab_ci.include_locations(docs):
+                targets[location] = expand(base, location)
+                for target in targets[location]:
+                    visit(target, (*stack, path))
+            order.append(path)
+
+        visit(main, ())
+        return order, targets
+
+    mains = sorted(
+        {
+            r.location.path
+            for r in resources
+            if r.type == "gitlab_pipeline" and r.attributes.get("local_includes")
+        }
+    )
+    done: set[str] = set()
     out: list[Resource] = []
-    queue = [
-        p
-        for r in resources
-        if r.type == "gitlab_pipeline"
-        for p in r.attributes.get("local_includes") or []
-        if isinstance(p, str)
-    ]
-    seen = set(files)
-    while queue:
-        path = queue.pop(0).lstrip("/")
-        if path in seen or "*" in path:
+    for main in mains:
+        if main in done:
             continue
-        seen.add(path)
-        full = (root / path).resolve()
-        if not full.is_file() or root not in full.parents:
-            continue
-        source = SourceFile(path, str(full), "yaml", "yaml")
-        text, digest, skip = read_text(source, max_bytes)
-        if text is None or skip is not None:
-            continue
-        parsed = parse_yaml_source(path, text, platform_hint="gitlab_ci")
-        files[path] = digest
-        errors.extend(parsed.errors)
-        out.extend(parsed.resources)
-        queue += [
-            p
-            for r in parsed.resources
-            if r.type == "gitlab_pipeline"
-            for p in r.attributes.get("local_includes") or []
-            if isinstance(p, str)
+        order, targets = pipeline_files(main)
+        parsed, problems = gitlab_ci.parse_pipeline([(p, load(p) or []) for p in order], targets)
+        errors.extend(problems)
+        group = set(order) - done
+        resources[:] = [
+            r for r in resources if not (r.platform == "gitlab_ci" and r.location.path in group)
         ]
+        out.extend(r for r in parsed if r.location.path in group)
+        done |= group
     return out
 
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import soc2lint.scan as scan_module
 from soc2lint.graph import ResourceGraph
-from soc2lint.model import Resource, Unknown
+from soc2lint.model import Location, Resource, Unknown
 from soc2lint.parsers import github_actions, gitlab_ci
 from soc2lint.parsers.ci_expressions import CONTEXT_ROOTS, analyse, contexts_in, find_expressions
 from soc2lint.parsers.dispatch import parse_yaml_source
@@ -204,13 +204,13 @@ def test_workflow_job_and_step_addresses_and_lines() -> None:
     assert sorted(res) == [
         path,
         f"{path}:jobs.build",
-        f"{path}:jobs.build.steps[0]",
-        f"{path}:jobs.build.steps[1]",
-        f"{path}:jobs.build.steps[2]",
+        f"{path}:jobs.build.steps[actions/checkout]",
+        f"{path}:jobs.build.steps[actions/github-script]",
+        f'{path}:jobs.build.steps[echo "${{{{ github.event.pull_request.title }}}}"]',
         f"{path}:jobs.call",
         f"{path}:jobs.test",
-        f"{path}:jobs.test.steps[0]",
-        f"{path}:jobs.test.steps[1]",
+        f"{path}:jobs.test.steps[./.github/actions/setup]",
+        f"{path}:jobs.test.steps[docker://alpine]",
     ]
     assert {r.type for r in res.values()} == {"github_workflow", "github_job", "github_step"}
     assert all(r.scope == "ci" and r.kind == "object" for r in res.values())
@@ -223,15 +223,15 @@ def test_workflow_job_and_step_addresses_and_lines() -> None:
     assert build.attributes["self_hosted"] is True
     assert build.attributes["effective_permissions"] == {"contents": "read"}
     assert build.location_of("effective_permissions").start_line == 7
-    checkout = res[f"{path}:jobs.build.steps[0]"]
+    checkout = res[f"{path}:jobs.build.steps[actions/checkout]"]
     assert checkout.location.start_line == 14  # the step item
     assert checkout.location_of("uses_pinned").start_line == 15  # its uses: line
     assert checkout.attributes["uses_kind"] == "action" and checkout.attributes["uses_pinned"]
     assert checkout.attributes["job_id"] == "build"
-    run = res[f"{path}:jobs.build.steps[1]"]
+    run = res[f'{path}:jobs.build.steps[echo "${{{{ github.event.pull_request.title }}}}"]']
     assert run.attributes["attacker_controlled"] == ["github.event.pull_request.title"]
     assert run.location_of("attacker_controlled").start_line == 16
-    script = res[f"{path}:jobs.build.steps[2]"]
+    script = res[f"{path}:jobs.build.steps[actions/github-script]"]
     assert script.attributes["script_contexts"] == ["inputs.note"]
     assert script.attributes["attacker_controlled"] == ["inputs.note"]  # free-text dispatch input
     assert script.location_of("attacker_controlled").start_line == 19
@@ -240,8 +240,10 @@ def test_workflow_job_and_step_addresses_and_lines() -> None:
     assert test.attributes["runs_on"] == ["ubuntu-latest", "windows-2022"]  # the literal matrix
     assert test.attributes["self_hosted"] is False
     assert test.attributes["effective_permissions"] == {}
-    assert res[f"{path}:jobs.test.steps[0]"].attributes["uses_kind"] == "local"
-    docker = res[f"{path}:jobs.test.steps[1]"].attributes
+    assert (
+        res[f"{path}:jobs.test.steps[./.github/actions/setup]"].attributes["uses_kind"] == "local"
+    )
+    docker = res[f"{path}:jobs.test.steps[docker://alpine]"].attributes
     assert docker["uses_kind"] == "docker" and docker["uses_pinned"] is False
     call = res[f"{path}:jobs.call"]
     assert call.attributes["uses_kind"] == "local" and call.attributes["secrets"] == "inherit"
@@ -273,9 +275,9 @@ def test_composite_action_parsed() -> None:
     res = {r.address: r for r in parsed.resources}
     action = res["tools/setup/action.yml"]
     assert action.type == "github_action" and action.attributes["runs_using"] == "composite"
-    first = res["tools/setup/action.yml:runs.steps[0]"]
+    first = res["tools/setup/action.yml:runs.steps[actions/cache]"]
     assert first.type == "github_step" and first.location_of("uses").start_line == 7
-    second = res["tools/setup/action.yml:runs.steps[1]"].attributes
+    second = res["tools/setup/action.yml:runs.steps[./install.sh ${{ inputs.version }}]"].attributes
     # the action's caller chooses the input: unknown, not a failure
     assert isinstance(second["attacker_controlled"], Unknown)
 
@@ -413,13 +415,20 @@ def test_ci_edges_via_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         ".github/workflows/ci.yml:jobs.test",
     ]
     assert out(f"{wf}:jobs.build", "contains") == [
-        f".github/workflows/ci.yml:jobs.build.steps[{n}]" for n in range(3)
+        f".github/workflows/ci.yml:jobs.build.steps[{key}]"
+        for key in (
+            "actions/checkout",
+            "actions/github-script",
+            'echo "${{ github.event.pull_request.title }}"',
+        )
     ]
     assert out(f"{wf}:jobs.test", "needs") == [".github/workflows/ci.yml:jobs.build"]
-    assert out(f"{wf}:jobs.test.steps[0]", "uses") == [".github/actions/setup/action.yml"]
+    assert out(f"{wf}:jobs.test.steps[./.github/actions/setup]", "uses") == [
+        ".github/actions/setup/action.yml"
+    ]
     assert out(f"{wf}:jobs.call", "uses") == [".github/workflows/reusable.yml"]
     assert out("ci::.github/actions/setup/action.yml", "contains") == [
-        ".github/actions/setup/action.yml:runs.steps[0]"
+        ".github/actions/setup/action.yml:runs.steps[echo]"
     ]
     assert out("ci::.gitlab-ci.yml", "contains") == [
         ".gitlab-ci.yml:build",
@@ -513,3 +522,410 @@ def test_local_include_links_to_the_included_pipeline_and_its_jobs() -> None:
     assert [r.address for r in graph.neighbours(include, direction="out")] == ["ci/build.yml"]
     needs = graph.neighbours("ci::.gitlab-ci.yml:test", direction="out", kind="needs")
     assert [r.address for r in needs] == ["ci/build.yml:build"]
+
+
+# -- step addresses ------------------------------------------------------------------------------
+
+STEPS = """\
+on: push
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - id: setup
+        uses: actions/setup-node@v4
+      - name: Install
+        run: npm ci
+      - run: |
+          set -eu
+          npm test
+      - uses: actions/checkout@v4
+        with: {path: other}
+"""
+
+
+def test_step_addresses_are_stable_keys_not_indexes() -> None:
+    path = ".github/workflows/ci.yml"
+    job = f"{path}:jobs.build"
+    before = _parse(github_actions, path, STEPS)
+    steps = sorted(a for a, r in before.items() if r.type == "github_step")
+    assert steps == [
+        f"{job}.steps[Install]",
+        f"{job}.steps[actions/checkout#2]",  # a repeated key gets an ordinal
+        f"{job}.steps[actions/checkout]",
+        f"{job}.steps[npm test]",  # the first command, past `set -eu`
+        f"{job}.steps[setup]",  # the id wins over the action
+    ]
+    # a step inserted above, and a version bump, leave every other address alone
+    inserted = STEPS.replace("    steps:\n", "    steps:\n      - run: echo first\n").replace(
+        "setup-node@v4", "setup-node@v5"
+    )
+    after = _parse(github_actions, path, inserted)
+    assert set(steps) <= set(after)
+    assert after[f"{job}.steps[setup]"].attributes["step_index"] == 2
+
+
+def test_baseline_key_survives_an_inserted_step(tmp_path: Path) -> None:
+    from soc2lint.baseline import key
+    from soc2lint.engine.rules import load_rules
+
+    (tmp_path / ".git").mkdir()
+    rules = [r for r in load_rules() if r.id == "SOC2-GHA-001"]
+    _write(tmp_path, {".github/workflows/ci.yml": STEPS})
+    first = {key(f) for f in scan([str(tmp_path)], rules).failing()}
+    _write(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": STEPS.replace(
+                "    steps:\n", "    steps:\n      - uses: actions/cache@v4\n"
+            )
+        },
+    )
+    second = {key(f) for f in scan([str(tmp_path)], rules).failing()}
+    assert first and first < second and len(second - first) == 1
+
+
+# -- GitHub Actions detections -------------------------------------------------------------------
+
+
+def test_job_write_all_and_deploy_detection() -> None:
+    path = ".github/workflows/ci.yml"
+    text = """\
+    on: push
+    jobs:
+      a:
+        permissions: write-all
+        steps:
+          - run: |
+              terraform init
+              terraform -chdir=infra apply -auto-approve
+      b:
+        permissions: {contents: write}
+        steps:
+          - uses: docker/build-push-action@v6
+            with: {push: true}
+          - uses: google-github-actions/deploy-cloudrun@v2
+      c:
+        steps:
+          - run: terraform plan && helm template ./chart
+    """
+    res = _parse(github_actions, path, text)
+    a, b, c = (res[f"{path}:jobs.{j}"].attributes for j in "abc")
+    assert a["write_all"] is True and b["write_all"] is False and "write_all" not in c
+    assert a["deploys"] == ["steps[terraform init] runs `terraform -chdir=infra apply`"]
+    assert b["deploys"] == [
+        "steps[docker/build-push-action] pushes an image with docker/build-push-action",
+        "steps[google-github-actions/deploy-cloudrun] uses google-github-actions/deploy-cloudrun",
+    ]
+    assert c["deploys"] == []
+
+
+@pytest.mark.parametrize(
+    ("context", "attacker"),
+    [
+        ("github.event.discussion.title", True),
+        ("github.event.commits[0].committer.name", True),
+        ("github.event.head_commit.committer.email", True),
+        ("github.event.pull_request.head.label", True),
+        ("github.event.pull_request.head.repo.description", True),
+        ("github.event.workflow_run.head_branch", True),
+        ("github.event.workflow_run.head_commit.message", True),
+        ("github.event.pages[0].page_name", True),
+        ("github.event.pull_request.head.sha", False),
+        ("github.event.pull_request.number", False),
+        ("github.actor", False),
+    ],
+)
+def test_attacker_controlled_contexts(context: str, attacker: bool) -> None:
+    from soc2lint.parsers.ci_expressions import attacker_controlled
+
+    flowing = list(analyse(context)[1])
+    assert bool(attacker_controlled(flowing, {}, {})) is attacker
+
+
+# -- credentials ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "flagged"),
+    [
+        ("API_TOKEN", "3f9a2c7d1e8b4a6f", True),
+        ("token_format", "access_token", False),
+        ("access_token_lifetime", "300s", False),
+        ("id_token_audience", "https://iam.example.com", False),
+        ("secret-ids", "prod/db", False),
+        ("SECRET_DETECTION_EXCLUDED_PATHS", "tests/", False),
+        ("DB_PASSWORD", "/run/secrets/db", False),
+        ("DB_PASSWORD", "$DB_PASSWORD", False),
+        ("DB_PASSWORD", "${{ secrets.DB }}", False),
+        ("PASSWORD_RETRIES", "3", False),
+        ("HELPER", "glpat-aaaaaaaaaaaaaaaaaaaa", True),
+        ("HELPER", "xoxb-0000000000-abcdefabcdef", True),
+        ("HELPER", "-----BEGIN OPENSSH PRIVATE KEY-----", True),
+        ("HELPER", "sk_live_0000000000000000", True),
+        ("REMOTE", "https://bot:hunter2x@git.example.com/a.git", True),
+        ("REMOTE", "https://git.example.com/a.git", False),
+        ("DATABASE_URL", "postgres://postgres:postgres@localhost/test", False),
+        ("POSTGRES_PASSWORD", "postgres", True),  # outside a service container
+    ],
+)
+def test_secret_literals(name: str, value: str, flagged: bool) -> None:
+    from soc2lint.parsers.ci_common import secret_literals
+
+    literal = lambda v: "${{" not in str(v)  # noqa: E731
+    assert bool(secret_literals({name: value}, "env", literal)) is flagged
+
+
+def test_service_placeholder_passwords_pass_only_in_services() -> None:
+    from soc2lint.parsers.ci_common import secret_literals
+
+    env = {"POSTGRES_PASSWORD": "postgres", "MYSQL_ROOT_PASSWORD": "Xk9pQ2vLm7"}
+    assert secret_literals(env, "env", lambda v: True, True) == ["env.MYSQL_ROOT_PASSWORD"]
+
+
+# -- GitLab: includes, extends and !reference across files ---------------------------------------
+
+TEMPLATES = """\
+.base:
+  image: registry.example.com/deployer:2.3.1
+  allow_failure: true
+.deploy:
+  extends: .base
+  stage: deploy
+  environment: production
+  before_script:
+    - curl -sSL https://example.com/x.sh | sh
+  rules:
+    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+.vars:
+  variables:
+    REGION: eu-west-1
+"""
+
+
+def test_gitlab_extends_resolved_over_included_files(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": """\
+            include:
+              - local: ci/templates.yml
+              - local: ci/jobs/*.yml
+            deploy:
+              extends: [.vars, .deploy]
+              script: [./deploy.sh]
+            """,
+            "ci/templates.yml": TEMPLATES,
+            "ci/jobs/tests.yml": """\
+            unit-test:
+              extends: .base
+              script:
+                - !reference [.deploy, before_script]
+                - pytest
+            """,
+        },
+    )
+    report = scan([str(tmp_path)], [])
+    assert not report.errors
+    # the scan reads the included files (the wildcard expanded) ...
+    assert sorted(report.files) == [".gitlab-ci.yml", "ci/jobs/tests.yml", "ci/templates.yml"]
+    # ... and parses them as one pipeline, included files first
+    order = ("ci/templates.yml", "ci/jobs/tests.yml", ".gitlab-ci.yml")
+    files = [(p, load_documents(p, (tmp_path / p).read_text())[0]) for p in order]
+    resources, problems = gitlab_ci.parse_pipeline(files)
+    assert not problems
+    graphs = {r.address: r for r in resources}
+    deploy = graphs[".gitlab-ci.yml:deploy"]
+    attrs = deploy.attributes
+    assert attrs["extends_unresolved"] == []
+    assert attrs["environment"] == "production" and attrs["stage"] == "deploy"
+    assert attrs["image_pinned"] is True and attrs["failure_allowed"] is True
+    assert attrs["variables"] == {"REGION": "eu-west-1"}
+    assert attrs["protected_refs_only"] is True
+    # located where each key is written, in the included file
+    assert deploy.location.path == ".gitlab-ci.yml"
+    assert deploy.location_of("environment") == Location("ci/templates.yml", 7, 7)
+    assert deploy.location_of("failure_allowed") == Location("ci/templates.yml", 3, 3)
+    assert deploy.location_of("image_pinned") == Location("ci/templates.yml", 2, 2)
+    unit = graphs["ci/jobs/tests.yml:unit-test"]
+    assert unit.attributes["script"] == ["curl -sSL https://example.com/x.sh | sh", "pytest"]
+    assert unit.location_of("script.0") == Location("ci/templates.yml", 9, 9)
+    assert unit.location_of("script.1") == Location("ci/jobs/tests.yml", 5, 5)
+
+
+def test_gitlab_scan_replaces_the_standalone_parse(tmp_path: Path) -> None:
+    from soc2lint.engine.rules import load_rules
+
+    (tmp_path / ".git").mkdir()
+    _write(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": "include: ci/t.yml\ndeploy:\n  extends: .deploy\n  script: [x]\n",
+            "ci/t.yml": ".deploy:\n  stage: deploy\n  environment: production\n",
+        },
+    )
+    rules = [r for r in load_rules() if r.id == "SOC2-GLC-006"]
+    findings = scan([str(tmp_path)], rules).findings
+    assert [(f.resource, f.status.value) for f in findings] == [(".gitlab-ci.yml:deploy", "pass")]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "path", "matched"),
+    [
+        ("ci/*.yml", "ci/a.yml", True),
+        ("ci/*.yml", "ci/sub/a.yml", False),
+        ("ci/**.yml", "ci/sub/deeper/a.yml", True),
+        ("ci/**/*.yml", "ci/a.yml", False),
+        ("ci/**/*.yml", "ci/sub/a.yml", True),
+        ("ci/?.yml", "ci/a.yml", True),
+        ("ci/a.yml", "ci/a.yml", None),
+    ],
+)
+def test_gitlab_include_wildcards(pattern: str, path: str, matched: bool | None) -> None:
+    compiled = gitlab_ci.include_pattern(pattern)
+    assert (None if compiled is None else bool(compiled.match(path))) is matched
+
+
+def test_gitlab_wildcard_include_links_every_file(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / ".git").mkdir()
+    _write(
+        tmp_path,
+        {
+            ".gitlab-ci.yml": "include: 'ci/**.yml'\ntest:\n  needs: [a, b]\n  script: [x]\n",
+            "ci/a.yml": "a:\n  script: [a]\n",
+            "ci/sub/b.yml": "b:\n  script: [b]\n",
+        },
+    )
+    graphs: list[ResourceGraph] = []
+
+    class Recording(ResourceGraph):
+        def __init__(self) -> None:
+            super().__init__()
+            graphs.append(self)
+
+    monkeypatch.setattr(scan_module, "ResourceGraph", Recording)
+    scan([str(tmp_path)], [])
+    graph = graphs[0]
+    linked = graph.neighbours("ci::.gitlab-ci.yml:include[0]", direction="out")
+    assert [r.address for r in linked] == ["ci/a.yml", "ci/sub/b.yml"]
+    needs = graph.neighbours("ci::.gitlab-ci.yml:test", direction="out", kind="needs")
+    assert [r.address for r in needs] == ["ci/a.yml:a", "ci/sub/b.yml:b"]
+
+
+def test_gitlab_reference_in_rules_and_variables() -> None:
+    text = """\
+    .rules:
+      rules:
+        - if: $CI_COMMIT_TAG
+    .vars:
+      variables:
+        MODE: fast
+        LEVEL: "3"
+    job:
+      rules: !reference [.rules, rules]
+      variables:
+        MODE: !reference [.vars, variables, MODE]
+      script:
+        - [echo nested, [echo deeper]]
+    block:
+      variables: !reference [.vars, variables]
+      script: [x]
+    """
+    res = _parse(gitlab_ci, ".gitlab-ci.yml", text)
+    job = res[".gitlab-ci.yml:job"]
+    assert job.attributes["rules"] == [{"if": "$CI_COMMIT_TAG"}]
+    assert job.attributes["protected_refs_only"] is True
+    assert job.attributes["variables"] == {"MODE": "fast"}
+    assert job.attributes["script"] == ["echo nested", "echo deeper"]  # nested lists flattened
+    assert job.location_of("rules.0").start_line == 3  # where the referenced rule is written
+    block = res[".gitlab-ci.yml:block"]
+    assert block.attributes["variables"] == {"MODE": "fast", "LEVEL": "3"}
+    assert block.location_of("variables.LEVEL").start_line == 7
+
+
+# -- the repository's own actions ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "identity"),
+    [
+        ("https://github.com/Acme/App.git", "acme/app"),
+        ("git@github.com:acme/app.git", "acme/app"),
+        ("ssh://git@github.com/acme/app", "acme/app"),
+        ("https://token@gitlab.example.com/group/sub/app.git", "group/sub/app"),
+        ("/srv/mirror/app.git", ""),
+    ],
+)
+def test_repository_identity_from_origin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, identity: str
+) -> None:
+    from soc2lint.parsers.repository import repository_identity
+
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text(f'[remote "origin"]\n\turl = {url}\n')
+    assert repository_identity(tmp_path) == identity
+    monkeypatch.setenv("GITHUB_REPOSITORY", "Other/Repo")
+    assert repository_identity(tmp_path) == (identity or "other/repo")
+
+
+def test_own_actions_and_workflows_need_no_pin(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from soc2lint.engine.rules import load_rules
+
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text(
+        '[remote "origin"]\n\turl = git@github.com:acme/app.git\n'
+    )
+    _write(
+        tmp_path,
+        {
+            ".github/workflows/ci.yml": """\
+            on: push
+            jobs:
+              build:
+                runs-on: ubuntu-latest
+                steps:
+                  - uses: acme/app/.github/actions/setup@main
+                  - uses: acme/other/setup@main
+              reuse:
+                uses: Acme/App/.github/workflows/build.yml@main
+            """
+        },
+    )
+    rules = [r for r in load_rules() if r.id == "SOC2-GHA-001"]
+    results = {f.resource: f.status.value for f in scan([str(tmp_path)], rules).findings}
+    wf = ".github/workflows/ci.yml"
+    assert results == {
+        f"{wf}:jobs.build": "pass",
+        f"{wf}:jobs.build.steps[acme/app/.github/actions/setup]": "pass",
+        f"{wf}:jobs.build.steps[acme/other/setup]": "fail",
+        f"{wf}:jobs.reuse": "pass",
+    }
+    monkeypatch.setenv("GITHUB_REPOSITORY", "acme/other")  # the remote comes first
+    (tmp_path / ".git" / "config").write_text("")
+    results = {f.resource: f.status.value for f in scan([str(tmp_path)], rules).findings}
+    assert results[f"{wf}:jobs.build.steps[acme/other/setup]"] == "pass"
+    assert results[f"{wf}:jobs.reuse"] == "fail"
+
+
+# -- the repository resource ---------------------------------------------------------------------
+
+
+def test_repository_findings_point_where_codeowners_is_or_belongs(tmp_path: Path) -> None:
+    from soc2lint.engine.rules import load_rules
+
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path, {"infra/main.tf": 'resource "aws_s3_bucket" "b" {}\n'})
+    rules = [r for r in load_rules() if r.id in ("SOC2-GOV-101", "SOC2-GOV-102")]
+    found = {f.rule_id: f.location for f in scan([str(tmp_path)], rules).findings}
+    assert found["SOC2-GOV-101"] == Location("CODEOWNERS", 1, 1)
+    assert found["SOC2-GOV-102"] == Location("CODEOWNERS", 1, 1)
+    _write(tmp_path, {".github/CODEOWNERS": "* @acme/eng\n# un-owned\ninfra/\n"})
+    found = {f.rule_id: f for f in scan([str(tmp_path)], rules).findings}
+    assert found["SOC2-GOV-101"].status.value == "pass"
+    assert found["SOC2-GOV-102"].location == Location(".github/CODEOWNERS", 3, 3)

@@ -5,8 +5,11 @@ Edge kinds (source -> target):
              gitlab_pipeline -> gitlab_job
   needs      github_job -> github_job, gitlab_job -> gitlab_job (the job waits for the target)
   uses       github_step -> local composite action (github_action);
-             github_job -> local reusable workflow (github_workflow)
-  includes   gitlab_pipeline -> gitlab_include -> the included file's gitlab_pipeline (local)
+             github_job -> local reusable workflow (github_workflow);
+             github_step / github_job -> the `repository` when it uses an action or reusable
+             workflow of the repository itself (`owner/repo/...` naming the repository's identity)
+  includes   gitlab_pipeline -> gitlab_include -> the included file's gitlab_pipeline (local; a
+             wildcard include links to every file it names)
 
 Local `uses: ./x` paths are relative to the repository the workflow belongs to: the directory
 above `.github/workflows/` (the scan root for a workflow at the top).
@@ -28,6 +31,8 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
         if r.platform in (Platform.GITHUB_ACTIONS.value, Platform.GITLAB_CI.value)
     }
     pipeline_of = _link_local_includes(graph, by_address)
+    repository = next((r for r in resources if r.type == "repository"), None)
+    identity = str(repository.attributes.get("identity") or "") if repository else ""
     jobs = {
         (pipeline_of(r.location.path), _job_name(r)): r
         for r in by_address.values()
@@ -45,12 +50,15 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
                     graph.add_edge(res.key, target.key, "needs", "needs")
             if res.type == "github_job":
                 _link_uses(graph, by_address, res)
+                _link_own_repository(graph, res, repository, identity)
         elif res.type == "github_step":
-            in_action = f"{path}:runs.steps[" in res.address
-            parent = by_address.get(path if in_action else res.address.rpartition(".steps[")[0])
+            in_action = res.address.startswith(f"{path}:runs.steps[")
+            job = f"{path}:jobs.{res.attributes.get('job_id')}"
+            parent = by_address.get(path if in_action else job)
             if parent is not None:
                 graph.add_edge(parent.key, res.key, "contains", "steps")
             _link_uses(graph, by_address, res)
+            _link_own_repository(graph, res, repository, identity)
         elif res.type == "gitlab_include":
             parent = by_address.get(path)
             if parent is not None:
@@ -75,8 +83,11 @@ def _link_local_includes(
     for res in by_address.values():
         if res.type != "gitlab_include" or res.attributes.get("type") != "local":
             continue
-        target = by_address.get(str(res.attributes.get("location")))
-        if target is not None and target.type == "gitlab_pipeline":
+        targets = res.attributes.get("targets") or [res.attributes.get("location")]
+        for path in map(str, targets):
+            target = by_address.get(path)
+            if target is None or target.type != "gitlab_pipeline":
+                continue
             graph.add_edge(res.key, target.key, "includes", "local")
             if find(target.address) != find(res.location.path):
                 parent[find(target.address)] = find(res.location.path)
@@ -99,6 +110,19 @@ def repository_root(path: str) -> str:
     marker = ".github/workflows/"
     index = f"/{path}".rfind(f"/{marker}")
     return path[: max(index, 0)].rstrip("/") if index >= 0 else ""
+
+
+def _link_own_repository(
+    graph: ResourceGraph, res: Resource, repository: Resource | None, identity: str
+) -> None:
+    """An action or reusable workflow of the scanned repository itself: versioned with it."""
+    if repository is None or not identity:
+        return
+    if res.attributes.get("uses_kind") not in ("action", "reusable"):
+        return
+    owner_repo = "/".join(str(res.attributes.get("uses_name") or "").split("/")[:2])
+    if owner_repo.lower() == identity.lower():
+        graph.add_edge(res.key, repository.key, "uses", "uses")
 
 
 def _link_uses(graph: ResourceGraph, by_address: dict[str, Resource], res: Resource) -> None:

@@ -28,21 +28,43 @@ CONTEXT_ROOTS = frozenset(_ROOTS.split())
 # functions whose result is a boolean or a hash: their arguments' text never reaches the output
 _OPAQUE = "contains startswith endswith hashfiles success always failure cancelled"
 _OPAQUE_FUNCTIONS = frozenset(_OPAQUE.split())
-# event contexts whose text the author of an issue, comment, commit or pull request chooses
+# event contexts whose text the author of an issue, comment, discussion, wiki page, commit, fork
+# or pull request chooses (zizmor's context capabilities list them as "arbitrary"); names and
+# e-mail addresses of commit authors and committers are free text in git
 _ATTACKER_TEXT = """
-    github.head_ref github.event.issue.title github.event.issue.body
+    github.head_ref
+    github.event.issue.title github.event.issue.body github.event.comment.body
+    github.event.discussion.title github.event.discussion.body github.event.answer.body
+    github.event.review.body github.event.review_comment.body
+    github.event.pages.*.page_name github.event.pages.*.title github.event.pages.*.summary
     github.event.pull_request.title github.event.pull_request.body
     github.event.pull_request.head.ref github.event.pull_request.head.label
-    github.event.pull_request.head.repo.default_branch github.event.comment.body
-    github.event.review.body github.event.review_comment.body github.event.discussion.title
-    github.event.discussion.body github.event.pages.*.page_name github.event.commits.*.message
-    github.event.commits.*.author.email github.event.commits.*.author.name
+    github.event.pull_request.head.repo.default_branch github.event.pull_request.head.repo.name
+    github.event.pull_request.head.repo.full_name github.event.pull_request.head.repo.description
+    github.event.pull_request.head.repo.homepage
+    github.event.commits.*.message github.event.commits.*.author.email
+    github.event.commits.*.author.name github.event.commits.*.author.username
+    github.event.commits.*.committer.email github.event.commits.*.committer.name
+    github.event.commits.*.committer.username
     github.event.head_commit.message github.event.head_commit.author.email
-    github.event.head_commit.author.name github.event.workflow_run.head_branch
-    github.event.workflow_run.display_title github.event.workflow_run.head_commit.message
+    github.event.head_commit.author.name github.event.head_commit.author.username
+    github.event.head_commit.committer.email github.event.head_commit.committer.name
+    github.event.head_commit.committer.username
+    github.event.merge_group.head_commit.message github.event.merge_group.head_commit.author.email
+    github.event.merge_group.head_commit.author.name
+    github.event.workflow_run.head_branch github.event.workflow_run.display_title
+    github.event.workflow_run.head_commit.message
     github.event.workflow_run.head_commit.author.email
     github.event.workflow_run.head_commit.author.name
+    github.event.workflow_run.head_commit.committer.email
+    github.event.workflow_run.head_commit.committer.name
+    github.event.workflow_run.head_repository.name
+    github.event.workflow_run.head_repository.full_name
+    github.event.workflow_run.head_repository.description
     github.event.workflow_run.pull_requests.*.head.ref
+    github.event.check_suite.head_branch github.event.check_run.check_suite.head_branch
+    github.event.check_suite.pull_requests.*.head.ref
+    github.event.check_run.pull_requests.*.head.ref
 """
 ATTACKER_CONTEXTS = tuple(tuple(p.split(".")) for p in _ATTACKER_TEXT.split())
 # inputs of these types cannot carry text of the user's choosing

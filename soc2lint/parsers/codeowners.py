@@ -63,7 +63,8 @@ def parse(path: str, text: str) -> tuple[list[Entry], list[ParseError]]:
     """
     entries: list[Entry] = []
     errors: list[ParseError] = []
-    section, optional, defaults = "", False, ()
+    section, optional = "", False
+    defaults: tuple[str, ...] = ()
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -121,6 +122,12 @@ def owners_of(entries: list[Entry], path: str, *, required_only: bool = False) -
     for entry in winners.values():
         owners.extend(o for o in entry.owners if o not in owners)
     return tuple(owners)
+
+
+def matching(entries: list[Entry], path: str) -> list[Entry]:
+    """The entries whose pattern matches path, in file order."""
+    segments = _segments(path)
+    return [e for e in entries if _matches(e.pattern, segments)]
 
 
 def uncovered(entries: list[Entry], paths: list[str], *, required_only: bool = False) -> list[str]:
