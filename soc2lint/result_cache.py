@@ -9,6 +9,7 @@ re-hashing every file the cached scan read, including modules read from outside 
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 from dataclasses import astuple, replace
 from pathlib import Path
@@ -43,6 +44,10 @@ def key(
     h.update(repr(astuple(decisive)).encode())
     for path, digest in sorted(discovered.items()):
         h.update(f"{path}\0{digest}\n".encode())
+    # the repository's own identity exempts its actions from pinning (GHA-001): the remote
+    # in .git/config, else GITHUB_REPOSITORY
+    h.update(f"{os.environ.get('GITHUB_REPOSITORY', '')}\0".encode())
+    h.update(_content_digest(str(root / ".git" / "config")).encode())
     # files named by options that discovery does not find: var files, baseline, plan
     named = [v for k, v in options.cli_vars if k == "file"] + [options.baseline, options.plan]
     for name in named:

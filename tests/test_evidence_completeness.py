@@ -167,8 +167,10 @@ def test_a_record_the_ledger_refused_is_not_left_behind(repo: Path, tmp_path: Pa
 def test_diff_mode_counts_failures_present_before_as_known(repo: Path, tmp_path: Path) -> None:
     commit(repo, {"b.tf": KEY_B}, "b", "2026-03-03T10:00:00Z")  # key b: no rotation
     base = git(repo, "rev-parse", "HEAD")
-    commit(repo, {"README": "hi\n"}, "readme", "2026-03-04T10:00:00Z")
+    # a change to the module brings its other files (key b among them) into the scan
+    commit(repo, {"c.tf": KEY_A.replace('"a"', '"c"')}, "key c", "2026-03-04T10:00:00Z")
     rec = record_of(repo, tmp_path / "ev", diff_base=base)
+    assert rec["invocation"]["scoped_to"] == ["c.tf"]
     rule = next(r for r in rec["results"]["rules"] if r["id"] == "SOC2-AWS-012")
     assert rule["counts"]["fail"] == 0 and rule["counts"]["known"] == 1
     cell = next(c for c in rec["results"]["criteria"] if "SOC2-AWS-012" in c["rules"])
