@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import subprocess
@@ -137,6 +138,26 @@ def discover(
     result.skipped.sort(key=lambda s: s.path)
     result.excluded.sort(key=lambda e: e["path"])
     return result
+
+
+def read_text(
+    source: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[str | None, str, Skipped | None]:
+    """(text, sha256, skip reason) for a file; binary, non-UTF-8 and huge files are skipped."""
+    try:
+        if Path(source.abspath).stat().st_size > max_bytes:
+            return None, "", Skipped(source.path, f"larger than the size cap ({max_bytes} bytes)")
+        raw = Path(source.abspath).read_bytes()
+    except OSError as exc:
+        return None, "", Skipped(source.path, f"cannot read: {exc.strerror or exc}")
+    digest = hashlib.sha256(raw).hexdigest()
+    if b"\x00" in raw[:8192]:
+        return None, digest, Skipped(source.path, "binary file (contains NUL bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, digest, Skipped(source.path, f"not UTF-8 (byte {exc.start})")
+    return text, digest, None
 
 
 def _consider(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib
 import os
 from collections import defaultdict
@@ -21,6 +20,7 @@ from soc2lint.loader import Cache, Loaded, load_all, load_one, tty_progress
 from soc2lint.model import Finding, ParseError, Resource, Skipped, Suppression
 from soc2lint.parsers import renderers
 from soc2lint.parsers.classify import by_path as classify_by_path
+from soc2lint.parsers.gitlab_ci.local_includes import read_local_includes
 from soc2lint.parsers.repository import repository_resource
 from soc2lint.parsers.terraform.files import parse_file
 from soc2lint.parsers.terraform.module import TfFile, raw_value, tfvars_layers
@@ -120,26 +120,6 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def read_text(
-    source: SourceFile, max_bytes: int = DEFAULT_MAX_BYTES
-) -> tuple[str | None, str, Skipped | None]:
-    """(text, sha256, skip reason) for a file; binary, non-UTF-8 and huge files are skipped."""
-    try:
-        if Path(source.abspath).stat().st_size > max_bytes:
-            return None, "", Skipped(source.path, f"larger than the size cap ({max_bytes} bytes)")
-        raw = Path(source.abspath).read_bytes()
-    except OSError as exc:
-        return None, "", Skipped(source.path, f"cannot read: {exc.strerror or exc}")
-    digest = hashlib.sha256(raw).hexdigest()
-    if b"\x00" in raw[:8192]:
-        return None, digest, Skipped(source.path, "binary file (contains NUL bytes)")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, digest, Skipped(source.path, f"not UTF-8 (byte {exc.start})")
-    return text, digest, None
-
-
 def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = None) -> Report:
     """Scan targets (files or directories) with rules."""
     options = options or ScanOptions()
@@ -235,8 +215,10 @@ def _scan(
             kind = loaded.source.kind
             (tfvars_by_dir if kind == "tfvars" else by_dir)[directory].append(parsed)
 
-    other.extend(_gitlab_includes(root, other, files, errors, options.max_bytes))
-    other = _render_kubernetes(root, [f.path for f in found.files], other, errors, notes, skipped)
+    other.extend(read_local_includes(root, other, files, errors, options.max_bytes))
+    other = renderers.render_kubernetes(
+        root, [f.path for f in found.files], other, errors, notes, skipped
+    )
 
     def read_directory(directory: str) -> list[TfFile] | None:
         """A called module outside the scanned paths: read it for context."""
@@ -342,124 +324,6 @@ def _linkers() -> list:
         except ModuleNotFoundError:
             continue
     return found
-
-
-def _gitlab_includes(
-    root: Path,
-    resources: list[Resource],
-    files: dict[str, str],
-    errors: list[ParseError],
-    max_bytes: int,
-) -> list[Resource]:
-    """A .gitlab-ci.yml and the files it includes with `include: local:` are one pipeline.
-
-    Local includes are read (paths from the directory of the pipeline's main file, the project;
-    wildcards expanded, sorted; nothing outside the project or the repository) and each pipeline is
-    parsed again with all its files, so that `extends:`, `!reference` and `default:` resolve
-    across them. The pipelines' own resources are taken out of `resources`; the resources of
-    every file of those pipelines are returned.
-    """
-    import posixpath
-
-    from soc2lint.parsers import gitlab_ci
-    from soc2lint.parsers.yamlsrc import YamlDoc, load_documents
-
-    max_matches = 1000  # a wildcard include names at most this many files
-    loaded: dict[str, list[YamlDoc] | None] = {}
-
-    def load(path: str) -> list[YamlDoc] | None:
-        if path not in loaded:
-            loaded[path] = None
-            full = (root / path).resolve()
-            if full.is_file() and root in full.parents:
-                source = SourceFile(path, str(full), "yaml", "yaml")
-                text, digest, skip = read_text(source, max_bytes)
-                if text is not None and skip is None:
-                    docs, problems = load_documents(path, text)
-                    if path not in files:  # the main files' problems are already reported
-                        files[path] = digest
-                        errors.extend(problems)
-                    loaded[path] = docs
-        return loaded[path]
-
-    def expand(base: str, location: str) -> list[str]:
-        rel = posixpath.normpath(posixpath.join(base, location.lstrip("/")))
-        if rel == ".." or rel.startswith("../") or (base and not rel.startswith(base + "/")):
-            return []  # outside the project
-        pattern = gitlab_ci.include_pattern(rel)
-        if pattern is None:
-            return [rel]
-        static = rel.split("*")[0].split("?")[0].rpartition("/")[0]
-        start = (root / static).resolve()
-        if not start.is_dir() or not (start == root or root in start.parents):
-            return []
-        found = []
-        for directory, subdirs, names in os.walk(start):
-            subdirs[:] = sorted(d for d in subdirs if d != ".git")
-            for name in names:
-                candidate = Path(directory, name).relative_to(root).as_posix()
-                if name.endswith((".yml", ".yaml")) and pattern.match(candidate):
-                    found.append(candidate)
-        return sorted(found)[:max_matches]
-
-    def pipeline_files(main: str) -> tuple[list[str], dict[str, list[str]]]:
-        """The files of main's pipeline in GitLab's merge order, and what each include names."""
-        base = main.rpartition("/")[0]
-        order: list[str] = []
-        targets: dict[str, list[str]] = {}
-
-        def visit(path: str, stack: tuple[str, ...]) -> None:
-            docs = load(path)
-            if docs is None or path in order or path in stack:
-                return
-            for location in gitlab_ci.include_locations(docs):
-                targets[location] = expand(base, location)
-                for target in targets[location]:
-                    visit(target, (*stack, path))
-            order.append(path)
-
-        visit(main, ())
-        return order, targets
-
-    mains = sorted(
-        {
-            r.location.path
-            for r in resources
-            if r.type == "gitlab_pipeline" and r.attributes.get("local_includes")
-        }
-    )
-    done: set[str] = set()
-    out: list[Resource] = []
-    for main in mains:
-        if main in done:
-            continue
-        order, targets = pipeline_files(main)
-        parsed, problems = gitlab_ci.parse_pipeline([(p, load(p) or []) for p in order], targets)
-        errors.extend(problems)
-        group = set(order) - done
-        resources[:] = [
-            r for r in resources if not (r.platform == "gitlab_ci" and r.location.path in group)
-        ]
-        out.extend(r for r in parsed if r.location.path in group)
-        done |= group
-    return out
-
-
-def _render_kubernetes(
-    root: Path,
-    paths: list[str],
-    resources: list[Resource],
-    errors: list[ParseError],
-    notes: list[dict],
-    skipped: list[Skipped],
-) -> list[Resource]:
-    """Kustomizations and Helm charts rendered by their tools; else say what was not rendered."""
-    outcome = renderers.render_all(root, paths, resources)
-    errors.extend(outcome.errors)
-    notes.extend(outcome.notes)
-    # templates of a chart helm rendered were scanned, as rendered
-    skipped[:] = [s for s in skipped if not outcome.in_rendered_chart(s.path)]
-    return outcome.resources
 
 
 def _unique_keys(resources: list[Resource], taken: set[str]) -> list[Resource]:

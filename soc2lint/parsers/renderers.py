@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from soc2lint.model import Location, ParseError, Resource
+from soc2lint.model import Location, ParseError, Resource, Skipped
 from soc2lint.parsers import kubernetes
 from soc2lint.parsers import kustomization as kz
 from soc2lint.parsers.yamlsrc import load_documents
@@ -137,6 +137,23 @@ def render_all(root: Path, paths: list[str], resources: list[Resource]) -> Outco
 
     outcome.resources = [r for r in resources if not superseded(r)] + added
     return outcome
+
+
+def render_kubernetes(
+    root: Path,
+    paths: list[str],
+    resources: list[Resource],
+    errors: list[ParseError],
+    notes: list[dict],
+    skipped: list[Skipped],
+) -> list[Resource]:
+    """Kustomizations and Helm charts rendered by their tools; else say what was not rendered."""
+    outcome = render_all(root, paths, resources)
+    errors.extend(outcome.errors)
+    notes.extend(outcome.notes)
+    # templates of a chart helm rendered were scanned, as rendered
+    skipped[:] = [s for s in skipped if not outcome.in_rendered_chart(s.path)]
+    return outcome.resources
 
 
 def _fallback(rendered: Rendered, patches: list[str]) -> str:

@@ -12,8 +12,9 @@ written in several files is merged deeply, the later file winning. Over that mer
 up to GitLab's limit), `!reference [key, ...]` is replaced by what it names, and a job's effective
 `image`, `services`, `before_script` and `after_script` come from the job, else `default:`, else
 the deprecated top-level keywords. Every value stays located where it is written, in whichever
-file. Includes are never fetched: `local_includes` lists the paths for the caller to read and
-hand back (`include_locations` reads them from documents, `include_pattern` matches wildcards).
+file. Includes are never fetched: `local_includes` lists the paths, and the scan reads them from
+the repository and hands them back (`local_includes.read_local_includes`; `include_locations`
+reads them from documents, `include_pattern` matches wildcards).
 """
 
 from __future__ import annotations
