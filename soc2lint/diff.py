@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -110,8 +112,34 @@ def _extract(root: Path, commit: str, into: Path) -> None:
             target.write_bytes(content)
 
 
+def _at_base(kind: str, value: str, root: Path, base_root: Path) -> tuple[str, str]:
+    """A --var-file inside the repository, as the merge base has it (a file the base lacks is
+    read as empty there); any other command-line value as given."""
+    if kind != "file":
+        return kind, value
+    full = Path(os.path.abspath(value))
+    if root not in full.parents:
+        return kind, value
+    at_base = base_root / full.relative_to(root)
+    if not at_base.is_file():
+        at_base.parent.mkdir(parents=True, exist_ok=True)
+        at_base.write_text("")
+    return kind, str(at_base)
+
+
 def _git_input(root: Path, data: bytes, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(["git", *args], cwd=root, input=data, capture_output=True, check=False)
+
+
+@contextmanager
+def extracted(root: Path, commit: str) -> Iterator[Path]:
+    """The tree of commit in a temporary directory (a repository root of its own), removed on
+    exit."""
+    with tempfile.TemporaryDirectory(prefix="soc2lint-base-") as tmp:
+        base_root = Path(tmp)
+        _extract(root, commit, base_root)
+        (base_root / ".git").mkdir(exist_ok=True)  # the tree's root is the repository root
+        yield base_root
 
 
 def diff_scan(
@@ -121,22 +149,30 @@ def diff_scan(
     options: ScanOptions,
     ref: str,
     base_commit: str | None = None,
+    base_root: Path | None = None,
 ) -> Report:
-    """report restricted to findings not present at the merge base of ref and HEAD. With
-    options.scope_to, the base is scanned over the same changed files and their context."""
+    """report restricted to findings not present at the merge base of ref and HEAD.
+
+    base_root: the merge base's tree, already extracted (else it is extracted here). The base
+    is scanned with the same options: the same scope_paths, and the var files the command line
+    names inside the repository read as they are at the merge base."""
     root = Path(report.root)
     base_commit = base_commit or merge_base(root, ref)
-    with tempfile.TemporaryDirectory(prefix="soc2lint-base-") as tmp:
-        base_root = Path(tmp)
-        _extract(root, base_commit, base_root)
-        (base_root / ".git").mkdir(exist_ok=True)  # the archive's root is the repository root
-        base_targets = []
-        for target in targets:
-            candidate = base_root / Path(target).resolve().relative_to(root)
-            if candidate.exists():
-                base_targets.append(str(candidate))
-        base_options = replace(options, baseline=None, plan=None)
-        base = scan(base_targets, rules, base_options) if base_targets else None
+    if base_root is None:
+        with extracted(root, base_commit) as tree:
+            return diff_scan(report, targets, rules, options, ref, base_commit, tree)
+    base_targets = []
+    for target in targets:
+        candidate = base_root / Path(target).resolve().relative_to(root)
+        if candidate.exists():
+            base_targets.append(str(candidate))
+    base_options = replace(
+        options,
+        baseline=None,
+        plan=None,
+        cli_vars=[_at_base(kind, value, root, base_root) for kind, value in options.cli_vars],
+    )
+    base = scan(base_targets, rules, base_options) if base_targets else None
     before = {key(f) for f in base.findings if f.status.value != "pass"} if base else set()
     # baselined findings are still present: with --baseline they are not "fixed"
     now = {key(f) for f in [*report.findings, *report.known] if f.status.value != "pass"}

@@ -1,4 +1,4 @@
-"""Refuse regular expressions that Python's backtracking engine can take exponential (or high
+r"""Refuse regular expressions that Python's backtracking engine can take exponential (or high
 polynomial) time on, before they ever run.
 
 Rules' patterns are checked when the rules load, and patterns inside scanned Terraform
@@ -10,8 +10,9 @@ Refused shapes:
 - a repeated part that itself holds a repetition: `(a+)+`, `(.*a){25}`, `((a+))+`;
 - a repeated part with alternatives that can start with the same character, or can be empty:
   `(a|aa)+`, `(x|x?)*` (the engine tries every way of splitting the input between them);
-- more than three unbounded wildcards (`.*`, `[^x]+`) in one pattern: each multiplies the work
-  on an input that does not match.
+- more than three unbounded wildcards (`.*`, `[^x]+`) in one pattern, or three unbounded
+  repetitions in a row that can match the same characters (`a+a+a+`, `\w+\w*\w+`): each
+  multiplies the work on an input that does not match.
 """
 
 from __future__ import annotations
@@ -30,6 +31,23 @@ else:  # pragma: no cover - Python 3.10
 _REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT, getattr(C, "POSSESSIVE_REPEAT", C.MAX_REPEAT)}
 _ANYTHING = None  # a first-character set that may hold any character
 MAX_WILDCARDS = 3
+MAX_CHAIN = 3
+_SPACE = frozenset(map(ord, " \t\n\r\f\v"))
+_DIGIT = frozenset(range(ord("0"), ord("9") + 1))
+_WORD = frozenset(map(ord, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")) | _DIGIT
+# (characters, whether the class is all but those); \w is approximated by its ASCII part
+_CATEGORIES = {
+    C.CATEGORY_SPACE: (_SPACE, False),
+    C.CATEGORY_NOT_SPACE: (_SPACE, True),
+    C.CATEGORY_DIGIT: (_DIGIT, False),
+    C.CATEGORY_NOT_DIGIT: (_DIGIT, True),
+    C.CATEGORY_WORD: (_WORD, False),
+    C.CATEGORY_NOT_WORD: (_WORD, True),
+}
+
+
+def _overlap(one: _Charset | None, other: _Charset | None) -> bool:
+    return one is _ANYTHING or other is _ANYTHING or one.meets(other)
 
 
 class _Charset:
@@ -80,7 +98,11 @@ class _Walker:
 
     def walk(self, items: list[tuple[Any, Any]], repeated: int) -> None:
         """repeated: how many enclosing repetitions (of more than one) there are."""
+        chain: list[_Charset | None] = []  # overlapping unbounded repetitions in a row
         for op, av in items:
+            if self.problem:
+                return
+            self._chain(chain, op, av)
             if self.problem:
                 return
             if op in _REPEATS:
@@ -110,6 +132,28 @@ class _Walker:
                 for part in av[1:]:
                     if part is not None:
                         self.walk(list(part), repeated)
+
+    def _chain(self, chain: list[_Charset | None], op: Any, av: Any) -> None:
+        """Count unbounded repetitions in a row that can match the same characters: a+a+a+!
+        tries every way of sharing the a's among them (time grows as the length to the power
+        of their number). A character all of them could match keeps the chain; one they could
+        not breaks it; an optional part (a?, (x)?) is passed over."""
+        if op in _REPEATS and av[1] == C.MAXREPEAT:
+            here = self.first(list(av[2]))
+            if not all(_overlap(here, c) for c in chain):
+                chain.clear()
+            chain.append(here)
+            if len(chain) >= MAX_CHAIN:
+                self.problem = (
+                    f"{len(chain)} unbounded repetitions in a row that can match the same "
+                    "characters, like a+a+a+, take time that grows as a power of the length"
+                )
+        elif op == C.AT or (op in _REPEATS and av[0] == 0):
+            return
+        else:
+            here = self.first([(op, av)])
+            if not all(_overlap(here, c) for c in chain):
+                chain.clear()
 
     def _alternatives_in(self, items: list[tuple[Any, Any]]) -> None:
         """A repeated part holding alternatives that may start alike, or be empty, is ambiguous
@@ -148,7 +192,8 @@ class _Walker:
         return _ANYTHING  # an empty alternative matches anywhere
 
     def _set(self, av: list[tuple[Any, Any]]) -> _Charset | None:
-        negated, chars = False, set()
+        """A character class: its characters, or all but some (\\S, [^x]); None for anything."""
+        negated, chars, excluded = False, set(), []
         for op, value in av:
             if op == C.NEGATE:
                 negated = True
@@ -156,8 +201,19 @@ class _Walker:
                 chars.add(value)
             elif op == C.RANGE and value[1] - value[0] <= 512:
                 chars.update(range(value[0], value[1] + 1))
-            else:  # a category (\d, \s, \w) or a wide range: count it as anything
+            elif op == C.CATEGORY and value in _CATEGORIES:
+                members, inverse = _CATEGORIES[value]
+                if inverse:
+                    excluded.append(members)
+                else:
+                    chars |= members
+            else:  # a wide range, an unknown category: anything
                 return _ANYTHING if not negated else _Charset(frozenset(), negated=True)
+        if excluded:  # \S, \D, \W, alone or beside characters they leave out anyway
+            if negated or len(excluded) > 1:
+                return _ANYTHING
+            rest = excluded[0] - chars
+            return _Charset(self._folded(rest), negated=True)
         return _Charset(self._folded(chars), negated)
 
     def _folded(self, chars: set[int]) -> frozenset[int]:

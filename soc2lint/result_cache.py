@@ -40,8 +40,13 @@ def key(
     h.update("\0".join(sorted(r.id + r.severity for r in rules)).encode())
     h.update(repr(sorted(str(t.resolve()) for t in targets)).encode())
     # how the work is done (processes, progress, where the cache is) does not change results
-    decisive = replace(options, jobs=None, progress=False, cache_dir=None)
+    decisive = replace(
+        options, jobs=None, progress=False, cache_dir=None, scope_paths=None, known_rules=None
+    )
     h.update(repr(astuple(decisive)).encode())
+    # sets print in an order that changes from run to run: sorted, they key the same each time
+    for named in (options.scope_paths, options.known_rules):
+        h.update(repr(None if named is None else sorted(named)).encode())
     for path, digest in sorted(discovered.items()):
         h.update(f"{path}\0{digest}\n".encode())
     # the repository's own identity exempts its actions from pinning (GHA-001): the remote

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from soc2lint import scope
 from soc2lint.config import Config, find_config, load_config
-from soc2lint.diff import changed_paths, default_base, diff_scan, merge_base
-from soc2lint.discover import DEFAULT_MAX_BYTES
+from soc2lint.diff import changed_paths, default_base, diff_scan, extracted, merge_base
+from soc2lint.discover import DEFAULT_MAX_BYTES, discover
 from soc2lint.engine.rules import SEVERITIES, Rule, load_rules, ruleset_digest
 from soc2lint.scan import Report, ScanOptions, find_root, scan
 
@@ -71,6 +73,8 @@ def run(request: Request) -> Outcome:
     paths = request.paths or ["."]
     # changed files (pre-commit) belong to the repository the hook runs in, wherever they lead
     root = find_root(Path.cwd() if request.only_changed else Path(paths[0]))
+    if request.config and Path(request.config).exists() and not Path(request.config).is_file():
+        raise UsageError(f"--config {request.config}: not a regular file")
     config_path = Path(request.config) if request.config else find_config(root)
     available = load_rules(request.rules_dirs)
     config = load_config(config_path, {n for r in available for n in (r.id, r.name)})
@@ -78,6 +82,11 @@ def run(request: Request) -> Outcome:
     for item in request.tf_vars:
         if "=" not in item or not item.partition("=")[0].strip():
             raise UsageError(f"--var: {item!r} is not NAME=VALUE")
+    named = [("--var-file", f) for f in request.var_files]
+    named += [("--baseline", request.baseline), ("--plan", request.plan)]
+    for option, given in named:
+        if given and Path(given).exists() and not Path(given).is_file():
+            raise UsageError(f"{option} {given}: not a regular file")
     only_paths = None
     targets = paths
     if request.only_changed:
@@ -110,19 +119,39 @@ def run(request: Request) -> Outcome:
     )
     diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)
     base_commit = merge_base(root, diff_ref) if diff_ref else None
-    if request.scoped and (only_paths is not None or base_commit):
-        changed = set(only_paths or []) | (
-            changed_paths(root, base_commit) if base_commit else set()
-        )
-        options.scope_to = sorted(changed)
-    report = scan(targets, rules, options)
-    report.invocation = _invocation(request, root, targets, options)
-    report.config = {"path": config.path, "sha256": config.digest} if config.path else None
-    report.criteria_scope = config.scope()
-    if diff_ref:
-        report = diff_scan(report, targets, rules, options, diff_ref, base_commit)
+    with ExitStack() as stack:
+        base_root = stack.enter_context(extracted(root, base_commit)) if base_commit else None
+        if request.scoped and (only_paths is not None or base_commit):
+            changed = set(only_paths or []) | (
+                changed_paths(root, base_commit) if base_commit else set()
+            )
+            options.scope_to = sorted(changed)
+            # one set of paths for both sides: a file only one side has (a deleted policy, an
+            # added module file) brings its context to both
+            trees = [(root, targets), *([(base_root, [str(base_root)])] if base_root else [])]
+            inputs = {_inside(root, f) for f in request.var_files} - {None}
+            options.scope_paths = set().union(
+                *(
+                    scope.context(
+                        tree, discover(tree, paths, exclude=options.exclude).files, changed, inputs
+                    )
+                    for tree, paths in trees
+                )
+            )
+        report = scan(targets, rules, options)
+        report.invocation = _invocation(request, root, targets, options)
+        report.config = {"path": config.path, "sha256": config.digest} if config.path else None
+        report.criteria_scope = config.scope()
+        if diff_ref:
+            report = diff_scan(report, targets, rules, options, diff_ref, base_commit, base_root)
     threshold = request.threshold or config.fail_on or "info"
     return Outcome(report, rules, config, threshold)
+
+
+def _inside(root: Path, given: str) -> str | None:
+    """given as a path relative to root, or None when it lies outside."""
+    full = Path(os.path.abspath(given))
+    return full.relative_to(root).as_posix() if root in full.parents else None
 
 
 def _existing(config: Config, request: Request, available: list[Rule]) -> list[Rule]:

@@ -48,8 +48,10 @@ class ScanOptions:
     baseline: str | None = None
     # report only findings in these repository-relative files (pre-commit on changed files)
     only_paths: list[str] | None = None
-    # parse only these changed files and their context (soc2lint.scope); None: everything
+    # the changed files a scoped scan is about (for the record), and the paths it parses: those
+    # files and their context (soc2lint.scope); None: everything
     scope_to: list[str] | None = None
+    scope_paths: set[str] | None = None
     # every rule id and name that exists, in the scan or not: a suppression marker naming one
     # that is out of this scan is not "unknown" (None: only the bundled rules are known)
     known_rules: set[str] | None = None
@@ -127,15 +129,16 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
     paths = [Path(t) for t in targets] or [Path.cwd()]
     root = find_root(paths[0])
     found = discover(root, [str(p) for p in paths], options.max_bytes, options.exclude)
-    if options.scope_to is not None:
-        keep = scope.context(root, found.files, set(options.scope_to))
-        found.files = [f for f in found.files if f.path in keep]
+    outside: list[SourceFile] = []
+    if options.scope_paths is not None:
+        outside = [f for f in found.files if f.path not in options.scope_paths]
+        found.files = [f for f in found.files if f.path in options.scope_paths]
     reuse = _cached(root, paths, rules, options, found.files)
     if isinstance(reuse, Report):
         reuse.started, reuse.finished = started, _now()
         reuse.excluded = list(found.excluded)
         return reuse
-    report = _scan(root, paths, rules, options, found, started)
+    report = _scan(root, paths, rules, options, found, started, outside)
     if reuse is not None and not report.notes:  # rendered charts depend on outside tools
         result_cache.store(reuse[0], reuse[1], report)
     return report
@@ -167,6 +170,7 @@ def _scan(
     options: ScanOptions,
     found: Discovery,
     started: str,
+    outside: list[SourceFile] | None = None,
 ) -> Report:
     errors: list[ParseError] = []
     skipped = list(found.skipped)
@@ -247,7 +251,10 @@ def _scan(
     if options.plan:
         resources = _apply_plan(options.plan, root, paths, built.roots, resources, errors)
     resources = resources + _unique_keys(other, {r.key for r in resources})
-    infrastructure = sorted(p for p in files if not p.endswith("CODEOWNERS"))
+    infrastructure = [p for p in files if not p.endswith("CODEOWNERS")]
+    # a scoped scan weighs CODEOWNERS against the files it did not parse too, so that its
+    # repository-wide findings are those of a whole scan
+    infrastructure = sorted({*infrastructure, *scope.infrastructure(root, outside or [])})
     repository = repository_resource(root, paths, infrastructure, errors)
     if repository is not None:
         resources.append(repository)

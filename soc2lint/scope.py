@@ -28,7 +28,9 @@ from pathlib import Path, PurePosixPath
 from soc2lint.discover import SourceFile, classify
 from soc2lint.parsers.classify import by_path, might_be_kubernetes
 
-_MODULE_SOURCE = re.compile(r"""^\s*source\s*=\s*"(\.\.?/[^"]*)"\s*$""", re.M)
+# a local module source in any layout: its own line, a one-line block, a comment after it, or
+# .tf.json; a `source` of something else (a provisioner's file) only widens the context
+_MODULE_SOURCE = re.compile(r"""["']?\bsource["']?\s*[=:]\s*"(\.\.?/[^"]*)["]""")
 _NAMESPACE = re.compile(
     r"""(?:^|[{,\s])["']?namespace["']?\s*:\s*["']?([A-Za-z0-9][-.A-Za-z0-9]*)""", re.M
 )
@@ -46,13 +48,18 @@ def _read(root: Path, path: str) -> str:
         return ""
 
 
-def context(root: Path, files: list[SourceFile], changed: set[str]) -> set[str]:
-    """The paths (of files) to parse for a scan that reports on changed."""
+def context(
+    root: Path, files: list[SourceFile], changed: set[str], var_files: set[str] = frozenset()
+) -> set[str]:
+    """The paths (of files) to parse for a scan that reports on changed. var_files: the
+    --var-file paths (repository-relative); a changed one reaches every Terraform root."""
     if any(p.rsplit("/", 1)[-1] == "CODEOWNERS" for p in changed):
         # CODEOWNERS rules weigh it against every infrastructure file the scan finds
         return {f.path for f in files}
     wanted = {f.path for f in files if f.path in changed or f.kind == "codeowners"}
     terraform = [f for f in files if f.platform == "terraform"]
+    if var_files & changed:
+        wanted |= {f.path for f in terraform}
     yaml = [f for f in files if f.platform == "yaml"]
     wanted |= _terraform_context(root, terraform, changed)
     wanted |= _yaml_context(root, yaml, changed)
@@ -118,16 +125,24 @@ def _yaml_context(root: Path, files: list[SourceFile], changed: set[str]) -> set
     changed_manifests = [f for f in manifests if f.path in changed]
     if not changed_manifests:
         return out
-    for f in changed_manifests:  # a rendered directory is rendered (and checked) whole
-        for directory in rendered:
-            if not directory or f.path.startswith(directory + "/"):
-                out |= {
-                    g.path for g in manifests if not directory or g.path.startswith(directory + "/")
-                }
-                break
+    # a rendered directory is rendered (and checked) whole, and so is every overlay that
+    # renders it; the namespaces they set are part of the context too
+    renders = _renderers(texts, rendered)
+    todo = [_enclosing(f.path, rendered) for f in changed_manifests]
+    seen: set[str] = set()
+    while todo:
+        directory = todo.pop()
+        if directory is None or directory in seen:
+            continue
+        seen.add(directory)
+        todo += sorted(renders.get(directory, ()))
+    inside = [g for g in manifests if any(_within(g.path, d) for d in seen)]
+    out |= {g.path for g in inside}
     spaces = set()
     for f in changed_manifests:
         spaces |= set(_NAMESPACE.findall(texts[f.path])) or {"default"}
+    for g in inside:
+        spaces |= set(_NAMESPACE.findall(texts.get(g.path, "")))
     for f in manifests:
         text = texts[f.path]
         if not might_be_kubernetes(text):
@@ -135,6 +150,50 @@ def _yaml_context(root: Path, files: list[SourceFile], changed: set[str]) -> set
         named = set(_NAMESPACE.findall(text))
         if not named or named & spaces:
             out.add(f.path)
+    return out
+
+
+def _within(path: str, directory: str) -> bool:
+    return not directory or path.startswith(directory + "/")
+
+
+def _enclosing(path: str, rendered: list[str]) -> str | None:
+    """The nearest directory holding path that a tool renders (a kustomization, a chart)."""
+    inner = [d for d in rendered if _within(path, d)]
+    return max(inner, key=len) if inner else None
+
+
+_LISTED = re.compile(r"""(?:^\s*-\s*|\bpath:\s*)["']?([^\s"'#]+)""", re.M)
+
+
+def _renderers(texts: dict[str, str], rendered: list[str]) -> dict[str, set[str]]:
+    """For each rendered directory, the rendered directories whose kustomization lists it (or a
+    file in it) among resources, bases, components or patches."""
+    out: dict[str, set[str]] = {}
+    for directory in rendered:
+        for name in _RENDERED[:3]:
+            path = f"{directory}/{name}" if directory else name
+            for listed in _LISTED.findall(texts.get(path, "")):
+                target = _normal(f"{directory}/{listed}" if directory else listed)
+                if target is None:
+                    continue
+                used = _enclosing(target + "/", rendered)
+                if used is not None and used != directory:
+                    out.setdefault(used, set()).add(directory)
+    return out
+
+
+def infrastructure(root: Path, files: list[SourceFile]) -> list[str]:
+    """Which of files a whole scan would read as infrastructure (Terraform, pipelines,
+    manifests), told from names and a cheap look at the text, without parsing."""
+    out = []
+    for f in files:
+        if f.kind == "codeowners":
+            continue
+        name = f.path.rsplit("/", 1)[-1]
+        pipeline = by_path(f.path) is not None or name in ("action.yml", "action.yaml")
+        if f.platform == "terraform" or pipeline or might_be_kubernetes(_read(root, f.path)):
+            out.append(f.path)
     return out
 
 

@@ -545,14 +545,16 @@ def test_against_a_checkout_lists_changed_and_missing_files(
         assert verify(ledger, against=checkout).checkout_problems == [
             f"record {rid}: main.tf is missing in {checkout}"
         ]
-        (checkout / "main.tf").write_text(KEY_A)
+        git(checkout, "checkout", "-q", "main.tf")
+        # the fix record is a pull-request record, scoped to its change: a file outside that
+        # is not compared; a whole scan's record covers every file
+        (checkout / "extra.tf").write_text(KEY_A)
+        assert verify(ledger, against=checkout).checkout_problems == []
+        (checkout / "extra.tf").unlink()
+        whole = scan_and_record(checkout, tmp_path / "whole")
         (checkout / "extra.tf").write_text(KEY_A)  # content the record never covered
-        (checkout / "ignored").mkdir()
-        assert verify(ledger, against=checkout).checkout_problems == [
-            f"record {rid}: extra.tf is in {checkout} but the record did not scan it",
-            f"record {rid}: main.tf changed in {checkout} (sha256 "
-            + sha256_hex(KEY_A.encode())[:12]
-            + "…)",
+        assert verify(tmp_path / "whole" / "ledger.jsonl", against=checkout).checkout_problems == [
+            f"record {whole.stem}: extra.tf is in {checkout} but the record did not scan it"
         ]
     finally:
         git(history.repo, "worktree", "remove", "--force", str(checkout))

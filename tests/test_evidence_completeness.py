@@ -214,3 +214,41 @@ def test_outside_git_and_a_ledger_without_evidence(tmp_path: Path) -> None:
     assert "Not a commit: not a git work tree" in text
     out = CliRunner().invoke(main, ["scan", str(plain), "--ledger", str(tmp_path / "l.jsonl")])
     assert out.exit_code == 2 and "--ledger needs --evidence" in out.output
+
+
+def test_a_scoped_pull_request_record_verifies_against_its_checkout(
+    repo: Path, tmp_path: Path
+) -> None:
+    base = git(repo, "rev-parse", "HEAD")
+    (repo / "mod").mkdir()
+    commit(repo, {"mod/x.tf": KEY_A}, "module x", "2026-03-03T10:00:00Z")
+    record_of(repo, tmp_path / "ev", diff_base=base)
+    out = CliRunner().invoke(
+        evidence, ["verify", str(tmp_path / "ev" / "ledger.jsonl"), "--against", str(repo)]
+    )
+    assert out.exit_code == 0, out.output
+    assert "scoped to 1 changed file(s)" in out.output
+
+
+def test_diff_mode_reads_a_var_file_as_the_merge_base_has_it(repo: Path, tmp_path: Path) -> None:
+    variable = (
+        'variable "rotate" {}\n'
+        'resource "aws_kms_key" "v" {\n  enable_key_rotation = var.rotate\n}\n'
+    )
+    commit(repo, {"v.tf": variable, "prod.tfvars": "rotate = true\n"}, "v", "2026-03-03T10:00:00Z")
+    base = git(repo, "rev-parse", "HEAD")
+    commit(repo, {"prod.tfvars": "rotate = false\n"}, "stop rotating", "2026-03-04T10:00:00Z")
+    outcome = run(Request(paths=[str(repo)], diff_base=base, var_files=[str(repo / "prod.tfvars")]))
+    assert [f.resource for f in outcome.report.failing() if f.rule_id == "SOC2-AWS-012"] == [
+        "aws_kms_key.v"
+    ]
+
+
+def test_a_configuration_outside_the_repository_makes_the_record_dirty(
+    repo: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "central.yaml"
+    outside.write_text("exclude: ['*.tf']\n")
+    rec = record_of(repo, tmp_path / "ev", config=str(outside))
+    assert rec["repository"]["dirty"] is True
+    assert rec["repository"]["changed_paths"] == [str(outside.resolve())]

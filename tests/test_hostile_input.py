@@ -226,3 +226,49 @@ def test_an_unreadable_directory_is_reported(tmp_path: Path) -> None:
     finally:
         (repo / "sub").chmod(0o755)
     assert any(s.path == "sub" and "cannot read directory" in s.reason for s in report.skipped)
+
+
+@pytest.mark.parametrize("pattern", ["a+a+a+a+a+a+!", "\\w+\\w+\\w+!", "[a-z]+b?[a-z]+[a-z]*x"])
+def test_overlapping_repetitions_in_a_row_are_refused(pattern: str) -> None:
+    assert "in a row" in (backtracking_risk(pattern) or "")
+
+
+def test_a_polynomial_pattern_in_terraform_is_unknown_not_a_hang(tmp_path: Path) -> None:
+    repo = repo_at(tmp_path / "repo")
+    (repo / "main.tf").write_text(
+        'locals {\n  s  = "' + "a" * 3000 + '"\n'
+        '  ok = replace(local.s, "/a+a+a+a+a+a+a+!/", "") == ""\n}\n'
+        'resource "aws_kms_key" "k" {\n  enable_key_rotation = local.ok\n}\n'
+    )
+    started = time.monotonic()
+    report = scan([str(repo)], [r for r in RULES if r.id == "SOC2-AWS-012"])
+    assert time.monotonic() - started < 30
+    assert [f.status.value for f in report.findings] == ["unknown"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("option", ["--var-file", "--config", "--baseline", "--plan"])
+def test_an_input_named_on_the_command_line_that_is_a_fifo_is_refused(
+    option: str, tmp_path: Path
+) -> None:
+    repo = repo_at(tmp_path / "repo")
+    (repo / "main.tf").write_text(BUCKET.format("b"))
+    os.mkfifo(tmp_path / "fifo")
+    proc = scan_cli(".", option, str(tmp_path / "fifo"), cwd=repo)
+    assert proc.returncode == 2 and "not a regular file" in proc.stderr
+
+
+def test_the_result_cache_key_is_the_same_in_every_process(tmp_path: Path) -> None:
+    repo = repo_at(tmp_path / "repo")
+    (repo / "main.tf").write_text(BUCKET.format("b"))
+    cache = tmp_path / "cache"
+    for seed in ("1", "2"):  # sets print in another order under another hash seed
+        subprocess.run(
+            [sys.executable, "-m", "soc2lint", "scan", ".", "--cache-dir", str(cache)],
+            cwd=repo,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            check=False,
+        )
+    reports = [p for p in cache.rglob("report-*") if p.is_file()]
+    assert len(reports) == 1  # the second scan reused the first one's result

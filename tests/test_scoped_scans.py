@@ -104,3 +104,118 @@ def test_diff_mode_scoped_to_the_change_finds_what_a_whole_diff_finds(
     # the module is called from many stacks, which all come along; the workflows do not
     assert len(scoped.report.files) < len(whole.report.files)
     assert not [p for p in scoped.report.files if p.startswith(".github/")]
+
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  selector: {matchLabels: {app: api}}
+  template:
+    metadata: {labels: {app: api}}
+    spec:
+      containers: [{name: api, image: "nginx:1.25"}]
+"""
+POLICY = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Ingress]}
+"""
+
+
+def _same_diff(repo: Path, base: str) -> dict:
+    scoped = run(Request(paths=["."], diff_base=base)).report
+    whole = run(Request(paths=["."], diff_base=base, scoped=False)).report
+    assert (scoped.diff["new"], scoped.diff["fixed_findings"]) == (
+        whole.diff["new"],
+        whole.diff["fixed_findings"],
+    )
+    assert [f for f in scoped.findings if f.status.value != "pass"] == [
+        f for f in whole.findings if f.status.value != "pass"
+    ]
+    return scoped.diff
+
+
+def test_deleting_or_adding_a_file_brings_its_context_to_both_sides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "k8s").mkdir(parents=True)
+    (repo / "k8s" / "deploy.yaml").write_text(DEPLOY)
+    (repo / "k8s" / "netpol.yaml").write_text(POLICY)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "base")
+    monkeypatch.chdir(repo)
+    git(repo, "checkout", "-q", "-b", "drop")
+    git(repo, "rm", "-q", "k8s/netpol.yaml")
+    git(repo, "commit", "-q", "-m", "drop the policy")
+    dropped = _same_diff(repo, "main")
+    assert dropped["new"] >= 1 and dropped["fixed"] == 0  # the namespace lost its policy
+    git(repo, "checkout", "-q", "main")
+    git(repo, "checkout", "-q", "-b", "add")
+    (repo / "mod").mkdir()
+    (repo / "mod" / "x.tf").write_text(
+        'resource "aws_kms_key" "x" {\n  enable_key_rotation = true\n}\n'
+    )
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "add a module file")
+    assert _same_diff(repo, "main")["new"] == 0  # nothing that was failing is new
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'module "kms" {\n  source = "../../modules/kms" # shared key module\n  rotate = false\n}\n',
+        'module "kms" { source = "../../modules/kms" }\n',
+        None,  # a .tf.json root
+    ],
+)
+def test_callers_are_found_however_the_source_is_written(
+    call: str | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "modules" / "kms").mkdir(parents=True)
+    (repo / "live" / "prod").mkdir(parents=True)
+    (repo / "modules" / "kms" / "main.tf").write_text(
+        'variable "rotate" {\n  default = true\n}\n'
+        'resource "aws_kms_key" "k" {\n  enable_key_rotation = var.rotate\n}\n'
+    )
+    if call is None:
+        (repo / "live" / "prod" / "main.tf.json").write_text(
+            '{"module": {"kms": {"source": "../../modules/kms", "rotate": false}}}\n'
+        )
+    else:
+        (repo / "live" / "prod" / "main.tf").write_text(call)
+    git(repo, "init", "-q", "-b", "main")
+    monkeypatch.chdir(repo)
+    changed = "modules/kms/main.tf"
+    scoped = results(Request(paths=[changed], only_changed=True, diff_base=""))
+    assert scoped == results(
+        Request(paths=[changed], only_changed=True, diff_base="", scoped=False)
+    )
+    assert any(r[1] == "module.kms.aws_kms_key.k" for r in scoped)
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl renders kustomizations")
+def test_an_overlay_that_renders_a_changed_base_comes_along(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "base").mkdir(parents=True)
+    (repo / "overlays" / "prod").mkdir(parents=True)
+    (repo / "base" / "kustomization.yaml").write_text("resources: [deploy.yaml]\n")
+    (repo / "base" / "deploy.yaml").write_text(DEPLOY.replace(", namespace: shop", ""))
+    (repo / "overlays" / "prod" / "kustomization.yaml").write_text(
+        "namespace: shop\nresources:\n  - ../../base\n"
+    )
+    git(repo, "init", "-q", "-b", "main")
+    monkeypatch.chdir(repo)
+    changed = "base/deploy.yaml"
+    scoped = results(Request(paths=[changed], only_changed=True, diff_base=""))
+    assert scoped == results(
+        Request(paths=[changed], only_changed=True, diff_base="", scoped=False)
+    )
+    assert any(r[1] == "Deployment/shop/api" for r in scoped)

@@ -96,7 +96,9 @@ def _changed_paths(root: Path, scanned: set[str], inputs: list[str]) -> list[str
             continue
         changed.add(rel)
     for item in inputs:  # an ignored input is in no status line, and still not in the commit
-        if not item.startswith("/") and not (git(root, "ls-files", "--", item) or "").strip():
+        if item.startswith("/"):
+            changed.add(item)  # outside the repository: the commit alone does not decide
+        elif not (git(root, "ls-files", "--", item) or "").strip():
             changed.add(item)
     return sorted(changed)
 

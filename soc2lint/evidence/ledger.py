@@ -290,6 +290,8 @@ def _unrecorded(record: dict, rid: str, checkout: Path) -> list[str]:
     from soc2lint.discover import discover  # the evidence tools import the scanner lazily
 
     invocation = record.get("invocation") or {}
+    if invocation.get("scoped_to") is not None:
+        return []  # a pull-request record covers its changes and their context, not the rest
     gaps = record.get("not_checked") or {}
     accounted = set(record["files"]["sha256"])
     accounted |= {s.get("path") for s in gaps.get("skipped", []) if isinstance(s, dict)}
