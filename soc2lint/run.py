@@ -92,10 +92,10 @@ def run(request: Request) -> Outcome:
     if request.only_changed:
         only_paths = []
         for given in paths:
-            full = Path(os.path.abspath(given))
-            if full != root and root not in full.parents:
+            inside = _inside(root, given)
+            if inside is None:
                 raise UsageError(f"{given}: not inside the repository {root}")
-            only_paths.append(full.relative_to(root).as_posix())
+            only_paths.append(inside)
         targets = [str(root)]
     elif config.include and not request.paths:
         targets = [str(p) for pattern in config.include for p in sorted(root.glob(pattern))] or [
@@ -151,7 +151,7 @@ def run(request: Request) -> Outcome:
 def _inside(root: Path, given: str) -> str | None:
     """given as a path relative to root, or None when it lies outside."""
     full = Path(os.path.abspath(given))
-    return full.relative_to(root).as_posix() if root in full.parents else None
+    return full.relative_to(root).as_posix() if full == root or root in full.parents else None
 
 
 def _existing(config: Config, request: Request, available: list[Rule]) -> list[Rule]:

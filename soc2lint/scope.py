@@ -111,6 +111,8 @@ def _normal(path: str) -> str | None:
 
 
 def _yaml_context(root: Path, files: list[SourceFile], changed: set[str]) -> set[str]:
+    if not any(f.path in changed for f in files):
+        return set()  # no YAML changed: nothing to read
     out: set[str] = set()
     ci = {f.path for f in files if _is_ci(f.path)}
     texts = {f.path: _read(root, f.path) for f in files if f.path not in ci}

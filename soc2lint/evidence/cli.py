@@ -82,10 +82,10 @@ def verify_command(
                 "latest": "NO record is of the checkout's commit; the last record in the ledger",
             }[result.chosen_by or "given"]
             click.echo(f"compared {against} with record {result.checked_record} ({commit}: {how})")
-            scoped = _scoped_to(Path(records_dir or Path(ledger).parent), result.checked_record)
-            if scoped is not None:
+            if result.scoped_to is not None:
                 click.echo(
-                    f"the record was scoped to {len(scoped)} changed file(s) and their context: "
+                    f"the record was scoped to {len(result.scoped_to)} changed file(s) and their "
+                    "context: "
                     "files it did not parse are not compared"
                 )
         for problem in result.checkout_problems:
@@ -96,13 +96,6 @@ def verify_command(
             click.echo(f"record {result.checked_record}: every file matches {against}")
     if not result.ok:
         ctx.exit(1)
-
-
-def _scoped_to(records: Path, record_id: str) -> list | None:
-    try:
-        return load_record(records / f"{record_id}.json").get("invocation", {}).get("scoped_to")
-    except (ValueError, OSError, AttributeError):
-        return None
 
 
 @evidence.command("population")

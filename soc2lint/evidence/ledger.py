@@ -109,6 +109,8 @@ class Verification:
     # the checkout's commit, so the last record: its files may well differ)
     chosen_by: str | None = None
     checkout_problems: list[str] = field(default_factory=list)  # checkout differs from record
+    # the compared record's changed files when it was scoped to them (a pull-request record)
+    scoped_to: list[str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -166,9 +168,13 @@ def verify(
         else:
             result.checked_record = chosen["record_id"]
             result.checked_commit = chosen.get("commit")
-            result.checkout_problems += compare_checkout(
-                base / f"{chosen['record_id']}.json", against
-            )
+            file = base / f"{chosen['record_id']}.json"
+            record_data = _read_record(file)
+            if record_data is None:
+                result.checkout_problems.append(f"record {file.stem}: cannot read its file digests")
+            else:
+                result.scoped_to = (record_data.get("invocation") or {}).get("scoped_to")
+                result.checkout_problems += _compare(record_data, file.stem, Path(against))
     return result
 
 
@@ -262,20 +268,33 @@ def _choose(
 
 def compare_checkout(record_file: str | Path, checkout: str | Path) -> list[str]:
     """Every file a record digested whose content in checkout differs or is missing."""
-    try:
-        record = json.loads(Path(record_file).read_text(encoding="utf-8"))
-        files = record["files"]["sha256"]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+    record = _read_record(Path(record_file))
+    if record is None:
         return [f"record {Path(record_file).stem}: cannot read its file digests"]
-    rid = record.get("record_id", Path(record_file).stem)
-    problems = _unrecorded(record, rid, Path(checkout))
-    root = Path(checkout)
+    return _compare(record, Path(record_file).stem, Path(checkout))
+
+
+def _read_record(file: Path) -> dict | None:
+    """A record with its file digests, or None when it cannot be read as one."""
+    try:
+        record = json.loads(file.read_text(encoding="utf-8"))
+        if isinstance(record["files"]["sha256"], dict):
+            return record
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        pass
+    return None
+
+
+def _compare(record: dict, stem: str, checkout: Path) -> list[str]:
+    files = record["files"]["sha256"]
+    rid = record.get("record_id", stem)
+    problems = _unrecorded(record, rid, checkout)
     for rel, digest in sorted(files.items()):
         if rel.startswith("/") or ".." in rel.split("/"):
             problems.append(f"record {rid}: {rel} is not a path inside the checkout")
             continue
         try:
-            actual = sha256_hex((root / rel).read_bytes())
+            actual = sha256_hex((checkout / rel).read_bytes())
         except OSError:
             problems.append(f"record {rid}: {rel} is missing in {checkout}")
             continue

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from soc2lint.model import Location, Resource
-from soc2lint.parsers.yamlsrc import YamlDoc
 
 SCOPE = "ci"
 
@@ -84,16 +83,6 @@ def ci_resource(
         kind="object",
         scope=SCOPE,
     )
-
-
-def locations_under(path: str, doc: YamlDoc, prefix: str) -> dict[str, Location]:
-    """Where each part of doc under the dotted prefix is written, keyed relative to prefix."""
-    return doc.located(path, prefix)
-
-
-def span(doc: YamlDoc, prefix: str) -> tuple[int, int]:
-    """(first, last) line of the part of doc under the dotted prefix."""
-    return doc.span(prefix)
 
 
 def as_map(value: Any) -> dict:

@@ -8,6 +8,7 @@ same values as in the manifest, and their locations point at the manifest's own 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from soc2lint.model import Location, ParseError, Platform, Resource
@@ -220,8 +221,6 @@ def _unique(resources: list[Resource]) -> list[Resource]:
     out = []
     for res in resources:
         if res.address in seen:
-            from dataclasses import replace
-
             res = replace(res, address=f"{res.address}#L{res.location.start_line}")
         seen.add(res.address)
         out.append(res)

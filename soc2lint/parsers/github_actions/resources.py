@@ -11,10 +11,8 @@ from soc2lint.parsers.ci_common import (
     as_map,
     ci_resource,
     credential_shaped,
-    locations_under,
     secret_literals,
     set_list_locations,
-    span,
 )
 from soc2lint.parsers.ci_expressions import (
     attacker_controlled,
@@ -39,7 +37,7 @@ def workflow_resources(path: str, doc: YamlDoc) -> tuple[list[Resource], list[Pa
     """The workflow, its jobs and their steps."""
     data = doc.data
     errors: list[ParseError] = []
-    locs = locations_under(path, doc, "")
+    locs = doc.located(path, "")
     triggers = triggers_of(data.get("on"))
     jobs = data.get("jobs")
     if not isinstance(jobs, dict):
@@ -79,7 +77,7 @@ def _job(
 ) -> list[Resource]:
     data = doc.data
     prefix = f"jobs.{job_id}"
-    locs = locations_under(path, doc, prefix)
+    locs = doc.located(path, prefix)
     at = doc.locations.get("permissions")
     workflow_loc = Location(path, at[0], at[0]) if at else None
     attrs = dict(job)
@@ -131,7 +129,7 @@ def _job(
     steps = as_list(job.get("steps"))
     keys = step_keys(steps)
     attrs["deploys"] = deploys(job_id, job, steps, keys)
-    start, end = span(doc, prefix)
+    start, end = doc.span(prefix)
     address = f"{path}:jobs.{job_id}"
     out = [_resource(address, "github_job", attrs, Location(path, start, end), locs)]
     env_chain = [data.get("env"), job.get("env")]
@@ -146,7 +144,7 @@ def _job(
 def action_resources(path: str, doc: YamlDoc) -> list[Resource]:
     """A composite action and its steps."""
     data = doc.data
-    locs = locations_under(path, doc, "")
+    locs = doc.located(path, "")
     attrs = dict(data)
     runs = data["runs"]
     attrs["runs_using"] = runs.get("using")
@@ -175,7 +173,7 @@ def _step(
 ) -> Resource:
     step = steps[n]
     prefix = f"{base}.{n}"
-    locs = locations_under(path, doc, prefix)
+    locs = doc.located(path, prefix)
     attrs = dict(step)
     triggers = context["triggers"]
     attrs.update(
@@ -210,7 +208,7 @@ def _step(
         found.append("run")
     set_list_locations(attrs, locs, "literal_secrets", found)
     _unsecure_commands(attrs, locs)
-    start, end = span(doc, prefix)
+    start, end = doc.span(prefix)
     return _resource(address, "github_step", attrs, Location(path, start, end), locs)
 
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from soc2lint.model import Location
-from soc2lint.parsers.ci_common import locations_under
 from soc2lint.parsers.yamlsrc import YamlDoc
 
 _KEYWORDS = "default include stages variables workflow image services cache types spec"
@@ -43,7 +42,7 @@ class Config:
                     continue
                 item, item_locs = (
                     source.doc.data[key],
-                    locations_under(source.path, source.doc, key),
+                    source.doc.located(source.path, key),
                 )
                 if found and isinstance(value, dict) and isinstance(item, dict):
                     value, locs = merge(value, locs, item, item_locs)

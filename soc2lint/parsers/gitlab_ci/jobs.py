@@ -11,7 +11,6 @@ from soc2lint.parsers.ci_common import (
     image_pinned,
     secret_literals,
     set_list_locations,
-    span,
 )
 from soc2lint.parsers.gitlab_ci.config import Config, Source, extended, under
 from soc2lint.parsers.gitlab_ci.pipeline import resource
@@ -89,7 +88,7 @@ def job_resource(config: Config, owner: Source, name: str) -> tuple[Resource, st
     found = secret_literals(own, "variables", literal, throwaway)
     set_list_locations(attrs, locs, "literal_secrets", found)
     debug_trace(attrs, locs, own)
-    start, end = span(owner.doc, name)
+    start, end = owner.doc.span(name)
     loc = Location(owner.path, start, end)
     return resource(f"{owner.path}:{name}", "gitlab_job", attrs, loc, locs), problem
 

@@ -7,10 +7,8 @@ from typing import Any
 from soc2lint.model import Location, Platform, Resource
 from soc2lint.parsers.ci_common import (
     ci_resource,
-    locations_under,
     secret_literals,
     set_list_locations,
-    span,
 )
 from soc2lint.parsers.gitlab_ci.config import is_job
 from soc2lint.parsers.gitlab_ci.includes import include_entries, include_entry
@@ -21,7 +19,7 @@ from soc2lint.parsers.yamlsrc import YamlDoc
 def pipeline_resources(path: str, doc: YamlDoc, targets: dict[str, list[str]]) -> list[Resource]:
     """The file's `gitlab_pipeline` and one `gitlab_include` per include entry."""
     data = doc.data
-    locs = locations_under(path, doc, "")
+    locs = doc.located(path, "")
     attrs = dict(data)
     attrs["variables"] = variable_values(data.get("variables"))
     entries = include_entries(data)
@@ -43,9 +41,9 @@ def pipeline_resources(path: str, doc: YamlDoc, targets: dict[str, list[str]]) -
 
 def _include(path: str, doc: YamlDoc, n: int, entry: Any, info: dict) -> Resource:
     prefix = f"include.{n}" if isinstance(doc.data.get("include"), list) else "include"
-    locs = locations_under(path, doc, prefix)
+    locs = doc.located(path, prefix)
     attrs = {**entry, **info} if isinstance(entry, dict) else dict(info)
-    start, end = span(doc, prefix)
+    start, end = doc.span(prefix)
     for key in ("type", "location"):
         locs.setdefault(key, Location(path, start, start))
     locs["pinned"] = locs.get("ref") or locs.get(attrs["type"]) or Location(path, start, start)
