@@ -12,10 +12,15 @@ from hypothesis import strategies as st
 import soc2lint.scan as scan_module
 from soc2lint.graph import ResourceGraph
 from soc2lint.model import Location, Resource, Unknown
-from soc2lint.parsers import github_actions, gitlab_ci
-from soc2lint.parsers.ci_expressions import CONTEXT_ROOTS, analyse, contexts_in, find_expressions
-from soc2lint.parsers.dispatch import parse_yaml_source
-from soc2lint.parsers.yamlsrc import load_documents
+from soc2lint.pipeline.load import parse_source as parse_yaml_source
+from soc2lint.platforms import github_actions, gitlab_ci
+from soc2lint.platforms.shared.ci_expressions import (
+    CONTEXT_ROOTS,
+    analyse,
+    contexts_in,
+    find_expressions,
+)
+from soc2lint.platforms.shared.yamlsrc import load_documents
 from soc2lint.scan import scan
 
 SHA = "11bd71901bbe5b1630ceea73d27597364c9af683"
@@ -496,7 +501,7 @@ _VALUES = st.recursive(
 
 @given(st.dictionaries(_KEYS, _VALUES, max_size=8))
 def test_parsers_accept_any_shape(data: dict) -> None:
-    from soc2lint.parsers.yamlsrc import YamlDoc
+    from soc2lint.platforms.shared.yamlsrc import YamlDoc
 
     doc = YamlDoc(data)
     for module, path in (
@@ -509,7 +514,7 @@ def test_parsers_accept_any_shape(data: dict) -> None:
 
 
 def test_local_include_links_to_the_included_pipeline_and_its_jobs() -> None:
-    from soc2lint.linkers import ci as ci_linker
+    from soc2lint.platforms.shared import ci_linker
 
     main = _parse(gitlab_ci, ".gitlab-ci.yml", "include: ci/build.yml\ntest:\n  needs: [build]\n")
     included = _parse(gitlab_ci, "ci/build.yml", "build:\n  script: [make]\n")
@@ -567,8 +572,8 @@ def test_step_addresses_are_stable_keys_not_indexes() -> None:
 
 
 def test_baseline_key_survives_an_inserted_step(tmp_path: Path) -> None:
-    from soc2lint.baseline import key
     from soc2lint.engine.rules import load_rules
+    from soc2lint.policies.baseline import key
 
     (tmp_path / ".git").mkdir()
     rules = [r for r in load_rules() if r.id == "SOC2-GHA-001"]
@@ -638,7 +643,7 @@ def test_job_write_all_and_deploy_detection() -> None:
     ],
 )
 def test_attacker_controlled_contexts(context: str, attacker: bool) -> None:
-    from soc2lint.parsers.ci_expressions import attacker_controlled
+    from soc2lint.platforms.shared.ci_expressions import attacker_controlled
 
     flowing = list(analyse(context)[1])
     assert bool(attacker_controlled(flowing, {}, {})) is attacker
@@ -671,14 +676,14 @@ def test_attacker_controlled_contexts(context: str, attacker: bool) -> None:
     ],
 )
 def test_secret_literals(name: str, value: str, flagged: bool) -> None:
-    from soc2lint.parsers.ci_common import secret_literals
+    from soc2lint.platforms.shared.ci_common import secret_literals
 
     literal = lambda v: "${{" not in str(v)  # noqa: E731
     assert bool(secret_literals({name: value}, "env", literal)) is flagged
 
 
 def test_service_placeholder_passwords_pass_only_in_services() -> None:
-    from soc2lint.parsers.ci_common import secret_literals
+    from soc2lint.platforms.shared.ci_common import secret_literals
 
     env = {"POSTGRES_PASSWORD": "postgres", "MYSQL_ROOT_PASSWORD": "Xk9pQ2vLm7"}
     assert secret_literals(env, "env", lambda v: True, True) == ["env.MYSQL_ROOT_PASSWORD"]
@@ -861,7 +866,7 @@ def test_gitlab_reference_in_rules_and_variables() -> None:
 def test_repository_identity_from_origin(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str, identity: str
 ) -> None:
-    from soc2lint.parsers.repository import repository_identity
+    from soc2lint.platforms.repository.resource import repository_identity
 
     monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
     (tmp_path / ".git").mkdir()

@@ -6,7 +6,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soc2lint.parsers.codeowners import Entry, find_codeowners, owners_of, parse, uncovered
+from soc2lint.platforms.repository.codeowners import (
+    Entry,
+    find_codeowners,
+    owners_of,
+    parse,
+    uncovered,
+)
 
 
 def _owned(pattern: str, path: str) -> bool:

@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from soc2lint.docs import rules_markdown
 from soc2lint.engine.rules import load_rules
+from soc2lint.reporters.rule_docs import rules_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -17,6 +17,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from soc2lint.cli.run import Request, gate, run
 from soc2lint.evidence import (
     population,
     render_html,
@@ -31,7 +32,6 @@ from soc2lint.evidence.cli import evidence
 from soc2lint.evidence.gitinfo import sanitize_url
 from soc2lint.evidence.hashing import canonical, sha256_hex
 from soc2lint.evidence.ledger import entry_digest
-from soc2lint.run import Request, gate, run
 
 RULE = "SOC2-AWS-012"
 REASON = "key b holds imported material <rotated by hand> & 'tracked' in SEC-42"

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 from test_evidence import KEY_A, KEY_B, commit, git, schema
 
 from soc2lint.cli import main
+from soc2lint.cli.run import Request, gate, run
 from soc2lint.evidence import population, render_markdown, verify, write_evidence
 from soc2lint.evidence.cli import evidence
-from soc2lint.run import Request, gate, run
 
 MARCH = "2026-03-01"
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from soc2lint import loader
+from soc2lint.cli.run import Request, run
 from soc2lint.engine.operators import check_regex
+from soc2lint.engine.regex_safety import backtracking_risk
 from soc2lint.engine.rules import load_rules
 from soc2lint.evidence.ledger import LedgerError, append
-from soc2lint.regex_safety import backtracking_risk
+from soc2lint.pipeline import load as loader
 from soc2lint.reporters import json_report
-from soc2lint.run import Request, run
 from soc2lint.scan import ScanOptions, scan
 
 RULES = load_rules()

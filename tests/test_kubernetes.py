@@ -12,9 +12,9 @@ import pytest
 
 from soc2lint.engine.rules import load_rules
 from soc2lint.graph import ResourceGraph
-from soc2lint.linkers import kubernetes as k8s_linker
 from soc2lint.model import Resource
-from soc2lint.parsers.dispatch import parse_yaml_source
+from soc2lint.pipeline.load import parse_source as parse_yaml_source
+from soc2lint.platforms.kubernetes import linker as k8s_linker
 from soc2lint.reporters import sarif
 from soc2lint.scan import scan
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from soc2lint.engine.evaluate import evaluate_rules
 from soc2lint.engine.rules import load_rules
 from soc2lint.graph import ResourceGraph
-from soc2lint.parsers.terraform.files import parse_file
-from soc2lint.parsers.terraform.module import build_module
+from soc2lint.platforms.terraform.files import parse_file
+from soc2lint.platforms.terraform.module import build_module
 
 RULES = load_rules()
 

@@ -7,21 +7,17 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from soc2lint import platforms
 from soc2lint.engine.rules import ID_RE, NAME_RE, bundled_rules_dir, load_rules
+from soc2lint.engine.tsc import catalogue
 from soc2lint.scan import scan
-from soc2lint.tsc import catalogue
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 RULES = load_rules()
 RULE_IDS = [r.id for r in RULES]
-# the file a fixture expectation means when it names none
-DEFAULT_FILE = {
-    "terraform": "main.tf",
-    "kubernetes": "manifest.yaml",
-    "github_actions": ".github/workflows/ci.yml",
-    "gitlab_ci": ".gitlab-ci.yml",
-}
+# the file a fixture expectation means when it names none: the platform's own choice
+DEFAULT_FILE = {name: p.fixture_file for name, p in platforms.by_rule_platform().items()}
 
 
 def _expected(rule_id: str) -> dict:

@@ -12,10 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from soc2lint import loader
+from soc2lint import platforms
 from soc2lint.engine import evaluate
 from soc2lint.engine.rules import load_rules
-from soc2lint.parsers.dispatch import parse_yaml_source
+from soc2lint.pipeline import load as loader
+from soc2lint.pipeline.load import parse_source as parse_yaml_source
 from soc2lint.reporters import json_report, sarif
 from soc2lint.scan import ScanOptions, scan
 
@@ -63,12 +64,9 @@ def test_warm_rescan_parses_nothing_and_gives_the_same_report(
     options = ScanOptions(jobs=1, cache_dir=str(tmp_path / "cache"))
     cold = scan([str(big)], RULES, options)
     calls: list[str] = []
-    real_tf, real_yaml = loader.parse_file, loader.parse_yaml_source
-    monkeypatch.setattr(loader, "parse_file", lambda p, t: calls.append(p) or real_tf(p, t))
-    monkeypatch.setattr(
-        loader, "parse_yaml_source", lambda p, t: calls.append(p) or real_yaml(p, t)
-    )
-    from soc2lint import result_cache
+    real = loader.parse_source
+    monkeypatch.setattr(loader, "parse_source", lambda p, *a: calls.append(p) or real(p, *a))
+    from soc2lint.pipeline import result_cache
 
     monkeypatch.setattr(result_cache, "load", lambda *a: None)  # force a full re-scan
     warm = scan([str(big)], RULES, options)
@@ -264,8 +262,8 @@ def test_yaml_shaped_noise_never_crashes_the_pipeline(path: str, tokens: list[st
     graph = ResourceGraph()
     for res in parsed.resources:
         graph.add_resource(res)
-    for linker in ("kubernetes", "ci"):
-        __import__(f"soc2lint.linkers.{linker}", fromlist=["link"]).link(graph, parsed.resources)
+    for platform in platforms.platforms():
+        platform.link(graph, parsed.resources)
     _findings, errors = evaluate.evaluate_rules(RULES, graph)
     assert errors == []
 
@@ -275,7 +273,7 @@ def test_deep_nesting_is_bounded(depth: int) -> None:
     text = "apiVersion: v1\nkind: ConfigMap\ndata: " + "[" * depth + "]" * depth + "\n"
     parse_yaml_source("deep.yaml", text)
     hcl = "x = " + "[" * depth + "]" * depth + "\n"
-    from soc2lint.parsers.terraform.files import parse_file
+    from soc2lint.platforms.terraform.files import parse_file
 
     parse_file("deep.tf", hcl)
 

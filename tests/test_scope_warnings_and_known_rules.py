@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from soc2lint.cli import main
-from soc2lint.run import Request, run
+from soc2lint.cli.run import Request, run
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from soc2lint.discover import discover
-from soc2lint.run import Request, run
+from soc2lint.cli.run import Request, run
+from soc2lint.pipeline.discover import discover
 
 REPO = Path(__file__).resolve().parents[1]
 GIT = {

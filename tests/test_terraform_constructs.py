@@ -39,8 +39,8 @@ def results(case: str, options: ScanOptions | None = None) -> set[tuple]:
 
 
 def _resources(case: str) -> list:
-    from soc2lint.parsers.terraform.files import parse_file
-    from soc2lint.parsers.terraform.module import build_module
+    from soc2lint.platforms.terraform.files import parse_file
+    from soc2lint.platforms.terraform.module import build_module
 
     path = BASE / case / "main.tf"
     return build_module([parse_file("main.tf", path.read_text())], []).resources
@@ -220,16 +220,16 @@ def test_a_module_directory_also_scanned_on_its_own_gives_no_duplicates() -> Non
 
 
 def test_module_parsed_once_however_often_it_is_instantiated(monkeypatch) -> None:
-    from soc2lint import loader
+    from soc2lint.pipeline import load
 
     calls: list[str] = []
-    real = loader.parse_file
+    real = load.parse_source
 
-    def counting(path: str, text: str):  # type: ignore[no-untyped-def]
+    def counting(path: str, text: str, *rest):  # type: ignore[no-untyped-def]
         calls.append(path)
-        return real(path, text)
+        return real(path, text, *rest)
 
-    monkeypatch.setattr(loader, "parse_file", counting)
+    monkeypatch.setattr(load, "parse_source", counting)
     report = scan([str(BASE / "nested")], RULES)
     assert len([f for f in report.findings]) == 2  # two instances of the disk module
     assert len(calls) == len(set(calls)) == 3

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from soc2lint.model import Unknown, is_unknown
-from soc2lint.parsers.terraform.evaluate import Scope, evaluate
-from soc2lint.parsers.terraform.functions import FUNCTIONS, number, to_string
-from soc2lint.parsers.terraform.hcl import parse_expression
+from soc2lint.platforms.terraform.evaluate import Scope, evaluate
+from soc2lint.platforms.terraform.functions import FUNCTIONS, number, to_string
+from soc2lint.platforms.terraform.hcl import parse_expression
 
 
 def run(text: str, scope: Scope | None = None) -> Any:

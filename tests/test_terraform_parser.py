@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from soc2lint.model import Unknown
-from soc2lint.parsers.terraform import ast
-from soc2lint.parsers.terraform.files import parse_file
-from soc2lint.parsers.terraform.hcl import parse_body
-from soc2lint.parsers.terraform.module import build_module
+from soc2lint.platforms.terraform import ast
+from soc2lint.platforms.terraform.files import parse_file
+from soc2lint.platforms.terraform.hcl import parse_body
+from soc2lint.platforms.terraform.module import build_module
 
 SOURCE = """\
 # a comment at the top

@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from soc2lint.model import Unknown
-from soc2lint.parsers.terraform.files import parse_file
-from soc2lint.parsers.terraform.plan import (
+from soc2lint.platforms.terraform.files import parse_file
+from soc2lint.platforms.terraform.plan import (
     PlanConfigRef,
     PlannedResource,
     apply_unknowns,

@@ -12,8 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from soc2lint.model import Unknown
-from soc2lint.parsers.terraform.files import parse_file
-from soc2lint.parsers.terraform.module import build_module
+from soc2lint.platforms.terraform.files import parse_file
+from soc2lint.platforms.terraform.module import build_module
 
 # A node's definition: ("lit", n) | ("var", i) | ("local", j) | ("concat", j, k) | ("module", j)
 Definition = tuple

@@ -10,6 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from soc2lint import platforms
 from soc2lint.engine.operators import DECIDED_BY_ONE, OPERATORS
 from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
 from soc2lint.graph import ResourceGraph
@@ -160,6 +161,9 @@ class Evaluator:
     def __init__(self, graph: ResourceGraph) -> None:
         self.graph = graph
         self._orphans: dict[tuple, Resource | None] = {}
+        # platforms whose links are written as values that may stay unknown (Terraform's
+        # references); label selectors and names resolve fully
+        self._by_value = {p.rule_platform for p in platforms.platforms() if p.links_by_value}
 
     def check(self, cond: Condition, res: Resource, value: Any, prefix: str = "") -> Outcome:
         if isinstance(cond, All):
@@ -274,8 +278,7 @@ class Evaluator:
         if cond.match == "all":
             return combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {names}")
         found = combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", f"no linked {names}")
-        # label selectors and names resolve fully; only Terraform links can hide behind values
-        if found.status is FAIL and cond.direction != "out" and res.platform == "terraform":
+        if found.status is FAIL and cond.direction != "out" and res.platform in self._by_value:
             orphan = self._orphan(cond, res)
             if orphan is not None:
                 found = Outcome(

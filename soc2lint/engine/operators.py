@@ -12,8 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from soc2lint.engine.regex_safety import backtracking_risk
 from soc2lint.model import Unknown
-from soc2lint.regex_safety import backtracking_risk
 
 OPEN_CIDRS = {"0.0.0.0/0", "::/0"}
 
@@ -185,7 +185,7 @@ ALL_OPERATOR_NAMES = sorted(set(OPERATORS) | set(SET_OPERATORS))
 
 
 def check_regex(pattern: str) -> str | None:
-    """A reason the pattern is unsafe or invalid, or None (see soc2lint.regex_safety)."""
+    """A reason the pattern is unsafe or invalid, or None (see soc2lint.engine.regex_safety)."""
     try:
         re.compile(pattern)
     except re.error as exc:

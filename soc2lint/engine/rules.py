@@ -13,20 +13,14 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from soc2lint import platforms
 from soc2lint.engine.operators import OPERATORS, SET_OPERATORS, check_regex
-from soc2lint.model import Platform
-from soc2lint.tsc import catalogue
+from soc2lint.engine.tsc import catalogue
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 PEERS = ("checkov", "tfsec", "trivy", "kics", "kubescape", "kube-linter", "zizmor", "actionlint")
 ID_RE = re.compile(r"^SOC2-[A-Z0-9]+-\d{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-TYPE_RE = {
-    "terraform": re.compile(r"^(data\.)?[a-z0-9_*]+$"),
-    "kubernetes": re.compile(r"^[A-Za-z*]+$"),
-    "github_actions": re.compile(r"^[a-z_*]+$"),
-    "gitlab_ci": re.compile(r"^[a-z_*]+$"),
-}
 _REQUIRED = (
     "id",
     "name",
@@ -182,15 +176,16 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     if data["severity"] not in SEVERITIES:
         raise fail("severity", f"{data['severity']!r} is not one of {', '.join(SEVERITIES)}")
     platform = data["platform"]
-    if platform not in [p.value for p in Platform]:
-        raise fail("platform", f"{platform!r} is not one of {', '.join(p.value for p in Platform)}")
+    known = platforms.by_rule_platform()
+    if platform not in known:
+        raise fail("platform", f"{platform!r} is not one of {', '.join(sorted(known))}")
     types = data["resource_types"]
     if isinstance(types, str):
         types = [types]
     if not isinstance(types, list):
         raise fail("resource_types", "must be a list")
     for t in types:
-        if not isinstance(t, str) or not TYPE_RE[platform].match(t):
+        if not isinstance(t, str) or not known[platform].type_pattern.match(t):
             raise fail("resource_types", f"{t!r} is not a valid {platform} resource type pattern")
     criteria = data["criteria"]
     if not isinstance(criteria, list):

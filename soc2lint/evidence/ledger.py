@@ -306,7 +306,7 @@ def _compare(record: dict, stem: str, checkout: Path) -> list[str]:
 def _unrecorded(record: dict, rid: str, checkout: Path) -> list[str]:
     """Files the scan would read in checkout that the record neither digested nor listed as
     not checked: content the record's results do not cover."""
-    from soc2lint.discover import discover  # the evidence tools import the scanner lazily
+    from soc2lint.pipeline.discover import discover  # the evidence tools import the scanner lazily
 
     invocation = record.get("invocation") or {}
     if invocation.get("scoped_to") is not None:

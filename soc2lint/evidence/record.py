@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from soc2lint.engine.rules import Rule, ruleset_digest
+from soc2lint.engine.tsc import Catalogue, catalogue
 from soc2lint.evidence.ci import ci_context
 from soc2lint.evidence.gitinfo import blame_line, repository_info
 from soc2lint.evidence.hashing import canonical, sha256_hex, tree_digest
 from soc2lint.model import Finding, Platform
 from soc2lint.reporters.common import fingerprint
 from soc2lint.scan import Report
-from soc2lint.tsc import Catalogue, catalogue
 
 SCHEMA_ID = "soc2lint/evidence/record-1"
 PLATFORMS = tuple(p.value for p in Platform)
@@ -284,7 +284,7 @@ def _fixed(item: Any) -> dict:
         return {"rule_id": item.rule_id, "resource": item.resource, "path": item.location.path}
     if isinstance(item, dict):
         return {k: item.get(k) for k in ("rule_id", "resource", "path")}
-    if isinstance(item, (tuple, list)) and len(item) == 3:  # soc2lint.baseline.key()
+    if isinstance(item, (tuple, list)) and len(item) == 3:  # soc2lint.policies.baseline.key()
         rule_id, path, resource = (str(x) for x in item)
         return {"rule_id": rule_id, "resource": resource, "path": path}
     return {"rule_id": None, "resource": str(item), "path": None}

@@ -12,11 +12,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from soc2lint.cli.run import Request, gate, run
 from soc2lint.engine.rules import SEVERITIES
 from soc2lint.reporters import RENDERERS
 from soc2lint.reporters.common import most_severe_first, scope_warning
 from soc2lint.reporters.markdown import render as render_markdown
-from soc2lint.run import Request, gate, run
 
 
 class InputError(Exception):

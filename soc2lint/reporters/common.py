@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
+from soc2lint.engine.tsc import catalogue
 from soc2lint.model import Finding
 from soc2lint.scan import Report
-from soc2lint.tsc import catalogue
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 

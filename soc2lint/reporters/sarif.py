@@ -9,12 +9,12 @@ from typing import Any
 import attr
 import sarif_om as om
 
-from soc2lint.docs import help_markdown
 from soc2lint.engine.rules import Rule
+from soc2lint.engine.tsc import catalogue
 from soc2lint.model import Location, Suppression
 from soc2lint.reporters.common import fingerprint, visible
+from soc2lint.reporters.rule_docs import help_markdown
 from soc2lint.scan import Report
-from soc2lint.tsc import catalogue
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFO_URI = "https://github.com/soc2lint/soc2lint"

@@ -1,0 +1,268 @@
+"""Configuration: `.soc2lint.yaml` at the repository root, `[tool.soc2lint]` in pyproject.toml,
+or `--config FILE`. Unknown keys and bad values are errors naming the file, the key and a fix."""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import hashlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from soc2lint.engine.rules import SEVERITIES, Rule
+from soc2lint.engine.tsc import catalogue
+
+CONFIG_NAMES = (".soc2lint.yaml", ".soc2lint.yml")
+KEYS = {
+    "include": "globs of paths to scan (default: everything)",
+    "exclude": "globs of paths to skip (gitignore syntax)",
+    "rules": "{enable: [...], disable: [...], opt_in: [...]} rule ids or names",
+    "severity": "{RULE-ID-or-name: critical|high|medium|low|info} overrides",
+    "rules_dirs": "directories of custom rules, relative to the configuration file",
+    "fail_on": "lowest severity that fails the scan: critical|high|medium|low|info|none",
+    "criteria": "Trust Services Categories or criteria in scope: security, availability, "
+    "confidentiality, processing_integrity, privacy, or ids like CC6.1 / CC6.*",
+    "max_file_size": "skip files larger than this many bytes",
+    "baseline": "baseline file to apply by default",
+}
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the file and the key."""
+
+
+@dataclass
+class Config:
+    path: str | None = None
+    digest: str | None = None
+    include: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    enable: list[str] = field(default_factory=list)
+    disable: list[str] = field(default_factory=list)
+    # opt-in rules (off by default) to run besides the others
+    opt_in: list[str] = field(default_factory=list)
+    severity: dict[str, str] = field(default_factory=dict)
+    rules_dirs: list[str] = field(default_factory=list)
+    fail_on: str | None = None
+    criteria: list[str] = field(default_factory=list)
+    max_file_size: int | None = None
+    baseline: str | None = None
+
+    def apply(self, rules: list[Rule], requested: list[str] | None = None) -> list[Rule]:
+        """The rules this configuration enables, with its severity overrides.
+
+        requested: rules the command line asks for (--rule); they turn opt-in rules on too.
+        """
+        from dataclasses import replace
+
+        def named(rule: Rule, names: list[str]) -> bool:
+            return rule.id in names or rule.name in names
+
+        out = []
+        for rule in rules:
+            if self.enable and not named(rule, self.enable):
+                continue
+            if not rule.enabled_by_default and not named(
+                rule, [*self.enable, *self.opt_in, *(requested or [])]
+            ):
+                continue
+            if named(rule, self.disable):
+                continue
+            if self.criteria and not any(in_scope(c, self.criteria) for c in rule.criteria):
+                continue
+            override = self.severity.get(rule.id) or self.severity.get(rule.name)
+            out.append(replace(rule, severity=override) if override else rule)
+        return out
+
+    def scope(self) -> list[str]:
+        """Every criterion id in scope (all of them when none is configured)."""
+        ids = list(catalogue().criteria)
+        return [c for c in ids if not self.criteria or in_scope(c, self.criteria)]
+
+
+def _custom_names(dirs: list[str]) -> set[str]:
+    from soc2lint.engine.rules import load_rules
+
+    return {n for r in load_rules(dirs, include_bundled=False) for n in (r.id, r.name)}
+
+
+def in_scope(criterion: str, scope: list[str]) -> bool:
+    cat = catalogue()
+    for entry in scope:
+        if entry in cat.categories and cat.category_of(criterion) == entry:
+            return True
+        if fnmatch.fnmatchcase(criterion, entry):
+            return True
+    return False
+
+
+def find_config(root: Path) -> Path | None:
+    """The configuration file at the repository root: .soc2lint.yaml, else pyproject.toml."""
+    for name in CONFIG_NAMES:
+        if (root / name).is_file():
+            return root / name
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return None
+    raw = pyproject.read_bytes()
+    try:
+        tool = _toml(raw).get("tool", {})
+    except (ValueError, UnicodeDecodeError):
+        # a broken pyproject that mentions us is ours to report; any other is not our business
+        return pyproject if b"soc2lint" in raw else None
+    # `[tool.soc2lint]`, `[tool.soc2lint.rules]` and `tool.soc2lint = {...}` are all the table
+    return pyproject if isinstance(tool, dict) and "soc2lint" in tool else None
+
+
+def _toml(raw: bytes) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib.loads(raw.decode("utf-8"))
+
+
+def load_config(path: Path | None, rule_names: set[str] | None = None) -> Config:
+    """Read and validate a configuration file (None: the defaults)."""
+    if path is None:
+        return Config()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if path.name == "pyproject.toml":
+        data = _pyproject(path, raw)
+    else:
+        try:
+            data = YAML(typ="safe").load(raw) or {}
+        except YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f":{mark.line + 1}" if mark is not None else ""
+            raise ConfigError(
+                f"{path}{where}: not valid YAML: {getattr(exc, 'problem', exc)}"
+            ) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the configuration must be a mapping of keys to values")
+    return _validate(path, data, raw, rule_names or set())
+
+
+def _pyproject(path: Path, raw: bytes) -> dict[str, Any]:
+    try:
+        data = _toml(raw)
+    except (ValueError, UnicodeDecodeError) as exc:  # TOMLDecodeError is a ValueError
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return data.get("tool", {}).get("soc2lint", {})
+
+
+def _validate(path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str]) -> Config:
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(f"{path}: {key}: {message}")
+
+    for key in data:
+        if key not in KEYS:
+            close = difflib.get_close_matches(str(key), KEYS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(KEYS)})"
+            raise fail(str(key), f"unknown key{hint}")
+    config = Config(path=str(path), digest=hashlib.sha256(raw).hexdigest())
+
+    def strings(key: str) -> list[str]:
+        value = data.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(key, "must be a list of strings")
+        return value
+
+    config.include = strings("include")
+    config.exclude = strings("exclude")
+    for directory in strings("rules_dirs"):
+        if not (path.parent / directory).is_dir():
+            raise fail("rules_dirs", f"{directory!r} is not a directory (relative to this file)")
+    config.rules_dirs = [str(path.parent / d) for d in strings("rules_dirs")]
+    if rule_names and config.rules_dirs:
+        # the configuration may name its own custom rules in rules: and severity:
+        rule_names = rule_names | _custom_names(config.rules_dirs)
+    rules = data.get("rules", {}) or {}
+    if not isinstance(rules, dict):
+        raise fail("rules", "must be a mapping with enable, disable and/or opt_in lists")
+    for sub in rules:
+        if sub not in ("enable", "disable", "opt_in"):
+            raise fail(f"rules.{sub}", "unknown key (use enable, disable or opt_in)")
+    for sub in ("enable", "disable", "opt_in"):
+        names = rules.get(sub, []) or []
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise fail(f"rules.{sub}", "must be a list of rule ids or names")
+        for name in names:
+            if rule_names and name not in rule_names:
+                close = difflib.get_close_matches(name, rule_names, n=1)
+                hint = f" (did you mean {close[0]}?)" if close else " (see `soc2lint rules`)"
+                raise fail(f"rules.{sub}", f"no rule {name!r}{hint}")
+        setattr(config, sub, names)
+    severity = data.get("severity", {}) or {}
+    if not isinstance(severity, dict):
+        raise fail("severity", "must map rule ids or names to a severity")
+    for name, level in severity.items():
+        if level not in SEVERITIES:
+            raise fail(f"severity.{name}", f"{level!r} is not one of {', '.join(SEVERITIES)}")
+        if rule_names and name not in rule_names:
+            close = difflib.get_close_matches(str(name), rule_names, n=1)
+            hint = f"did you mean {close[0]}?" if close else "see `soc2lint rules`"
+            raise fail(f"severity.{name}", f"no rule {name!r} ({hint})")
+    config.severity = {str(k): str(v) for k, v in severity.items()}
+    fail_on = data.get("fail_on")
+    if fail_on is not None and fail_on not in (*SEVERITIES, "none"):
+        raise fail("fail_on", f"{fail_on!r} is not one of {', '.join(SEVERITIES)}, none")
+    config.fail_on = fail_on
+    cat = catalogue()
+    for entry in strings("criteria"):
+        matches = entry in cat.categories or any(
+            fnmatch.fnmatchcase(c, entry) for c in cat.criteria
+        )
+        if not matches:
+            close = difflib.get_close_matches(entry, [*cat.categories, *cat.criteria], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise fail("criteria", f"{entry!r} is neither a category nor a criterion{hint}")
+    config.criteria = strings("criteria")
+    size = data.get("max_file_size")
+    if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+        raise fail("max_file_size", "must be a positive number of bytes")
+    config.max_file_size = size
+    baseline = data.get("baseline")
+    if baseline is not None and not isinstance(baseline, str):
+        raise fail("baseline", "must be a path")
+    config.baseline = str(path.parent / baseline) if baseline else None
+    return config
+
+
+STARTER = """\
+# soc2lint configuration (https://github.com/soc2lint/soc2lint). Every key is optional.
+
+# Trust Services Categories your SOC 2 report covers: security is always in scope; add
+# availability, confidentiality, processing_integrity or privacy, or list criteria (CC6.*).
+criteria: [security]
+
+# Paths (gitignore syntax) to skip, e.g. examples and vendored code.
+exclude:
+  - "**/examples/**"
+
+# Turn rules off (or, with enable, run only those listed), by id or name; opt_in adds rules
+# that are off by default (docs/rules.md marks them), such as SOC2-K8S-025 (image digests).
+rules:
+  disable: []
+  opt_in: []
+
+# Raise or lower a rule's severity.
+severity: {}
+#  SOC2-AWS-019: high
+
+# The lowest severity that makes `soc2lint scan` exit 1: critical|high|medium|low|info|none.
+fail_on: low
+
+# Directories with your own rules (same YAML schema as the bundled ones).
+rules_dirs: []
+"""

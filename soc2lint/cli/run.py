@@ -1,0 +1,207 @@
+"""One call from command-line choices to a Report: configuration, rules, scan, baseline, diff."""
+
+from __future__ import annotations
+
+import os
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from soc2lint.cli.config import Config, find_config, load_config
+from soc2lint.engine.rules import SEVERITIES, Rule, load_rules, ruleset_digest
+from soc2lint.pipeline.discover import DEFAULT_MAX_BYTES, discover
+from soc2lint.policies import scope
+from soc2lint.policies.diff import changed_paths, default_base, diff_scan, extracted, merge_base
+from soc2lint.scan import Report, ScanOptions, find_root, scan
+
+
+class UsageError(Exception):
+    """A choice that cannot work (unknown rule, bad --var); exit code 2."""
+
+
+@dataclass
+class Request:
+    paths: list[str] = field(default_factory=list)
+    config: str | None = None
+    only: list[str] = field(default_factory=list)
+    rules_dirs: list[str] = field(default_factory=list)
+    threshold: str | None = None
+    max_file_size: int | None = None
+    exclude: list[str] = field(default_factory=list)
+    tf_vars: list[str] = field(default_factory=list)
+    var_files: list[str] = field(default_factory=list)
+    plan: str | None = None
+    baseline: str | None = None
+    diff_base: str | None = None
+    honor_peer_suppressions: bool = False
+    report_unused_suppressions: bool = False
+    only_changed: bool = False  # paths are changed files: scan the repository, report those
+    jobs: int | None = None
+    cache_dir: str | None = None
+    progress: bool = False
+    use_baseline: bool = True  # False: ignore the configuration's baseline (baseline create)
+    # in --only-changed and diff modes, parse only the changed files and their context
+    scoped: bool = True
+
+
+@dataclass
+class Outcome:
+    report: Report
+    rules: list[Rule]
+    config: Config
+    threshold: str
+
+
+def effective_rules(
+    config: Config, rules_dirs: list[str], only: list[str], loaded: list[Rule] | None = None
+) -> list[Rule]:
+    """Bundled + custom rules, filtered and re-ranked by the configuration and --rule."""
+    if loaded is None or config.rules_dirs:
+        loaded = load_rules([*config.rules_dirs, *rules_dirs])
+    rules = config.apply(loaded, only)  # --rule also turns on opt-in rules
+    if only:
+        wanted = set(only)
+        unknown = wanted - {r.id for r in rules} - {r.name for r in rules}
+        if unknown:
+            raise UsageError(f"--rule: no rule {', '.join(sorted(unknown))} (see `soc2lint rules`)")
+        rules = [r for r in rules if r.id in wanted or r.name in wanted]
+    return rules
+
+
+def run(request: Request) -> Outcome:
+    """Everything `soc2lint scan` does before formatting."""
+    paths = request.paths or ["."]
+    # changed files (pre-commit) belong to the repository the hook runs in, wherever they lead
+    root = find_root(Path.cwd() if request.only_changed else Path(paths[0]))
+    if request.config and Path(request.config).exists() and not Path(request.config).is_file():
+        raise UsageError(f"--config {request.config}: not a regular file")
+    config_path = Path(request.config) if request.config else find_config(root)
+    available = load_rules(request.rules_dirs)
+    config = load_config(config_path, {n for r in available for n in (r.id, r.name)})
+    rules = effective_rules(config, request.rules_dirs, request.only, available)
+    for item in request.tf_vars:
+        if "=" not in item or not item.partition("=")[0].strip():
+            raise UsageError(f"--var: {item!r} is not NAME=VALUE")
+    named = [("--var-file", f) for f in request.var_files]
+    named += [("--baseline", request.baseline), ("--plan", request.plan)]
+    for option, given in named:
+        if given and Path(given).exists() and not Path(given).is_file():
+            raise UsageError(f"{option} {given}: not a regular file")
+    only_paths = None
+    targets = paths
+    if request.only_changed:
+        only_paths = []
+        for given in paths:
+            inside = _inside(root, given)
+            if inside is None:
+                raise UsageError(f"{given}: not inside the repository {root}")
+            only_paths.append(inside)
+        targets = [str(root)]
+    elif config.include and not request.paths:
+        targets = [str(p) for pattern in config.include for p in sorted(root.glob(pattern))] or [
+            str(root)
+        ]
+    options = ScanOptions(
+        max_bytes=request.max_file_size or config.max_file_size or DEFAULT_MAX_BYTES,
+        exclude=[*config.exclude, *request.exclude],
+        env_vars={k[7:]: v for k, v in sorted(os.environ.items()) if k.startswith("TF_VAR_")},
+        # Terraform's order is -var-file and -var as given; here files come before values
+        cli_vars=[("file", f) for f in request.var_files] + [("var", v) for v in request.tf_vars],
+        plan=request.plan,
+        honor_peer_suppressions=request.honor_peer_suppressions,
+        report_unused_suppressions=request.report_unused_suppressions,
+        baseline=(request.baseline or config.baseline) if request.use_baseline else None,
+        only_paths=only_paths,
+        jobs=request.jobs,
+        cache_dir=request.cache_dir,
+        progress=request.progress,
+        known_rules={n for r in _existing(config, request, available) for n in (r.id, r.name)},
+    )
+    diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)
+    base_commit = merge_base(root, diff_ref) if diff_ref else None
+    with ExitStack() as stack:
+        base_root = stack.enter_context(extracted(root, base_commit)) if base_commit else None
+        if request.scoped and (only_paths is not None or base_commit):
+            changed = set(only_paths or []) | (
+                changed_paths(root, base_commit) if base_commit else set()
+            )
+            options.scope_to = sorted(changed)
+            # one set of paths for both sides: a file only one side has (a deleted policy, an
+            # added module file) brings its context to both
+            trees = [(root, targets), *([(base_root, [str(base_root)])] if base_root else [])]
+            inputs = {_inside(root, f) for f in request.var_files} - {None}
+            options.scope_paths = set().union(
+                *(
+                    scope.context(
+                        tree, discover(tree, paths, exclude=options.exclude).files, changed, inputs
+                    )
+                    for tree, paths in trees
+                )
+            )
+        report = scan(targets, rules, options)
+        report.invocation = _invocation(request, root, targets, options)
+        report.config = {"path": config.path, "sha256": config.digest} if config.path else None
+        report.criteria_scope = config.scope()
+        if diff_ref:
+            report = diff_scan(report, targets, rules, options, diff_ref, base_commit, base_root)
+    threshold = request.threshold or config.fail_on or "info"
+    return Outcome(report, rules, config, threshold)
+
+
+def _inside(root: Path, given: str) -> str | None:
+    """given as a path relative to root, or None when it lies outside."""
+    full = Path(os.path.abspath(given))
+    return full.relative_to(root).as_posix() if full == root or root in full.parents else None
+
+
+def _existing(config: Config, request: Request, available: list[Rule]) -> list[Rule]:
+    """Every rule that exists for this scan, enabled or not."""
+    return load_rules([*config.rules_dirs, *request.rules_dirs]) if config.rules_dirs else available
+
+
+def _invocation(request: Request, root: Path, targets: list[str], options: ScanOptions) -> dict:
+    """What the command line chose, for the evidence record: an auditor must see a narrowed
+    scan. Variable values are left out (they may be secrets); their names are kept."""
+
+    def rel(path: str) -> str:
+        full = Path(path).resolve()
+        try:
+            return full.relative_to(root).as_posix() or "."
+        except ValueError:
+            return str(full)
+
+    return {
+        "targets": sorted(rel(t) for t in targets),
+        "exclude": list(options.exclude),
+        "rules": sorted(request.only),
+        "rules_dirs": [rel(d) for d in request.rules_dirs],
+        "var_files": [rel(f) for f in request.var_files],
+        "vars": [v.partition("=")[0].strip() for v in request.tf_vars],
+        "env_vars": sorted(options.env_vars),
+        "plan": rel(request.plan) if request.plan else None,
+        "only_changed": request.only_changed,
+        # parsed only these changed files and their context (diff and changed-files modes)
+        "scoped_to": options.scope_to,
+        "max_file_size": options.max_bytes,
+        # inputs besides the scanned files that change the result (the dirty check reads them)
+        "inputs": sorted(
+            rel(p)
+            for p in [
+                *(f for f in request.var_files),
+                *([request.plan] if request.plan else []),
+                *([options.baseline] if options.baseline else []),
+            ]
+        ),
+    }
+
+
+def gate(report: Report, threshold: str) -> bool:
+    """True when the scan passes: no failing finding at or above the threshold."""
+    if threshold == "none":
+        return True
+    limit = SEVERITIES.index(threshold)
+    severities = {r.id: r.severity for r in report.rules}
+    return not any(SEVERITIES.index(severities[f.rule_id]) <= limit for f in report.failing())
+
+
+__all__ = ["Outcome", "Request", "UsageError", "gate", "run", "ruleset_digest"]

@@ -1,0 +1,252 @@
+"""Read and parse source files: in parallel when there are many, from a content cache when warm.
+
+Parsing is a pure function of (path, content), so results are cached by a key over the
+soc2lint version, the parser kind, the path and the file's bytes. Cache entries are written
+atomically (write to a temporary file, then rename), so concurrent scans never see half an
+entry; an entry that does not load is ignored and rewritten.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from soc2lint import __version__, platforms
+from soc2lint.model import Skipped
+from soc2lint.pipeline.discover import SourceFile
+from soc2lint.platforms.contract import Parsed
+from soc2lint.policies.suppressions import Marker, find_markers
+
+PARALLEL_THRESHOLD = 200  # fewer files than this parse faster in one process
+CACHE_FORMAT = 1
+
+
+@dataclass
+class Loaded:
+    """One file after reading and parsing: what the scan needs of it."""
+
+    source: SourceFile
+    digest: str = ""
+    skip: Skipped | None = None
+    parsed: Parsed | None = None  # None: skipped before parsing
+    markers: list[Marker] = field(default_factory=list)
+    ours: bool = False  # a skipped file soc2lint would have read (said in the report)
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "soc2lint"
+
+
+class Cache:
+    """A directory of pickled parse results addressed by content.
+
+    Each entry carries the sha256 of its payload, so a corrupt entry (a flipped byte, a torn
+    write) is never unpickled: it is a miss and is rewritten. Entries are pickles, so whoever can
+    write the directory could make the scanner run code: a directory that another user owns, or
+    that others may write, is not used at all (see trusted())."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.hits = 0
+        self.misses = 0
+        self.usable = trusted(directory)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"v{CACHE_FORMAT}" / key[:2] / key
+
+    def get(self, key: str) -> object | None:
+        if not self.usable:
+            self.misses += 1
+            return None
+        try:
+            with open(self._path(key), "rb") as handle:
+                data = handle.read()
+            head, digest, payload = data[: len(_MAGIC)], data[len(_MAGIC) : _BODY], data[_BODY:]
+            if head != _MAGIC or hashlib.sha256(payload).digest() != digest:
+                raise ValueError("corrupt entry")
+            value = pickle.loads(payload)
+        except Exception:  # missing, corrupt or foreign: a miss; put() rewrites it
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, key: str, value: object) -> None:
+        if not self.usable:
+            return
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a read-only or full cache directory only costs speed
+
+
+_MAGIC = b"soc2lint-cache\x01\n"
+_BODY = len(_MAGIC) + 32
+
+
+@functools.cache
+def trusted(directory: Path) -> bool:
+    """Whether a cache directory is safe to read pickles from: it belongs to this user and
+    nobody else may write it (one that does not exist yet is made by this user). Says why on
+    standard error, once, when it is not."""
+    if not hasattr(os, "getuid"):
+        return True  # no POSIX ownership to check
+    try:
+        info = directory.stat()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    mine = info.st_uid == os.getuid() and not info.st_mode & 0o022
+    if not mine:
+        print(
+            f"soc2lint: not using the cache {directory}: it must belong to you and be writable "
+            "by nobody else (entries are pickles); scanning without it",
+            file=sys.stderr,
+        )
+    return mine
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """soc2lint's own code, so a changed parser (a development checkout) never reads old parses."""
+    package = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        stat = path.stat()
+        h.update(f"{path.relative_to(package)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _key(kind: str, path: str, raw: bytes) -> str:
+    h = hashlib.sha256(f"{code_digest()}\0{kind}\0{path}\0".encode())
+    h.update(raw)
+    return h.hexdigest()
+
+
+def load_one(source: SourceFile, max_bytes: int, cache_dir: str | None) -> Loaded:
+    """Read, check and parse one file (or take its parse from the cache)."""
+    out = Loaded(source)
+    try:
+        if Path(source.abspath).stat().st_size > max_bytes:
+            out.skip = Skipped(source.path, f"larger than the size cap ({max_bytes} bytes)")
+            return out
+        raw = Path(source.abspath).read_bytes()
+    except OSError as exc:
+        out.skip = Skipped(source.path, f"cannot read: {exc.strerror or exc}")
+        return out
+    out.digest = hashlib.sha256(raw).hexdigest()
+    if b"\x00" in raw[:8192]:
+        out.skip = Skipped(source.path, "binary file (contains NUL bytes)")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            out.skip = Skipped(source.path, f"not UTF-8 (byte {exc.start})")
+    if out.skip is not None:
+        # an unreadable manifest is worth saying; an unreadable stray YAML file is not ours
+        out.ours = bool(source.platform) or _sniffed(source.path, raw.decode("utf-8", "replace"))
+        return out
+    owner = platforms.get(source.platform) if source.platform else None
+    if not text.strip() and not (owner is not None and owner.keeps_empty_files):
+        out.skip = Skipped(source.path, "empty file")
+        return out
+    cache = Cache(Path(cache_dir)) if cache_dir else None
+    key = _key(f"{source.platform}/{source.kind}", source.path, raw)
+    cached = cache.get(key) if cache else None
+    if (
+        isinstance(cached, tuple)
+        and len(cached) == 2
+        and isinstance(cached[0], Parsed)
+        and isinstance(cached[1], list)
+    ):
+        out.parsed, out.markers = cached
+        return out
+    out.parsed = parse_source(source.path, text, source.platform, source.kind)
+    if out.parsed.markers:
+        out.markers = find_markers(source.path, text)
+    if cache:
+        cache.put(key, (out.parsed, out.markers))
+    return out
+
+
+def _sniffed(path: str, text: str) -> bool:
+    return any(p.sniff(path, text) is not None for p in platforms.content_candidates(path))
+
+
+def parse_source(path: str, text: str, platform: str | None = None, kind: str = "") -> Parsed:
+    """One file's parse by the platform that claims it: by path (or as given), else the first
+    whose look at the content takes it. Parsed(None) when no platform does."""
+    if platform is None:
+        claimed = platforms.claim(path)
+        platform, kind = claimed if claimed else ("", "")
+    if platform:
+        return platforms.get(platform).parse(path, text, kind)
+    for candidate in platforms.content_candidates(path):
+        sniffed = candidate.sniff(path, text)
+        if sniffed is None:
+            continue
+        parsed = candidate.parse(path, text, sniffed)
+        if parsed.platform is not None or parsed.skip_reason:
+            return parsed
+    return Parsed(None)
+
+
+def _load_chunk(args: tuple[list[SourceFile], int, str | None]) -> list[Loaded]:
+    sources, max_bytes, cache_dir = args
+    return [load_one(s, max_bytes, cache_dir) for s in sources]
+
+
+def load_all(
+    sources: list[SourceFile],
+    max_bytes: int,
+    jobs: int,
+    cache_dir: str | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Loaded]:
+    """Every source loaded, in the order given, whatever the number of processes."""
+    total = len(sources)
+    if jobs <= 1 or total < PARALLEL_THRESHOLD:
+        out = []
+        for i, source in enumerate(sources, 1):
+            out.append(load_one(source, max_bytes, cache_dir))
+            if progress and i % 50 == 0:
+                progress(i, total)
+        return out
+    size = max(16, total // (jobs * 8))
+    chunks = [sources[i : i + size] for i in range(0, total, size)]
+    out = []
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        for loaded in pool.map(_load_chunk, [(c, max_bytes, cache_dir) for c in chunks]):
+            out.extend(loaded)
+            if progress:
+                progress(len(out), total)
+    return out
+
+
+def tty_progress(label: str = "parsing") -> Callable[[int, int], None] | None:
+    """A progress line on stderr, only on a terminal (never mixed into JSON or SARIF)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r{label} {done}/{total} files{end}")
+        sys.stderr.flush()
+
+    return show

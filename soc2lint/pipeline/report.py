@@ -1,0 +1,85 @@
+"""What a scan is asked (ScanOptions) and what it answers (Report)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from soc2lint import __version__
+from soc2lint.engine.rules import Rule
+from soc2lint.model import Finding, ParseError, Skipped, Suppression
+from soc2lint.pipeline.discover import DEFAULT_MAX_BYTES
+
+
+@dataclass
+class ScanOptions:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    exclude: list[str] = field(default_factory=list)
+    # TF_VAR_ values (name without the prefix -> text); the CLI passes the environment's
+    env_vars: dict[str, str] = field(default_factory=dict)
+    # ("file", path) for --var-file and ("var", "name=value") for --var, in command-line order
+    cli_vars: list[tuple[str, str]] = field(default_factory=list)
+    # `terraform show -json` output: evaluate planned values instead of the configuration's
+    plan: str | None = None
+    # exceptions: peers' markers honoured, unused markers reported, the day expiry is judged on
+    honor_peer_suppressions: bool = False
+    report_unused_suppressions: bool = False
+    today: dt.date = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).date())
+    baseline: str | None = None
+    # report only findings in these repository-relative files (pre-commit on changed files)
+    only_paths: list[str] | None = None
+    # the changed files a scoped scan is about (for the record), and the paths it parses: those
+    # files and their context (soc2lint.policies.scope); None: everything
+    scope_to: list[str] | None = None
+    scope_paths: set[str] | None = None
+    # every rule id and name that exists, in the scan or not: a suppression marker naming one
+    # that is out of this scan is not "unknown" (None: only the bundled rules are known)
+    known_rules: set[str] | None = None
+    # parallel parsing (None: all cores) and the content-addressed parse cache (None: off)
+    jobs: int | None = None
+    cache_dir: str | None = None
+    progress: bool = False
+
+
+@dataclass
+class Report:
+    root: str  # absolute repository root; every path in the report is relative to it
+    targets: list[str]
+    rules: list[Rule]
+    findings: list[Finding]
+    errors: list[ParseError]
+    skipped: list[Skipped]
+    rule_errors: list[str]
+    files: dict[str, str]  # scanned path -> sha256
+    resources: int
+    started: str
+    finished: str
+    tool_version: str = __version__
+    # module calls whose source could not be read: {path, line, source, reason}
+    unavailable_modules: list[dict] = field(default_factory=list)
+    # how sources were read where it matters to a reader: {path, message}
+    notes: list[dict] = field(default_factory=list)
+    # results an exception (suppression) covers; they are not in findings
+    suppressed: list[tuple[Finding, Suppression]] = field(default_factory=list)
+    # suppression markers that did not suppress: no reason, expired, unused: {path, line, ...}
+    suppression_problems: list[dict] = field(default_factory=list)
+    # --baseline in use: {path, sha256, baselined: count} ; --diff-base: {base_ref, merge_base,
+    # new: count, fixed: count}
+    baseline: dict | None = None
+    diff: dict | None = None
+    # the effective configuration {path, sha256} and the Trust Services Criteria in scope
+    config: dict | None = None
+    criteria_scope: list[str] = field(default_factory=list)
+    # failing results left out of findings because they are known: in the baseline, or present
+    # at the merge base in diff mode (evidence still counts them as evaluated)
+    known: list[Finding] = field(default_factory=list)
+    # files and directories left out by --exclude, the configuration or .gitignore: {path, reason}
+    excluded: list[dict] = field(default_factory=list)
+    # what the command line chose: targets, exclude patterns, rules, variables (names only)
+    invocation: dict = field(default_factory=dict)
+
+    def failing(self) -> list[Finding]:
+        return [f for f in self.findings if f.status.value == "fail"]
+
+    def rule(self, rule_id: str) -> Rule:
+        return next(r for r in self.rules if r.id == rule_id)

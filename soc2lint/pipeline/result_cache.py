@@ -1,0 +1,89 @@
+"""Whole-scan results, reused when nothing that decides them has changed.
+
+A re-scan of an unchanged repository (pre-commit on an amended commit, a second run in CI) need
+not evaluate anything: the key covers the soc2lint version, every rule file, the scan options,
+the day (suppression expiry), and the content of every file the scan read. A hit is confirmed by
+re-hashing every file the cached scan read, including modules read from outside the targets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from dataclasses import astuple, replace
+from pathlib import Path
+from typing import Any
+
+from soc2lint.engine.rules import Rule, ruleset_digest
+from soc2lint.pipeline.load import Cache, code_digest
+from soc2lint.pipeline.report import Report
+
+FORMAT = 1
+
+
+def digest_files(root: Path, paths: list[str]) -> dict[str, str] | None:
+    """path -> sha256 for files under root; None when one cannot be read."""
+    out: dict[str, str] = {}
+    for path in paths:
+        try:
+            out[path] = hashlib.sha256((root / path).read_bytes()).hexdigest()
+        except OSError:
+            return None
+    return out
+
+
+def key(
+    root: Path, targets: list[Path], rules: list[Rule], options: Any, discovered: dict[str, str]
+) -> str:
+    h = hashlib.sha256(f"{FORMAT}\0{code_digest()}\0{root}\0".encode())
+    h.update(ruleset_digest(rules).encode())
+    h.update("\0".join(sorted(r.id + r.severity for r in rules)).encode())
+    h.update(repr(sorted(str(t.resolve()) for t in targets)).encode())
+    # how the work is done (processes, progress, where the cache is) does not change results
+    decisive = replace(
+        options, jobs=None, progress=False, cache_dir=None, scope_paths=None, known_rules=None
+    )
+    h.update(repr(astuple(decisive)).encode())
+    # sets print in an order that changes from run to run: sorted, they key the same each time
+    for named in (options.scope_paths, options.known_rules):
+        h.update(repr(None if named is None else sorted(named)).encode())
+    for path, digest in sorted(discovered.items()):
+        h.update(f"{path}\0{digest}\n".encode())
+    # the repository's own identity exempts its actions from pinning (GHA-001): the remote
+    # in .git/config, else GITHUB_REPOSITORY
+    h.update(f"{os.environ.get('GITHUB_REPOSITORY', '')}\0".encode())
+    h.update(_content_digest(str(root / ".git" / "config")).encode())
+    # files named by options that discovery does not find: var files, baseline, plan
+    named = [v for k, v in options.cli_vars if k == "file"] + [options.baseline, options.plan]
+    for name in named:
+        if name:
+            h.update(f"{name}\0{_content_digest(name)}\n".encode())
+    return h.hexdigest()
+
+
+def _content_digest(name: str) -> str:
+    """sha256 of a file named on the command line (relative to the working directory)."""
+    try:
+        return hashlib.sha256(Path(name).read_bytes()).hexdigest()
+    except OSError as exc:
+        return f"unreadable: {exc.errno}"
+
+
+def load(cache: Cache, cache_key: str, root: Path) -> Any | None:
+    """The cached report if every file it read is unchanged, else None."""
+    report = cache.get("report-" + cache_key)
+    if not isinstance(report, Report) or not isinstance(report.files, dict):
+        return None
+    current = digest_files(root, list(report.files))
+    if current != report.files:
+        return None
+    return report
+
+
+def store(cache: Cache, cache_key: str, report: Any) -> None:
+    try:
+        pickle.dumps(report)
+    except Exception:  # something unpicklable: just do not cache this scan
+        return
+    cache.put("report-" + cache_key, report)

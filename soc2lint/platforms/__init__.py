@@ -1,0 +1,96 @@
+"""The platform registry: the one place that lists the platforms soc2lint reads.
+
+Each entry is a package `soc2lint.platforms.<name>` whose `platform` module defines `PLATFORM`
+(see `contract.Platform`). A platform kept outside soc2lint is added with `register()`, or, for
+the command line, by naming its module in `SOC2LINT_PLATFORMS` (comma-separated modules, each
+defining `PLATFORM`). The order matters twice: a file that several platforms could claim by
+its content goes to the first that takes it, and assemble steps run in this order (GitLab includes
+and Kubernetes renders before Terraform's modules, the repository last, over every file read).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+
+from soc2lint.platforms.contract import Assembly, Base, Parsed, Platform
+
+__all__ = [
+    "Assembly",
+    "Base",
+    "Parsed",
+    "Platform",
+    "by_rule_platform",
+    "claim",
+    "content_candidates",
+    "get",
+    "platforms",
+    "register",
+]
+
+PACKAGES = ("github_actions", "gitlab_ci", "kubernetes", "terraform", "repository")
+
+_extra: list[Platform] = []  # registered at run time (a test's throwaway platform)
+
+
+@functools.cache
+def _bundled() -> tuple[Platform, ...]:
+    return tuple(
+        importlib.import_module(f"soc2lint.platforms.{name}.platform").PLATFORM for name in PACKAGES
+    )
+
+
+@functools.cache
+def _named(modules: str) -> tuple[Platform, ...]:
+    names = [m.strip() for m in modules.split(",") if m.strip()]
+    return tuple(importlib.import_module(m).PLATFORM for m in names)
+
+
+def platforms() -> list[Platform]:
+    """Every platform, in registry order (bundled, then named in the environment, then
+    registered at run time)."""
+    named = _named(os.environ.get("SOC2LINT_PLATFORMS", ""))
+    return [*_bundled(), *named, *_extra]
+
+
+def register(platform: Platform) -> None:
+    """Add a platform at run time (tests, embedding); replaces one of the same name."""
+    unregister(platform.name)
+    _extra.append(platform)
+
+
+def unregister(name: str) -> None:
+    _extra[:] = [p for p in _extra if p.name != name]
+
+
+def get(name: str) -> Platform:
+    for platform in platforms():
+        if platform.name == name:
+            return platform
+    raise KeyError(name)
+
+
+def by_rule_platform() -> dict[str, Platform]:
+    """The platform whose resources each rule `platform:` names (the first, when several do)."""
+    out: dict[str, Platform] = {}
+    for platform in platforms():
+        out.setdefault(platform.rule_platform, platform)
+    return out
+
+
+def claim(path: str) -> tuple[str, str] | None:
+    """(platform, kind) for a repository-relative path: by the path alone; ("", "") when the
+    content must decide between platforms; None when no platform reads it."""
+    maybe = False
+    for platform in platforms():
+        kind = platform.claim(path)
+        if kind is not None:
+            return platform.name, kind
+        maybe = maybe or platform.may_sniff(path)
+    return ("", "") if maybe else None
+
+
+def content_candidates(path: str) -> list[Platform]:
+    """The platforms that decide by content whether this path is theirs, in registry order."""
+    return [p for p in platforms() if p.may_sniff(path)]

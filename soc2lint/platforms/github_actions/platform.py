@@ -1,0 +1,59 @@
+"""GitHub Actions as a platform: workflows by path, composite actions by content."""
+
+from __future__ import annotations
+
+import re
+
+from soc2lint.platforms.contract import Base, Parsed
+from soc2lint.platforms.github_actions import parse as parse_documents
+from soc2lint.platforms.shared import ci_linker
+from soc2lint.platforms.shared.yamlsrc import YamlDoc, load_documents
+
+ACTION_NAMES = ("action.yml", "action.yaml")
+_RUNS = re.compile(r"^runs\s*:", re.M)
+
+
+def is_composite_action(path: str, docs: list[YamlDoc]) -> bool:
+    """An action.yml whose one document has a `runs:` mapping."""
+    name = path.rsplit("/", 1)[-1]
+    if name not in ACTION_NAMES or len(docs) != 1:
+        return False
+    data = docs[0].data
+    return isinstance(data, dict) and isinstance(data.get("runs"), dict)
+
+
+class GitHubActions(Base):
+    name = "github_actions"
+    title = "GitHub Actions"
+    reads = (
+        "workflows: `*.yml`/`*.yaml` in `.github/workflows/`, by path; composite actions: "
+        "`action.yml`/`action.yaml` with a `runs:` mapping, by content"
+    )
+    rule_platform = "github_actions"
+    rules_dir = "github_actions/workflows"
+    fixture_file = ".github/workflows/ci.yml"
+    resource_types = ("github_workflow", "github_job", "github_step", "github_action")
+
+    def claim(self, path: str) -> str | None:
+        parts = path.split("/")
+        in_workflows = len(parts) >= 3 and parts[-3] == ".github" and parts[-2] == "workflows"
+        return "workflow" if in_workflows and parts[-1].endswith((".yml", ".yaml")) else None
+
+    def may_sniff(self, path: str) -> bool:
+        return path.rsplit("/", 1)[-1] in ACTION_NAMES
+
+    def sniff(self, path: str, text: str) -> str | None:
+        return "action" if _RUNS.search(text) else None
+
+    def parse(self, path: str, text: str, kind: str) -> Parsed:
+        docs, errors = load_documents(path, text)
+        if kind == "action" and not is_composite_action(path, docs):
+            return Parsed(None)
+        resources, more = parse_documents(path, docs)
+        return Parsed(self.name, resources, errors + more)
+
+    def link(self, graph, resources) -> None:  # type: ignore[no-untyped-def]
+        ci_linker.link(graph, resources, self.rule_platform)
+
+
+PLATFORM = GitHubActions()

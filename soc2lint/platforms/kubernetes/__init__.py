@@ -1,0 +1,1 @@
+"""Kubernetes manifests: objects, Kustomize and Helm renders, selectors and bindings."""

@@ -1,0 +1,227 @@
+"""Kubernetes manifests -> Resources addressed `Kind/namespace/name`.
+
+Workloads get three derived attributes so rules need not know where each kind keeps its pod:
+`podSpec` (the pod spec), `podMetadata` (the pod template's metadata) and `allContainers`
+(containers, initContainers and ephemeralContainers, each with `containerType`). They are the
+same values as in the manifest, and their locations point at the manifest's own lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from soc2lint.model import Location, ParseError, Platform, Resource
+from soc2lint.platforms.kubernetes.classify import is_tool_config
+from soc2lint.platforms.shared.yamlsrc import YamlDoc
+
+CLUSTER_SCOPED = {
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "PriorityClass",
+    "IngressClass",
+    "RuntimeClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "APIService",
+    "PodSecurityPolicy",
+    "CSIDriver",
+    "CSINode",
+    "VolumeAttachment",
+    "ClusterIssuer",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "ComponentStatus",
+    "CertificateSigningRequest",
+    "TokenReview",
+    "SelfSubjectReview",
+    "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "SubjectAccessReview",
+    "FlowSchema",
+    "PriorityLevelConfiguration",
+    "ClusterTrustBundle",
+    "DeviceClass",
+    "IPAddress",
+    "ServiceCIDR",
+    "VolumeSnapshotClass",
+    "VolumeSnapshotContent",
+    # widely installed custom resources that are cluster-wide
+    "GatewayClass",
+    "ClusterSecretStore",
+    "ClusterExternalSecret",
+    "ClusterPolicy",  # Kyverno
+    "ClusterPolicyReport",
+    "ConstraintTemplate",  # Gatekeeper
+    "ClusterImagePolicy",  # Sigstore policy-controller
+    "ClusterTriggerBinding",  # Tekton
+    "ClusterTask",
+    "ClusterWorkflowTemplate",  # Argo Workflows
+    "GlobalNetworkPolicy",  # Calico
+    "GlobalNetworkSet",
+    "CiliumClusterwideNetworkPolicy",
+    "NodeFeatureRule",
+    "NodePool",  # Karpenter
+    "EC2NodeClass",
+}
+
+# where each workload kind keeps its pod template
+POD_PATHS = {
+    "Pod": ("spec",),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseError]]:
+    """Resources for every object in the documents (List items included)."""
+    resources: list[Resource] = []
+    errors: list[ParseError] = []
+    for doc in docs:
+        data = doc.data
+        if data in (None, {}, []) or is_tool_config(data):
+            continue
+        if not isinstance(data, dict):
+            errors.append(ParseError(path, doc.start_line, "document is not a Kubernetes object"))
+            continue
+        _as_yaml11(data, doc.yaml11)
+        if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
+            for i, item in enumerate(data["items"]):
+                prefix = f"items.{i}"
+                line = doc.locations.get(prefix, (doc.start_line, 1))[0]
+                res = _resource(path, item, doc, prefix, line, doc.span(prefix)[1])
+                if res is None:
+                    errors.append(ParseError(path, line, "List item without apiVersion and kind"))
+                else:
+                    resources.append(res)
+            continue
+        res = _resource(path, data, doc, "", doc.start_line, doc.end_line)
+        if res is None:
+            if not str(data.get("apiVersion", "")).startswith("kustomize.config.k8s.io/"):
+                # the first key written, past any comment the document opens with
+                line = min((ln for ln, _col in doc.locations.values()), default=doc.start_line)
+                errors.append(ParseError(path, line, "object without apiVersion and kind"))
+        else:
+            resources.append(res)
+    return _unique(resources), errors
+
+
+def _as_yaml11(data: dict[str, Any], values: dict[str, Any]) -> None:
+    """Kubernetes reads YAML 1.1: `hostNetwork: no` is false, `defaultMode: 0644` is octal."""
+    for path, value in values.items():
+        *parents, last = path.split(".")
+        node: Any = data
+        for step in parents:
+            node = node[int(step)] if isinstance(node, list) else node.get(step)
+            if node is None:
+                break
+        if isinstance(node, dict) and last in node:
+            node[last] = value
+        elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
+            node[int(last)] = value
+
+
+def _resource(
+    path: str, obj: Any, doc: YamlDoc, prefix: str, start: int, end: int
+) -> Resource | None:
+    if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str):
+        return None
+    if not isinstance(obj.get("apiVersion"), str):
+        return None
+    kind = obj["kind"]
+    if str(obj["apiVersion"]).startswith("kustomize.config.k8s.io/"):
+        return None  # a kustomization describes manifests; it is not one
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    name = meta.get("name") or meta.get("generateName") or f"unnamed-{doc.index}"
+    namespace = meta.get("namespace") or "default"
+    if kind in CLUSTER_SCOPED:
+        address = f"{kind}/{name}"
+        namespace = ""
+    else:
+        address = f"{kind}/{namespace}/{name}"
+    attributes = dict(obj)
+    attributes["namespace"] = namespace
+    locations = doc.located(path, prefix)
+    pod_path = POD_PATHS.get(kind)
+    if pod_path is not None:
+        _derive_pod(attributes, obj, pod_path, locations)
+    return Resource(
+        address=str(address),
+        type=kind,
+        platform=Platform.KUBERNETES.value,
+        attributes=attributes,
+        location=Location(path, start, max(start, end)),
+        attribute_locations=locations,
+        kind="object",
+        scope="kubernetes",
+    )
+
+
+def _derive_pod(
+    attributes: dict[str, Any],
+    obj: dict[str, Any],
+    pod_path: tuple[str, ...],
+    locations: dict[str, Location],
+) -> None:
+    spec: Any = obj
+    for step in pod_path:
+        spec = spec.get(step) if isinstance(spec, dict) else None
+    if not isinstance(spec, dict):
+        return
+    base = ".".join(pod_path)
+    attributes["podSpec"] = spec
+    _alias(locations, base, "podSpec")
+    meta_path = ".".join(pod_path[:-1] + ("metadata",)) if len(pod_path) > 1 else "metadata"
+    template = obj
+    for step in meta_path.split("."):
+        template = template.get(step) if isinstance(template, dict) else None
+    attributes["podMetadata"] = template if isinstance(template, dict) else {}
+    _alias(locations, meta_path, "podMetadata")
+    found: list[tuple[int, str, int, dict[str, Any]]] = []
+    for order, key in enumerate(CONTAINER_KEYS):
+        items = spec.get(key)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                where = locations.get(f"{base}.{key}.{i}")
+                found.append((where.start_line if where else order, key, i, item))
+    containers: list[dict[str, Any]] = []
+    for _line, key, i, item in sorted(found, key=lambda c: c[0]):  # in file order
+        _alias(locations, f"{base}.{key}.{i}", f"allContainers.{len(containers)}")
+        containers.append({**item, "containerType": key})
+    attributes["allContainers"] = containers
+
+
+def _alias(locations: dict[str, Location], source: str, target: str) -> None:
+    """Make target.* point where source.* is written."""
+    for key, loc in list(locations.items()):
+        if key == source:
+            locations[target] = loc
+        elif key.startswith(source + "."):
+            locations[target + key[len(source) :]] = loc
+
+
+def _unique(resources: list[Resource]) -> list[Resource]:
+    """The same address twice in one file: keep both, the second with its line in the address."""
+    seen: set[str] = set()
+    out = []
+    for res in resources:
+        if res.address in seen:
+            res = replace(res, address=f"{res.address}#L{res.location.start_line}")
+        seen.add(res.address)
+        out.append(res)
+    return out

@@ -1,0 +1,72 @@
+"""Kubernetes as a platform: manifests found by content, Kustomize and Helm rendered at assembly."""
+
+from __future__ import annotations
+
+from soc2lint.platforms.contract import Assembly, Base, Parsed
+from soc2lint.platforms.kubernetes import classify, linker, objects, renderers
+from soc2lint.platforms.shared.yamlsrc import load_documents
+
+# JSON files that are never manifests (package managers, editors, bots)
+NOT_MANIFESTS = {
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "composer.json",
+    "composer.lock",
+    ".eslintrc.json",
+    "renovate.json",
+}
+HELM_TEMPLATE = "helm-template"
+
+
+class Kubernetes(Base):
+    name = "kubernetes"
+    title = "Kubernetes"
+    reads = (
+        "`*.yaml`, `*.yml` and `*.json` files whose content has `apiVersion` and `kind` "
+        "(manifests, `List`s, multi-document files); Kustomize directories and Helm charts "
+        "rendered with `kustomize`/`kubectl` and `helm` when installed"
+    )
+    rule_platform = "kubernetes"
+    rules_dir = "kubernetes"
+    fixture_file = "manifest.yaml"
+    type_pattern = classify.TYPE_PATTERN
+    resource_types = ("*",)  # objects are typed by kind
+
+    def may_sniff(self, path: str) -> bool:
+        name = path.rsplit("/", 1)[-1]
+        return name.endswith((".yaml", ".yml")) or (
+            name.endswith(".json") and name not in NOT_MANIFESTS
+        )
+
+    def sniff(self, path: str, text: str) -> str | None:
+        if classify.is_helm_template(path, text):
+            return HELM_TEMPLATE
+        return "manifest" if classify.might_be_kubernetes(text) else None
+
+    def parse(self, path: str, text: str, kind: str) -> Parsed:
+        if kind == HELM_TEMPLATE:
+            return Parsed(None, skip_reason="Helm chart template (render it with helm to scan)")
+        docs, errors = load_documents(path, text)
+        if classify.is_kubernetes(docs):
+            resources, more = objects.parse(path, docs)
+            return Parsed(self.name, resources, errors + more)
+        if errors:  # looks like a manifest but does not load: say why
+            return Parsed(self.name, errors=errors)
+        return Parsed(None)
+
+    def assemble(self, asm: Assembly, mine) -> None:  # type: ignore[no-untyped-def]
+        asm.resources[:] = renderers.render_kubernetes(
+            asm.root,
+            [f.path for f in asm.discovered],
+            asm.resources,
+            asm.errors,
+            asm.notes,
+            asm.skipped,
+        )
+
+    def link(self, graph, resources) -> None:  # type: ignore[no-untyped-def]
+        linker.link(graph, resources)
+
+
+PLATFORM = Kubernetes()

@@ -1,0 +1,439 @@
+"""Kustomize overlays and Helm charts, rendered by their own tools when those are installed.
+
+soc2lint never downloads a tool: it uses `kustomize build` or `kubectl kustomize`, and
+`helm template`, from PATH. A rendered object is attributed to the file that declares it: for
+kustomize, the origin kustomize records (`buildMetadata: [originAnnotations]`, requested from a
+wrapper kustomization in a temporary directory, never in the user's tree), else a manifest the
+kustomization reads whose name, with the build's namePrefix and nameSuffix, is the rendered name;
+for Helm, the template its `# Source:` comment names. Failing all that, the kustomization or chart
+itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from soc2lint.model import Location, ParseError, Resource, Skipped
+from soc2lint.platforms.kubernetes import kustomization as kz
+from soc2lint.platforms.kubernetes import objects as kubernetes
+from soc2lint.platforms.shared.yamlsrc import load_documents
+
+KUSTOMIZATION_NAMES = kz.KUSTOMIZATION_NAMES
+TIMEOUT_SECONDS = 60
+MAX_REASON = 500  # characters of a tool's error kept in the report
+ORIGIN = "config.kubernetes.io/origin"
+
+
+@dataclass
+class Rendered:
+    resources: list[Resource]
+    errors: list[ParseError]
+    note: str
+
+
+@dataclass
+class Outcome:
+    """Every kustomization and chart under the scanned paths, rendered where possible."""
+
+    resources: list[Resource]
+    errors: list[ParseError] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
+    charts: list[str] = field(default_factory=list)  # chart directories rendered
+
+    def in_rendered_chart(self, path: str) -> bool:
+        return any(_under(path, c) for c in self.charts)
+
+
+def kustomize_command() -> list[str] | None:
+    if shutil.which("kustomize"):
+        return ["kustomize", "build"]
+    if shutil.which("kubectl"):
+        return ["kubectl", "kustomize"]
+    return None
+
+
+def helm_command() -> list[str] | None:
+    return ["helm", "template"] if shutil.which("helm") else None
+
+
+def find_roots(paths: list[str]) -> tuple[list[str], list[str]]:
+    """(kustomization directories, Helm chart directories) among repository-relative paths."""
+    kustomizations = sorted(
+        {p.rpartition("/")[0] for p in paths if p.rsplit("/", 1)[-1] in KUSTOMIZATION_NAMES}
+    )
+    charts = sorted({p.rpartition("/")[0] for p in paths if p.rsplit("/", 1)[-1] == "Chart.yaml"})
+    return kustomizations, charts
+
+
+def render_all(root: Path, paths: list[str], resources: list[Resource]) -> Outcome:
+    """Replace the plain manifests a kustomization or chart renders by the rendered objects.
+
+    Files a kustomization reads (resources, bases, components, recursively) are replaced only
+    when its build succeeded; a chart's files when `helm template` did. Patches and other
+    inputs a kustomization only applies are never objects of their own. Manifests beside a
+    kustomization that it does not read stay plain manifests.
+    """
+    kustomizations, charts = find_roots(paths)
+    if not kustomizations and not charts:
+        return Outcome(resources)
+    plain = [r for r in resources if r.platform == "kubernetes"]
+    scanned = {r.location.path for r in plain}
+    by_file: dict[str, list[Resource]] = {}
+    for res in plain:
+        by_file.setdefault(res.location.path, []).append(res)
+
+    def declared(path: str) -> list[Resource]:
+        """Objects a file declares: as scanned, else read now (outside the scanned paths)."""
+        if path not in by_file:
+            by_file[path] = _parse_file(root, path)
+        return by_file[path]
+
+    outcome = Outcome([])
+    replaced: set[str] = set()
+    never: set[str] = set()  # patches: not objects, rendered or not
+    listed: set[str] = set()  # manifests some kustomization includes as objects
+    added: list[Resource] = []
+    for directory in kustomizations:
+        info = kz.read(root, directory)
+        never |= info.patches
+        listed |= set(info.resources)
+        rendered = render_kustomization(root, info, declared)
+        outcome.errors.extend(rendered.errors)
+        if rendered.resources:
+            replaced |= set(info.resources)
+            added.extend(rendered.resources)
+            outcome.notes.append({"path": info.marker, "message": rendered.note})
+        else:
+            patches = sorted(p for p in info.patches if p in scanned and p not in listed)
+            outcome.notes.append({"path": info.marker, "message": _fallback(rendered, patches)})
+    for directory in charts:
+        rendered = render_chart(root, directory)
+        outcome.errors.extend(rendered.errors)
+        shown = _join(directory, "Chart.yaml")
+        if rendered.resources:
+            outcome.charts.append(directory)
+            added.extend(rendered.resources)
+            outcome.notes.append({"path": shown, "message": rendered.note})
+        else:
+            message = f"{rendered.note}; its templates were not scanned"
+            outcome.notes.append({"path": shown, "message": message})
+
+    never -= listed  # a file one kustomization patches with, another includes: an object
+
+    def superseded(res: Resource) -> bool:
+        path = res.location.path
+        return res.platform == "kubernetes" and (
+            path in replaced or path in never or outcome.in_rendered_chart(path)
+        )
+
+    outcome.resources = [r for r in resources if not superseded(r)] + added
+    return outcome
+
+
+def render_kubernetes(
+    root: Path,
+    paths: list[str],
+    resources: list[Resource],
+    errors: list[ParseError],
+    notes: list[dict],
+    skipped: list[Skipped],
+) -> list[Resource]:
+    """Kustomizations and Helm charts rendered by their tools; else say what was not rendered."""
+    outcome = render_all(root, paths, resources)
+    errors.extend(outcome.errors)
+    notes.extend(outcome.notes)
+    # templates of a chart helm rendered were scanned, as rendered
+    skipped[:] = [s for s in skipped if not outcome.in_rendered_chart(s.path)]
+    return outcome.resources
+
+
+def _fallback(rendered: Rendered, patches: list[str]) -> str:
+    """What happened to a kustomization's files when it could not be built."""
+    message = f"{rendered.note}; its resource files were scanned as plain manifests"
+    if patches:
+        more = f" and {len(patches) - 5} more" if len(patches) > 5 else ""
+        shown = ", ".join(patches[:5]) + more
+        message += f", its patch files ({shown}) were not: a patch is not an object of its own"
+    return message
+
+
+# -- kustomize ---------------------------------------------------------------------------------
+
+
+def render_kustomization(
+    root: Path, info: kz.Kustomization, declared: Callable[[str], list[Resource]]
+) -> Rendered:
+    """`kustomize build` of one kustomization, each object located in the file declaring it."""
+    command = kustomize_command()
+    if command is None:
+        return Rendered([], [], "kustomize or kubectl not found on PATH: not rendered")
+    base = root / info.directory if info.directory else root
+    text, cwd = _build_with_origins(command, base)
+    if text is None:
+        text, error = _run([*command, "."], base)
+        cwd = base
+        if text is None:
+            return Rendered([], [ParseError(info.marker, 1, error)], error)
+    docs, errors = load_documents(info.marker, text)
+    resources, more = kubernetes.parse(info.marker, docs)
+    located = [_locate_kustomized(res, root, cwd, info, declared) for res in resources]
+    return Rendered(located, errors + more, f"rendered with `{' '.join(command)}`")
+
+
+def _build_with_origins(command: list[str], base: Path) -> tuple[str | None, Path]:
+    """Build through a temporary kustomization that asks for origin annotations; None when the
+    tool cannot (an old kustomize, a Component, another drive)."""
+    with tempfile.TemporaryDirectory(prefix="soc2lint-kustomize-") as tmp:
+        wrapper = Path(tmp)
+        try:
+            target = os.path.relpath(base.resolve(), wrapper.resolve())
+        except ValueError:
+            return None, base
+        (wrapper / "kustomization.yaml").write_text(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+            f"resources:\n  - {json.dumps(Path(target).as_posix())}\n"
+            "buildMetadata: [originAnnotations]\n",
+            encoding="utf-8",
+        )
+        text, _error = _run([*command, "."], wrapper)
+        return text, wrapper.resolve()
+
+
+def _locate_kustomized(
+    res: Resource,
+    root: Path,
+    cwd: Path,
+    info: kz.Kustomization,
+    declared: Callable[[str], list[Resource]],
+) -> Resource:
+    res, origin = _pop_origin(res)
+    name = _name(res)
+    namespace = str(res.attributes.get("namespace") or "")
+    if origin is not None:
+        path = _origin_path(origin, root, cwd)
+        if path is not None and isinstance(origin.get("path"), str):
+            affixes = info.resources.get(path, set()) | {("", "")}
+            known = [(c, affixes) for c in declared(path)]
+            found = _match(res.type, name, namespace, known, loose=True)
+            if found is not None:
+                return _at(res, found)
+            return replace(res, location=Location(path, 1, 1), attribute_locations={})
+        if path is not None:  # a generator: configuredIn the kustomization that declares it
+            return replace(res, location=Location(path, 1, 1), attribute_locations={})
+    candidates = [
+        (c, affixes)
+        for path, affixes in sorted(info.resources.items())
+        for c in declared(path)
+        if c.type == res.type
+    ]
+    found = _match(res.type, name, namespace, candidates)
+    if found is not None:
+        return _at(res, found)
+    return replace(res, location=Location(info.marker, 1, 1), attribute_locations={})
+
+
+def _pop_origin(res: Resource) -> tuple[Resource, dict | None]:
+    """The object without kustomize's origin annotation, and the origin it recorded."""
+    meta = _meta(res)
+    annotations = meta.get("annotations")
+    if not isinstance(annotations, dict) or ORIGIN not in annotations:
+        return res, None
+    raw = annotations[ORIGIN]
+    kept = {k: v for k, v in annotations.items() if k != ORIGIN}
+    new_meta = {k: v for k, v in meta.items() if k != "annotations"}
+    if kept:
+        new_meta["annotations"] = kept
+    attributes = {**res.attributes, "metadata": new_meta}
+    docs, _errors = load_documents("origin", raw) if isinstance(raw, str) else ([], [])
+    origin = docs[0].data if docs and isinstance(docs[0].data, dict) else None
+    return replace(res, attributes=attributes), origin
+
+
+def _origin_path(origin: dict, root: Path, cwd: Path) -> str | None:
+    """The repository-relative file an origin names (path, or configuredIn for generators)."""
+    rel = origin.get("path") or origin.get("configuredIn")
+    if not isinstance(rel, str) or origin.get("repo"):
+        return None
+    full = (cwd / rel).resolve()
+    try:
+        return full.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _match(
+    kind: str,
+    name: str,
+    namespace: str,
+    candidates: list[tuple[Resource, set[tuple[str, str]]]],
+    loose: bool = False,
+) -> Resource | None:
+    """The declared object a rendered one comes from: the same kind, a name the build's
+    namePrefix and nameSuffix (given with each candidate) turn into the rendered name, and
+    among several, the one that names the same namespace, else one that names none.
+    loose (the declaring file is known): else the longest declared name within the rendered
+    one, else the file's only object of that kind."""
+    same_kind = [(c, a) for c, a in candidates if c.type == kind]
+    named = [c for c, a in same_kind if any(name == f"{p}{_name(c)}{s}" for p, s in a)]
+    if not named and loose:
+        inside = [c for c, _a in same_kind if _name(c) in name]
+        longest = max((len(_name(c)) for c in inside), default=0)
+        named = [c for c in inside if len(_name(c)) == longest] or (
+            [same_kind[0][0]] if len(same_kind) == 1 else []
+        )
+    if not named:
+        return None
+
+    def rank(c: Resource) -> int:
+        written = _meta(c).get("namespace")
+        return 0 if written == namespace else (1 if not written else 2)
+
+    return min(named, key=rank)
+
+
+def _meta(res: Resource) -> dict:
+    meta = res.attributes.get("metadata")
+    return meta if isinstance(meta, dict) else {}
+
+
+def _name(res: Resource) -> str:
+    return str(_meta(res).get("name"))
+
+
+def _at(res: Resource, origin: Resource) -> Resource:
+    """The rendered values, located in the file that declares the object."""
+    return replace(res, location=origin.location, attribute_locations=origin.attribute_locations)
+
+
+def _parse_file(root: Path, path: str) -> list[Resource]:
+    full = (root / path).resolve()
+    try:
+        full.relative_to(root.resolve())
+        text = full.read_text(encoding="utf-8")
+    except (ValueError, OSError, UnicodeDecodeError):
+        return []
+    docs, _errors = load_documents(path, text)
+    resources, _more = kubernetes.parse(path, docs)
+    return resources
+
+
+# -- helm --------------------------------------------------------------------------------------
+
+
+def render_chart(root: Path, directory: str) -> Rendered:
+    """`helm template` of one chart, each object located in the template that produced it."""
+    command = helm_command()
+    marker = _join(directory, "Chart.yaml")
+    if command is None:
+        return Rendered([], [], "helm not found on PATH: not rendered")
+    base = root / directory if directory else root
+    text, error = _run([*command, "--include-crds", "."], base)
+    if text is None:
+        return Rendered([], [ParseError(marker, 1, error)], error)
+    docs, errors = load_documents(marker, text)
+    resources, more = kubernetes.parse(marker, docs)
+    sources = _helm_sources(text)
+    located = [_locate_templated(res, marker, sources, base, directory) for res in resources]
+    return Rendered(located, errors + more, f"rendered with `{' '.join(command)}`")
+
+
+_SOURCE = re.compile(r"^# Source: (.+)$", re.M)
+
+
+def _helm_sources(text: str) -> list[tuple[int, str]]:
+    """(line, chart-relative template path) of each of Helm's `# Source:` comments."""
+    return [
+        (text.count("\n", 0, m.start()) + 1, m.group(1).strip().split("/", 1)[-1])
+        for m in _SOURCE.finditer(text)
+    ]
+
+
+def _locate_templated(
+    res: Resource, marker: str, sources: list[tuple[int, str]], base: Path, directory: str
+) -> Resource:
+    template = next((t for line, t in reversed(sources) if line <= res.location.start_line), None)
+    if template is None:
+        return replace(res, location=Location(marker, 1, 1), attribute_locations={})
+    line = _kind_line(base / template, res.type)
+    path = _join(directory, template)
+    return replace(res, location=Location(path, line, line), attribute_locations={})
+
+
+def _kind_line(path: Path, kind: str) -> int:
+    """The line of `kind: <kind>` in a template, else 1."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return 1
+    pattern = re.compile(rf"^\s*kind:\s*{re.escape(kind)}\s*$")
+    return next((i + 1 for i, text in enumerate(lines) if pattern.match(text)), 1)
+
+
+# -- running a tool ----------------------------------------------------------------------------
+
+
+def _run(command: list[str], cwd: Path) -> tuple[str | None, str]:
+    shown = " ".join(c for c in command if c != ".")
+    try:
+        proc = subprocess.run(
+            command,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_SECONDS,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"{shown} failed: {exc}"
+    if proc.returncode != 0:
+        return None, f"{shown} failed: {failure_reason(proc.stderr)}"
+    return proc.stdout, ""
+
+
+# klog's prefix on kubectl's errors: `E1127 16:38:08.401094   8530 run.go:72] `
+_KLOG = re.compile(r"^[EWIF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ \S+:\d+\] ")
+_NOISE = ("usage:", "examples:", "flags:", "global flags:", "use --debug", 'use "')
+
+
+def failure_reason(stderr: str) -> str:
+    """The meaningful lines of a tool's error output, one line, capped: kubectl's multi-line
+    `err=<` ... `>` blocks unwrapped, log prefixes and help text dropped."""
+    parts: list[str] = []
+    for raw in stderr.splitlines():
+        line = _KLOG.sub("", raw.strip())
+        line = re.sub(r'^"command failed" err=', "", line).strip()
+        if line in ("", "<", ">"):
+            continue
+        if line.lower().startswith(_NOISE):
+            break
+        if line.startswith('"') and line.endswith('"'):
+            line = _unquote(line)
+        parts.append(line)
+    text = re.sub(r"\s+", " ", " ".join(parts)).strip() or "no output"
+    return text if len(text) <= MAX_REASON else text[: MAX_REASON - 1] + "…"
+
+
+def _unquote(text: str) -> str:
+    try:
+        value: Any = json.loads(text)
+    except ValueError:
+        return text
+    return value if isinstance(value, str) else text
+
+
+def _join(directory: str, name: str) -> str:
+    return f"{directory}/{name}" if directory else name
+
+
+def _under(path: str, directory: str) -> bool:
+    return not directory or path.startswith(directory + "/")

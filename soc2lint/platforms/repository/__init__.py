@@ -1,0 +1,1 @@
+"""The repository as a whole: its CODEOWNERS and which scanned files it leaves unowned."""

@@ -1,0 +1,1 @@
+"""Parsing helpers several platforms share: located YAML, CI expressions and CI linking."""

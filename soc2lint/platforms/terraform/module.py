@@ -1,0 +1,453 @@
+"""Instantiate one Terraform module (a directory's parsed files) into Resources.
+
+A root module takes its variables from defaults, tfvars files, the environment and the command
+line; a called module takes them from the caller's arguments, evaluated in the caller's scope.
+Child modules are instantiated through a `ModuleLoader`, which parses each directory once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
+from soc2lint.platforms.terraform import ast
+from soc2lint.platforms.terraform.blocks import (
+    evaluate_body,
+    expansion_of,
+    raw_value,
+    root_of,
+    template_roots,
+    typed_value,
+)
+from soc2lint.platforms.terraform.evaluate import LazyMap, Scope, evaluate
+from soc2lint.platforms.terraform.functions import to_string
+
+MAX_MODULE_DEPTH = 20
+
+
+@dataclass(frozen=True)
+class TfFile:
+    """One parsed .tf / .tf.json / .tfvars file."""
+
+    path: str
+    body: ast.Body | None
+    errors: tuple[ParseError, ...] = ()
+
+
+@dataclass
+class ModuleResult:
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[ParseError] = field(default_factory=list)
+    # (call site, source, why) for module sources that could not be read
+    unavailable: list[tuple[Location, str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """Where a module is instantiated from: its address prefix, inputs and call sites."""
+
+    prefix: str  # "module.a." (nested: "module.a.module.b.")
+    inputs: dict[str, Any]
+    call_sites: tuple[Location, ...]
+    key_path: tuple[str, ...]  # call names from the root, for .terraform/modules/modules.json
+
+
+# resolve(caller directory, source, key path) -> (directory, files) or (None, reason)
+ModuleLoader = Callable[[str, str, tuple[str, ...]], tuple[str | None, Any]]
+
+
+_UNIQUE = ("resource", "data", "module", "variable", "output")
+
+
+_MODULE_REF = re.compile(r"^module\.([A-Za-z0-9_-]+)(\[[^\]]*\])?(?:\.(.+))?$")
+
+
+def _var_unknown(name: str) -> Unknown:
+    return Unknown(f"var.{name} has no default and no value in tfvars")
+
+
+class ModuleInstance:
+    """One instance of a module: its scope, its resources, its outputs."""
+
+    def __init__(
+        self,
+        directory: str,
+        files: list[TfFile],
+        scope_name: str,
+        call: ModuleCall | None = None,
+        variable_layers: list[dict[str, Any]] | None = None,
+        loader: ModuleLoader | None = None,
+        result: ModuleResult | None = None,
+        depth: int = 0,
+    ) -> None:
+        self.directory = directory
+        self.scope_name = scope_name
+        self.call = call or ModuleCall("", {}, (), ())
+        self.loader = loader
+        self.depth = depth
+        self.result = result if result is not None else ModuleResult()
+        self.variables: dict[str, ast.Block] = {}
+        self.locals: dict[str, ast.Attribute] = {}
+        self.outputs: dict[str, ast.Attribute] = {}
+        self.blocks: list[tuple[str, ast.Block]] = []
+        self.module_blocks: dict[str, tuple[str, ast.Block]] = {}
+        declared: dict[tuple[str, ...], tuple[str, int]] = {}
+        for tf in files:
+            if tf.body is None:
+                continue
+            for block in tf.body.blocks:
+                label = block.labels[0] if block.labels else ""
+                if block.type in _UNIQUE and block.labels:
+                    # Terraform refuses a second block of the same address; so do we (once)
+                    ident = (block.type, *block.labels)
+                    first = declared.setdefault(ident, (tf.path, block.line))
+                    if first != (tf.path, block.line):
+                        name = " ".join(f'"{x}"' for x in block.labels)
+                        message = (
+                            f"duplicate {block.type} {name}: first declared at "
+                            f"{first[0]}:{first[1]}; this one is ignored"
+                        )
+                        error = ParseError(tf.path, block.line, message)
+                        if error not in self.result.errors:  # once for all instances
+                            self.result.errors.append(error)
+                        continue
+                if block.type == "variable" and label:
+                    self.variables[label] = block
+                elif block.type == "locals":
+                    self.locals.update(block.body.attributes)
+                elif block.type == "output" and label:
+                    value = block.body.attributes.get("value")
+                    if value is not None:
+                        self.outputs[label] = value
+                elif block.type == "module" and label:
+                    self.module_blocks[label] = (tf.path, block)
+                    self.blocks.append((tf.path, block))
+                else:
+                    self.blocks.append((tf.path, block))
+        self.var_values = self._variable_values(variable_layers or [])
+        self.local_values = LazyMap("local", self._local_value, list(self.locals))
+        self.children = LazyMap("module", self._child_outputs, list(self.module_blocks))
+        self.data = _DataSources(self)
+        self.scope = Scope(
+            {
+                "var": self.var_values,
+                "local": self.local_values,
+                "module": self.children,
+                "data": self.data,
+                "path": {"module": directory or ".", "root": scope_name, "cwd": scope_name},
+            }
+        )
+        self._child_instances: dict[str, list[ModuleInstance]] = {}
+        self._suffixed: dict[str, list[tuple[str, ModuleInstance]]] = {}
+        self._local_refs: dict[str, set[str]] = {}
+        self._output_refs: dict[str, set[str]] = {}
+        self.output_values = LazyMap("output", self._output_value, list(self.outputs))
+
+    # -- values ------------------------------------------------------------------------------
+
+    def _variable_values(self, layers: list[dict[str, Any]]) -> dict[str, Any]:
+        empty = Scope()
+        values: dict[str, Any] = {}
+        for name, block in self.variables.items():
+            default = block.body.attributes.get("default")
+            values[name] = evaluate(default.expr, empty) if default else _var_unknown(name)
+        if self.call.prefix:  # a called module: the caller's arguments
+            for name, value in self.call.inputs.items():
+                if name in values:
+                    values[name] = value
+            return values
+        for layer in layers:  # a root module: Terraform's precedence, lowest first
+            for name, value in layer.items():
+                if name in values:
+                    values[name] = typed_value(value, self.variables[name])
+        return values
+
+    def _local_value(self, name: str) -> Any:
+        return evaluate(self.locals[name].expr, self.scope)
+
+    def _output_value(self, name: str) -> Any:
+        return evaluate(self.outputs[name].expr, self.scope)
+
+    def _child_outputs(self, name: str) -> Any:
+        """module.NAME in this scope: the outputs of the instance(s) of that call."""
+        instances = self._instantiate_call(name)
+        if instances is None:
+            return Unknown(f"module.{name} is not available")
+        path, block = self.module_blocks[name]
+        expansion = expansion_of(block, self.scope)
+        if expansion is None:
+            return Unknown(f"module.{name} instances are not known statically")
+        if not expansion.keyed:
+            if expansion.is_list:
+                return [inst.output_values for inst in instances]
+            return instances[0].output_values if instances else Unknown("no instance")
+        pairs = zip(expansion.keys, instances, strict=False)
+        return {key: inst.output_values for key, inst in pairs}
+
+    # -- module calls --------------------------------------------------------------------------
+
+    def _instantiate_call(self, name: str) -> list[ModuleInstance] | None:
+        if name in self._child_instances:
+            return self._child_instances[name]
+        path, block = self.module_blocks[name]
+        self._child_instances[name] = []
+        site = Location(path, block.line, block.line)
+        source_attr = block.body.attributes.get("source")
+        source = evaluate(source_attr.expr, Scope()) if source_attr else None
+        if not isinstance(source, str):
+            self.result.unavailable.append((site, str(source), "module source is not a string"))
+            return None
+        if self.loader is None or self.depth >= MAX_MODULE_DEPTH:
+            self.result.unavailable.append((site, source, "module nesting too deep"))
+            return None
+        key_path = self.call.key_path + (name,)
+        directory, files = self.loader(self.directory, source, key_path)
+        if directory is None:
+            self.result.unavailable.append((site, source, str(files)))
+            return None
+        expansion = expansion_of(block, self.scope)
+        instances: list[ModuleInstance] = []
+        self._suffixed[name] = []
+        for suffix, roots in expansion.instances if expansion else [("", {})]:
+            inner = self.scope.child(**roots) if roots else self.scope
+            inputs = {
+                arg: evaluate(attr.expr, inner)
+                for arg, attr in block.body.attributes.items()
+                if arg not in ("source", "version", "count", "for_each", "providers", "depends_on")
+            }
+            call = ModuleCall(
+                prefix=f"{self.call.prefix}module.{name}{suffix}.",
+                inputs=inputs,
+                call_sites=self.call.call_sites + (site,),
+                key_path=key_path,
+            )
+            instance = ModuleInstance(
+                directory,
+                files,
+                self.scope_name,
+                call,
+                None,
+                self.loader,
+                self.result,
+                self.depth + 1,
+            )
+            instances.append(instance)
+            self._suffixed[name].append((suffix, instance))
+        self._child_instances[name] = instances
+        return instances
+
+    # -- resources ---------------------------------------------------------------------------
+
+    def build(self) -> ModuleResult:
+        for path, block in self.blocks:
+            if block.type in ("resource", "data") and len(block.labels) == 2:
+                self._resource(path, block)
+            elif block.type == "module" and block.labels:
+                self._module_call(path, block)
+        return self.result
+
+    def _resource(self, path: str, block: ast.Block) -> None:
+        rtype, name = block.labels
+        base = f"{rtype}.{name}" if block.type == "resource" else f"data.{rtype}.{name}"
+        expansion = expansion_of(block, self.scope)
+        template = expansion is None or expansion.template
+        instances = expansion.instances if expansion else [("", template_roots(block))]
+        for suffix, roots in instances:
+            scope = self.scope.child(**roots) if roots else self.scope
+            locations: dict[str, Location] = {}
+            refs: set[tuple[str, str]] = set()
+            attributes = evaluate_body(block.body, scope, path, "", locations, refs, top=True)
+            self.result.resources.append(
+                Resource(
+                    address=f"{self.call.prefix}{base}{suffix}",
+                    type=rtype,
+                    platform=Platform.TERRAFORM.value,
+                    attributes=attributes,
+                    location=Location(path, block.line, block.end_line),
+                    attribute_locations=locations,
+                    references=tuple(sorted(self._expand_refs(refs))),
+                    kind=block.type,
+                    scope=self.scope_name,
+                    call_sites=self.call.call_sites,
+                    template=template,
+                )
+            )
+
+    def _module_call(self, path: str, block: ast.Block) -> None:
+        name = block.labels[0]
+        locations: dict[str, Location] = {}
+        refs: set[tuple[str, str]] = set()
+        attributes = evaluate_body(block.body, self.scope, path, "", locations, refs, top=True)
+        instances = self._instantiate_call(name) or []
+        own: set[tuple[str, str]] = set()
+        for inst in instances:
+            for target in inst.all_output_targets():
+                own.add((target, ""))
+        self.result.resources.append(
+            Resource(
+                address=f"{self.call.prefix}module.{name}",
+                type="module",
+                platform=Platform.TERRAFORM.value,
+                attributes=attributes,
+                location=Location(path, block.line, block.end_line),
+                attribute_locations=locations,
+                references=tuple(sorted(self._expand_refs(refs) | own)),
+                kind="module",
+                scope=self.scope_name,
+                call_sites=self.call.call_sites,
+            )
+        )
+        for inst in instances:
+            inst.build()
+
+    # -- references ----------------------------------------------------------------------------
+
+    def _expand_refs(self, refs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Full addresses of what refs point at, through locals and module outputs."""
+        out: set[tuple[str, str]] = set()
+        for target, attr in refs:
+            for full in self._targets(target, set()):
+                out.add((full, attr))
+        return out
+
+    def _targets(self, target: str, seen: set[str]) -> set[str]:
+        if target in seen:
+            return set()
+        seen.add(target)
+        if target.startswith("var."):
+            return set()
+        if target.startswith("local."):
+            name = target[6:]
+            if name not in self.locals:
+                return set()
+            found: set[str] = set()
+            for trav in ast.traversals(self.locals[name].expr):
+                inner = root_of(trav)
+                if inner is not None:
+                    found |= self._targets(inner, seen)
+            return found
+        if target.startswith("module."):
+            match = _MODULE_REF.match(target)
+            if match is None:
+                return set()
+            name, key, output = match.groups()
+            found = {f"{self.call.prefix}module.{name}"}
+            if output and name in self.module_blocks:
+                self._instantiate_call(name)
+                for suffix, inst in self._suffixed.get(name, []):
+                    if not key or key == suffix:
+                        found |= inst.output_targets(output)
+            return found
+        return {self.call.prefix + target}
+
+    def output_targets(self, name: str) -> set[str]:
+        """Full addresses of the resources an output of this instance refers to."""
+        if name not in self._output_refs:
+            self._output_refs[name] = set()
+            found: set[str] = set()
+            if name in self.outputs:
+                for trav in ast.traversals(self.outputs[name].expr):
+                    target = root_of(trav)
+                    if target is not None:
+                        found |= self._targets(target, set())
+            self._output_refs[name] = found
+        return self._output_refs[name]
+
+    def all_output_targets(self) -> set[str]:
+        found: set[str] = set()
+        for name in self.outputs:
+            found |= self.output_targets(name)
+        return found
+
+
+class _DataSources(LazyMap):
+    """`data.TYPE.NAME`: data sources we can evaluate (aws_iam_policy_document); else Unknown."""
+
+    def __init__(self, module: ModuleInstance) -> None:
+        self.module = module
+        types = sorted({b.labels[0] for _p, b in module.blocks if b.type == "data" and b.labels})
+        super().__init__("data", self._by_type, types)
+
+    def _by_type(self, rtype: str) -> Any:
+        from soc2lint.platforms.terraform.datasources import DATA_SOURCES
+
+        evaluator = DATA_SOURCES.get(rtype)
+        blocks = {
+            b.labels[1]: (p, b)
+            for p, b in self.module.blocks
+            if b.type == "data" and len(b.labels) == 2 and b.labels[0] == rtype
+        }
+        if evaluator is None:
+            return {
+                name: Unknown(f"data source data.{rtype}.{name} is read at plan time", True)
+                for name in blocks
+            }
+        out: dict[str, Any] = {}
+        for name, (path, block) in blocks.items():
+            attrs = evaluate_body(block.body, self.module.scope, path, "", {}, set(), top=True)
+            out[name] = evaluator(attrs)
+        return out
+
+
+def tfvars_layers(tfvars: list[TfFile]) -> list[dict[str, Any]]:
+    """Variable values from tfvars files, in Terraform's order (lowest precedence first)."""
+    empty = Scope()
+    layers: list[dict[str, Any]] = []
+    for tf in sorted(tfvars, key=_tfvars_order):
+        if tf.body is not None:
+            layers.append({n: evaluate(a.expr, empty) for n, a in tf.body.attributes.items()})
+    return layers
+
+
+def _tfvars_order(tf: TfFile) -> tuple[int, str]:
+    name = tf.path.rsplit("/", 1)[-1]
+    if name == "terraform.tfvars":
+        return (0, name)
+    if name == "terraform.tfvars.json":
+        return (1, name)
+    return (2, name)
+
+
+def build_module(
+    files: list[TfFile],
+    tfvars: list[TfFile],
+    scope: str = ".",
+    *,
+    directory: str | None = None,
+    loader: ModuleLoader | None = None,
+    env_vars: dict[str, str] | None = None,
+    cli_layers: list[dict[str, Any]] | None = None,
+) -> ModuleResult:
+    """Resources of a root module (and the modules it calls), values resolved where possible.
+
+    Variable precedence, lowest first: defaults, TF_VAR_ environment variables, terraform.tfvars,
+    terraform.tfvars.json, *.auto.tfvars in name order, then --var-file / --var in the order given.
+    """
+    layers: list[dict[str, Any]] = []
+    if env_vars:
+        layers.append({k: raw_value(v) for k, v in env_vars.items()})
+    layers += tfvars_layers(tfvars)
+    layers += cli_layers or []
+    instance = ModuleInstance(
+        directory if directory is not None else ("" if scope == "." else scope),
+        files,
+        scope,
+        None,
+        layers,
+        loader,
+    )
+    return instance.build()
+
+
+__all__ = [
+    "ModuleInstance",
+    "ModuleResult",
+    "TfFile",
+    "build_module",
+    "raw_value",
+    "root_of",
+    "to_string",
+]
