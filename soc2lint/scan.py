@@ -19,7 +19,7 @@ from soc2lint.engine.evaluate import evaluate_rules
 from soc2lint.engine.rules import Rule
 from soc2lint.graph import ResourceGraph
 from soc2lint.model import Finding, ParseError, Resource, Skipped
-from soc2lint.pipeline import result_cache
+from soc2lint.pipeline import coverage, result_cache
 from soc2lint.pipeline.discover import Discovery, SourceFile, discover
 from soc2lint.pipeline.load import Cache, Loaded, load_all, load_one, tty_progress
 from soc2lint.pipeline.report import Report, ScanOptions
@@ -64,6 +64,7 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
     if isinstance(reuse, Report):
         reuse.started, reuse.finished = started, _now()
         reuse.excluded = list(found.excluded)
+        reuse.coverage = _coverage(reuse, [], types=reuse.coverage["resources"]["types"])
         return reuse
     report = _scan(root, paths, rules, options, found, started, outside)
     if reuse is not None and not report.notes:  # rendered charts depend on outside tools
@@ -99,6 +100,7 @@ class _Sink:
         self.skipped = skipped
         self.resources: list[Resource] = []
         self.markers: dict[str, list[Marker]] = {}
+        self.unsupported: list[dict] = []
         self.mine: dict[str, list[Loaded]] = {p.name: [] for p in platforms.platforms()}
 
     def take(self, loaded: Loaded) -> Loaded:
@@ -112,7 +114,9 @@ class _Sink:
         if parsed.skip_reason:
             self.skipped.append(Skipped(path, parsed.skip_reason))
         elif parsed.platform is None:
-            return loaded  # a YAML file no platform reads: not scanned, not said
+            if loaded.unsupported:  # infrastructure nobody reads: said, never passed
+                self.unsupported.append({"path": path, "kind": loaded.unsupported})
+            return loaded  # a YAML file no platform reads and nobody calls infrastructure
         self.files[path] = loaded.digest
         self.resources.extend(parsed.resources)
         self.errors.extend(parsed.errors)
@@ -247,7 +251,7 @@ def _scan(
     findings, exceptions, known, baseline_info = _exceptions(
         findings, sink, resources, rules, options
     )
-    return Report(
+    report = Report(
         root=str(root),
         targets=[str(p) for p in paths],
         rules=rules,
@@ -266,4 +270,24 @@ def _scan(
         baseline=baseline_info,
         known=known,
         excluded=list(found.excluded),
+        unsupported=sorted(found.unsupported + sink.unsupported, key=lambda u: u["path"]),
+    )
+    report.notes = sorted(report.notes + found.notes, key=lambda n: (n["path"], n["message"]))
+    report.coverage = _coverage(report, resources)
+    return report
+
+
+def _coverage(report: Report, resources: list[Resource], types: list[dict] | None = None) -> dict:
+    """What this scan did not check: files, resource types no rule judges, an empty scan."""
+    return coverage.compute(
+        targets=[Path(t) for t in report.targets],
+        root=Path(report.root),
+        files=report.files,
+        resources=resources,
+        rules=report.rules,
+        errors=report.errors,
+        skipped=report.skipped,
+        excluded=report.excluded,
+        unsupported=report.unsupported,
+        types=types,
     )

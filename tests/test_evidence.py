@@ -182,7 +182,13 @@ def test_record_identifies_commit_tree_rules_and_results(history: History) -> No
     lines = "".join(f"{p}\0{d}\n" for p, d in sorted(fix["files"]["sha256"].items()))
     assert fix["files"]["tree_sha256"] == sha256_hex(lines.encode())
     assert rec["record_id"].startswith(rec["started"][:4]) and rec["ci"] is None
-    assert rec["gate"] == {"verdict": "fail", "threshold": "info"}
+    assert rec["gate"] == {
+        "verdict": "fail",
+        "threshold": "info",
+        "coverage": "complete",
+        "statement": "failed",
+        "fail_on_uncovered": False,
+    }
     rule = next(r for r in rec["results"]["rules"] if r["id"] == RULE)
     assert rule["counts"] == {"pass": 1, "fail": 2, "unknown": 0, "suppressed": 0, "known": 0}
     assert [r["resource"] for r in rule["resources"]["fail"]] == ["aws_kms_key.b", "aws_kms_key.c"]
@@ -733,7 +739,13 @@ def test_scan_evidence_option_end_to_end(history: History, tmp_path: Path) -> No
     assert f"evidence record: {record}" in done.stderr
     data = json.loads(record.read_text())
     schema().validate(data)
-    assert data["gate"] == {"verdict": "pass", "threshold": "high"}
+    assert data["gate"] == {
+        "verdict": "pass",
+        "threshold": "high",
+        "coverage": "complete",
+        "statement": "passed",
+        "fail_on_uncovered": False,
+    }
     assert data["repository"]["commit"] == history.commits["unrecorded"]
     assert data["repository"]["merge_base"] == history.commits["fix"]
     assert verify(out / "ledger.jsonl").ok

@@ -15,6 +15,7 @@ from soc2lint.cli.run import Outcome, Request, UsageError, gate, run
 from soc2lint.engine.rules import SEVERITIES, Rule, RuleError, load_rules
 from soc2lint.engine.tsc import catalogue
 from soc2lint.evidence.cli import evidence as evidence_group
+from soc2lint.pipeline.coverage import headline
 from soc2lint.pipeline.load import default_cache_dir
 from soc2lint.policies.baseline import DEFAULT_NAME as DEFAULT_BASELINE
 from soc2lint.policies.baseline import BaselineError
@@ -196,6 +197,14 @@ def _run(request: Request) -> Outcome:
     help="Exit 1 when a failing finding has this severity or higher (default: any; none: never).",
 )
 @click.option(
+    "--fail-on-uncovered/--no-fail-on-uncovered",
+    "fail_on_uncovered",
+    default=None,
+    help="Exit 1 when coverage is incomplete: resource types no rule judges, infrastructure "
+    "files soc2lint does not read, charts not rendered (default: the configuration's "
+    "fail_on_uncovered, else no; the report says so either way).",
+)
+@click.option(
     "--baseline",
     type=click.Path(exists=True, dir_okay=False),
     help="Report only findings not in this baseline file, and count the others.",
@@ -265,13 +274,18 @@ def scan_command(**params: object) -> None:
             only_changed=params["only_changed"],
             report_unused_suppressions=params["report_unused_suppressions"],
             scoped=not params["full_context"],
+            fail_on_uncovered=params["fail_on_uncovered"],
         )
     )
     report, fmt, output = outcome.report, str(params["fmt"]), params["output"]
     gap = scope_warning(report)
     if gap:
         click.echo(f"soc2lint: warning: {gap}", err=True)
-    passed = gate(report, outcome.threshold)
+    passed = gate(report, outcome.threshold, outcome.fail_on_uncovered)
+    if fmt != "text" or output is not None:  # the text report ends with these itself
+        for warning in (report.coverage.get("empty"), headline(report.coverage)):
+            if warning:
+                click.echo(f"soc2lint: warning: {warning}", err=True)
     colour_on = fmt == "text" and output is None and use_colour(sys.stdout, params["colour"])
     text = RENDERERS[fmt](
         report,

@@ -25,6 +25,8 @@ KEYS = {
     "severity": "{RULE-ID-or-name: critical|high|medium|low|info} overrides",
     "rules_dirs": "directories of custom rules, relative to the configuration file",
     "fail_on": "lowest severity that fails the scan: critical|high|medium|low|info|none",
+    "fail_on_uncovered": "true: incomplete coverage (resource types no rule judges, "
+    "infrastructure files soc2lint does not read, charts not rendered) fails the scan",
     "criteria": "Trust Services Categories or criteria in scope: security, availability, "
     "confidentiality, processing_integrity, privacy, or ids like CC6.1 / CC6.*",
     "max_file_size": "skip files larger than this many bytes",
@@ -49,6 +51,7 @@ class Config:
     severity: dict[str, str] = field(default_factory=dict)
     rules_dirs: list[str] = field(default_factory=list)
     fail_on: str | None = None
+    fail_on_uncovered: bool | None = None
     criteria: list[str] = field(default_factory=list)
     max_file_size: int | None = None
     baseline: str | None = None
@@ -218,6 +221,10 @@ def _validate(path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str]
     if fail_on is not None and fail_on not in (*SEVERITIES, "none"):
         raise fail("fail_on", f"{fail_on!r} is not one of {', '.join(SEVERITIES)}, none")
     config.fail_on = fail_on
+    uncovered = data.get("fail_on_uncovered")
+    if uncovered is not None and not isinstance(uncovered, bool):
+        raise fail("fail_on_uncovered", "must be true or false")
+    config.fail_on_uncovered = uncovered
     cat = catalogue()
     for entry in strings("criteria"):
         matches = entry in cat.categories or any(
@@ -262,6 +269,10 @@ severity: {}
 
 # The lowest severity that makes `soc2lint scan` exit 1: critical|high|medium|low|info|none.
 fail_on: low
+
+# Also exit 1 when coverage is incomplete: resource types no rule judges, infrastructure files
+# soc2lint does not read (Dockerfiles, CloudFormation, ...), Helm charts not rendered.
+fail_on_uncovered: false
 
 # Directories with your own rules (same YAML schema as the bundled ones).
 rules_dirs: []

@@ -42,6 +42,8 @@ class Request:
     use_baseline: bool = True  # False: ignore the configuration's baseline (baseline create)
     # in --only-changed and diff modes, parse only the changed files and their context
     scoped: bool = True
+    # incomplete coverage fails the gate (None: as the configuration says, else no)
+    fail_on_uncovered: bool | None = None
 
 
 @dataclass
@@ -50,6 +52,7 @@ class Outcome:
     rules: list[Rule]
     config: Config
     threshold: str
+    fail_on_uncovered: bool = False
 
 
 def effective_rules(
@@ -87,6 +90,12 @@ def run(request: Request) -> Outcome:
     for option, given in named:
         if given and Path(given).exists() and not Path(given).is_file():
             raise UsageError(f"{option} {given}: not a regular file")
+    for given in request.var_files:
+        if not Path(given).exists():
+            raise UsageError(
+                f"--var-file {given}: no such file (relative to the current directory, "
+                "as for terraform -var-file)"
+            )
     only_paths = None
     targets = paths
     if request.only_changed:
@@ -145,7 +154,13 @@ def run(request: Request) -> Outcome:
         if diff_ref:
             report = diff_scan(report, targets, rules, options, diff_ref, base_commit, base_root)
     threshold = request.threshold or config.fail_on or "info"
-    return Outcome(report, rules, config, threshold)
+    strict = bool(
+        request.fail_on_uncovered
+        if request.fail_on_uncovered is not None
+        else config.fail_on_uncovered
+    )
+    report.invocation["fail_on_uncovered"] = strict
+    return Outcome(report, rules, config, threshold, strict)
 
 
 def _inside(root: Path, given: str) -> str | None:
@@ -195,8 +210,11 @@ def _invocation(request: Request, root: Path, targets: list[str], options: ScanO
     }
 
 
-def gate(report: Report, threshold: str) -> bool:
-    """True when the scan passes: no failing finding at or above the threshold."""
+def gate(report: Report, threshold: str, fail_on_uncovered: bool = False) -> bool:
+    """True when the scan passes: no failing finding at or above the threshold, and, with
+    fail_on_uncovered, nothing found that went unchecked."""
+    if fail_on_uncovered and not (report.coverage or {}).get("complete", True):
+        return False
     if threshold == "none":
         return True
     limit = SEVERITIES.index(threshold)

@@ -160,6 +160,14 @@ def render_html(record: dict) -> str:
             for x in gaps["parse_errors"]
         ]
         + [f"rule error {e(x)}" for x in gaps["rule_errors"]]
+        + [
+            f"not read {c(x['path'])}: {e(x['kind'])} (no platform of soc2lint reads it)"
+            for x in gaps.get("unsupported", [])
+        ]
+        + [
+            f"uncovered {c(x['type'])} ×{e(x['resources'])}: no enabled rule judges it"
+            for x in gaps.get("uncovered_types", [])
+        ]
         + [f"skipped {c(x['path'])}: {e(x['reason'])}" for x in gaps["skipped"]]
         + [
             f"module not read {c(x.get('path'))}: {e(x.get('source'))} {e(x.get('reason'))}"
@@ -184,7 +192,8 @@ def render_html(record: dict) -> str:
         f"<title>soc2lint evidence {e(record['record_id'])}</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>soc2lint change-control evidence</h1>",
-        f'<p><span class="verdict {verdict}">gate {e(gate["verdict"])}</span> '
+        f'<p><span class="verdict {verdict}">gate {e(gate.get("statement") or gate["verdict"])}'
+        "</span> "
         f"fail on {e(gate['threshold'])} · {e(totals['fail'])} fail · {e(totals['pass'])} pass · "
         f"{e(totals['unknown'])} unknown · {e(totals['suppressed'])} covered by exceptions"
         f"{e(partial_note(record))}</p>",

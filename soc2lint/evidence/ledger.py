@@ -306,7 +306,9 @@ def _compare(record: dict, stem: str, checkout: Path) -> list[str]:
 def _unrecorded(record: dict, rid: str, checkout: Path) -> list[str]:
     """Files the scan would read in checkout that the record neither digested nor listed as
     not checked: content the record's results do not cover."""
-    from soc2lint.pipeline.discover import discover  # the evidence tools import the scanner lazily
+    # the evidence tools import the scanner lazily
+    from soc2lint.pipeline.discover import discover
+    from soc2lint.policies.scope import infrastructure
 
     invocation = record.get("invocation") or {}
     if invocation.get("scoped_to") is not None:
@@ -318,14 +320,20 @@ def _unrecorded(record: dict, rid: str, checkout: Path) -> list[str]:
         e["path"] for e in gaps.get("excluded", []) if str(e.get("path", "")).endswith("/")
     )
     accounted |= {e.get("path") for e in gaps.get("excluded", [])}
+    accounted |= {u.get("path") for u in gaps.get("unsupported", []) if isinstance(u, dict)}
     targets = [
         str(checkout / t)
         for t in invocation.get("targets", [])
         if t != "." and not t.startswith("/") and ".." not in t.split("/")
     ]
     found = discover(checkout, targets or None, exclude=list(invocation.get("exclude", [])))
+    # only what a scan reads as infrastructure: a Chart.yaml, a values file or a committed
+    # evidence record is YAML or JSON that no scan reads, so no record digests it
+    read = set(infrastructure(checkout, found.files)) | {
+        f.path for f in found.files if f.kind == "codeowners"
+    }
     return [
         f"record {rid}: {f.path} is in {checkout} but the record did not scan it"
         for f in found.files
-        if f.path not in accounted and not f.path.startswith(excluded_dirs)
+        if f.path in read and f.path not in accounted and not f.path.startswith(excluded_dirs)
     ]

@@ -128,9 +128,13 @@ def render_markdown(record: dict, limit: int = 25) -> str:
     gate = record["gate"]
     passed = gate["verdict"] == "pass"
     totals = record["results"]["totals"]
+    complete = gate.get("coverage", "complete") == "complete"
+    mark = ("✅" if complete else "⚠️") if passed else "❌"
+    said = gate.get("statement") or ("passed" if passed else "failed")
     lines = [
-        f"### {'✅' if passed else '❌'} soc2lint evidence: gate "
-        f"{'passed' if passed else 'FAILED'} (fail on {text(gate['threshold'])})",
+        f"### {mark} soc2lint evidence: gate "
+        f"{said if passed else said.replace('failed', 'FAILED', 1)} "
+        f"(fail on {text(gate['threshold'])})",
         "",
         *(line + "  " for line in provenance_lines(record)),
         f"Results: {totals['fail']} fail · {totals['pass']} pass · {totals['unknown']} unknown · "
@@ -240,6 +244,14 @@ def not_checked_lines(record: dict, limit: int) -> list[str]:
         for e in gaps["parse_errors"]
     ]
     items += [f"- rule error: {text(e)}" for e in gaps["rule_errors"]]
+    items += [
+        f"- not read: {code(u['path'])} {text(u['kind'])} (no platform of soc2lint reads it)"
+        for u in gaps.get("unsupported", [])
+    ]
+    items += [
+        f"- uncovered: {code(t['type'])} ×{text(t['resources'])} (no enabled rule judges it)"
+        for t in gaps.get("uncovered_types", [])
+    ]
     items += [f"- skipped: {code(s['path'])} {text(s['reason'])}" for s in gaps["skipped"]]
     items += [
         f"- module not read: {code(str(m.get('path')) + ':' + str(m.get('line')))} "

@@ -15,6 +15,7 @@ from soc2lint.evidence.ci import ci_context
 from soc2lint.evidence.gitinfo import blame_line, repository_info
 from soc2lint.evidence.hashing import canonical, sha256_hex, tree_digest
 from soc2lint.model import Finding, Platform
+from soc2lint.pipeline.coverage import files_not_checked
 from soc2lint.reporters.common import fingerprint
 from soc2lint.scan import Report
 
@@ -67,7 +68,7 @@ def build_record(
         "suppression_problems": _plain(report.suppression_problems),
         "baseline": _with_relative_path(_plain(report.baseline), report.root),
         "diff": _diff(report.diff),
-        "gate": {"verdict": gate, "threshold": threshold},
+        "gate": _gate(report, gate, threshold),
         "not_checked": {
             "parse_errors": [
                 {"path": e.path, "line": e.line, "message": e.message} for e in report.errors
@@ -77,10 +78,35 @@ def build_record(
             "unavailable_modules": _plain(report.unavailable_modules),
             "excluded": _plain(report.excluded),
             "notes": _plain(report.notes),
+            "unsupported": _plain(report.unsupported),
+            "uncovered_types": _plain(
+                (report.coverage or {}).get("resources", {}).get("uncovered", [])
+            ),
+            "coverage": _plain(report.coverage or {}),
         },
     }
     record["record_id"] = record_id(record)
     return record
+
+
+def _gate(report: Report, verdict: str, threshold: str) -> dict:
+    """The verdict, and in words: a pass never reads as complete when coverage is not."""
+    cov = report.coverage or {}
+    complete = cov.get("complete", True)
+    statement = "passed" if verdict == "pass" else "failed"
+    if not complete:
+        gaps = cov["gaps"]
+        statement += (
+            f" with incomplete coverage: {gaps['uncovered_resources']} uncovered resources, "
+            f"{files_not_checked(cov)} files not checked"
+        )
+    return {
+        "verdict": verdict,
+        "threshold": threshold,
+        "coverage": "complete" if complete else "incomplete",
+        "statement": statement,
+        "fail_on_uncovered": bool(report.invocation.get("fail_on_uncovered", False)),
+    }
 
 
 def record_id(record: dict) -> str:

@@ -112,6 +112,9 @@ def main() -> int:
         threshold=fail_on,
         baseline=_env("BASELINE") or None,
         diff_base=_env("DIFF_BASE") or None,
+        fail_on_uncovered={"true": True, "false": False}.get(
+            (_env("FAIL_ON_UNCOVERED") or "").lower()
+        ),
     )
     target = _output_target(output)
     try:
@@ -119,7 +122,7 @@ def main() -> int:
     except Exception as exc:  # configuration, rule, baseline and git problems: one line
         raise InputError(str(exc)) from None
     report, threshold = outcome.report, outcome.threshold
-    passed = gate(report, threshold)
+    passed = gate(report, threshold, outcome.fail_on_uncovered)
     _write(target, RENDERERS[fmt](report))
     print(RENDERERS["text"](report), end="")
     gap = scope_warning(report)

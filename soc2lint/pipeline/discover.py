@@ -13,6 +13,7 @@ import pathspec
 
 from soc2lint import platforms
 from soc2lint.model import Skipped
+from soc2lint.pipeline import unsupported
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 # directories that hold tools' copies, never sources (platforms add their own)
@@ -38,6 +39,10 @@ class Discovery:
     skipped: list[Skipped] = field(default_factory=list)
     # left out on purpose: {path, reason}; directories end with "/"
     excluded: list[dict] = field(default_factory=list)
+    # infrastructure files no platform reads, by name: {path, kind}
+    unsupported: list[dict] = field(default_factory=list)
+    # how the walk went where it matters to a reader: {path, message}
+    notes: list[dict] = field(default_factory=list)
 
 
 def classify(path: str) -> tuple[str, str] | None:
@@ -62,6 +67,7 @@ def discover(
     skip_dirs = _skip_dirs()
     for start in starts:
         start = start if start.is_absolute() else (Path.cwd() / start)
+        _force_if_ignored(start, root_path, ignore, result)
         if start.is_file() or start.is_symlink() and not start.is_dir():
             _consider(start, root_path, result, ignore, max_bytes, seen_files)
             continue
@@ -93,8 +99,7 @@ def discover(
                     continue
                 reason = ignore.reason(rel + "/")
                 if reason:
-                    if reason != _UNTRACKED:
-                        result.excluded.append({"path": rel + "/", "reason": reason})
+                    result.excluded.append({"path": rel + "/", "reason": reason})
                     continue
                 if full.is_symlink():
                     target = full.resolve()
@@ -119,10 +124,34 @@ def discover(
                             )
             for name in sorted(filenames):
                 _consider(Path(dirpath) / name, root_path, result, ignore, max_bytes, seen_files)
+    _name_ignore_sources(ignore, result)
     result.files.sort(key=lambda f: f.path)
     result.skipped.sort(key=lambda s: s.path)
     result.excluded.sort(key=lambda e: e["path"])
+    result.unsupported.sort(key=lambda u: u["path"])
     return result
+
+
+def _force_if_ignored(start: Path, root: Path, ignore: _Ignore, result: Discovery) -> None:
+    """A path named on the command line is scanned even when an ignore file leaves it out (as
+    ruff and eslint do), with a note saying so."""
+    if not _inside(start.absolute(), root) or start.absolute() == root:
+        return
+    rel = _rel(start, root)
+    if not rel or ignore.ignored_by(rel + ("/" if start.is_dir() else "")) is None:
+        return
+    ignore.forced.append(rel)
+    why = ignore.sources([rel]).get(rel, IGNORED)
+    result.notes.append({"path": rel, "message": f"{why}, but named on the command line: scanned"})
+
+
+def _name_ignore_sources(ignore: _Ignore, result: Discovery) -> None:
+    """Say which ignore file (and line) leaves each ignored path out."""
+    ignored = [e["path"] for e in result.excluded if e["reason"] == IGNORED]
+    named = ignore.sources([p.rstrip("/") for p in ignored])
+    for entry in result.excluded:
+        if entry["reason"] == IGNORED and entry["path"].rstrip("/") in named:
+            entry["reason"] = named[entry["path"].rstrip("/")]
 
 
 def read_text(
@@ -156,14 +185,14 @@ def _consider(
     rel = _rel(path, root)
     kind = classify(rel)
     if kind is None:
+        _unsupported(rel, result, ignore, seen)
         return
     if rel in seen:
         return
     seen.add(rel)
     reason = ignore.reason(rel)
     if reason:
-        if reason != _UNTRACKED:
-            result.excluded.append({"path": rel, "reason": reason})
+        result.excluded.append({"path": rel, "reason": reason})
         return
     if path.is_symlink():
         target = path.resolve()
@@ -190,6 +219,19 @@ def _consider(
     result.files.append(SourceFile(rel, str(path), kind[0], kind[1]))
 
 
+def _unsupported(rel: str, result: Discovery, ignore: _Ignore, seen: set[str]) -> None:
+    """An infrastructure file no platform reads is listed, never silently passed."""
+    kind = unsupported.by_path(rel)
+    if kind is None or rel in seen:
+        return
+    seen.add(rel)
+    reason = ignore.reason(rel)
+    if reason:
+        result.excluded.append({"path": rel, "reason": reason})
+        return
+    result.unsupported.append({"path": rel, "kind": kind})
+
+
 def _rel(path: Path, root: Path) -> str:
     try:
         rel = path.absolute().relative_to(root)
@@ -207,62 +249,114 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-_UNTRACKED = "ignored by .gitignore and not in git"
-
-
 class _Ignore:
-    """--exclude and configuration patterns, then .gitignore; a file git tracks is part of the
-    repository (and of the change under review) whatever .gitignore says, so it is scanned."""
+    """--exclude and configuration patterns, then the ignore files as git applies them (nested
+    .gitignore files, .git/info/exclude, the user's global excludes). A file git tracks is part
+    of the repository (and of the change under review) whatever an ignore file says, so it is
+    scanned. Outside a repository the .gitignore files under the root are read by hand."""
 
     def __init__(self, root: Path, exclude: list[str]) -> None:
         self.exclude = [(p, pathspec.PathSpec.from_lines("gitignore", [p])) for p in exclude]
-        lines: list[str] = []
-        gitignore = root / ".gitignore"
-        if gitignore.is_file():
-            try:
-                lines = gitignore.read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                lines = []
-        self.gitignore = pathspec.PathSpec.from_lines("gitignore", lines)
         self.root = root
-        self._tracked: tuple[set[str], set[str]] | None = None
+        self.forced: list[str] = []  # named on the command line: scanned even when ignored
+        self._git = (root / ".git").exists()
+        self._ignored: set[str] | None = None  # what git ignores (directories end with "/")
+        self._specs: dict[str, pathspec.PathSpec | None] = {}  # outside git: dir -> .gitignore
 
     def reason(self, rel: str) -> str | None:
         """Why rel (a directory when it ends with "/") is left out, or None."""
         for pattern, spec in self.exclude:
             if spec.match_file(rel):
                 return f"excluded by pattern {pattern!r}"
-        if not self.gitignore.match_file(rel):
+        if any(rel == f or rel.startswith(f + "/") for f in self.forced):
             return None
-        files, dirs = self.tracked()
-        if rel.rstrip("/") in (dirs if rel.endswith("/") else files):
-            return None
-        return _UNTRACKED
+        return self.ignored_by(rel)
 
-    def tracked(self) -> tuple[set[str], set[str]]:
-        """(files, directories) git tracks under root; empty outside a repository."""
-        if self._tracked is None:
-            files: set[str] = set()
-            try:
-                out = subprocess.run(
-                    ["git", "-C", str(self.root), "ls-files", "-z", "--full-name", "."],
-                    capture_output=True,
-                    timeout=60,
-                    check=False,
-                )
-                prefix = subprocess.run(
-                    ["git", "-C", str(self.root), "rev-parse", "--show-prefix"],
-                    capture_output=True,
-                    text=True,
-                    timeout=60,
-                    check=False,
-                ).stdout.strip()
-                if out.returncode == 0:
-                    for name in out.stdout.decode("utf-8", "replace").split("\0"):
-                        if name and name.startswith(prefix):
-                            files.add(name[len(prefix) :])
-            except (OSError, subprocess.SubprocessError):
-                files = set()
-            dirs = {"/".join(f.split("/")[:i]) for f in files for i in range(1, f.count("/") + 1)}
-            self._tracked = (files, dirs)
-        return self._tracked
+    def ignored_by(self, rel: str) -> str | None:
+        """The ignore file that leaves rel out ("ignored by .gitignore"), or None."""
+        if self._git:
+            ignored = self._git_ignored()
+            parts = rel.rstrip("/").split("/")
+            for i in range(1, len(parts) + 1):
+                head = "/".join(parts[:i])
+                if head in ignored or head + "/" in ignored:
+                    return IGNORED
+            return None
+        directory = ""
+        for part in rel.rstrip("/").split("/")[:-1] + [None]:  # type: ignore[list-item]
+            spec = self._spec(directory)
+            tail = rel[len(directory) + 1 :] if directory else rel
+            if spec is not None and spec.match_file(tail):
+                return IGNORED
+            if part is None:
+                break
+            directory = f"{directory}/{part}" if directory else part
+        return None
+
+    def _spec(self, directory: str) -> pathspec.PathSpec | None:
+        if directory not in self._specs:
+            lines: list[str] = []
+            path = self.root / directory / ".gitignore"
+            if path.is_file():
+                try:
+                    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+                except OSError:
+                    lines = []
+            self._specs[directory] = (
+                pathspec.PathSpec.from_lines("gitignore", lines) if lines else None
+            )
+        return self._specs[directory]
+
+    def _git_ignored(self) -> set[str]:
+        """Untracked paths git ignores, a directory once (with "/") rather than its files."""
+        if self._ignored is None:
+            out = _git(
+                self.root,
+                "ls-files",
+                "-z",
+                "--others",
+                "--ignored",
+                "--exclude-standard",
+                "--directory",
+            )
+            self._ignored = set(out.split("\0")) - {""} if out is not None else set()
+        return self._ignored
+
+    def sources(self, paths: list[str]) -> dict[str, str]:
+        """path -> "ignored by FILE:LINE (PATTERN)" for ignored paths, as git tells it."""
+        if not self._git or not paths:
+            return {}
+        out = _git(self.root, "check-ignore", "-v", "-z", "--", *paths)
+        if out is None:
+            return {}
+        fields = out.split("\0")
+        found = {}
+        for i in range(0, len(fields) - 3, 4):
+            source, line, pattern, path = fields[i : i + 4]
+            if source:
+                shown = _shown_source(self.root, source)
+                found[path] = f"ignored by {shown}:{line} ({pattern})"
+        return found
+
+
+IGNORED = "ignored by .gitignore"
+
+
+def _shown_source(root: Path, source: str) -> str:
+    """An ignore file as the report shows it: repository-relative, else as git names it."""
+    full = Path(source) if os.path.isabs(source) else root / source
+    try:
+        return full.resolve().relative_to(root).as_posix()
+    except (ValueError, OSError):
+        return source
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, timeout=60, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    # check-ignore exits 1 when nothing is ignored
+    return done.stdout.decode("utf-8", "replace") if done.returncode in (0, 1) else None

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from soc2lint import __version__, platforms
 from soc2lint.model import Skipped
+from soc2lint.pipeline import unsupported
 from soc2lint.pipeline.discover import SourceFile
 from soc2lint.platforms.contract import Parsed
 from soc2lint.policies.suppressions import Marker, find_markers
@@ -39,6 +40,7 @@ class Loaded:
     parsed: Parsed | None = None  # None: skipped before parsing
     markers: list[Marker] = field(default_factory=list)
     ours: bool = False  # a skipped file soc2lint would have read (said in the report)
+    unsupported: str | None = None  # the kind of infrastructure it is, when no platform reads it
 
 
 def default_cache_dir() -> Path:
@@ -171,17 +173,20 @@ def load_one(source: SourceFile, max_bytes: int, cache_dir: str | None) -> Loade
     cached = cache.get(key) if cache else None
     if (
         isinstance(cached, tuple)
-        and len(cached) == 2
+        and len(cached) == 3
         and isinstance(cached[0], Parsed)
         and isinstance(cached[1], list)
+        and isinstance(cached[2], (str, type(None)))
     ):
-        out.parsed, out.markers = cached
+        out.parsed, out.markers, out.unsupported = cached
         return out
     out.parsed = parse_source(source.path, text, source.platform, source.kind)
     if out.parsed.markers:
         out.markers = find_markers(source.path, text)
+    if out.parsed.platform is None and not out.parsed.skip_reason:
+        out.unsupported = unsupported.by_content(source.path, text)
     if cache:
-        cache.put(key, (out.parsed, out.markers))
+        cache.put(key, (out.parsed, out.markers, out.unsupported))
     return out
 
 

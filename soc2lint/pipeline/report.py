@@ -75,6 +75,10 @@ class Report:
     known: list[Finding] = field(default_factory=list)
     # files and directories left out by --exclude, the configuration or .gitignore: {path, reason}
     excluded: list[dict] = field(default_factory=list)
+    # infrastructure files no platform reads: {path, kind}
+    unsupported: list[dict] = field(default_factory=list)
+    # what was not checked, in every format (soc2lint.pipeline.coverage)
+    coverage: dict = field(default_factory=dict)
     # what the command line chose: targets, exclude patterns, rules, variables (names only)
     invocation: dict = field(default_factory=dict)
 

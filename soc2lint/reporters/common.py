@@ -95,3 +95,25 @@ def summary(report: Report) -> dict:
             for c in sorted(criteria, key=order)
         },
     }
+
+
+def coverage_summary(report: Report) -> list[str]:
+    """Lines saying how much of what was found was checked: resources a rule judged, files
+    read, files not read and why (counted; each is listed in JSON, SARIF and evidence)."""
+    cov = report.coverage or {}
+    if not cov:
+        return []
+    resources = cov["resources"]
+    judged = resources["judged"]
+    unjudged = sum(t["resources"] for t in resources["uncovered"])
+    files = cov["files"]
+    out = [
+        f"coverage: {judged - unjudged} of {judged} resources judged by a rule, "
+        f"{files['checked']} files read"
+    ]
+    by = files["by_category"]
+    if by:
+        out.append(
+            "not checked: " + ", ".join(f"{count} {name}" for name, count in sorted(by.items()))
+        )
+    return out

@@ -59,5 +59,9 @@ def render(report: Report, **_options: object) -> str:
         "baseline": report.baseline,
         "diff": report.diff,
         "summary": summary(report),
+        # what was not checked: files not read and why, resource types no rule judges
+        "coverage": report.coverage,
+        "unsupported": report.unsupported,
+        "excluded": report.excluded,
     }
     return json.dumps(doc, indent=2, sort_keys=False) + "\n"

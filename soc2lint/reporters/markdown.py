@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from soc2lint.reporters.common import SEVERITY_ORDER, most_severe_first, scope_warning, summary
+from soc2lint.pipeline.coverage import headline
+from soc2lint.reporters.common import (
+    SEVERITY_ORDER,
+    coverage_summary,
+    most_severe_first,
+    scope_warning,
+    summary,
+)
 from soc2lint.scan import Report
 
 MAX_ROWS = 500  # a job summary is capped at 1 MiB; past this, counts only
@@ -23,7 +30,11 @@ def render(
     rules = {r.id: r for r in report.rules}
     if passed is None:
         passed = not report.failing()
-    verdict = "✅ passed" if passed else "❌ failed"
+    loud = headline(report.coverage)
+    if passed and loud:
+        verdict = "⚠️ passed with incomplete coverage"
+    else:
+        verdict = "✅ passed" if passed else "❌ failed"
     gate = f" (fail on {threshold} or higher)" if threshold and threshold != "none" else ""
     out = [f"## soc2lint: {verdict}{gate}", ""]
     out.append(
@@ -92,4 +103,28 @@ def render(
             f"{len(report.skipped)} skipped files, {len(report.unavailable_modules)} "
             "unavailable modules (see the full report).",
         ]
+    out += _coverage_markdown(report, loud)
     return "\n".join(out) + "\n"
+
+
+def _coverage_markdown(report: Report, loud: str) -> list[str]:
+    cov = report.coverage or {}
+    if not cov:
+        return []
+    said = "; ".join(coverage_summary(report)).removeprefix("coverage: ")
+    out = ["", f"**Coverage:** {said}."]
+    if loud:
+        out += ["", f"> **{loud}**"]
+    if cov.get("empty"):
+        out += ["", f"> **Warning:** {_cell(cov['empty'])}"]
+    rows = [
+        f"| `{_cell(u['path'])}` | {_cell(u['kind'])}: not read |" for u in report.unsupported
+    ] + [
+        f"| `{_cell(t['type'])}` ×{t['resources']} | no enabled rule judges this type |"
+        for t in cov["resources"]["uncovered"]
+    ]
+    if rows:
+        out += ["", "| not checked | why |", "|---|---|", *rows[:MAX_ROWS]]
+        if len(rows) > MAX_ROWS:
+            out.append(f"| … | {len(rows) - MAX_ROWS} more in the JSON report |")
+    return out

@@ -12,6 +12,7 @@ import sarif_om as om
 from soc2lint.engine.rules import Rule
 from soc2lint.engine.tsc import catalogue
 from soc2lint.model import Location, Suppression
+from soc2lint.pipeline.coverage import headline
 from soc2lint.reporters.common import fingerprint, visible
 from soc2lint.reporters.rule_docs import help_markdown
 from soc2lint.scan import Report
@@ -175,6 +176,7 @@ def build(
         )
         for n in report.notes
     ]
+    notifications += _coverage_notifications(report)
     taxonomy = om.ToolComponent(
         name=TAXONOMY,
         full_name="AICPA Trust Services Criteria (SOC 2)",
@@ -269,3 +271,51 @@ def render(
     """SARIF for upload: suppressed results are left out unless include_suppressed."""
     log = to_dict(build(report, automation_id, include_suppressed))
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _coverage_notifications(report: Report) -> list[om.Notification]:
+    """What the scan did not check, as tool notifications: infrastructure files no platform
+    reads, resource types no rule judges, an empty scan, and the overall verdict."""
+    cov = report.coverage or {}
+    if not cov:
+        return []
+    out = [
+        om.Notification(
+            message=om.Message(
+                text=f"{u['path']}: not checked: {u['kind']} (no platform of soc2lint reads it)"
+            ),
+            level="warning",
+            locations=[_location(u["path"], 1, 1)],
+            descriptor=om.ReportingDescriptorReference(id="unsupported-file"),
+        )
+        for u in report.unsupported
+    ]
+    out += [
+        om.Notification(
+            message=om.Message(
+                text=f"uncovered: {t['type']} x{t['resources']} ({t['platform']}): "
+                "no enabled rule judges this resource type"
+            ),
+            level="warning",
+            descriptor=om.ReportingDescriptorReference(id="uncovered-type"),
+        )
+        for t in cov["resources"]["uncovered"]
+    ]
+    if cov.get("empty"):
+        out.append(
+            om.Notification(
+                message=om.Message(text=cov["empty"]),
+                level="warning",
+                descriptor=om.ReportingDescriptorReference(id="empty-scan"),
+            )
+        )
+    loud = headline(cov)
+    if loud:
+        out.append(
+            om.Notification(
+                message=om.Message(text=loud),
+                level="warning",
+                descriptor=om.ReportingDescriptorReference(id="incomplete-coverage"),
+            )
+        )
+    return out

@@ -6,7 +6,14 @@ import os
 import sys
 from itertools import groupby
 
-from soc2lint.reporters.common import SEVERITY_ORDER, scope_warning, summary, visible
+from soc2lint.pipeline.coverage import headline
+from soc2lint.reporters.common import (
+    SEVERITY_ORDER,
+    coverage_summary,
+    scope_warning,
+    summary,
+    visible,
+)
 from soc2lint.scan import Report
 
 _COLOURS = {
@@ -59,8 +66,26 @@ def render(
                 paint(f"        criteria: {', '.join(rule.criteria)}  ({rule.name})", "dim")
             )
         lines.append("")
-    if report.errors or report.skipped or report.rule_errors or report.unavailable_modules:
+    cov = report.coverage or {}
+    uncovered = cov.get("resources", {}).get("uncovered", [])
+    if (
+        report.errors
+        or report.skipped
+        or report.rule_errors
+        or report.unavailable_modules
+        or report.unsupported
+        or uncovered
+    ):
         lines.append(paint("Not checked", "bold"))
+        for item in report.unsupported:
+            lines.append(
+                f"  {item['path']}: not read: {item['kind']} (no platform of soc2lint reads it)"
+            )
+        for t in uncovered:
+            lines.append(
+                f"  uncovered: {t['type']} \u00d7{t['resources']} ({t['platform']}: "
+                "no enabled rule judges this type)"
+            )
         for e in report.errors:
             lines.append(f"  {e.path}:{e.line}: parse error: {e.message}")
         for skip in report.skipped:
@@ -107,6 +132,9 @@ def render(
     gap = scope_warning(report)
     if gap:
         lines.append(paint(f"  warning: {gap}", "medium"))
+    lines.extend(f"  {line}" for line in coverage_summary(report))
+    if cov.get("empty"):
+        lines.append(paint(f"  warning: {cov['empty']}", "medium"))
     if report.diff:
         lines.append(
             f"  against {report.diff['base_ref']} (merge base "
@@ -122,4 +150,7 @@ def render(
             lines.append(
                 f"    {crit:<6} {counts['fail']:>4} / {counts['pass']:>4} / {counts['unknown']:>4}"
             )
+    loud = headline(cov)
+    if loud:
+        lines.append(paint(loud, "high"))
     return "\n".join(lines) + "\n"

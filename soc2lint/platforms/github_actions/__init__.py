@@ -18,7 +18,11 @@ from __future__ import annotations
 
 from soc2lint.model import ParseError, Resource
 from soc2lint.platforms.github_actions.addresses import step_keys, uses_info
-from soc2lint.platforms.github_actions.resources import action_resources, workflow_resources
+from soc2lint.platforms.github_actions.resources import (
+    action_resources,
+    steps_errors,
+    workflow_resources,
+)
 from soc2lint.platforms.github_actions.triggers import triggers_of
 from soc2lint.platforms.shared.yamlsrc import YamlDoc
 
@@ -35,5 +39,7 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
     if path.rsplit("/", 1)[-1] in ("action.yml", "action.yaml") and isinstance(
         doc.data.get("runs"), dict
     ):
-        return action_resources(path, doc), []
+        return action_resources(path, doc), steps_errors(
+            path, doc, "runs.steps", doc.data["runs"].get("steps")
+        )
     return workflow_resources(path, doc)

@@ -68,8 +68,27 @@ def workflow_resources(path: str, doc: YamlDoc) -> tuple[list[Resource], list[Pa
             line = doc.locations.get(f"jobs.{job_id}", (start, 1))[0]
             errors.append(ParseError(path, line, f"job {job_id} is not a mapping"))
             continue
+        errors.extend(steps_errors(path, doc, f"jobs.{job_id}.steps", job.get("steps")))
         out.extend(_job(path, doc, str(job_id), job, triggers, inputs))
     return out, errors
+
+
+def steps_errors(path: str, doc: YamlDoc, where: str, steps: object) -> list[ParseError]:
+    """A steps value of the wrong shape: step rules would see no step and pass."""
+    if steps is None:
+        return []
+    if not isinstance(steps, list):
+        line = doc.locations.get(where, (doc.start_line, 1))[0]
+        return [ParseError(path, line, f"{where} must be a list of steps")]
+    return [
+        ParseError(
+            path,
+            doc.locations.get(f"{where}.{i}", (doc.start_line, 1))[0],
+            f"{where}[{i}] must be a step mapping",
+        )
+        for i, step in enumerate(steps)
+        if not isinstance(step, dict)
+    ]
 
 
 def _job(

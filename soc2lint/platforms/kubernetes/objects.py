@@ -108,6 +108,10 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
                 else:
                     resources.append(res)
             continue
+        malformed = _malformed(data, doc)
+        if malformed is not None:  # rules would walk nothing and pass: an error instead
+            errors.append(ParseError(path, malformed[0], malformed[1]))
+            continue
         res = _resource(path, data, doc, "", doc.start_line, doc.end_line)
         if res is None:
             if not str(data.get("apiVersion", "")).startswith("kustomize.config.k8s.io/"):
@@ -117,6 +121,49 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
         else:
             resources.append(res)
     return _unique(resources), errors
+
+
+_NESTED = ("spec", "template", "jobTemplate")
+_CONTAINERS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def _malformed(data: dict[str, Any], doc: YamlDoc) -> tuple[int, str] | None:
+    """(line, problem) where a spec, pod template or container list has the wrong shape."""
+
+    def line(path: str) -> int:
+        return doc.locations.get(path, (doc.start_line, 1))[0]
+
+    def walk(node: dict[str, Any], prefix: str, depth: int) -> tuple[int, str] | None:
+        if depth > 8:
+            return None
+        for key in _NESTED:
+            if key not in node or node[key] is None:
+                continue
+            path = f"{prefix}{key}"
+            value = node[key]
+            if not isinstance(value, dict):
+                return line(path), f"{path} must be a mapping, not {_shape(value)}"
+            found = walk(value, path + ".", depth + 1)
+            if found:
+                return found
+        if prefix.endswith("spec."):
+            for key in _CONTAINERS:
+                value = node.get(key)
+                if value is None:
+                    continue
+                path = f"{prefix}{key}"
+                if not isinstance(value, list):
+                    return line(path), f"{path} must be a list of containers, not {_shape(value)}"
+                for i, item in enumerate(value):
+                    if not isinstance(item, dict):
+                        return line(f"{path}.{i}"), f"{path}[{i}] must be a container mapping"
+        return None
+
+    return walk(data, "", 0)
+
+
+def _shape(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), "a scalar")
 
 
 def _as_yaml11(data: dict[str, Any], values: dict[str, Any]) -> None:

@@ -22,6 +22,18 @@ from soc2lint.platforms.terraform import ast
 MAX_DEPTH = 200  # nesting beyond this is reported as a parse error, not a crash
 
 
+# capitalised spellings of HCL's literals, which are invalid references
+_NOT_KEYWORDS = {
+    "True": "true",
+    "TRUE": "true",
+    "False": "false",
+    "FALSE": "false",
+    "Null": "null",
+    "NULL": "null",
+    "None": "null",
+}
+
+
 class HCLSyntaxError(Exception):
     def __init__(self, message: str, line: int, column: int = 0) -> None:
         super().__init__(message)
@@ -149,7 +161,16 @@ class _Converter:
         return ast.Lit({"true": True, "false": False, "null": None}[str(kids[0])])
 
     def e_identifier(self, node: Tree, kids: list, depth: int) -> ast.Expr:
-        return ast.Var(str(kids[0]))
+        name = str(kids[0])
+        if name in _NOT_KEYWORDS:
+            # Terraform rejects these as references to a resource type that does not exist;
+            # reading them as "known after apply" would turn a typo into a silent Unknown
+            raise HCLSyntaxError(
+                f"invalid reference {name!r}: HCL's literals are lower case "
+                f"({_NOT_KEYWORDS[name]})",
+                getattr(node.meta, "line", 1) or 1,
+            )
+        return ast.Var(name)
 
     def e_string(self, node: Tree, kids: list, depth: int) -> ast.Expr:
         return self.string(node, depth)
@@ -206,10 +227,16 @@ class _Converter:
             parts = [c for c in elem.children if isinstance(c, Tree)]
             key_tree, value_tree = parts[0], parts[-1]
             key_inner = [c for c in key_tree.children if isinstance(c, Tree)][0]
-            key = self.expr(key_inner, depth) if key_inner.data != "keyword" else None
+            if key_inner.data == "expr_term" and len(key_inner.children) == 1:
+                only = key_inner.children[0]
+                key_inner = (
+                    only if isinstance(only, Tree) and only.data == "identifier" else key_inner
+                )
+            bare = key_inner.data in ("keyword", "identifier")
+            key = self.expr(key_inner, depth) if not bare else None
             if key is None or isinstance(key, ast.Var):
                 # `{ a = 1 }`: a bare identifier key is the literal name, not a reference
-                key = ast.Lit(self.name(key_inner if key is None else key_inner.children[0]))
+                key = ast.Lit(self.name(key_inner))
             items.append((key, self.expr(value_tree, depth), elem.meta.line))
         return ast.ObjectExpr(tuple(items))
 

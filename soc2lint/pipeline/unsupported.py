@@ -1,0 +1,71 @@
+"""Infrastructure files that no platform reads, named by kind so the report can say so.
+
+A scan must not pass what it never looked at. Files that look like infrastructure but that no
+registered platform claims are listed as not checked with their kind ("Dockerfile",
+"CloudFormation template"). A platform that starts reading a kind takes its files first, so they
+stop appearing here without any edit to this table.
+"""
+
+from __future__ import annotations
+
+import re
+
+# (kind, test on the repository-relative path)
+_BY_PATH: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Dockerfile", re.compile(r"(^|/)(Dockerfile|Containerfile)(\.[^/]+)?$|\.[Dd]ockerfile$")),
+    ("docker-compose file", re.compile(r"(^|/)(docker-)?compose(\.[\w.-]+)?\.ya?ml$")),
+    ("Azure Pipelines", re.compile(r"(^|/)azure-pipelines(\.[\w.-]+)?\.ya?ml$")),
+    ("Bitbucket Pipelines", re.compile(r"(^|/)bitbucket-pipelines\.ya?ml$")),
+    ("CircleCI configuration", re.compile(r"(^|/)\.circleci/config\.ya?ml$")),
+    ("Jenkinsfile", re.compile(r"(^|/)Jenkinsfile(\.[^/]+)?$")),
+    ("GitHub repository settings", re.compile(r"(^|/)\.github/settings\.ya?ml$")),
+    ("Travis CI configuration", re.compile(r"(^|/)\.travis\.ya?ml$")),
+    ("Drone CI configuration", re.compile(r"(^|/)\.drone\.ya?ml$")),
+    ("Buildkite pipeline", re.compile(r"(^|/)\.buildkite/pipeline\.ya?ml$")),
+    ("Serverless Framework", re.compile(r"(^|/)serverless\.ya?ml$")),
+    ("Ansible playbook", re.compile(r"(^|/)playbook\.ya?ml$")),
+    ("Bicep template", re.compile(r"\.bicep$")),
+    ("Pulumi program", re.compile(r"(^|/)Pulumi(\.[\w-]+)?\.ya?ml$")),
+)
+
+# (kind, test on the text) for YAML/JSON files no platform took
+_CLOUDFORMATION = re.compile(r"""["']?AWSTemplateFormatVersion["']?\s*:""")
+_CFN_RESOURCE = re.compile(r"""["']?Type["']?\s*:\s*["']?(AWS|Alexa|Custom)::""")
+_SAM = re.compile(r"""["']?Transform["']?\s*:\s*\[?\s*["']?AWS::Serverless""")
+_ARM = re.compile(r"schema\.management\.azure\.com/schemas/[^\"']*deploymentTemplate", re.I)
+
+
+def by_path(path: str) -> str | None:
+    """The kind of infrastructure file a path names, when the name alone says."""
+    for kind, pattern in _BY_PATH:
+        if pattern.search(path):
+            return kind
+    return None
+
+
+def by_content(path: str, text: str) -> str | None:
+    """The kind of a YAML/JSON file no platform took, from its name or its content."""
+    named = by_path(path)
+    if named is not None:
+        return named
+    if _SAM.search(text):
+        return "SAM template"
+    if _CLOUDFORMATION.search(text) or (
+        re.search(r"""^\s*["']?Resources["']?\s*:""", text, re.M) and _CFN_RESOURCE.search(text)
+    ):
+        return "CloudFormation template"
+    if _ARM.search(text):
+        return "Azure Resource Manager template"
+    return None
+
+
+def kinds() -> list[str]:
+    """Every kind this table recognises (documented in the README)."""
+    return [kind for kind, _ in _BY_PATH] + [
+        "SAM template",
+        "CloudFormation template",
+        "Azure Resource Manager template",
+    ]
+
+
+__all__ = ["by_content", "by_path", "kinds"]
