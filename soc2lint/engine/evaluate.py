@@ -424,6 +424,10 @@ def make_finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
     else:
         message = rule.message if outcome.status is FAIL else rule.title
     detail = lazy_text(outcome.detail) if outcome.status is not PASS else ""
+    if detail and rule.mask_values:
+        # a credential rule must not copy the credential into reports, SARIF or evidence
+        shown = path or "the value"
+        detail = f"{shown} (value not shown)"
     if detail:
         message = f"{message}: {detail}"
     evidence = (outcome.resource.address,) if outcome.resource is not None else ()

@@ -39,7 +39,15 @@ _REQUIRED = (
     "remediation",
     "condition",
 )
-_RULE_KEYS = {*_REQUIRED, "references", "message", "help_uri", "tags", "enabled_by_default"}
+_RULE_KEYS = {
+    *_REQUIRED,
+    "references",
+    "message",
+    "help_uri",
+    "tags",
+    "enabled_by_default",
+    "mask_values",
+}
 
 
 class RuleError(Exception):
@@ -116,6 +124,8 @@ class Rule:
     tags: tuple[str, ...] = field(default=())
     # an opt-in rule runs only when the configuration or --rule names it
     enabled_by_default: bool = True
+    # the rule looks at credentials: findings name the attribute, never the value it holds
+    mask_values: bool = False
 
     def applies_to(self, resource_type: str) -> bool:
         return any(fnmatch.fnmatchcase(resource_type, p) for p in self.resource_types)
@@ -223,6 +233,9 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     enabled = data.get("enabled_by_default", True)
     if not isinstance(enabled, bool):
         raise fail("enabled_by_default", "must be true or false")
+    mask = data.get("mask_values", False)
+    if not isinstance(mask, bool):
+        raise fail("mask_values", "must be true or false")
     condition = parse_condition(data["condition"], "condition", fail)
     return Rule(
         id=rid,
@@ -244,6 +257,7 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
         help_uri=str(data.get("help_uri") or ""),
         tags=tuple(str(t) for t in tags),
         enabled_by_default=enabled,
+        mask_values=mask,
     )
 
 
