@@ -244,3 +244,33 @@ def test_mask_values_keeps_the_matched_value_out_of_findings(tmp_path: Path) -> 
     with pytest.raises(RuleError) as err:
         _rule(mask_values="yes")
     assert str(err.value).startswith("rules/x.yaml: mask_values:")
+
+
+def test_entries_walks_a_map_as_key_value_pairs_at_each_keys_line(tmp_path: Path) -> None:
+    from soc2lint.scan import scan
+
+    (tmp_path / "main.tf").write_text(
+        'variable "env" {\n  type = map(string)\n}\n\n'
+        'resource "aws_s3_bucket" "b" {\n'
+        "  env = {\n"
+        '    TABLE       = "orders"\n'
+        '    DB_PASSWORD = "hunter22"\n'
+        "  }\n"
+        "}\n\n"
+        'resource "aws_s3_bucket" "c" {\n  env = var.env\n}\n'
+    )
+    secretish = {"attribute": "key", "op": "not_matches", "value": "PASSWORD$"}
+    rule = _rule(condition={"every": "env", "entries": True, "condition": secretish})
+    got = {
+        (f.resource, f.status, f.location.start_line)
+        for f in scan([str(tmp_path)], [rule]).findings
+    }
+    assert got == {("aws_s3_bucket.b", Status.FAIL, 8), ("aws_s3_bucket.c", Status.UNKNOWN, 13)}
+    # without entries the map is one element, which has no `key`
+    plain = _rule(condition={"every": "env", "condition": secretish})
+    assert {f.status for f in scan([str(tmp_path)], [plain]).findings} == {
+        Status.FAIL,
+        Status.UNKNOWN,
+    }
+    with pytest.raises(RuleError):
+        _rule(condition={"every": "env", "entries": "yes", "condition": secretish})

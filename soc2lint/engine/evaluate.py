@@ -136,6 +136,16 @@ def _elements(matches: list[Match]) -> list[Match]:
     return out
 
 
+def _entries(matches: list[Match]) -> list[Match]:
+    """Each entry of each map as {key, value}, at the key's own path (so at its own line)."""
+    out: list[Match] = []
+    for m in matches:
+        if isinstance(m.value, dict):
+            for k in sorted(m.value, key=str):
+                out.append(Match({"key": k, "value": m.value[k]}, _join(m.path, k)))
+    return out
+
+
 def combine_all(outcomes: list[Outcome]) -> Outcome:
     for o in outcomes:
         if o.status is FAIL:
@@ -247,6 +257,8 @@ class Evaluator:
         shown = ".".join(cond.path)
         unknown = [m for m in matches if is_unknown(m.value)]
         elements = [m for m in _elements(matches) if not is_unknown(m.value)]
+        if cond.entries:
+            elements = _entries(elements)
         outcomes = [self.check(cond.condition, res, m.value, m.path) for m in elements]
         if unknown:
             outcomes.append(Outcome(UNKNOWN, None, unknown[0].path, _why(unknown[0].value, shown)))

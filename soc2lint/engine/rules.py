@@ -89,6 +89,7 @@ class Each:
     quantifier: str  # every | some
     path: tuple[str, ...]
     condition: Condition
+    entries: bool = False  # a map's elements are its entries, {key, value}, not the map itself
 
 
 @dataclass(frozen=True)
@@ -355,13 +356,17 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         )
     if keys & {"every", "some"}:
         quantifier = "every" if "every" in node else "some"
-        extra = sorted(keys - {quantifier, "condition"})
+        extra = sorted(keys - {quantifier, "condition", "entries"})
         if extra or "condition" not in node:
-            raise fail(where, f"{quantifier} takes a path and a condition")
+            raise fail(where, f"{quantifier} takes a path, a condition and optionally entries")
+        entries = node.get("entries", False)
+        if not isinstance(entries, bool):
+            raise fail(f"{where}.entries", "must be true or false")
         return Each(
             quantifier,
             _path(node[quantifier], f"{where}.{quantifier}", fail),
             parse_condition(node["condition"], f"{where}.condition", fail),
+            entries,
         )
     if keys == {"connected"}:
         spec = node["connected"]
