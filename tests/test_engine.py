@@ -274,3 +274,34 @@ def test_entries_walks_a_map_as_key_value_pairs_at_each_keys_line(tmp_path: Path
     }
     with pytest.raises(RuleError):
         _rule(condition={"every": "env", "entries": "yes", "condition": secretish})
+
+
+def test_a_link_through_via_to_another_type_is_not_an_orphan() -> None:
+    # aws_lb and aws_alb are one AWS resource under two names: an association whose resource_arn
+    # names an aws_alb configures that load balancer, and says nothing about an aws_lb
+    rule = _rule(
+        resource_types=["aws_lb"],
+        condition={
+            "connected": {
+                "type": "aws_wafv2_web_acl_association",
+                "direction": "in",
+                "via": ["resource_arn"],
+            }
+        },
+    )
+    graph = ResourceGraph()
+    lb = _res({}, "aws_lb.public", "aws_lb")
+    alb = _res({}, "aws_alb.other", "aws_alb")
+    assoc = _res({}, "aws_wafv2_web_acl_association.a", "aws_wafv2_web_acl_association")
+    for r in (lb, alb, assoc):
+        graph.add_resource(r)
+    graph.add_edge(assoc.key, alb.key, "reference", "resource_arn")
+    assert Evaluator(graph).check(rule.condition, lb, lb.attributes).status is F
+    # an association whose resource_arn resolves to nothing may still be the aws_lb's
+    unresolved = _res(
+        {"resource_arn": Unknown("var.arn")},
+        "aws_wafv2_web_acl_association.b",
+        "aws_wafv2_web_acl_association",
+    )
+    graph.add_resource(unresolved)
+    assert Evaluator(graph).check(rule.condition, lb, lb.attributes).status is Q

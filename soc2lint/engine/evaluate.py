@@ -311,7 +311,11 @@ class Evaluator:
             for other in self.graph.of_type(t):
                 if other.scope != res.scope:
                     continue
-                linked = self.graph.neighbours(other.key, res.type, "any", via=cond.via)
+                # with `via`, a link made by that attribute to anything (aws_alb where the
+                # subject is an aws_lb, an API stage) shows what other configures: not ours
+                linked = self.graph.neighbours(
+                    other.key, None if cond.via else res.type, "any", via=cond.via
+                )
                 if not linked and _may_link(other, cond.via):
                     return other
         return None
