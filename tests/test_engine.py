@@ -225,3 +225,83 @@ def test_operator_table_is_documented() -> None:
 )
 def test_one_known_element_can_decide_a_partly_unknown_list(cond, attrs, expected) -> None:
     assert _check(cond, attrs) is expected
+
+
+def test_mask_values_keeps_the_matched_value_out_of_findings(tmp_path: Path) -> None:
+    from soc2lint.scan import scan
+
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_s3_bucket" "b" {\n  a = "AKIAIOSFODNN7EXAMPLE"\n}\n'
+    )
+    cond = {"attribute": "a", "op": "not_matches", "value": "AKIA[A-Z0-9]{16}"}
+    plain = scan([str(tmp_path)], [_rule(condition=cond)]).findings
+    masked = scan([str(tmp_path)], [_rule(condition=cond, mask_values=True)]).findings
+    assert [f.status for f in plain] == [f.status for f in masked] == [Status.FAIL]
+    assert "AKIAIOSFODNN7EXAMPLE" in plain[0].message
+    assert "AKIAIOSFODNN7EXAMPLE" not in masked[0].message
+    assert masked[0].message.endswith("a (value not shown)")
+    assert masked[0].location.start_line == 2
+    with pytest.raises(RuleError) as err:
+        _rule(mask_values="yes")
+    assert str(err.value).startswith("rules/x.yaml: mask_values:")
+
+
+def test_entries_walks_a_map_as_key_value_pairs_at_each_keys_line(tmp_path: Path) -> None:
+    from soc2lint.scan import scan
+
+    (tmp_path / "main.tf").write_text(
+        'variable "env" {\n  type = map(string)\n}\n\n'
+        'resource "aws_s3_bucket" "b" {\n'
+        "  env = {\n"
+        '    TABLE       = "orders"\n'
+        '    DB_PASSWORD = "hunter22"\n'
+        "  }\n"
+        "}\n\n"
+        'resource "aws_s3_bucket" "c" {\n  env = var.env\n}\n'
+    )
+    secretish = {"attribute": "key", "op": "not_matches", "value": "PASSWORD$"}
+    rule = _rule(condition={"every": "env", "entries": True, "condition": secretish})
+    got = {
+        (f.resource, f.status, f.location.start_line)
+        for f in scan([str(tmp_path)], [rule]).findings
+    }
+    assert got == {("aws_s3_bucket.b", Status.FAIL, 8), ("aws_s3_bucket.c", Status.UNKNOWN, 13)}
+    # without entries the map is one element, which has no `key`
+    plain = _rule(condition={"every": "env", "condition": secretish})
+    assert {f.status for f in scan([str(tmp_path)], [plain]).findings} == {
+        Status.FAIL,
+        Status.UNKNOWN,
+    }
+    with pytest.raises(RuleError):
+        _rule(condition={"every": "env", "entries": "yes", "condition": secretish})
+
+
+def test_a_link_through_via_to_another_type_is_not_an_orphan() -> None:
+    # aws_lb and aws_alb are one AWS resource under two names: an association whose resource_arn
+    # names an aws_alb configures that load balancer, and says nothing about an aws_lb
+    rule = _rule(
+        resource_types=["aws_lb"],
+        condition={
+            "connected": {
+                "type": "aws_wafv2_web_acl_association",
+                "direction": "in",
+                "via": ["resource_arn"],
+            }
+        },
+    )
+    graph = ResourceGraph()
+    lb = _res({}, "aws_lb.public", "aws_lb")
+    alb = _res({}, "aws_alb.other", "aws_alb")
+    assoc = _res({}, "aws_wafv2_web_acl_association.a", "aws_wafv2_web_acl_association")
+    for r in (lb, alb, assoc):
+        graph.add_resource(r)
+    graph.add_edge(assoc.key, alb.key, "reference", "resource_arn")
+    assert Evaluator(graph).check(rule.condition, lb, lb.attributes).status is F
+    # an association whose resource_arn resolves to nothing may still be the aws_lb's
+    unresolved = _res(
+        {"resource_arn": Unknown("var.arn")},
+        "aws_wafv2_web_acl_association.b",
+        "aws_wafv2_web_acl_association",
+    )
+    graph.add_resource(unresolved)
+    assert Evaluator(graph).check(rule.condition, lb, lb.attributes).status is Q

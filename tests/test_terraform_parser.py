@@ -174,3 +174,51 @@ def test_traversals_keep_the_static_prefix() -> None:
     body = parse_body("x = aws_instance.web[count.index].id\ny = a.b[*].c\n")
     assert ast.traversals(body.attributes["x"].expr)[0][:2] == ("aws_instance", "web")
     assert ("a", "b") in [t[:2] for t in ast.traversals(body.attributes["y"].expr)]
+
+
+def test_optional_object_attributes_take_their_defaults_or_null() -> None:
+    # Terraform converts a value to the variable's type: an optional attribute left out, or
+    # set to null, becomes its default (or null), also inside lists, maps and nested objects
+    res = _module(
+        {
+            "main.tf": """\
+variable "cert" {
+  type = object({
+    arn      = optional(string)
+    default  = optional(bool)
+    tls      = optional(string, "TLSv1.2_2021")
+    required = string
+  })
+  default = { required = "x" }
+}
+variable "origins" {
+  type = map(object({
+    name   = string
+    access = optional(object({ mode = optional(string, "always") }), {})
+  }))
+  default = { a = { name = "a" }, b = { name = "b", access = { mode = "never" } } }
+}
+variable "given" {
+  type = object({ tls = optional(string, "TLSv1.2_2021") })
+  default = { tls = null }
+}
+variable "unknown" {
+  type = object({ tls = optional(string, "TLSv1.2_2021") })
+}
+resource "x_y" "z" {
+  cert    = var.cert
+  origins = var.origins
+  given   = var.given
+  unknown = var.unknown
+}
+"""
+        }
+    )
+    attrs = res["x_y.z"].attributes
+    assert attrs["cert"] == {"arn": None, "default": None, "tls": "TLSv1.2_2021", "required": "x"}
+    assert attrs["origins"] == {
+        "a": {"name": "a", "access": {"mode": "always"}},
+        "b": {"name": "b", "access": {"mode": "never"}},
+    }
+    assert attrs["given"] == {"tls": "TLSv1.2_2021"}
+    assert isinstance(attrs["unknown"], Unknown)

@@ -137,6 +137,16 @@ def _elements(matches: list[Match]) -> list[Match]:
     return out
 
 
+def _entries(matches: list[Match]) -> list[Match]:
+    """Each entry of each map as {key, value}, at the key's own path (so at its own line)."""
+    out: list[Match] = []
+    for m in matches:
+        if isinstance(m.value, dict):
+            for k in sorted(m.value, key=str):
+                out.append(Match({"key": k, "value": m.value[k]}, _join(m.path, k)))
+    return out
+
+
 def combine_all(outcomes: list[Outcome]) -> Outcome:
     for o in outcomes:
         if o.status is FAIL:
@@ -251,6 +261,8 @@ class Evaluator:
         shown = ".".join(cond.path)
         unknown = [m for m in matches if is_unknown(m.value)]
         elements = [m for m in _elements(matches) if not is_unknown(m.value)]
+        if cond.entries:
+            elements = _entries(elements)
         outcomes = [self.check(cond.condition, res, m.value, m.path) for m in elements]
         if unknown:
             outcomes.append(Outcome(UNKNOWN, None, unknown[0].path, _why(unknown[0].value, shown)))
@@ -302,7 +314,11 @@ class Evaluator:
             for other in self.graph.of_type(t):
                 if other.scope != res.scope:
                     continue
-                linked = self.graph.neighbours(other.key, res.type, "any", via=cond.via)
+                # with `via`, a link made by that attribute to anything (aws_alb where the
+                # subject is an aws_lb, an API stage) shows what other configures: not ours
+                linked = self.graph.neighbours(
+                    other.key, None if cond.via else res.type, "any", via=cond.via
+                )
                 if not linked and _may_link(other, cond.via):
                     return other
         return None
@@ -427,6 +443,10 @@ def make_finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
     else:
         message = rule.message if outcome.status is FAIL else rule.title
     detail = lazy_text(outcome.detail) if outcome.status is not PASS else ""
+    if detail and rule.mask_values:
+        # a credential rule must not copy the credential into reports, SARIF or evidence
+        shown = path or "the value"
+        detail = f"{shown} (value not shown)"
     if detail:
         message = f"{message}: {detail}"
     evidence = (outcome.resource.address,) if outcome.resource is not None else ()

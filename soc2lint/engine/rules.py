@@ -33,7 +33,15 @@ _REQUIRED = (
     "remediation",
     "condition",
 )
-_RULE_KEYS = {*_REQUIRED, "references", "message", "help_uri", "tags", "enabled_by_default"}
+_RULE_KEYS = {
+    *_REQUIRED,
+    "references",
+    "message",
+    "help_uri",
+    "tags",
+    "enabled_by_default",
+    "mask_values",
+}
 
 
 class RuleError(Exception):
@@ -75,6 +83,7 @@ class Each:
     quantifier: str  # every | some
     path: tuple[str, ...]
     condition: Condition
+    entries: bool = False  # a map's elements are its entries, {key, value}, not the map itself
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,8 @@ class Rule:
     tags: tuple[str, ...] = field(default=())
     # an opt-in rule runs only when the configuration or --rule names it
     enabled_by_default: bool = True
+    # the rule looks at credentials: findings name the attribute, never the value it holds
+    mask_values: bool = False
 
     def applies_to(self, resource_type: str) -> bool:
         return any(fnmatch.fnmatchcase(resource_type, p) for p in self.resource_types)
@@ -218,6 +229,9 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     enabled = data.get("enabled_by_default", True)
     if not isinstance(enabled, bool):
         raise fail("enabled_by_default", "must be true or false")
+    mask = data.get("mask_values", False)
+    if not isinstance(mask, bool):
+        raise fail("mask_values", "must be true or false")
     condition = parse_condition(data["condition"], "condition", fail)
     return Rule(
         id=rid,
@@ -239,6 +253,7 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
         help_uri=str(data.get("help_uri") or ""),
         tags=tuple(str(t) for t in tags),
         enabled_by_default=enabled,
+        mask_values=mask,
     )
 
 
@@ -336,13 +351,17 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         )
     if keys & {"every", "some"}:
         quantifier = "every" if "every" in node else "some"
-        extra = sorted(keys - {quantifier, "condition"})
+        extra = sorted(keys - {quantifier, "condition", "entries"})
         if extra or "condition" not in node:
-            raise fail(where, f"{quantifier} takes a path and a condition")
+            raise fail(where, f"{quantifier} takes a path, a condition and optionally entries")
+        entries = node.get("entries", False)
+        if not isinstance(entries, bool):
+            raise fail(f"{where}.entries", "must be true or false")
         return Each(
             quantifier,
             _path(node[quantifier], f"{where}.{quantifier}", fail),
             parse_condition(node["condition"], f"{where}.condition", fail),
+            entries,
         )
     if keys == {"connected"}:
         spec = node["connected"]

@@ -112,6 +112,43 @@ def typed_value(value: Any, block: ast.Block) -> Any:
         return Unknown("value given on the command line or environment does not parse")
 
 
+def with_type_defaults(value: Any, type_expr: ast.Expr | None) -> Any:
+    """value as a variable of that type holds it: an optional object attribute left out (or
+    null) becomes its default, or null, as Terraform's type conversion makes it."""
+    if not isinstance(type_expr, ast.Call) or not type_expr.args or value is None:
+        return value
+    if is_unknown(value):
+        return value
+    name, inner = type_expr.name, type_expr.args[0]
+    if name in ("list", "set") and isinstance(value, list):
+        return [with_type_defaults(v, inner) for v in value]
+    if name == "map" and isinstance(value, dict):
+        return {k: with_type_defaults(v, inner) for k, v in value.items()}
+    if name != "object" or not isinstance(inner, ast.ObjectExpr) or not isinstance(value, dict):
+        return value
+    out = dict(value)
+    for key_expr, attr_type, _line in inner.items:
+        key = _type_key(key_expr)
+        if key is None:
+            continue
+        if isinstance(attr_type, ast.Call) and attr_type.name == "optional" and attr_type.args:
+            if out.get(key) is None:
+                default = attr_type.args[1] if len(attr_type.args) > 1 else None
+                out[key] = evaluate(default, Scope()) if default is not None else None
+            attr_type = attr_type.args[0]
+        if key in out:
+            out[key] = with_type_defaults(out[key], attr_type)
+    return out
+
+
+def _type_key(expr: ast.Expr) -> str | None:
+    if isinstance(expr, ast.Var):
+        return expr.name
+    if isinstance(expr, ast.Lit) and isinstance(expr.value, str):
+        return expr.value
+    return None
+
+
 @dataclass(frozen=True)
 class _Raw:
     """A variable value given as text (TF_VAR_x, --var x=...): typed by the declaration."""

@@ -21,6 +21,7 @@ from soc2lint.platforms.terraform.blocks import (
     root_of,
     template_roots,
     typed_value,
+    with_type_defaults,
 )
 from soc2lint.platforms.terraform.evaluate import LazyMap, Scope, evaluate
 from soc2lint.platforms.terraform.functions import to_string
@@ -158,11 +159,15 @@ class ModuleInstance:
             for name, value in self.call.inputs.items():
                 if name in values:
                     values[name] = value
-            return values
-        for layer in layers:  # a root module: Terraform's precedence, lowest first
-            for name, value in layer.items():
-                if name in values:
-                    values[name] = typed_value(value, self.variables[name])
+        else:
+            for layer in layers:  # a root module: Terraform's precedence, lowest first
+                for name, value in layer.items():
+                    if name in values:
+                        values[name] = typed_value(value, self.variables[name])
+        for name, block in self.variables.items():
+            type_attr = block.body.attributes.get("type")
+            if type_attr is not None:
+                values[name] = with_type_defaults(values[name], type_attr.expr)
         return values
 
     def _local_value(self, name: str) -> Any:
