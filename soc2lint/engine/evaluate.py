@@ -289,7 +289,7 @@ class Evaluator:
 
     def _orphan(self, cond: Connected, res: Resource) -> Resource | None:
         """A resource of the wanted type in the same scope that links to nothing of ours."""
-        key = (res.scope, cond.types, res.type, cond.via)
+        key = (res.scope, cond.types, res.type, cond.via, id(cond))
         if key not in self._orphans:  # once per scope and types: the answer is the same
             self._orphans[key] = self._find_orphan(cond, res)
         return self._orphans[key]
@@ -300,8 +300,13 @@ class Evaluator:
                 if other.scope != res.scope:
                     continue
                 linked = self.graph.neighbours(other.key, res.type, "any", via=cond.via)
-                if not linked and _may_link(other, cond.via):
-                    return other
+                if linked or not _may_link(other, cond.via):
+                    continue
+                # one that fails the condition could not change the result, wherever it points
+                if cond.condition is not None:
+                    if self.check(cond.condition, other, other.attributes).status is FAIL:
+                        continue
+                return other
         return None
 
 
