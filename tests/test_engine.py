@@ -241,6 +241,24 @@ def test_project_metadata_links_to_instances_of_the_same_project() -> None:
     assert graph.neighbours(unknown_meta.key, None, "any") == []
 
 
+def test_google_resources_link_to_the_project_they_name() -> None:
+    from soc2lint.linkers.terraform import link
+
+    def gcp(address: str, attrs: dict) -> Resource:
+        rtype = address.split(".")[0]
+        return Resource(address, rtype, "terraform", attrs, Location("main.tf", 1, 5), scope=".")
+
+    project = gcp("google_project.p", {"project_id": "acme-prod"})
+    sink = gcp("google_logging_project_sink.s", {"project": "acme-prod"})
+    other = gcp("google_logging_project_sink.o", {"project": "acme-dev"})
+    resources = [project, sink, other]
+    graph = ResourceGraph()
+    for r in resources:
+        graph.add_resource(r)
+    link(graph, resources)
+    assert [n.address for n in graph.neighbours(project.key, None, "in")] == [sink.address]
+
+
 def test_resolve_walks_lists_and_json() -> None:
     matches = resolve({"a": [{"b": 1}, {"b": 2}], "j": '[{"k": "v"}]'}, ("a", "b"))
     assert [(m.value, m.path) for m in matches] == [(1, "a.0.b"), (2, "a.1.b")]

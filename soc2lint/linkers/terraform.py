@@ -1,5 +1,6 @@
 """Terraform edges: every reference between blocks, plus S3 sub-resources linked by bucket name
-and Google Cloud project metadata linked to the instances of its project."""
+Google Cloud project metadata linked to the instances of its project, and google_* resources
+linked to the google_project whose project_id they name as a literal."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
                 graph.add_edge(res.key, key, "reference", attribute)
     _link_by_bucket_name(graph, tf)
     _link_project_metadata(graph, tf)
+    _link_by_project_id(graph, tf)
 
 
 def base_address(address: str) -> str:
@@ -84,3 +86,19 @@ def _link_project_metadata(graph: ResourceGraph, resources: list[Resource]) -> N
         for inst in instances:
             if inst.scope == meta.scope and inst.attributes.get("project") == project:
                 graph.add_edge(meta.key, inst.key, "reference", "project")
+
+
+def _link_by_project_id(graph: ResourceGraph, resources: list[Resource]) -> None:
+    # `project = "acme-prod"` on a google_* resource names a google_project as a literal
+    projects: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    for res in resources:
+        project_id = res.attributes.get("project_id")
+        if res.type == "google_project" and isinstance(project_id, str):
+            projects[(res.scope, project_id)].append(res)
+    if not projects:
+        return
+    for res in resources:
+        name = res.attributes.get("project")
+        if res.type.startswith("google_") and isinstance(name, str):
+            for project in projects.get((res.scope, name), []):
+                graph.add_edge(res.key, project.key, "reference", "project")
