@@ -41,7 +41,9 @@ def _run_json(cmd: list[str], cwd: str | None = None) -> object:
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     text = proc.stdout.strip()
     if not text:
-        raise SystemExit(f"{' '.join(cmd)} printed nothing (exit {proc.returncode}):\n{proc.stderr}")
+        raise SystemExit(
+            f"{' '.join(cmd)} printed nothing (exit {proc.returncode}):\n{proc.stderr}"
+        )
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -78,7 +80,9 @@ def checkov_failures(exe: str, directory: str) -> dict[str, set[Key]]:
     return failed
 
 
-def soc2lint_results(exe: str, directory: str, rule_ids: list[str]) -> dict[str, dict[str, set[Key]]]:
+def soc2lint_results(
+    exe: str, directory: str, rule_ids: list[str]
+) -> dict[str, dict[str, set[Key]]]:
     """Rule id -> status -> resources, from `soc2lint scan DIR --format json`."""
     cmd = [exe, "scan", ".", "--format", "json", "--no-cache", "--fail-on", "none"]
     for rule_id in rule_ids:  # naming each rule also runs the opt-in ones
@@ -111,6 +115,10 @@ def _inside_repository(directory: str) -> str:
         candidate = parent
 
 
+def _tag(label: str, keys: set[Key]) -> set[str]:
+    return {f"{label}/{d}: {a}" if d else f"{label}: {a}" for d, a in keys}
+
+
 def compare(directories: list[str], prefix: str, checkov: str, soc2lint: str) -> list[dict]:
     """One row per rule: the resources both fail, and where the tools disagree."""
     rules = soc2lint_rules(soc2lint, prefix)
@@ -135,13 +143,10 @@ def compare(directories: list[str], prefix: str, checkov: str, soc2lint: str) ->
             failed = ours[rule_id]["fail"]
             unknown = ours[rule_id]["unknown"]
 
-            def tag(keys: set[Key]) -> set[str]:
-                return {f"{label}/{d}: {a}" if d else f"{label}: {a}" for d, a in keys}
-
-            row["both"] |= tag(failed & theirs)
-            row["only_checkov"] |= tag(theirs - failed - unknown)
-            row["only_soc2lint"] |= tag(failed - theirs)
-            row["unknown_where_checkov_fails"] |= tag(theirs & unknown)
+            row["both"] |= _tag(label, failed & theirs)
+            row["only_checkov"] |= _tag(label, theirs - failed - unknown)
+            row["only_soc2lint"] |= _tag(label, failed - theirs)
+            row["unknown_where_checkov_fails"] |= _tag(label, theirs & unknown)
     return [
         {k: (sorted(v) if isinstance(v, set) else v) for k, v in row.items()}
         for row in rows.values()
@@ -160,7 +165,7 @@ def render_text(rows: list[dict], details: bool) -> str:
             len(row["only_soc2lint"]),
             len(row["unknown_where_checkov_fails"]),
         ]
-        totals = [t + c for t, c in zip(totals, counts)]
+        totals = [t + c for t, c in zip(totals, counts, strict=True)]
         ids = ",".join(row["checkov"])
         lines.append(
             f"{row['rule']:<13} {ids[:32]:<32} {counts[0]:>5} {counts[1]:>8} {counts[2]:>9} "

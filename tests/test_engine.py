@@ -209,7 +209,9 @@ def test_an_orphan_that_fails_the_condition_changes_nothing() -> None:
     )
     graph = ResourceGraph()
     bucket = _res({})
-    suspended = _res({"status": "Suspended"}, "aws_s3_bucket_versioning.o", "aws_s3_bucket_versioning")
+    suspended = _res(
+        {"status": "Suspended"}, "aws_s3_bucket_versioning.o", "aws_s3_bucket_versioning"
+    )
     for r in (bucket, suspended):
         graph.add_resource(r)
     # wherever the unresolved resource points, it does not enable versioning
@@ -291,4 +293,27 @@ def test_operator_table_is_documented() -> None:
     ],
 )
 def test_one_known_element_can_decide_a_partly_unknown_list(cond, attrs, expected) -> None:
+    assert _check(cond, attrs) is expected
+
+
+SA = Unknown("email known after apply", True, "serviceAccount:")
+
+
+@pytest.mark.parametrize(
+    "cond, attrs, expected",
+    [
+        (
+            {"attribute": "m", "op": "not_in", "value": ["allUsers", "allAuthenticatedUsers"]},
+            {"m": SA},
+            P,
+        ),
+        ({"attribute": "m", "op": "equals", "value": "allUsers"}, {"m": SA}, F),
+        ({"attribute": "m", "op": "equals", "value": "serviceAccount:a@b"}, {"m": SA}, Q),
+        ({"attribute": "m", "op": "not_contains", "value": "allUsers"}, {"m": [SA, "user:a@b"]}, P),
+        ({"attribute": "m", "op": "contains", "value": "allUsers"}, {"m": [SA]}, F),
+        ({"attribute": "m", "op": "not_contains", "value": "allUsers"}, {"m": [SA, U]}, Q),
+        ({"attribute": "m", "op": "not_in", "value": ["allUsers"]}, {"m": U}, Q),
+    ],
+)
+def test_a_known_prefix_can_decide_a_partly_unknown_string(cond, attrs, expected) -> None:
     assert _check(cond, attrs) is expected

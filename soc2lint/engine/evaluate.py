@@ -10,7 +10,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from soc2lint.engine.operators import DECIDED_BY_ONE, OPERATORS
+from soc2lint.engine.operators import (
+    DECIDED_BY_ONE,
+    OPERATORS,
+    decide_by_prefix,
+    excluded_by_prefix,
+)
 from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
 from soc2lint.graph import ResourceGraph
 from soc2lint.model import Finding, Resource, Status, Unknown, is_unknown
@@ -213,6 +218,13 @@ class Evaluator:
                 upper = resolve(value, cond.to_path, prefix)
                 upper_value = upper[0].value if upper else actual
                 actual = upper_value if is_unknown(upper_value) else [actual, upper_value]
+            if is_unknown(actual):
+                by_prefix = decide_by_prefix(cond.op, actual, cond.value)
+                if by_prefix is not None:
+                    status = PASS if by_prefix else FAIL
+                    detail = f"{shown} starts with {actual.prefix!r} (rest not known)"
+                    outcomes.append(Outcome(status, None, m.path, detail))
+                    continue
             if is_unknown(actual) or _has_unknown(actual):
                 decided = self._decided_by_known_part(cond, actual, m.path, shown)
                 outcomes.append(decided or Outcome(UNKNOWN, None, m.path, _why(actual, shown)))
@@ -239,6 +251,13 @@ class Evaluator:
         known = [v for v in actual if not is_unknown(v)]
         if known and OPERATORS[cond.op].fn(known, cond.value) is decisive:
             status = PASS if decisive else FAIL
+            return Outcome(status, None, path, f"{shown} = {_show(known)} (and values not known)")
+        # the unknown elements are partly known strings that cannot be the value looked for
+        if cond.op in ("contains", "not_contains") and all(
+            excluded_by_prefix(v, cond.value) for v in actual if is_unknown(v)
+        ):
+            result = OPERATORS[cond.op].fn(known, cond.value)
+            status = PASS if result else FAIL
             return Outcome(status, None, path, f"{shown} = {_show(known)} (and values not known)")
         return None
 
@@ -303,9 +322,11 @@ class Evaluator:
                 if linked or not _may_link(other, cond.via):
                     continue
                 # one that fails the condition could not change the result, wherever it points
-                if cond.condition is not None:
-                    if self.check(cond.condition, other, other.attributes).status is FAIL:
-                        continue
+                if (
+                    cond.condition is not None
+                    and self.check(cond.condition, other, other.attributes).status is FAIL
+                ):
+                    continue
                 return other
         return None
 

@@ -205,6 +205,27 @@ DECIDED_BY_ONE = {
     "port_list_includes": True,
 }
 
+
+def excluded_by_prefix(value: Any, candidate: Any) -> bool:
+    """Whether a partly known string (Unknown with a known prefix) surely differs from candidate."""
+    prefix = getattr(value, "prefix", "")
+    return bool(prefix) and not str(candidate).startswith(prefix)
+
+
+def decide_by_prefix(op: str, value: Any, expected: Any) -> bool | None:
+    """The result of an equality operator on a partly known string, when its prefix decides."""
+    if op in ("equals", "not_equals"):
+        if excluded_by_prefix(value, expected):
+            return op == "not_equals"
+    elif (
+        op in ("in", "not_in")
+        and isinstance(expected, list)
+        and all(excluded_by_prefix(value, e) for e in expected)
+    ):
+        return op == "not_in"
+    return None
+
+
 # exists / absent look at whether the attribute is there at all; the engine handles them.
 SET_OPERATORS = {
     "exists": "the attribute is set (to anything but null, an empty string or an empty collection)",

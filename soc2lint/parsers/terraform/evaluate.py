@@ -236,8 +236,9 @@ def _template(expr: ast.Template, scope: Scope, depth: int) -> Any:
     if structured is not None:
         return structured
     if any(isinstance(part, str) and part for part in expr.parts):
-        # "${var.project}.svc.id.goog" is not known, but surely not empty
-        return Unknown(unknowns[0].reason, not_null=True)
+        # "${var.project}.svc.id.goog" is not known, but surely not empty; and
+        # "serviceAccount:${...}" is surely not "allUsers"
+        return Unknown(unknowns[0].reason, not_null=True, prefix=text.split(_HOLE, 1)[0])
     return unknowns[0]
 
 
