@@ -25,6 +25,8 @@ class Unknown:
     reason: str
     # True where the value is surely set, only not yet known (an id or ARN known after apply)
     not_null: bool = False
+    # the known start of a string built by interpolation ("serviceAccount:${...}")
+    prefix: str = ""
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"

@@ -133,6 +133,10 @@ P, F, Q = Status.PASS, Status.FAIL, Status.UNKNOWN
             {"f": 0, "t": 1024},
             P,
         ),
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": ["80", "20-25"]}, P),
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": ["22"]}, P),
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": [3389, "80-443"]}, F),
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": ["ssh"]}, F),
         (
             {"attribute": "f", "op": "port_range_includes", "value": 22, "to_attribute": "t"},
             {"f": 80, "t": 443},
@@ -194,6 +198,69 @@ def test_connections_either_direction_and_orphans_are_unknown() -> None:
     assert Evaluator(graph).check(rule.condition, other, other.attributes).status is Q
 
 
+def test_an_orphan_that_fails_the_condition_changes_nothing() -> None:
+    rule = _rule(
+        condition={
+            "connected": {
+                "type": "aws_s3_bucket_versioning",
+                "condition": {"attribute": "status", "op": "equals", "value": "Enabled"},
+            }
+        }
+    )
+    graph = ResourceGraph()
+    bucket = _res({})
+    suspended = _res(
+        {"status": "Suspended"}, "aws_s3_bucket_versioning.o", "aws_s3_bucket_versioning"
+    )
+    for r in (bucket, suspended):
+        graph.add_resource(r)
+    # wherever the unresolved resource points, it does not enable versioning
+    assert Evaluator(graph).check(rule.condition, bucket, bucket.attributes).status is F
+    unknown = _res({"status": U}, "aws_s3_bucket_versioning.u", "aws_s3_bucket_versioning")
+    graph.add_resource(unknown)
+    assert Evaluator(graph).check(rule.condition, bucket, bucket.attributes).status is Q
+
+
+def test_project_metadata_links_to_instances_of_the_same_project() -> None:
+    from soc2lint.linkers.terraform import link
+
+    def gcp(address: str, attrs: dict) -> Resource:
+        rtype = address.split(".")[0]
+        return Resource(address, rtype, "terraform", attrs, Location("main.tf", 1, 5), scope=".")
+
+    default_meta = gcp("google_compute_project_metadata.d", {"metadata": {}})
+    named_meta = gcp("google_compute_project_metadata_item.n", {"project": "p1", "key": "k"})
+    unknown_meta = gcp("google_compute_project_metadata.u", {"project": U})
+    vm = gcp("google_compute_instance.vm", {})
+    vm_p1 = gcp("google_compute_instance.p1", {"project": "p1"})
+    resources = [default_meta, named_meta, unknown_meta, vm, vm_p1]
+    graph = ResourceGraph()
+    for r in resources:
+        graph.add_resource(r)
+    link(graph, resources)
+    assert [n.address for n in graph.neighbours(vm.key, None, "in")] == [default_meta.address]
+    assert [n.address for n in graph.neighbours(vm_p1.key, None, "in")] == [named_meta.address]
+    assert graph.neighbours(unknown_meta.key, None, "any") == []
+
+
+def test_google_resources_link_to_the_project_they_name() -> None:
+    from soc2lint.linkers.terraform import link
+
+    def gcp(address: str, attrs: dict) -> Resource:
+        rtype = address.split(".")[0]
+        return Resource(address, rtype, "terraform", attrs, Location("main.tf", 1, 5), scope=".")
+
+    project = gcp("google_project.p", {"project_id": "acme-prod"})
+    sink = gcp("google_logging_project_sink.s", {"project": "acme-prod"})
+    other = gcp("google_logging_project_sink.o", {"project": "acme-dev"})
+    resources = [project, sink, other]
+    graph = ResourceGraph()
+    for r in resources:
+        graph.add_resource(r)
+    link(graph, resources)
+    assert [n.address for n in graph.neighbours(project.key, None, "in")] == [sink.address]
+
+
 def test_resolve_walks_lists_and_json() -> None:
     matches = resolve({"a": [{"b": 1}, {"b": 2}], "j": '[{"k": "v"}]'}, ("a", "b"))
     assert [(m.value, m.path) for m in matches] == [(1, "a.0.b"), (2, "a.1.b")]
@@ -221,6 +288,8 @@ def test_operator_table_is_documented() -> None:
         ({"attribute": "c", "op": "not_contains", "value": "a"}, {"c": ["a", U]}, F),
         ({"attribute": "c", "op": "not_contains", "value": "a"}, {"c": ["b", U]}, Q),
         ({"attribute": "c", "op": "equals", "value": ["a"]}, {"c": ["a", U]}, Q),
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": ["22", U]}, P),
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": ["80", U]}, Q),
     ],
 )
 def test_one_known_element_can_decide_a_partly_unknown_list(cond, attrs, expected) -> None:
@@ -305,3 +374,26 @@ def test_a_link_through_via_to_another_type_is_not_an_orphan() -> None:
     )
     graph.add_resource(unresolved)
     assert Evaluator(graph).check(rule.condition, lb, lb.attributes).status is Q
+
+
+SA = Unknown("email known after apply", True, "serviceAccount:")
+
+
+@pytest.mark.parametrize(
+    "cond, attrs, expected",
+    [
+        (
+            {"attribute": "m", "op": "not_in", "value": ["allUsers", "allAuthenticatedUsers"]},
+            {"m": SA},
+            P,
+        ),
+        ({"attribute": "m", "op": "equals", "value": "allUsers"}, {"m": SA}, F),
+        ({"attribute": "m", "op": "equals", "value": "serviceAccount:a@b"}, {"m": SA}, Q),
+        ({"attribute": "m", "op": "not_contains", "value": "allUsers"}, {"m": [SA, "user:a@b"]}, P),
+        ({"attribute": "m", "op": "contains", "value": "allUsers"}, {"m": [SA]}, F),
+        ({"attribute": "m", "op": "not_contains", "value": "allUsers"}, {"m": [SA, U]}, Q),
+        ({"attribute": "m", "op": "not_in", "value": ["allUsers"]}, {"m": U}, Q),
+    ],
+)
+def test_a_known_prefix_can_decide_a_partly_unknown_string(cond, attrs, expected) -> None:
+    assert _check(cond, attrs) is expected

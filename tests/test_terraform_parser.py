@@ -153,6 +153,21 @@ def test_unknown_dynamic_for_each_keeps_content_with_unknown_values() -> None:
     assert isinstance(ingress[0]["from_port"], Unknown)
 
 
+def test_an_interpolation_with_literal_text_is_unknown_but_surely_set() -> None:
+    res = _module(
+        {
+            "main.tf": 'variable "p" {}\nresource "google_container_cluster" "c" {\n'
+            '  a = "${var.p}.svc.id.goog"\n  b = "${var.p}"\n  c = "${var.p}${var.p}"\n'
+            '  d = "serviceAccount:${var.p}"\n}\n'
+        }
+    )
+    attrs = res["google_container_cluster.c"].attributes
+    assert isinstance(attrs["a"], Unknown) and attrs["a"].not_null and attrs["a"].prefix == ""
+    assert isinstance(attrs["b"], Unknown) and not attrs["b"].not_null
+    assert isinstance(attrs["c"], Unknown) and not attrs["c"].not_null
+    assert attrs["d"].not_null and attrs["d"].prefix == "serviceAccount:"
+
+
 def test_tf_json_files_are_parsed_with_lines() -> None:
     text = (
         '{\n  "resource": {\n    "aws_s3_bucket": {\n      "b": {\n        "bucket": "${var.n}",\n'

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from soc2lint import platforms
-from soc2lint.engine.operators import DECIDED_BY_ONE, OPERATORS
+from soc2lint.engine.operators import (
+    DECIDED_BY_ONE,
+    OPERATORS,
+    decide_by_prefix,
+    excluded_by_prefix,
+)
 from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
 from soc2lint.graph import ResourceGraph
 from soc2lint.model import Finding, Resource, Status, Unknown, is_unknown
@@ -227,6 +232,13 @@ class Evaluator:
                 upper = resolve(value, cond.to_path, prefix)
                 upper_value = upper[0].value if upper else actual
                 actual = upper_value if is_unknown(upper_value) else [actual, upper_value]
+            if is_unknown(actual):
+                by_prefix = decide_by_prefix(cond.op, actual, cond.value)
+                if by_prefix is not None:
+                    status = PASS if by_prefix else FAIL
+                    detail = f"{shown} starts with {actual.prefix!r} (rest not known)"
+                    outcomes.append(Outcome(status, None, m.path, detail))
+                    continue
             if is_unknown(actual) or _has_unknown(actual):
                 decided = self._decided_by_known_part(cond, actual, m.path, shown)
                 outcomes.append(decided or Outcome(UNKNOWN, None, m.path, _why(actual, shown)))
@@ -253,6 +265,13 @@ class Evaluator:
         known = [v for v in actual if not is_unknown(v)]
         if known and OPERATORS[cond.op].fn(known, cond.value) is decisive:
             status = PASS if decisive else FAIL
+            return Outcome(status, None, path, f"{shown} = {_show(known)} (and values not known)")
+        # the unknown elements are partly known strings that cannot be the value looked for
+        if cond.op in ("contains", "not_contains") and all(
+            excluded_by_prefix(v, cond.value) for v in actual if is_unknown(v)
+        ):
+            result = OPERATORS[cond.op].fn(known, cond.value)
+            status = PASS if result else FAIL
             return Outcome(status, None, path, f"{shown} = {_show(known)} (and values not known)")
         return None
 
@@ -304,7 +323,7 @@ class Evaluator:
 
     def _orphan(self, cond: Connected, res: Resource) -> Resource | None:
         """A resource of the wanted type in the same scope that links to nothing of ours."""
-        key = (res.scope, cond.types, res.type, cond.via)
+        key = (res.scope, cond.types, res.type, cond.via, id(cond))
         if key not in self._orphans:  # once per scope and types: the answer is the same
             self._orphans[key] = self._find_orphan(cond, res)
         return self._orphans[key]
@@ -319,8 +338,15 @@ class Evaluator:
                 linked = self.graph.neighbours(
                     other.key, None if cond.via else res.type, "any", via=cond.via
                 )
-                if not linked and _may_link(other, cond.via):
-                    return other
+                if linked or not _may_link(other, cond.via):
+                    continue
+                # one that fails the condition could not change the result, wherever it points
+                if (
+                    cond.condition is not None
+                    and self.check(cond.condition, other, other.attributes).status is FAIL
+                ):
+                    continue
+                return other
         return None
 
 

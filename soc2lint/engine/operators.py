@@ -113,6 +113,26 @@ def _port_range_includes(actual: Any, expected: Any) -> Any:
     return low_n <= int(expected) <= high_n
 
 
+def _port_list_includes(actual: Any, expected: Any) -> bool:
+    """actual is a list of ports and ranges ("22", "8000-8080", 443); expected is a port number.
+
+    Google Cloud firewall rules write ports this way; an empty list (all ports) is a predicate
+    of its own (`absent`), as for protocol "-1" with port_range_includes.
+    """
+    port = int(expected)
+    for item in _as_list(actual):
+        text = str(item).strip()
+        low, _, high = text.partition("-")
+        try:
+            low_n = int(low)
+            high_n = int(high) if high else low_n
+        except ValueError:
+            continue
+        if low_n <= port <= high_n:
+            return True
+    return False
+
+
 def _is_true(actual: Any, _e: Any) -> bool:
     return _scalar(actual) is True
 
@@ -162,6 +182,12 @@ OPERATORS: dict[str, Operator] = {
             "a CIDR (or any in a list) admits the whole internet: 0.0.0.0/0 or ::/0",
         ),
         Operator(
+            "port_list_includes",
+            _port_list_includes,
+            True,
+            'a list of ports and ranges ("22", "8000-8080") includes port `value`',
+        ),
+        Operator(
             "port_range_includes",
             _port_range_includes,
             True,
@@ -172,7 +198,33 @@ OPERATORS: dict[str, Operator] = {
 
 # Operators that one known element can decide for a list that also holds Unknowns:
 # ["0.0.0.0/0", var.extra] is open whatever var.extra turns out to be.
-DECIDED_BY_ONE = {"is_open_cidr": True, "contains": True, "not_contains": False}
+DECIDED_BY_ONE = {
+    "is_open_cidr": True,
+    "contains": True,
+    "not_contains": False,
+    "port_list_includes": True,
+}
+
+
+def excluded_by_prefix(value: Any, candidate: Any) -> bool:
+    """Whether a partly known string (Unknown with a known prefix) surely differs from candidate."""
+    prefix = getattr(value, "prefix", "")
+    return bool(prefix) and not str(candidate).startswith(prefix)
+
+
+def decide_by_prefix(op: str, value: Any, expected: Any) -> bool | None:
+    """The result of an equality operator on a partly known string, when its prefix decides."""
+    if op in ("equals", "not_equals"):
+        if excluded_by_prefix(value, expected):
+            return op == "not_equals"
+    elif (
+        op in ("in", "not_in")
+        and isinstance(expected, list)
+        and all(excluded_by_prefix(value, e) for e in expected)
+    ):
+        return op == "not_in"
+    return None
+
 
 # exists / absent look at whether the attribute is there at all; the engine handles them.
 SET_OPERATORS = {

@@ -232,7 +232,14 @@ def _template(expr: ast.Template, scope: Scope, depth: int) -> Any:
     text = "".join(out)
     if not unknowns:
         return text
-    return _json_with_holes(text, unknowns) or unknowns[0]
+    structured = _json_with_holes(text, unknowns)
+    if structured is not None:
+        return structured
+    if any(isinstance(part, str) and part for part in expr.parts):
+        # "${var.project}.svc.id.goog" is not known, but surely not empty; and
+        # "serviceAccount:${...}" is surely not "allUsers"
+        return Unknown(unknowns[0].reason, not_null=True, prefix=text.split(_HOLE, 1)[0])
+    return unknowns[0]
 
 
 _HOLE = "\ue000soc2lint-unknown\ue000"  # private-use code points: never in real text

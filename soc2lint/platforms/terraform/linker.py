@@ -1,4 +1,6 @@
-"""Terraform edges: every reference between blocks, plus S3 sub-resources linked by bucket name."""
+"""Terraform edges: every reference between blocks, plus S3 sub-resources linked by bucket name
+Google Cloud project metadata linked to the instances of its project, and google_* resources
+linked to the google_project whose project_id they name as a literal."""
 
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
             for key in instances.get((res.scope, target), ()):
                 graph.add_edge(res.key, key, "reference", attribute)
     _link_by_bucket_name(graph, tf)
+    _link_project_metadata(graph, tf)
+    _link_by_project_id(graph, tf)
 
 
 def base_address(address: str) -> str:
@@ -51,3 +55,50 @@ def _link_by_bucket_name(graph: ResourceGraph, resources: list[Resource]) -> Non
         if res.type.startswith("aws_s3_bucket_") and isinstance(name, str):
             for bucket in buckets.get((res.scope, name), []):
                 graph.add_edge(res.key, bucket.key, "reference", "bucket")
+
+
+# Project-wide Compute metadata (enable-oslogin, serial-port-enable, ssh-keys) applies to every
+# instance of the project that does not override it, although no reference joins them.
+GCP_PROJECT_METADATA = ("google_compute_project_metadata", "google_compute_project_metadata_item")
+GCP_INSTANCES = (
+    "google_compute_instance",
+    "google_compute_instance_template",
+    "google_compute_region_instance_template",
+    "google_compute_instance_from_template",
+)
+
+
+def _link_project_metadata(graph: ResourceGraph, resources: list[Resource]) -> None:
+    """Link project metadata to the instances of the same module and project.
+
+    Both sides must name the project the same way: both omit it (the provider's project) or both
+    write the same literal. A project that is not known statically links nothing, so a rule
+    asking for the link sees an unresolved resource (Unknown), never a silent pass.
+    """
+    metadata = [r for r in resources if r.type in GCP_PROJECT_METADATA]
+    if not metadata:
+        return
+    instances = [r for r in resources if r.type in GCP_INSTANCES]
+    for meta in metadata:
+        project = meta.attributes.get("project")
+        if project is not None and not isinstance(project, str):
+            continue
+        for inst in instances:
+            if inst.scope == meta.scope and inst.attributes.get("project") == project:
+                graph.add_edge(meta.key, inst.key, "reference", "project")
+
+
+def _link_by_project_id(graph: ResourceGraph, resources: list[Resource]) -> None:
+    # `project = "acme-prod"` on a google_* resource names a google_project as a literal
+    projects: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    for res in resources:
+        project_id = res.attributes.get("project_id")
+        if res.type == "google_project" and isinstance(project_id, str):
+            projects[(res.scope, project_id)].append(res)
+    if not projects:
+        return
+    for res in resources:
+        name = res.attributes.get("project")
+        if res.type.startswith("google_") and isinstance(name, str):
+            for project in projects.get((res.scope, name), []):
+                graph.add_edge(res.key, project.key, "reference", "project")
