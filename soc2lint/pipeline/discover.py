@@ -323,23 +323,37 @@ class _Ignore:
         return self._ignored
 
     def sources(self, paths: list[str]) -> dict[str, str]:
-        """path -> "ignored by FILE:LINE (PATTERN)" for ignored paths, as git tells it."""
+        """path -> "ignored by FILE:LINE (PATTERN)" for ignored paths, as git tells it (the
+        pattern may match the path or a directory above it)."""
         if not self._git or not paths:
             return {}
-        out = _git(self.root, "check-ignore", "-v", "-z", "--", *paths)
+        asked = {p: [p, *_ancestors(p)] for p in paths}
+        every = sorted({c for chain in asked.values() for c in chain})
+        listed = "".join(f"{p}\0" for p in every).encode()
+        out = _git(self.root, "check-ignore", "-v", "-z", "--stdin", given=listed)
         if out is None:
             return {}
         fields = out.split("\0")
-        found = {}
+        matched = {}
         for i in range(0, len(fields) - 3, 4):
             source, line, pattern, path = fields[i : i + 4]
-            if source:
-                shown = _shown_source(self.root, source)
-                found[path] = f"ignored by {shown}:{line} ({pattern})"
+            if source and not pattern.startswith("!"):
+                matched[path] = f"ignored by {_shown_source(self.root, source)}:{line} ({pattern})"
+        found = {}
+        for path, chain in asked.items():
+            hit = next((matched[c] for c in chain if c in matched), None)
+            if hit is not None:
+                found[path] = hit
         return found
 
 
 IGNORED = "ignored by .gitignore"
+
+
+def _ancestors(path: str) -> list[str]:
+    """The directories above a repository-relative path, nearest first."""
+    parts = path.rstrip("/").split("/")[:-1]
+    return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
 
 def _shown_source(root: Path, source: str) -> str:
@@ -351,10 +365,14 @@ def _shown_source(root: Path, source: str) -> str:
         return source
 
 
-def _git(root: Path, *args: str) -> str | None:
+def _git(root: Path, *args: str, given: bytes | None = None) -> str | None:
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, timeout=60, check=False
+            ["git", "-C", str(root), *args],
+            input=given,
+            capture_output=True,
+            timeout=60,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return None
