@@ -222,7 +222,7 @@ def test_an_orphan_that_fails_the_condition_changes_nothing() -> None:
 
 
 def test_project_metadata_links_to_instances_of_the_same_project() -> None:
-    from soc2lint.linkers.terraform import link
+    from soc2lint.platforms.terraform.linker import link
 
     def gcp(address: str, attrs: dict) -> Resource:
         rtype = address.split(".")[0]
@@ -244,7 +244,7 @@ def test_project_metadata_links_to_instances_of_the_same_project() -> None:
 
 
 def test_google_resources_link_to_the_project_they_name() -> None:
-    from soc2lint.linkers.terraform import link
+    from soc2lint.platforms.terraform.linker import link
 
     def gcp(address: str, attrs: dict) -> Resource:
         rtype = address.split(".")[0]
