@@ -25,6 +25,9 @@ class Unknown:
     reason: str
     # True where the value is surely set, only not yet known (an id or ARN known after apply)
     not_null: bool = False
+    # the source expression of a resource argument that is Unknown (`var.name`): two arguments
+    # written the same way in one module hold the same value (links S3 settings to their bucket)
+    source: str = field(default="", compare=False)
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"

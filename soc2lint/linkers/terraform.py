@@ -38,16 +38,31 @@ def base_address(address: str) -> str:
 
 
 def _link_by_bucket_name(graph: ResourceGraph, resources: list[Resource]) -> None:
-    # `bucket = "my-logs"` on an aws_s3_bucket_* resource names the bucket as a literal
+    # `bucket = "my-logs"` on an aws_s3_bucket_* resource names the bucket as a literal;
+    # `bucket = var.name` on both names the same bucket when exactly one bucket is written so
     buckets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    same: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
     for res in resources:
         name = res.attributes.get("bucket")
         if res.type == "aws_s3_bucket" and isinstance(name, str):
             buckets[(res.scope, name)].append(res)
-    if not buckets:
+        elif res.type == "aws_s3_bucket" and getattr(name, "source", ""):
+            same[(res.scope, _module_of(res), name.source)].append(res)
+    if not buckets and not same:
         return
     for res in resources:
         name = res.attributes.get("bucket")
-        if res.type.startswith("aws_s3_bucket_") and isinstance(name, str):
+        if not res.type.startswith("aws_s3_bucket_"):
+            continue
+        if isinstance(name, str):
             for bucket in buckets.get((res.scope, name), []):
                 graph.add_edge(res.key, bucket.key, "reference", "bucket")
+        elif getattr(name, "source", ""):
+            written = same.get((res.scope, _module_of(res), name.source), [])
+            if len(written) == 1:
+                graph.add_edge(res.key, written[0].key, "reference", "bucket")
+
+
+def _module_of(res: Resource) -> str:
+    """The module instance prefix of an address: `module.a["x"].` (empty at the root)."""
+    return res.address[: res.address.rfind(f"{res.type}.")]
