@@ -115,6 +115,7 @@ def test_rules_listing_and_explain() -> None:
             "severity",
             "criteria",
             "references",
+            "partial_references",
             "enabled_by_default",
         }
     assert [r["id"] for r in listing if not r["enabled_by_default"]] == ["SOC2-K8S-025"]

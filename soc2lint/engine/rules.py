@@ -116,6 +116,13 @@ class Rule:
     tags: tuple[str, ...] = field(default=())
     # an opt-in rule runs only when the configuration or --rule names it
     enabled_by_default: bool = True
+    # (peer, id) -> how that peer check covers more or less than the rule
+    partial_references: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def reference_label(self, peer: str, ref: str) -> str:
+        """A peer id as docs show it: `CKV_AWS_103 (partial: why)` when the check differs."""
+        why = self.partial_references.get((peer, ref))
+        return f"{ref} (partial: {why})" if why else ref
 
     def applies_to(self, resource_type: str) -> bool:
         return any(fnmatch.fnmatchcase(resource_type, p) for p in self.resource_types)
@@ -210,13 +217,31 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     if not isinstance(refs, dict):
         raise fail("references", "must map a peer tool to a list of ids")
     references: dict[str, tuple[str, ...]] = {}
+    partial: dict[tuple[str, str], str] = {}
     for peer, ids in refs.items():
         if peer not in PEERS:
             raise fail("references", f"unknown peer {peer!r} (known: {', '.join(PEERS)})")
-        ids = [ids] if isinstance(ids, str) else ids
-        if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+        ids = [ids] if isinstance(ids, (str, dict)) else ids
+        if not isinstance(ids, list):
             raise fail(f"references.{peer}", "must be a list of ids")
-        references[peer] = tuple(ids)
+        plain: list[str] = []
+        for i, item in enumerate(ids):
+            # `{id: CKV_AWS_103, partial: "why"}`: the peer check covers more or less than the rule
+            if isinstance(item, dict):
+                where = f"references.{peer}[{i}]"
+                if set(item) != {"id", "partial"}:
+                    raise fail(where, "a reference with a note is {id: ..., partial: ...}")
+                item, why = item["id"], item["partial"]
+                if not isinstance(why, str) or not why.strip():
+                    raise fail(f"{where}.partial", "must say how the peer check differs")
+                if isinstance(item, str) and item:
+                    partial[(peer, item)] = " ".join(why.split())
+            if not isinstance(item, str) or not item:
+                raise fail(f"references.{peer}", "must be a list of ids")
+            plain.append(item)
+        if len(set(plain)) != len(plain):
+            raise fail(f"references.{peer}", "lists an id twice")
+        references[peer] = tuple(plain)
     tags = data.get("tags") or []
     if not isinstance(tags, list):
         raise fail("tags", "must be a list")
@@ -236,6 +261,7 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
         remediation=str(remediation["description"]).strip(),
         remediation_example=str(remediation["example"]).rstrip() + "\n",
         references=references,
+        partial_references=partial,
         condition=condition,
         # the title states the compliant condition; a failing result says it is not met
         message=str(data.get("message") or f"Not met: {str(data['title']).strip()}").strip(),
