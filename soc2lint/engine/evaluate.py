@@ -257,12 +257,23 @@ class Evaluator:
         return combine_any(outcomes)
 
     def _connected(self, cond: Connected, res: Resource) -> Outcome:
-        neighbours = [
-            n
-            for t in cond.types
-            for n in self.graph.neighbours(res.key, None, cond.direction, via=cond.via)
-            if _type_matches(n.type, t)
-        ]
+        if cond.within == "module":
+            module = _module_of(res)
+            neighbours = [
+                n
+                for other_type in sorted(self.graph.types())
+                if any(_type_matches(other_type, t) for t in cond.types)
+                for n in self.graph.of_type(other_type)
+                if n.scope == res.scope and _module_of(n) == module and n.key != res.key
+                and n.kind in ("resource", "object")
+            ]
+        else:
+            neighbours = [
+                n
+                for t in cond.types
+                for n in self.graph.neighbours(res.key, None, cond.direction, via=cond.via)
+                if _type_matches(n.type, t)
+            ]
         names = "/".join(cond.types)
         outcomes: list[Outcome] = []
         for n in neighbours:
@@ -270,12 +281,19 @@ class Evaluator:
                 outcomes.append(Outcome(PASS, n, "", f"{n.address} is linked"))
             else:
                 o = self.check(cond.condition, n, n.attributes)
-                outcomes.append(Outcome(o.status, n, o.path, _prefixed(n.address, o.detail)))
+                # a nested connection keeps the resource that decided: the path is into it
+                where = o.resource or n
+                outcomes.append(Outcome(o.status, where, o.path, _prefixed(n.address, o.detail)))
         if cond.match == "all":
             return combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {names}")
         found = combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", f"no linked {names}")
         # label selectors and names resolve fully; only Terraform links can hide behind values
-        if found.status is FAIL and cond.direction != "out" and res.platform == "terraform":
+        if (
+            found.status is FAIL
+            and cond.direction != "out"
+            and not cond.within
+            and res.platform == "terraform"
+        ):
             orphan = self._orphan(cond, res)
             if orphan is not None:
                 found = Outcome(
@@ -315,6 +333,11 @@ def _may_link(other: Resource, via: tuple[str, ...]) -> bool:
         or isinstance(other.attributes[name], str)
         for name in via
     )
+
+
+def _module_of(res: Resource) -> str:
+    """The module instance part of an address: `module.a["x"].` (empty at the root)."""
+    return res.address[: res.address.rfind(f"{res.type}.")]
 
 
 def _type_matches(actual: str, pattern: str) -> bool:

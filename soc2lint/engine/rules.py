@@ -90,6 +90,9 @@ class Connected:
     direction: str  # any | in | out
     condition: Condition | None
     via: tuple[str, ...] = ()  # only links made by these attributes
+    # "module": resources of the types declared in the same module instance, linked or not
+    # (an account-wide detector and the EventBridge rule that routes its findings)
+    within: str = ""
 
 
 Condition = All | AnyOf | Not | Attr | Each | Connected
@@ -379,7 +382,7 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         spec = node["connected"]
         if not isinstance(spec, dict):
             raise fail(f"{where}.connected", "must be a mapping")
-        extra = sorted(set(spec) - {"type", "match", "direction", "condition", "via"})
+        extra = sorted(set(spec) - {"type", "match", "direction", "condition", "via", "within"})
         if extra:
             raise fail(f"{where}.connected.{extra[0]}", "unknown key")
         types = spec.get("type")
@@ -404,7 +407,12 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
             isinstance(v, str) and re.match(r"^[A-Za-z0-9_]+$", v) for v in via
         ):
             raise fail(f"{where}.connected.via", "must name one or more attributes")
-        return Connected(tuple(types), match, direction, parsed, tuple(via))
+        within = spec.get("within", "")
+        if within not in ("", "module"):
+            raise fail(f"{where}.connected.within", "must be module")
+        if within and (via or "direction" in spec):
+            raise fail(f"{where}.connected.within", "takes no via or direction: nothing links")
+        return Connected(tuple(types), match, direction, parsed, tuple(via), within)
     raise fail(
         where,
         f"unknown condition {sorted(keys)} (use all, any, not, attribute, every, some, connected)",

@@ -20,6 +20,7 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
             for key in instances.get((res.scope, target), ()):
                 graph.add_edge(res.key, key, "reference", attribute)
     _link_by_bucket_name(graph, tf)
+    _link_alarms_to_metric_filters(graph, tf)
 
 
 def base_address(address: str) -> str:
@@ -66,3 +67,25 @@ def _link_by_bucket_name(graph: ResourceGraph, resources: list[Resource]) -> Non
 def _module_of(res: Resource) -> str:
     """The module instance prefix of an address: `module.a["x"].` (empty at the root)."""
     return res.address[: res.address.rfind(f"{res.type}.")]
+
+
+def _link_alarms_to_metric_filters(graph: ResourceGraph, resources: list[Resource]) -> None:
+    # an alarm names the metric a log metric filter publishes by its literal name and namespace
+    metrics: dict[tuple[str, str, str, str], list[Resource]] = defaultdict(list)
+    for res in resources:
+        if res.type != "aws_cloudwatch_log_metric_filter":
+            continue
+        for transformation in res.attributes.get("metric_transformation") or []:
+            if not isinstance(transformation, dict):
+                continue
+            name, namespace = transformation.get("name"), transformation.get("namespace")
+            if isinstance(name, str) and isinstance(namespace, str):
+                metrics[(res.scope, _module_of(res), namespace, name)].append(res)
+    if not metrics:
+        return
+    for res in resources:
+        name, namespace = res.attributes.get("metric_name"), res.attributes.get("namespace")
+        if res.type == "aws_cloudwatch_metric_alarm" and isinstance(name, str):
+            key = (res.scope, _module_of(res), namespace if isinstance(namespace, str) else "", name)
+            for metric_filter in metrics.get(key, []):
+                graph.add_edge(res.key, metric_filter.key, "reference", "metric_name")
