@@ -286,7 +286,8 @@ class Evaluator:
                 outcomes.append(Outcome(o.status, where, o.path, _prefixed(n.address, o.detail)))
         if cond.match == "all":
             return combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {names}")
-        found = combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", f"no linked {names}")
+        none = f"no {names} in this module" if cond.within else f"no linked {names}"
+        found = combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", none)
         # label selectors and names resolve fully; only Terraform links can hide behind values
         if (
             found.status is FAIL
