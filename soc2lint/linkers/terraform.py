@@ -21,6 +21,7 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
                 graph.add_edge(res.key, key, "reference", attribute)
     _link_by_bucket_name(graph, tf)
     _link_alarms_to_metric_filters(graph, tf)
+    _link_by_literal_name(graph, tf, "aws_ecr_repository", "name", "aws_ecr_lifecycle_policy", "repository")
 
 
 def base_address(address: str) -> str:
@@ -58,10 +59,20 @@ def _link_by_bucket_name(graph: ResourceGraph, resources: list[Resource]) -> Non
         if isinstance(name, str):
             for bucket in buckets.get((res.scope, name), []):
                 graph.add_edge(res.key, bucket.key, "reference", "bucket")
+    # log destinations named as literals: where server access logs and CloudTrail write
+    for res in resources:
+        attribute = _LOG_DESTINATION.get(res.type)
+        name = res.attributes.get(attribute) if attribute else None
+        if isinstance(name, str):
+            for bucket in buckets.get((res.scope, name), []):
+                graph.add_edge(res.key, bucket.key, "reference", attribute)
         elif getattr(name, "source", ""):
             written = same.get((res.scope, _module_of(res), name.source), [])
             if len(written) == 1:
                 graph.add_edge(res.key, written[0].key, "reference", "bucket")
+
+
+_LOG_DESTINATION = {"aws_s3_bucket_logging": "target_bucket", "aws_cloudtrail": "s3_bucket_name"}
 
 
 def _module_of(res: Resource) -> str:
@@ -89,3 +100,24 @@ def _link_alarms_to_metric_filters(graph: ResourceGraph, resources: list[Resourc
             key = (res.scope, _module_of(res), namespace if isinstance(namespace, str) else "", name)
             for metric_filter in metrics.get(key, []):
                 graph.add_edge(res.key, metric_filter.key, "reference", "metric_name")
+
+
+def _link_by_literal_name(
+    graph: ResourceGraph,
+    resources: list[Resource],
+    target_type: str,
+    name_attribute: str,
+    source_type: str,
+    attribute: str,
+) -> None:
+    # `repository = "api"` names the repository declared with `name = "api"` in the same module
+    named: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
+    for res in resources:
+        name = res.attributes.get(name_attribute)
+        if res.type == target_type and isinstance(name, str):
+            named[(res.scope, _module_of(res), name)].append(res)
+    for res in resources:
+        name = res.attributes.get(attribute)
+        if res.type == source_type and isinstance(name, str):
+            for target in named.get((res.scope, _module_of(res), name), []):
+                graph.add_edge(res.key, target.key, "reference", attribute)
