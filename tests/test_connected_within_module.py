@@ -120,3 +120,17 @@ def test_a_nested_connection_points_at_the_resource_that_decided(tmp_path: Path)
     )
     # alarm_actions = [] on line 13 of the alarm, not the filter's or the group's header
     assert got == {("aws_cloudwatch_log_group.g", "fail", 13)}
+
+
+def test_a_resource_without_the_linking_attribute_hides_no_link(tmp_path: Path) -> None:
+    # neither queue writes redrive_policy: neither can be another's unresolved dead-letter link
+    text = 'resource "aws_sqs_queue" "a" {\n  name = "a"\n}\nresource "aws_sqs_queue" "b" {}\n'
+    got = _results(
+        tmp_path,
+        {"main.tf": text},
+        resource_types=["aws_sqs_queue"],
+        condition={
+            "connected": {"type": "aws_sqs_queue", "direction": "in", "via": ["redrive_policy"]}
+        },
+    )
+    assert got == {("aws_sqs_queue.a", "fail", 1), ("aws_sqs_queue.b", "fail", 4)}

@@ -13,7 +13,7 @@ from typing import Any
 from soc2lint.engine.operators import DECIDED_BY_ONE, OPERATORS
 from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
 from soc2lint.graph import ResourceGraph
-from soc2lint.model import Finding, Resource, Status, Unknown, is_unknown
+from soc2lint.model import Finding, Resource, Status, Unknown, contains_unknown, is_unknown
 
 PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
 
@@ -316,7 +316,7 @@ class Evaluator:
     def _find_orphan(self, cond: Connected, res: Resource) -> Resource | None:
         for t in cond.types:
             for other in self.graph.of_type(t):
-                if other.scope != res.scope:
+                if other.scope != res.scope or other.key == res.key:
                     continue
                 linked = self.graph.neighbours(other.key, res.type, "any", via=cond.via)
                 if not linked and _may_link(other, cond.via):
@@ -328,10 +328,10 @@ def _may_link(other: Resource, via: tuple[str, ...]) -> bool:
     """Whether other's linking attribute could point at something we cannot resolve."""
     if not via:
         return True
+    # an attribute that is not written links nothing; a literal may name what we cannot see
     return any(
-        name not in other.attributes
-        or is_unknown(other.attributes[name])
-        or isinstance(other.attributes[name], str)
+        name in other.attributes
+        and (contains_unknown(other.attributes[name]) or isinstance(other.attributes[name], str))
         for name in via
     )
 
