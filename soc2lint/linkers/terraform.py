@@ -22,6 +22,8 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
     _link_by_bucket_name(graph, tf)
     _link_alarms_to_metric_filters(graph, tf)
     _link_by_literal_name(graph, tf, "aws_ecr_repository", "name", "aws_ecr_lifecycle_policy", "repository")
+    for credential in ("aws_iam_user_login_profile", "aws_iam_access_key"):
+        _link_by_literal_name(graph, tf, "aws_iam_user", "name", credential, "user")
 
 
 def base_address(address: str) -> str:
