@@ -179,6 +179,22 @@ class Evaluator:
     def _attr(self, cond: Attr, value: Any, prefix: str) -> Outcome:
         matches = resolve(value, cond.path, prefix)
         shown = ".".join(cond.path)
+        if cond.unknown != "unknown" and any(is_unknown(m.value) for m in matches):
+            # values not known statically decide as the rule says; the known ones as usual
+            first = next(m for m in matches if is_unknown(m.value))
+            status = {"fail": FAIL, "pass": PASS}[cond.unknown]
+            decided = Outcome(status, None, first.path, _why(first.value, shown))
+            known = [m for m in matches if not is_unknown(m.value)]
+            if not known:
+                return decided
+            rest = self._attr_matches(cond, value, prefix, known, shown)
+            both = [rest, decided]
+            return combine_all(both) if cond.match == "all" else combine_any(both)
+        return self._attr_matches(cond, value, prefix, matches, shown)
+
+    def _attr_matches(
+        self, cond: Attr, value: Any, prefix: str, matches: list[Match], shown: str
+    ) -> Outcome:
         present = [m for m in matches if m.value is not None]
         if cond.op == "written":
             if present:
@@ -381,7 +397,7 @@ def _work(rules: list[Rule], graph: ResourceGraph) -> list[tuple[Resource, list[
         if not type_rules:
             continue
         for res in graph.of_type(resource_type):
-            if res.kind in ("resource", "object"):
+            if res.kind in ("resource", "object", "provider"):
                 applicable = [r for r in type_rules if r.platform == res.platform]
                 if applicable:
                     work.append((res, applicable))
@@ -448,6 +464,10 @@ def make_finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
     else:
         message = rule.message if outcome.status is FAIL else rule.title
     detail = lazy_text(outcome.detail) if outcome.status is not PASS else ""
+    if detail and rule.sensitive:
+        # the value may be a secret: say where it is, never what it is
+        where_text = f"{outcome.resource.address}: " if outcome.resource is not None else ""
+        detail = f"{where_text}{path or 'a value'} holds a literal value (not shown)"
     if detail:
         message = f"{message}: {detail}"
     evidence = (outcome.resource.address,) if outcome.resource is not None else ()

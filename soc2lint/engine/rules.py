@@ -39,7 +39,15 @@ _REQUIRED = (
     "remediation",
     "condition",
 )
-_RULE_KEYS = {*_REQUIRED, "references", "message", "help_uri", "tags", "enabled_by_default"}
+_RULE_KEYS = {
+    *_REQUIRED,
+    "references",
+    "message",
+    "help_uri",
+    "tags",
+    "enabled_by_default",
+    "sensitive",
+}
 
 
 class RuleError(Exception):
@@ -72,6 +80,9 @@ class Attr:
     match: str = "all"  # all | any: how several matched values combine
     missing: str = "fail"  # outcome when the attribute is not set: fail | pass | unknown
     to_path: tuple[str, ...] | None = None  # port_range_includes: the upper bound
+    # outcome for a value not known statically: unknown (default), or pass where an unknown value
+    # cannot be the problem (a credential that is not a literal is not hard-coded)
+    unknown: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,8 @@ class Rule:
     tags: tuple[str, ...] = field(default=())
     # an opt-in rule runs only when the configuration or --rule names it
     enabled_by_default: bool = True
+    # the values this rule reads are secrets: findings name the attribute, never its value
+    sensitive: bool = False
     # (peer, id) -> how that peer check covers more or less than the rule
     partial_references: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -251,6 +264,9 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     enabled = data.get("enabled_by_default", True)
     if not isinstance(enabled, bool):
         raise fail("enabled_by_default", "must be true or false")
+    sensitive = data.get("sensitive", False)
+    if not isinstance(sensitive, bool):
+        raise fail("sensitive", "must be true or false")
     condition = parse_condition(data["condition"], "condition", fail)
     return Rule(
         id=rid,
@@ -265,6 +281,7 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
         remediation_example=str(remediation["example"]).rstrip() + "\n",
         references=references,
         partial_references=partial,
+        sensitive=sensitive,
         condition=condition,
         # the title states the compliant condition; a failing result says it is not met
         message=str(data.get("message") or f"Not met: {str(data['title']).strip()}").strip(),
@@ -321,7 +338,7 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
     if keys == {"not"}:
         return Not(parse_condition(node["not"], f"{where}.not", fail))
     if "attribute" in node:
-        allowed = {"attribute", "op", "value", "match", "missing", "to_attribute"}
+        allowed = {"attribute", "op", "value", "match", "missing", "to_attribute", "unknown"}
         extra = sorted(keys - allowed)
         if extra:
             raise fail(
@@ -365,8 +382,17 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         missing = node.get("missing", "fail")
         if missing not in ("fail", "pass", "unknown"):
             raise fail(f"{where}.missing", "must be fail, pass or unknown")
+        unknown = node.get("unknown", "unknown")
+        if unknown not in ("fail", "pass", "unknown"):
+            raise fail(f"{where}.unknown", "must be fail, pass or unknown")
         return Attr(
-            _path(node["attribute"], f"{where}.attribute", fail), op, value, match, missing, to_path
+            _path(node["attribute"], f"{where}.attribute", fail),
+            op,
+            value,
+            match,
+            missing,
+            to_path,
+            unknown,
         )
     if keys & {"every", "some"}:
         quantifier = "every" if "every" in node else "some"
