@@ -58,6 +58,8 @@ def help_markdown(rule: Rule) -> str:
         parts += [
             "",
             "**Equivalent checks:** "
-            + "; ".join(f"{p}: {', '.join(rule.reference_label(p, r) for r in i)}" for p, i in peers),
+            + "; ".join(
+                f"{p}: {', '.join(rule.reference_label(p, r) for r in i)}" for p, i in peers
+            ),
         ]
     return "\n".join(parts)

@@ -97,7 +97,7 @@ def test_a_nested_connection_points_at_the_resource_that_decided(tmp_path: Path)
         'resource "aws_cloudwatch_log_group" "g" {\n  name = "g"\n}\n'
         'resource "aws_cloudwatch_log_metric_filter" "f" {\n'
         "  log_group_name = aws_cloudwatch_log_group.g.name\n"
-        "  metric_transformation {\n    name = \"m\"\n    namespace = \"n\"\n  }\n}\n"
+        '  metric_transformation {\n    name = "m"\n    namespace = "n"\n  }\n}\n'
         'resource "aws_cloudwatch_metric_alarm" "a" {\n'
         "  metric_name = aws_cloudwatch_log_metric_filter.f.metric_transformation[0].name\n"
         "  alarm_actions = []\n}\n"

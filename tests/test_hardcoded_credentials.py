@@ -36,10 +36,28 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown"])
 def test_no_output_format_prints_the_secret(repo: Path, fmt: str, tmp_path: Path) -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "soc2lint", "scan", str(repo), "--no-cache", "--fail-on", "none",
-         "--rule", "SOC2-AWS-119", "--rule", "SOC2-AWS-120", "--format", fmt,
-         "--evidence", str(tmp_path / "evidence")],
-        capture_output=True, text=True, cwd=repo, check=False,
+        [
+            sys.executable,
+            "-m",
+            "soc2lint",
+            "scan",
+            str(repo),
+            "--no-cache",
+            "--fail-on",
+            "none",
+            "--rule",
+            "SOC2-AWS-119",
+            "--rule",
+            "SOC2-AWS-120",
+            "--format",
+            fmt,
+            "--evidence",
+            str(tmp_path / "evidence"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=repo,
+        check=False,
     )
     assert out.returncode == 0, out.stderr
     if fmt != "markdown":  # the Markdown summary lists titles, not messages
@@ -91,4 +109,6 @@ def test_the_unknown_option_is_validated() -> None:
     with pytest.raises(RuleError, match="condition.unknown"):
         parse_rule(rule, "x.yaml")
     with pytest.raises(RuleError, match="sensitive"):
-        parse_rule({**rule, "sensitive": "yes", "condition": {"attribute": "a", "op": "absent"}}, "x.yaml")
+        parse_rule(
+            {**rule, "sensitive": "yes", "condition": {"attribute": "a", "op": "absent"}}, "x.yaml"
+        )

@@ -280,7 +280,9 @@ class Evaluator:
                 for other_type in sorted(self.graph.types())
                 if any(_type_matches(other_type, t) for t in cond.types)
                 for n in self.graph.of_type(other_type)
-                if n.scope == res.scope and _module_of(n) == module and n.key != res.key
+                if n.scope == res.scope
+                and _module_of(n) == module
+                and n.key != res.key
                 and n.kind in ("resource", "object")
             ]
         else:

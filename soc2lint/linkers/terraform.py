@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from soc2lint.graph import ResourceGraph
-from soc2lint.model import Platform, Resource
+from soc2lint.model import Platform, Resource, Unknown
 
 
 def link(graph: ResourceGraph, resources: list[Resource]) -> None:
@@ -21,7 +21,9 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
                 graph.add_edge(res.key, key, "reference", attribute)
     _link_by_bucket_name(graph, tf)
     _link_alarms_to_metric_filters(graph, tf)
-    _link_by_literal_name(graph, tf, "aws_ecr_repository", "name", "aws_ecr_lifecycle_policy", "repository")
+    _link_by_literal_name(
+        graph, tf, "aws_ecr_repository", "name", "aws_ecr_lifecycle_policy", "repository"
+    )
     for credential in ("aws_iam_user_login_profile", "aws_iam_access_key"):
         _link_by_literal_name(graph, tf, "aws_iam_user", "name", credential, "user")
 
@@ -50,8 +52,12 @@ def _link_by_bucket_name(graph: ResourceGraph, resources: list[Resource]) -> Non
         name = res.attributes.get("bucket")
         if res.type == "aws_s3_bucket" and isinstance(name, str):
             buckets[(res.scope, name)].append(res)
-        elif res.type == "aws_s3_bucket" and getattr(name, "source", ""):
-            same[(res.scope, _module_of(res), name.source)].append(res)
+        elif (
+            res.type == "aws_s3_bucket"
+            and isinstance(name, Unknown)
+            and getattr(name, "source", "")
+        ):
+            same[(res.scope, _module_of(res), getattr(name, "source", ""))].append(res)
     if not buckets and not same:
         return
     for res in resources:
@@ -61,17 +67,17 @@ def _link_by_bucket_name(graph: ResourceGraph, resources: list[Resource]) -> Non
         if isinstance(name, str):
             for bucket in buckets.get((res.scope, name), []):
                 graph.add_edge(res.key, bucket.key, "reference", "bucket")
+        elif isinstance(name, Unknown) and getattr(name, "source", ""):
+            written = same.get((res.scope, _module_of(res), getattr(name, "source", "")), [])
+            if len(written) == 1:
+                graph.add_edge(res.key, written[0].key, "reference", "bucket")
     # log destinations named as literals: where server access logs and CloudTrail write
     for res in resources:
         attribute = _LOG_DESTINATION.get(res.type)
-        name = res.attributes.get(attribute) if attribute else None
-        if isinstance(name, str):
-            for bucket in buckets.get((res.scope, name), []):
+        destination = res.attributes.get(attribute) if attribute else None
+        if attribute and isinstance(destination, str):
+            for bucket in buckets.get((res.scope, destination), []):
                 graph.add_edge(res.key, bucket.key, "reference", attribute)
-        elif getattr(name, "source", ""):
-            written = same.get((res.scope, _module_of(res), name.source), [])
-            if len(written) == 1:
-                graph.add_edge(res.key, written[0].key, "reference", "bucket")
 
 
 _LOG_DESTINATION = {"aws_s3_bucket_logging": "target_bucket", "aws_cloudtrail": "s3_bucket_name"}
@@ -99,7 +105,12 @@ def _link_alarms_to_metric_filters(graph: ResourceGraph, resources: list[Resourc
     for res in resources:
         name, namespace = res.attributes.get("metric_name"), res.attributes.get("namespace")
         if res.type == "aws_cloudwatch_metric_alarm" and isinstance(name, str):
-            key = (res.scope, _module_of(res), namespace if isinstance(namespace, str) else "", name)
+            key = (
+                res.scope,
+                _module_of(res),
+                namespace if isinstance(namespace, str) else "",
+                name,
+            )
             for metric_filter in metrics.get(key, []):
                 graph.add_edge(res.key, metric_filter.key, "reference", "metric_name")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from soc2lint.model import Unknown
-
 from soc2lint.parsers.terraform.functions.core import (
     _DECIMAL,
     _chars,
@@ -116,7 +115,7 @@ def _values(mapping: Any) -> list[Any]:
 
 
 @function("flatten")
-def _flatten(items: Any) -> list[Any]:
+def _flatten(items: Any) -> Any:
     """flatten(list): nested lists replaced by their elements, recursively."""
     out: list[Any] = []
     for item in _list(items):
