@@ -67,8 +67,8 @@ def _link_by_bucket_name(graph: ResourceGraph, resources: list[Resource]) -> Non
         if isinstance(name, str):
             for bucket in buckets.get((res.scope, name), []):
                 graph.add_edge(res.key, bucket.key, "reference", "bucket")
-        elif isinstance(name, Unknown) and getattr(name, "source", ""):
-            written = same.get((res.scope, _module_of(res), getattr(name, "source", "")), [])
+        elif _source(name):
+            written = same.get((res.scope, _module_of(res), _source(name)), [])
             if len(written) == 1:
                 graph.add_edge(res.key, written[0].key, "reference", "bucket")
     # log destinations named as literals: where server access logs and CloudTrail write
@@ -81,6 +81,12 @@ def _link_by_bucket_name(graph: ResourceGraph, resources: list[Resource]) -> Non
 
 
 _LOG_DESTINATION = {"aws_s3_bucket_logging": "target_bucket", "aws_cloudtrail": "s3_bucket_name"}
+
+
+def _source(value: object) -> str:
+    """The source expression of an Unknown argument value ("" for a value read from a cache
+    written before Unknown carried one)."""
+    return getattr(value, "source", "") if isinstance(value, Unknown) else ""
 
 
 def _module_of(res: Resource) -> str:
