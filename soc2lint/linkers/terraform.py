@@ -86,7 +86,7 @@ _LOG_DESTINATION = {"aws_s3_bucket_logging": "target_bucket", "aws_cloudtrail": 
 def _source(value: object) -> str:
     """The source expression of an Unknown argument value ("" for a value read from a cache
     written before Unknown carried one)."""
-    return getattr(value, "source", "") if isinstance(value, Unknown) else ""
+    return str(getattr(value, "source", None) or "") if isinstance(value, Unknown) else ""
 
 
 def _module_of(res: Resource) -> str:
