@@ -27,6 +27,9 @@ class Unknown:
     not_null: bool = False
     # the known start of a string built by interpolation ("serviceAccount:${...}")
     prefix: str = ""
+    # the source expression of a resource argument that is Unknown (`var.name`): two arguments
+    # written the same way in one module hold the same value (links S3 settings to their bucket)
+    source: str = field(default="", compare=False)
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"

@@ -296,7 +296,7 @@ def test_one_known_element_can_decide_a_partly_unknown_list(cond, attrs, expecte
     assert _check(cond, attrs) is expected
 
 
-def test_mask_values_keeps_the_matched_value_out_of_findings(tmp_path: Path) -> None:
+def test_sensitive_rules_keep_the_matched_value_out_of_findings(tmp_path: Path) -> None:
     from soc2lint.scan import scan
 
     (tmp_path / "main.tf").write_text(
@@ -304,15 +304,15 @@ def test_mask_values_keeps_the_matched_value_out_of_findings(tmp_path: Path) -> 
     )
     cond = {"attribute": "a", "op": "not_matches", "value": "AKIA[A-Z0-9]{16}"}
     plain = scan([str(tmp_path)], [_rule(condition=cond)]).findings
-    masked = scan([str(tmp_path)], [_rule(condition=cond, mask_values=True)]).findings
+    masked = scan([str(tmp_path)], [_rule(condition=cond, sensitive=True)]).findings
     assert [f.status for f in plain] == [f.status for f in masked] == [Status.FAIL]
     assert "AKIAIOSFODNN7EXAMPLE" in plain[0].message
     assert "AKIAIOSFODNN7EXAMPLE" not in masked[0].message
-    assert masked[0].message.endswith("a (value not shown)")
+    assert masked[0].message.endswith("a holds a literal value (not shown)")
     assert masked[0].location.start_line == 2
     with pytest.raises(RuleError) as err:
-        _rule(mask_values="yes")
-    assert str(err.value).startswith("rules/x.yaml: mask_values:")
+        _rule(sensitive="yes")
+    assert str(err.value).startswith("rules/x.yaml: sensitive:")
 
 
 def test_entries_walks_a_map_as_key_value_pairs_at_each_keys_line(tmp_path: Path) -> None:

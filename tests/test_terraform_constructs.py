@@ -266,6 +266,10 @@ def test_plan_exact_results_and_deleted_resources_get_none() -> None:
         # the plan's kms_key_id = "" is not a key
         ("SOC2-AWS-033", "fail", "aws_cloudwatch_log_group.trail[0]", 67),
         ("SOC2-AWS-023", "fail", "aws_cloudtrail.main", 73),
+        # no CloudWatch delivery, so no metric filters or alarms (CC7.3/CC7.4)
+        *{(f"SOC2-AWS-10{i}", "fail", "aws_cloudtrail.main", 73) for i in range(6)},
+        # the trail's bucket keeps its logs for ever (C1.2)
+        ("SOC2-AWS-108", "fail", "aws_s3_bucket.trail", 50),
     }
     addresses = {f.resource for f in report.findings}
     assert "aws_s3_bucket.legacy" not in addresses  # planned for deletion

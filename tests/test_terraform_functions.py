@@ -335,7 +335,9 @@ UNKNOWN = [
     # unknown arguments, unknown functions
     "upper(var.x)",
     'format("%s", var.x)',
-    "merge({a = 1}, {b = var.x})",
+    "merge({a = 1}, var.m)",
+    "concat([1], var.l)",
+    "flatten([var.x, [1]])",
     'element(["a"], var.i)',
     'nosuchfunction("a")',
     'file("x.txt")',

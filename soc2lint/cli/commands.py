@@ -405,6 +405,9 @@ def rule_metadata(rule: Rule) -> dict:
         "severity": rule.severity,
         "criteria": list(rule.criteria),
         "references": {k: list(v) for k, v in sorted(rule.references.items())},
+        "partial_references": {
+            f"{peer}:{ref}": why for (peer, ref), why in sorted(rule.partial_references.items())
+        },
         "enabled_by_default": rule.enabled_by_default,
     }
 
@@ -436,7 +439,7 @@ def explain_command(rule_id: str, rules_dir: tuple[str, ...]) -> None:
     if rule.references:
         click.echo("\nEquivalent checks:")
         for peer, ids in sorted(rule.references.items()):
-            click.echo(f"  {peer}: {', '.join(ids)}")
+            click.echo(f"  {peer}: {', '.join(rule.reference_label(peer, i) for i in ids)}")
 
 
 main.add_command(evidence_group)

@@ -19,7 +19,7 @@ from soc2lint.engine.operators import (
 )
 from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
 from soc2lint.graph import ResourceGraph
-from soc2lint.model import Finding, Resource, Status, Unknown, is_unknown
+from soc2lint.model import Finding, Resource, Status, Unknown, contains_unknown, is_unknown
 
 PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
 
@@ -198,6 +198,22 @@ class Evaluator:
     def _attr(self, cond: Attr, value: Any, prefix: str) -> Outcome:
         matches = resolve(value, cond.path, prefix)
         shown = ".".join(cond.path)
+        if cond.unknown != "unknown" and any(is_unknown(m.value) for m in matches):
+            # values not known statically decide as the rule says; the known ones as usual
+            first = next(m for m in matches if is_unknown(m.value))
+            status = {"fail": FAIL, "pass": PASS}[cond.unknown]
+            decided = Outcome(status, None, first.path, _why(first.value, shown))
+            known = [m for m in matches if not is_unknown(m.value)]
+            if not known:
+                return decided
+            rest = self._attr_matches(cond, value, prefix, known, shown)
+            both = [rest, decided]
+            return combine_all(both) if cond.match == "all" else combine_any(both)
+        return self._attr_matches(cond, value, prefix, matches, shown)
+
+    def _attr_matches(
+        self, cond: Attr, value: Any, prefix: str, matches: list[Match], shown: str
+    ) -> Outcome:
         present = [m for m in matches if m.value is not None]
         if cond.op == "written":
             if present:
@@ -292,12 +308,25 @@ class Evaluator:
         return combine_any(outcomes)
 
     def _connected(self, cond: Connected, res: Resource) -> Outcome:
-        neighbours = [
-            n
-            for t in cond.types
-            for n in self.graph.neighbours(res.key, None, cond.direction, via=cond.via)
-            if _type_matches(n.type, t)
-        ]
+        if cond.within == "module":
+            module = _module_of(res)
+            neighbours = [
+                n
+                for other_type in sorted(self.graph.types())
+                if any(_type_matches(other_type, t) for t in cond.types)
+                for n in self.graph.of_type(other_type)
+                if n.scope == res.scope
+                and _module_of(n) == module
+                and n.key != res.key
+                and n.kind in ("resource", "object")
+            ]
+        else:
+            neighbours = [
+                n
+                for t in cond.types
+                for n in self.graph.neighbours(res.key, None, cond.direction, via=cond.via)
+                if _type_matches(n.type, t)
+            ]
         names = "/".join(cond.types)
         outcomes: list[Outcome] = []
         for n in neighbours:
@@ -305,11 +334,19 @@ class Evaluator:
                 outcomes.append(Outcome(PASS, n, "", f"{n.address} is linked"))
             else:
                 o = self.check(cond.condition, n, n.attributes)
-                outcomes.append(Outcome(o.status, n, o.path, _prefixed(n.address, o.detail)))
+                # a nested connection keeps the resource that decided: the path is into it
+                where = o.resource or n
+                outcomes.append(Outcome(o.status, where, o.path, _prefixed(n.address, o.detail)))
         if cond.match == "all":
             return combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {names}")
-        found = combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", f"no linked {names}")
-        if found.status is FAIL and cond.direction != "out" and res.platform in self._by_value:
+        none = f"no {names} in this module" if cond.within else f"no linked {names}"
+        found = combine_any(outcomes) if outcomes else Outcome(FAIL, None, "", none)
+        if (
+            found.status is FAIL
+            and cond.direction != "out"
+            and not cond.within
+            and res.platform in self._by_value
+        ):
             orphan = self._orphan(cond, res)
             if orphan is not None:
                 found = Outcome(
@@ -331,7 +368,7 @@ class Evaluator:
     def _find_orphan(self, cond: Connected, res: Resource) -> Resource | None:
         for t in cond.types:
             for other in self.graph.of_type(t):
-                if other.scope != res.scope:
+                if other.scope != res.scope or other.key == res.key:
                     continue
                 # with `via`, a link made by that attribute to anything (aws_alb where the
                 # subject is an aws_lb, an API stage) shows what other configures: not ours
@@ -354,12 +391,17 @@ def _may_link(other: Resource, via: tuple[str, ...]) -> bool:
     """Whether other's linking attribute could point at something we cannot resolve."""
     if not via:
         return True
+    # an attribute that is not written links nothing; a literal may name what we cannot see
     return any(
-        name not in other.attributes
-        or is_unknown(other.attributes[name])
-        or isinstance(other.attributes[name], str)
+        name in other.attributes
+        and (contains_unknown(other.attributes[name]) or isinstance(other.attributes[name], str))
         for name in via
     )
+
+
+def _module_of(res: Resource) -> str:
+    """The module instance part of an address: `module.a["x"].` (empty at the root)."""
+    return res.address[: res.address.rfind(f"{res.type}.")]
 
 
 def _type_matches(actual: str, pattern: str) -> bool:
@@ -402,7 +444,7 @@ def _work(rules: list[Rule], graph: ResourceGraph) -> list[tuple[Resource, list[
         if not type_rules:
             continue
         for res in graph.of_type(resource_type):
-            if res.kind in ("resource", "object"):
+            if res.kind in ("resource", "object", "provider"):
                 applicable = [r for r in type_rules if r.platform == res.platform]
                 if applicable:
                     work.append((res, applicable))
@@ -469,10 +511,10 @@ def make_finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
     else:
         message = rule.message if outcome.status is FAIL else rule.title
     detail = lazy_text(outcome.detail) if outcome.status is not PASS else ""
-    if detail and rule.mask_values:
-        # a credential rule must not copy the credential into reports, SARIF or evidence
-        shown = path or "the value"
-        detail = f"{shown} (value not shown)"
+    if detail and rule.sensitive:
+        # the value may be a secret: say where it is, never what it is
+        where_text = f"{outcome.resource.address}: " if outcome.resource is not None else ""
+        detail = f"{where_text}{path or 'a value'} holds a literal value (not shown)"
     if detail:
         message = f"{message}: {detail}"
     evidence = (outcome.resource.address,) if outcome.resource is not None else ()

@@ -40,7 +40,7 @@ _RULE_KEYS = {
     "help_uri",
     "tags",
     "enabled_by_default",
-    "mask_values",
+    "sensitive",
 }
 
 
@@ -74,6 +74,9 @@ class Attr:
     match: str = "all"  # all | any: how several matched values combine
     missing: str = "fail"  # outcome when the attribute is not set: fail | pass | unknown
     to_path: tuple[str, ...] | None = None  # port_range_includes: the upper bound
+    # outcome for a value not known statically: unknown (default), or pass where an unknown value
+    # cannot be the problem (a credential that is not a literal is not hard-coded)
+    unknown: str = "unknown"
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,9 @@ class Connected:
     direction: str  # any | in | out
     condition: Condition | None
     via: tuple[str, ...] = ()  # only links made by these attributes
+    # "module": resources of the types declared in the same module instance, linked or not
+    # (an account-wide detector and the EventBridge rule that routes its findings)
+    within: str = ""
 
 
 Condition = All | AnyOf | Not | Attr | Each | Connected
@@ -119,8 +125,15 @@ class Rule:
     tags: tuple[str, ...] = field(default=())
     # an opt-in rule runs only when the configuration or --rule names it
     enabled_by_default: bool = True
-    # the rule looks at credentials: findings name the attribute, never the value it holds
-    mask_values: bool = False
+    # the values this rule reads are secrets: findings name the attribute, never its value
+    sensitive: bool = False
+    # (peer, id) -> how that peer check covers more or less than the rule
+    partial_references: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def reference_label(self, peer: str, ref: str) -> str:
+        """A peer id as docs show it: `CKV_AWS_103 (partial: why)` when the check differs."""
+        why = self.partial_references.get((peer, ref))
+        return f"{ref} (partial: {why})" if why else ref
 
     def applies_to(self, resource_type: str) -> bool:
         return any(fnmatch.fnmatchcase(resource_type, p) for p in self.resource_types)
@@ -216,22 +229,40 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     if not isinstance(refs, dict):
         raise fail("references", "must map a peer tool to a list of ids")
     references: dict[str, tuple[str, ...]] = {}
+    partial: dict[tuple[str, str], str] = {}
     for peer, ids in refs.items():
         if peer not in PEERS:
             raise fail("references", f"unknown peer {peer!r} (known: {', '.join(PEERS)})")
-        ids = [ids] if isinstance(ids, str) else ids
-        if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+        ids = [ids] if isinstance(ids, (str, dict)) else ids
+        if not isinstance(ids, list):
             raise fail(f"references.{peer}", "must be a list of ids")
-        references[peer] = tuple(ids)
+        plain: list[str] = []
+        for i, item in enumerate(ids):
+            # `{id: CKV_AWS_103, partial: "why"}`: the peer check covers more or less than the rule
+            if isinstance(item, dict):
+                where = f"references.{peer}[{i}]"
+                if set(item) != {"id", "partial"}:
+                    raise fail(where, "a reference with a note is {id: ..., partial: ...}")
+                item, why = item["id"], item["partial"]
+                if not isinstance(why, str) or not why.strip():
+                    raise fail(f"{where}.partial", "must say how the peer check differs")
+                if isinstance(item, str) and item:
+                    partial[(peer, item)] = " ".join(why.split())
+            if not isinstance(item, str) or not item:
+                raise fail(f"references.{peer}", "must be a list of ids")
+            plain.append(item)
+        if len(set(plain)) != len(plain):
+            raise fail(f"references.{peer}", "lists an id twice")
+        references[peer] = tuple(plain)
     tags = data.get("tags") or []
     if not isinstance(tags, list):
         raise fail("tags", "must be a list")
     enabled = data.get("enabled_by_default", True)
     if not isinstance(enabled, bool):
         raise fail("enabled_by_default", "must be true or false")
-    mask = data.get("mask_values", False)
-    if not isinstance(mask, bool):
-        raise fail("mask_values", "must be true or false")
+    sensitive = data.get("sensitive", False)
+    if not isinstance(sensitive, bool):
+        raise fail("sensitive", "must be true or false")
     condition = parse_condition(data["condition"], "condition", fail)
     return Rule(
         id=rid,
@@ -245,6 +276,8 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
         remediation=str(remediation["description"]).strip(),
         remediation_example=str(remediation["example"]).rstrip() + "\n",
         references=references,
+        partial_references=partial,
+        sensitive=sensitive,
         condition=condition,
         # the title states the compliant condition; a failing result says it is not met
         message=str(data.get("message") or f"Not met: {str(data['title']).strip()}").strip(),
@@ -253,7 +286,6 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
         help_uri=str(data.get("help_uri") or ""),
         tags=tuple(str(t) for t in tags),
         enabled_by_default=enabled,
-        mask_values=mask,
     )
 
 
@@ -302,7 +334,7 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
     if keys == {"not"}:
         return Not(parse_condition(node["not"], f"{where}.not", fail))
     if "attribute" in node:
-        allowed = {"attribute", "op", "value", "match", "missing", "to_attribute"}
+        allowed = {"attribute", "op", "value", "match", "missing", "to_attribute", "unknown"}
         extra = sorted(keys - allowed)
         if extra:
             raise fail(
@@ -347,8 +379,17 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         missing = node.get("missing", "fail")
         if missing not in ("fail", "pass", "unknown"):
             raise fail(f"{where}.missing", "must be fail, pass or unknown")
+        unknown = node.get("unknown", "unknown")
+        if unknown not in ("fail", "pass", "unknown"):
+            raise fail(f"{where}.unknown", "must be fail, pass or unknown")
         return Attr(
-            _path(node["attribute"], f"{where}.attribute", fail), op, value, match, missing, to_path
+            _path(node["attribute"], f"{where}.attribute", fail),
+            op,
+            value,
+            match,
+            missing,
+            to_path,
+            unknown,
         )
     if keys & {"every", "some"}:
         quantifier = "every" if "every" in node else "some"
@@ -368,7 +409,7 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         spec = node["connected"]
         if not isinstance(spec, dict):
             raise fail(f"{where}.connected", "must be a mapping")
-        extra = sorted(set(spec) - {"type", "match", "direction", "condition", "via"})
+        extra = sorted(set(spec) - {"type", "match", "direction", "condition", "via", "within"})
         if extra:
             raise fail(f"{where}.connected.{extra[0]}", "unknown key")
         types = spec.get("type")
@@ -393,7 +434,12 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
             isinstance(v, str) and re.match(r"^[A-Za-z0-9_]+$", v) for v in via
         ):
             raise fail(f"{where}.connected.via", "must name one or more attributes")
-        return Connected(tuple(types), match, direction, parsed, tuple(via))
+        within = spec.get("within", "")
+        if within not in ("", "module"):
+            raise fail(f"{where}.connected.within", "must be module")
+        if within and (via or "direction" in spec):
+            raise fail(f"{where}.connected.within", "takes no via or direction: nothing links")
+        return Connected(tuple(types), match, direction, parsed, tuple(via), within)
     raise fail(
         where,
         f"unknown condition {sorted(keys)} (use all, any, not, attribute, every, some, connected)",

@@ -88,6 +88,9 @@ def help_markdown(rule: Rule) -> str:
         peers = sorted(rule.references.items())
         parts += [
             "",
-            "**Equivalent checks:** " + "; ".join(f"{p}: {', '.join(i)}" for p, i in peers),
+            "**Equivalent checks:** "
+            + "; ".join(
+                f"{p}: {', '.join(rule.reference_label(p, r) for r in i)}" for p, i in peers
+            ),
         ]
     return "\n".join(parts)

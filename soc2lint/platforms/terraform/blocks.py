@@ -5,7 +5,7 @@ make of a resource or module block.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from soc2lint.model import Location, Unknown, is_unknown
@@ -178,7 +178,10 @@ def evaluate_body(
                 refs.add((target, key))
         if top and name in _META:
             continue
-        out[name] = evaluate(attr.expr, scope)
+        value = evaluate(attr.expr, scope)
+        if top and isinstance(value, Unknown) and not value.source:
+            value = replace(value, source=repr(attr.expr))
+        out[name] = value
         locations[key] = Location(path, attr.line, attr.end_line)
         if isinstance(attr.expr, ast.ObjectExpr):
             for key_expr, _value, line in attr.expr.items:

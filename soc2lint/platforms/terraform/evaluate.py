@@ -120,6 +120,8 @@ def _eval(expr: ast.Expr, scope: Scope, depth: int) -> Any:
         return result
     if isinstance(expr, ast.Conditional):
         cond = _eval(expr.cond, scope, depth)
+        if _is_error(cond):
+            return cond  # Terraform rejects the whole expression: try() moves on, can() is false
         if is_unknown(cond):
             then = _eval(expr.then, scope, depth)
             other = _eval(expr.other, scope, depth)
@@ -356,6 +358,7 @@ def _call(expr: ast.Call, scope: Scope, depth: int) -> Any:
         if is_unknown(last) or not isinstance(last, list):
             return Unknown(f"{expr.name}(...) expansion is not known")
         args.extend(last)
+    leaves = False
     for arg in args:
         if is_unknown(arg):
             return arg
@@ -363,11 +366,40 @@ def _call(expr: ast.Call, scope: Scope, depth: int) -> Any:
             if expr.name == "jsonencode":
                 # keep the document's shape; rules read it by path, unknown leaves stay Unknown
                 return arg
-            return Unknown(f"an argument of {expr.name}() is not known")
+            if expr.name not in _STRUCTURAL:
+                return Unknown(f"an argument of {expr.name}() is not known")
+            leaves = True
     try:
         return fn(*args)
     except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError) as exc:
+        if leaves:
+            # the unknown leaf may be what the function could not read: not an error
+            return Unknown(f"an argument of {expr.name}() is not known")
         return _error(f"{expr.name}() failed: {exc}")
+
+
+# Functions that move values around without reading them: an unknown leaf inside an argument
+# stays an unknown leaf of the result (`concat([{alg = "aws:kms", kms = k.arn}])[0].alg` is
+# known). Each one either leaves element values alone or raises when it would read one (then the
+# result is Unknown); flatten returns Unknown itself for an unknown element, which may be a list.
+_STRUCTURAL = frozenset(
+    {
+        "concat",
+        "merge",
+        "flatten",
+        "tolist",
+        "tomap",
+        "lookup",
+        "element",
+        "slice",
+        "reverse",
+        "keys",
+        "values",
+        "length",
+        "coalescelist",
+        "zipmap",
+    }
+)
 
 
 _ERROR = "error: "

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from soc2lint.graph import ResourceGraph
-from soc2lint.model import Platform, Resource
+from soc2lint.model import Platform, Resource, Unknown
 
 
 def link(graph: ResourceGraph, resources: list[Resource]) -> None:
@@ -24,6 +24,12 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
     _link_by_bucket_name(graph, tf)
     _link_project_metadata(graph, tf)
     _link_by_project_id(graph, tf)
+    _link_alarms_to_metric_filters(graph, tf)
+    _link_by_literal_name(
+        graph, tf, "aws_ecr_repository", "name", "aws_ecr_lifecycle_policy", "repository"
+    )
+    for credential in ("aws_iam_user_login_profile", "aws_iam_access_key"):
+        _link_by_literal_name(graph, tf, "aws_iam_user", "name", credential, "user")
 
 
 def base_address(address: str) -> str:
@@ -42,19 +48,102 @@ def base_address(address: str) -> str:
 
 
 def _link_by_bucket_name(graph: ResourceGraph, resources: list[Resource]) -> None:
-    # `bucket = "my-logs"` on an aws_s3_bucket_* resource names the bucket as a literal
+    # `bucket = "my-logs"` on an aws_s3_bucket_* resource names the bucket as a literal;
+    # `bucket = var.name` on both names the same bucket when exactly one bucket is written so
     buckets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    same: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
     for res in resources:
         name = res.attributes.get("bucket")
         if res.type == "aws_s3_bucket" and isinstance(name, str):
             buckets[(res.scope, name)].append(res)
-    if not buckets:
+        elif (
+            res.type == "aws_s3_bucket"
+            and isinstance(name, Unknown)
+            and getattr(name, "source", "")
+        ):
+            same[(res.scope, _module_of(res), getattr(name, "source", ""))].append(res)
+    if not buckets and not same:
         return
     for res in resources:
         name = res.attributes.get("bucket")
-        if res.type.startswith("aws_s3_bucket_") and isinstance(name, str):
+        if not res.type.startswith("aws_s3_bucket_"):
+            continue
+        if isinstance(name, str):
             for bucket in buckets.get((res.scope, name), []):
                 graph.add_edge(res.key, bucket.key, "reference", "bucket")
+        elif _source(name):
+            written = same.get((res.scope, _module_of(res), _source(name)), [])
+            if len(written) == 1:
+                graph.add_edge(res.key, written[0].key, "reference", "bucket")
+    # log destinations named as literals: where server access logs and CloudTrail write
+    for res in resources:
+        attribute = _LOG_DESTINATION.get(res.type)
+        destination = res.attributes.get(attribute) if attribute else None
+        if attribute and isinstance(destination, str):
+            for bucket in buckets.get((res.scope, destination), []):
+                graph.add_edge(res.key, bucket.key, "reference", attribute)
+
+
+_LOG_DESTINATION = {"aws_s3_bucket_logging": "target_bucket", "aws_cloudtrail": "s3_bucket_name"}
+
+
+def _source(value: object) -> str:
+    """The source expression of an Unknown argument value ("" for a value read from a cache
+    written before Unknown carried one)."""
+    return str(getattr(value, "source", None) or "") if isinstance(value, Unknown) else ""
+
+
+def _module_of(res: Resource) -> str:
+    """The module instance prefix of an address: `module.a["x"].` (empty at the root)."""
+    return res.address[: res.address.rfind(f"{res.type}.")]
+
+
+def _link_alarms_to_metric_filters(graph: ResourceGraph, resources: list[Resource]) -> None:
+    # an alarm names the metric a log metric filter publishes by its literal name and namespace
+    metrics: dict[tuple[str, str, str, str], list[Resource]] = defaultdict(list)
+    for res in resources:
+        if res.type != "aws_cloudwatch_log_metric_filter":
+            continue
+        for transformation in res.attributes.get("metric_transformation") or []:
+            if not isinstance(transformation, dict):
+                continue
+            name, namespace = transformation.get("name"), transformation.get("namespace")
+            if isinstance(name, str) and isinstance(namespace, str):
+                metrics[(res.scope, _module_of(res), namespace, name)].append(res)
+    if not metrics:
+        return
+    for res in resources:
+        name, namespace = res.attributes.get("metric_name"), res.attributes.get("namespace")
+        if res.type == "aws_cloudwatch_metric_alarm" and isinstance(name, str):
+            key = (
+                res.scope,
+                _module_of(res),
+                namespace if isinstance(namespace, str) else "",
+                name,
+            )
+            for metric_filter in metrics.get(key, []):
+                graph.add_edge(res.key, metric_filter.key, "reference", "metric_name")
+
+
+def _link_by_literal_name(
+    graph: ResourceGraph,
+    resources: list[Resource],
+    target_type: str,
+    name_attribute: str,
+    source_type: str,
+    attribute: str,
+) -> None:
+    # `repository = "api"` names the repository declared with `name = "api"` in the same module
+    named: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
+    for res in resources:
+        name = res.attributes.get(name_attribute)
+        if res.type == target_type and isinstance(name, str):
+            named[(res.scope, _module_of(res), name)].append(res)
+    for res in resources:
+        name = res.attributes.get(attribute)
+        if res.type == source_type and isinstance(name, str):
+            for target in named.get((res.scope, _module_of(res), name), []):
+                graph.add_edge(res.key, target.key, "reference", attribute)
 
 
 # Project-wide Compute metadata (enable-oslogin, serial-port-enable, ssh-keys) applies to every

@@ -252,7 +252,31 @@ class ModuleInstance:
                 self._resource(path, block)
             elif block.type == "module" and block.labels:
                 self._module_call(path, block)
+            elif block.type == "provider" and len(block.labels) == 1:
+                self._provider(path, block)
         return self.result
+
+    def _provider(self, path: str, block: ast.Block) -> None:
+        """A provider block as a resource of type `provider`: rules read its arguments."""
+        locations: dict[str, Location] = {}
+        refs: set[tuple[str, str]] = set()
+        attributes = evaluate_body(block.body, self.scope, path, "", locations, refs, top=True)
+        alias = attributes.get("alias")
+        name = block.labels[0] + (f".{alias}" if isinstance(alias, str) and alias else "")
+        self.result.resources.append(
+            Resource(
+                address=f"{self.call.prefix}provider.{name}",
+                type="provider",
+                platform=Platform.TERRAFORM.value,
+                attributes=attributes,
+                location=Location(path, block.line, block.end_line),
+                attribute_locations=locations,
+                references=tuple(sorted(self._expand_refs(refs))),
+                kind="provider",
+                scope=self.scope_name,
+                call_sites=self.call.call_sites,
+            )
+        )
 
     def _resource(self, path: str, block: ast.Block) -> None:
         rtype, name = block.labels

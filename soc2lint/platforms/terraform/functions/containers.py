@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from soc2lint.model import Unknown
 from soc2lint.platforms.terraform.functions.core import (
     _DECIMAL,
     _chars,
@@ -114,11 +115,16 @@ def _values(mapping: Any) -> list[Any]:
 
 
 @function("flatten")
-def _flatten(items: Any) -> list[Any]:
+def _flatten(items: Any) -> Any:
     """flatten(list): nested lists replaced by their elements, recursively."""
     out: list[Any] = []
     for item in _list(items):
-        out.extend(_flatten(item) if isinstance(item, list) else [item])
+        if isinstance(item, Unknown):
+            return Unknown("flatten() of an element that is not known (it may be a list)")
+        flat = _flatten(item) if isinstance(item, list) else [item]
+        if isinstance(flat, Unknown):
+            return flat
+        out.extend(flat)
     return out
 
 
