@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from soc2lint.engine.rules import load_rules
-from soc2lint.model import is_unknown
 from soc2lint.parsers.terraform.files import parse_file
 from soc2lint.parsers.terraform.module import build_module
+
+from soc2lint.engine.rules import load_rules
+from soc2lint.model import is_unknown
 from soc2lint.scan import scan
 
 
