@@ -113,6 +113,22 @@ def _port_range_includes(actual: Any, expected: Any) -> Any:
     return low_n <= int(expected) <= high_n
 
 
+def _port_spec_includes(actual: Any, expected: Any) -> bool:
+    """actual is a port specification or a list of them ("22", "1000-2000", "*"), as Azure
+    network security rules write ports; true when one of them covers port `expected`."""
+    port = int(expected)
+    for item in _as_list(actual):
+        text = str(item).strip()
+        if text in ("*", "Any", "any"):
+            return True
+        low, sep, high = (part.strip() for part in text.partition("-"))
+        if not low.isdigit() or (sep and not high.isdigit()):
+            continue  # not a port specification Azure accepts
+        if int(low) <= port <= int(high if sep else low):
+            return True
+    return False
+
+
 def _is_true(actual: Any, _e: Any) -> bool:
     return _scalar(actual) is True
 
@@ -167,12 +183,23 @@ OPERATORS: dict[str, Operator] = {
             True,
             "the port range [attribute, to_attribute] includes port `value`",
         ),
+        Operator(
+            "port_spec_includes",
+            _port_spec_includes,
+            True,
+            'a port specification ("22", "1000-2000", "*") or any in a list includes port `value`',
+        ),
     ]
 }
 
 # Operators that one known element can decide for a list that also holds Unknowns:
 # ["0.0.0.0/0", var.extra] is open whatever var.extra turns out to be.
-DECIDED_BY_ONE = {"is_open_cidr": True, "contains": True, "not_contains": False}
+DECIDED_BY_ONE = {
+    "is_open_cidr": True,
+    "contains": True,
+    "not_contains": False,
+    "port_spec_includes": True,
+}
 
 # exists / absent look at whether the attribute is there at all; the engine handles them.
 SET_OPERATORS = {

@@ -316,6 +316,7 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
             "less_than",
             "less_or_equal",
             "port_range_includes",
+            "port_spec_includes",
         )
         if op in numeric and (isinstance(value, bool) or not isinstance(value, (int, float))):
             raise fail(f"{where}.value", f"operator {op} needs a number")
