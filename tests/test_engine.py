@@ -147,6 +147,14 @@ P, F, Q = Status.PASS, Status.FAIL, Status.UNKNOWN
             {"f": 80, "t": U},
             Q,
         ),
+        # Azure writes ports as strings: one port, a range, "*", or a list of them
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": "22"}, P),
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": "1-1024"}, P),
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": "*"}, P),
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": ["80", "443"]}, F),
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": "2222"}, F),
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": ["22", U]}, P),
+        ({"attribute": "p", "op": "port_list_includes", "value": 22}, {"p": ["80", U]}, Q),
         (
             {
                 "every": "ingress",

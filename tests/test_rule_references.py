@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from soc2lint.docs import help_markdown
 
 from soc2lint.cli import main
 from soc2lint.engine.rules import RuleError, load_rules, parse_rule
 from soc2lint.reporters import sarif
+from soc2lint.reporters.rule_docs import help_markdown
 from soc2lint.scan import scan
 
 BASE = {

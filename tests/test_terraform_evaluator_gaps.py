@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from soc2lint.parsers.terraform.files import parse_file
-from soc2lint.parsers.terraform.module import build_module
-
 from soc2lint.engine.rules import load_rules
 from soc2lint.model import is_unknown
+from soc2lint.platforms.terraform.files import parse_file
+from soc2lint.platforms.terraform.module import build_module
 from soc2lint.scan import scan
 
 
@@ -140,8 +139,8 @@ def test_a_shared_bucket_expression_names_no_bucket_when_two_buckets_use_it(
 
 
 def test_merge_keeps_the_known_keys_of_a_map_with_an_unknown_value() -> None:
-    from soc2lint.parsers.terraform.evaluate import Scope, evaluate
-    from soc2lint.parsers.terraform.hcl import parse_expression
+    from soc2lint.platforms.terraform.evaluate import Scope, evaluate
+    from soc2lint.platforms.terraform.hcl import parse_expression
 
     value = evaluate(parse_expression("merge({a = 1}, {b = var.x})"), Scope())
     assert value["a"] == 1 and is_unknown(value["b"])

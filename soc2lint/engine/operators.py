@@ -114,21 +114,18 @@ def _port_range_includes(actual: Any, expected: Any) -> Any:
 
 
 def _port_list_includes(actual: Any, expected: Any) -> bool:
-    """actual is a list of ports and ranges ("22", "8000-8080", 443); expected is a port number.
-
-    Google Cloud firewall rules write ports this way; an empty list (all ports) is a predicate
-    of its own (`absent`), as for protocol "-1" with port_range_includes.
-    """
+    """actual is a port specification or a list of them ("22", "8000-8080", 443, "*"), as Google
+    Cloud firewall rules and Azure network security rules write ports; true when one of them
+    covers port `expected`. An empty list (all ports) is a predicate of its own (`absent`)."""
     port = int(expected)
     for item in _as_list(actual):
         text = str(item).strip()
-        low, _, high = text.partition("-")
-        try:
-            low_n = int(low)
-            high_n = int(high) if high else low_n
-        except ValueError:
-            continue
-        if low_n <= port <= high_n:
+        if text in ("*", "Any", "any"):
+            return True
+        low, sep, high = (part.strip() for part in text.partition("-"))
+        if not low.isdigit() or (sep and not high.isdigit()):
+            continue  # not a port specification
+        if int(low) <= port <= int(high if sep else low):
             return True
     return False
 
@@ -185,7 +182,7 @@ OPERATORS: dict[str, Operator] = {
             "port_list_includes",
             _port_list_includes,
             True,
-            'a list of ports and ranges ("22", "8000-8080") includes port `value`',
+            'a port, range or "*" ("22", "8000-8080", "*"), or any in a list, includes port `value`',
         ),
         Operator(
             "port_range_includes",

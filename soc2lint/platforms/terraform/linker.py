@@ -1,9 +1,11 @@
 """Terraform edges: every reference between blocks, plus S3 sub-resources linked by bucket name
-Google Cloud project metadata linked to the instances of its project, and google_* resources
-linked to the google_project whose project_id they name as a literal."""
+Google Cloud project metadata linked to the instances of its project, google_* resources
+linked to the google_project whose project_id they name as a literal, and Azure resources linked
+to their parent by a literal name or resource ID."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from soc2lint.graph import ResourceGraph
@@ -30,6 +32,7 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
     )
     for credential in ("aws_iam_user_login_profile", "aws_iam_access_key"):
         _link_by_literal_name(graph, tf, "aws_iam_user", "name", credential, "user")
+    _link_azure_by_name_or_id(graph, tf)
 
 
 def base_address(address: str) -> str:
@@ -191,3 +194,79 @@ def _link_by_project_id(graph: ResourceGraph, resources: list[Resource]) -> None
         if res.type.startswith("google_") and isinstance(name, str):
             for project in projects.get((res.scope, name), []):
                 graph.add_edge(res.key, project.key, "reference", "project")
+
+
+# Azure resources name their parent by a literal name (`network_security_group_name = "web-nsg"`,
+# with `resource_group_name`) or by a literal resource ID; a reference makes its own edge.
+_AZURE_NAME_PARENTS: dict[str, tuple[str, ...]] = {
+    "network_security_group_name": ("azurerm_network_security_group",),
+    "storage_account_name": ("azurerm_storage_account",),
+    "key_vault_name": ("azurerm_key_vault",),
+    "virtual_network_name": ("azurerm_virtual_network",),
+    "server_name": (
+        "azurerm_mssql_server",
+        "azurerm_sql_server",
+        "azurerm_postgresql_server",
+        "azurerm_mysql_server",
+        "azurerm_mariadb_server",
+    ),
+}
+# `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Sql/servers/name[/...]`
+_ARM_ID = re.compile(
+    r"^/subscriptions/[^/]+/resourceGroups/(?P<rg>[^/]+)/providers/"
+    r"(?P<kind>[^/]+/[^/]+)/(?P<name>[^/]+)",
+    re.IGNORECASE,
+)
+_AZURE_ID_KINDS: dict[str, tuple[str, ...]] = {
+    "microsoft.sql/servers": ("azurerm_mssql_server", "azurerm_sql_server"),
+    "microsoft.storage/storageaccounts": ("azurerm_storage_account",),
+    "microsoft.network/networksecuritygroups": ("azurerm_network_security_group",),
+    "microsoft.network/networkinterfaces": ("azurerm_network_interface",),
+    "microsoft.keyvault/vaults": ("azurerm_key_vault",),
+    "microsoft.dbforpostgresql/servers": ("azurerm_postgresql_server",),
+    "microsoft.dbforpostgresql/flexibleservers": ("azurerm_postgresql_flexible_server",),
+    "microsoft.dbformysql/servers": ("azurerm_mysql_server",),
+    "microsoft.dbformysql/flexibleservers": ("azurerm_mysql_flexible_server",),
+    "microsoft.containerservice/managedclusters": ("azurerm_kubernetes_cluster",),
+    "microsoft.documentdb/databaseaccounts": ("azurerm_cosmosdb_account",),
+    "microsoft.operationalinsights/workspaces": ("azurerm_log_analytics_workspace",),
+    "microsoft.compute/disks": ("azurerm_managed_disk",),
+}
+
+
+def _link_azure_by_name_or_id(graph: ResourceGraph, resources: list[Resource]) -> None:
+    azure = [r for r in resources if r.type.startswith("azurerm_")]
+    named: dict[tuple[str, str, str], list[Resource]] = defaultdict(list)
+    for res in azure:
+        name = res.attributes.get("name")
+        if isinstance(name, str):
+            named[(res.scope, res.type, name.lower())].append(res)
+    if not named:
+        return
+    for res in azure:
+        for attribute, value in res.attributes.items():
+            if not isinstance(value, str):
+                continue
+            if attribute in _AZURE_NAME_PARENTS:
+                types, name, group = (
+                    _AZURE_NAME_PARENTS[attribute],
+                    value,
+                    res.attributes.get("resource_group_name"),
+                )
+            elif attribute.endswith("_id") and (m := _ARM_ID.match(value)):
+                types = _AZURE_ID_KINDS.get(m["kind"].lower(), ())
+                name, group = m["name"], m["rg"]
+            else:
+                continue
+            for parent_type in types:
+                for parent in named.get((res.scope, parent_type, name.lower()), ()):
+                    if parent is not res and _same_group(parent, group):
+                        graph.add_edge(res.key, parent.key, "reference", attribute)
+
+
+def _same_group(parent: Resource, group: object) -> bool:
+    """Names are unique per resource group: a literal group on both sides must agree."""
+    theirs = parent.attributes.get("resource_group_name")
+    if isinstance(theirs, str) and isinstance(group, str):
+        return theirs.lower() == group.lower()
+    return True
