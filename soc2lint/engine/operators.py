@@ -182,7 +182,7 @@ OPERATORS: dict[str, Operator] = {
             "port_list_includes",
             _port_list_includes,
             True,
-            'a port, range or "*" ("22", "8000-8080", "*"), or any in a list, includes port `value`',
+            'a port, range or "*" ("22", "8000-8080"), or any in a list, includes port `value`',
         ),
         Operator(
             "port_range_includes",
