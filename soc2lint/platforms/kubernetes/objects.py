@@ -94,6 +94,10 @@ POD_SHAPES = (
     ("spec",),
 )
 WORKLOAD = "Workload"
+# an audit.k8s.io Policy is the API server's audit configuration, a file it reads: typed `Policy`
+# like Kyverno's, judged by the rules of `AuditPolicy`, and cluster-wide
+AUDIT_GROUP = "audit.k8s.io/"
+AUDIT_POLICY = "AuditPolicy"
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 
 
@@ -158,7 +162,8 @@ def _resource(
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     name = meta.get("name") or meta.get("generateName") or f"unnamed-{doc.index}"
     namespace = meta.get("namespace") or "default"
-    if kind in CLUSTER_SCOPED:
+    audit = str(obj["apiVersion"]).startswith(AUDIT_GROUP)
+    if kind in CLUSTER_SCOPED or audit:
         address = f"{kind}/{name}"
         namespace = ""
     else:
@@ -173,6 +178,8 @@ def _resource(
         also = (WORKLOAD,) if pod_path is not None else ()
     if pod_path is not None:
         _derive_pod(attributes, obj, pod_path, locations)
+    if audit and kind == "Policy":
+        also = (AUDIT_POLICY,)
     return Resource(
         address=str(address),
         type=kind,
