@@ -168,8 +168,8 @@ def generate(
             f"privileged: {rnd.choice(['true', 'false'])}\n"
         )
         (chart / "templates" / "deployment.yaml").write_text(CHART_TEMPLATE)
-    n_k8s -= charts // 3 * 3
     n_wf = files - n_tf - n_k8s
+    n_k8s -= charts // 3 * 3  # the charts' files are Kubernetes files too
     modules = max(1, n_tf // 20) if n_tf else 0
     for m in range(modules):
         mdir = root / "modules" / f"m{m:03d}"
