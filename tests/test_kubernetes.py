@@ -735,7 +735,7 @@ spec:
     template:
       spec:
         containers:
-          - {name: worker, image: registry.example.com/worker:2, securityContext: {privileged: true}}
+          - {name: worker, image: example.com/worker:2, securityContext: {privileged: true}}
 ---
 apiVersion: v1
 kind: Service
