@@ -130,12 +130,46 @@ jobs:
 """
 
 
-def generate(root: Path, files: int, seed: int = 11, mix: tuple[float, float] = (0.6, 0.3)) -> None:
-    """Terraform, Kubernetes and workflows (by default 60/30/10%); deterministic for a seed."""
+CHART_TEMPLATE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-web
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: "nginx:{{ .Values.tag }}"
+          securityContext:
+            privileged: {{ .Values.privileged }}
+"""
+
+
+def generate(
+    root: Path, files: int, seed: int = 11, mix: tuple[float, float] = (0.6, 0.3), charts: int = 0
+) -> None:
+    """Terraform, Kubernetes and workflows (by default 60/30/10%); deterministic for a seed.
+    charts: that many of the Kubernetes files are Helm charts' (three files a chart)."""
     rnd = random.Random(seed)
     (root / ".git").mkdir(parents=True)
     n_tf, n_k8s = int(files * mix[0]), int(files * mix[1])
+    for c in range(charts // 3):
+        chart = root / "charts" / f"app{c}"
+        (chart / "templates").mkdir(parents=True)
+        (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: app{c}\nversion: 0.1.0\n")
+        (chart / "values.yaml").write_text(
+            f"replicas: {rnd.choice([1, 3])}\ntag: {rnd.choice(['1.27', 'latest'])}\n"
+            f"privileged: {rnd.choice(['true', 'false'])}\n"
+        )
+        (chart / "templates" / "deployment.yaml").write_text(CHART_TEMPLATE)
     n_wf = files - n_tf - n_k8s
+    n_k8s -= charts // 3 * 3  # the charts' files are Kubernetes files too
     modules = max(1, n_tf // 20) if n_tf else 0
     for m in range(modules):
         mdir = root / "modules" / f"m{m:03d}"
@@ -226,6 +260,13 @@ def main() -> None:
         action="store_true",
         help="only manifests (two objects per file): the Kubernetes benchmark",
     )
+    parser.add_argument(
+        "--chart-share",
+        type=float,
+        default=0.06,
+        help="with --kubernetes-only: the share of files that are Helm charts' (rendered "
+        "with helm when it is on PATH, .ci/install-helm)",
+    )
     args = parser.parse_args()
     mix = (0.0, 1.0) if args.kubernetes_only else (0.6, 0.3)
     checkov = os.environ.get("CHECKOV") or shutil.which("checkov")
@@ -245,7 +286,8 @@ def main() -> None:
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="soc2lint-bench-") as tmp:
             root, cache = Path(tmp) / "repo", Path(tmp) / "cache"
-            generate(root, size, mix=mix)
+            charts = int(size * args.chart_share) if args.kubernetes_only else 0
+            generate(root, size, mix=mix, charts=charts)
             cold, peak_cold, _ = timed([*soc2lint, "--cache-dir", str(cache)], root)
             warm, peak_warm, _ = timed([*soc2lint, "--cache-dir", str(cache)], root)
             line = (

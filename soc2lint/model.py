@@ -85,6 +85,9 @@ class Resource:
     call_sites: tuple[Location, ...] = ()
     # count/for_each whose keys are not known statically: one node stands for all instances
     template: bool = False
+    # further types whose rules judge it, found by its shape (a Kubernetes custom kind with a
+    # pod template is also a `Workload`)
+    also_types: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:

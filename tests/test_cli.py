@@ -119,7 +119,13 @@ def test_rules_listing_and_explain() -> None:
             "enabled_by_default",
         }
     opt_in = [r["id"] for r in listing if not r["enabled_by_default"]]
-    assert opt_in == ["SOC2-AWS-083", "SOC2-GCP-007", "SOC2-GCP-049", "SOC2-K8S-025"]
+    assert opt_in == [
+        "SOC2-AWS-083",
+        "SOC2-GCP-007",
+        "SOC2-GCP-049",
+        "SOC2-K8S-025",
+        "SOC2-K8S-049",
+    ]
     text = run("rules").stdout
     assert "SOC2-AWS-001" in text and "CC6.1" in text
     assert "(opt-in: off by default)" in next(ln for ln in text.splitlines() if "K8S-025" in ln)

@@ -695,3 +695,86 @@ def test_k8s_image_digest_rule_is_opt_in(tmp_path: Path) -> None:
     docs = _cli("rules", "--format", "markdown").stdout
     assert "| Container images are pinned by digest (opt-in) |" in docs
     assert "*Off by default (opt-in):*" in docs.split("## SOC2-K8S-025", 1)[1]
+
+
+WORKLOADS_BY_SHAPE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - {name: web, image: nginx:1.27, securityContext: {privileged: true}}
+---
+apiVersion: apps.openshift.io/v1
+kind: DeploymentConfig
+metadata: {name: legacy, namespace: shop}
+spec:
+  template:
+    spec:
+      containers:
+        - {name: app, image: registry.example.com/app:1.0, securityContext: {privileged: true}}
+---
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata: {name: hello, namespace: shop}
+spec:
+  template:
+    spec:
+      containers:
+        - {image: ghcr.io/knative/helloworld-go:1.0, securityContext: {privileged: false}}
+---
+apiVersion: keda.sh/v1alpha1
+kind: ScaledJob
+metadata: {name: worker, namespace: shop}
+spec:
+  jobTargetRef:
+    template:
+      spec:
+        containers:
+          - {name: worker, image: example.com/worker:2, securityContext: {privileged: true}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec:
+  selector: {app: web}
+  ports: [{port: 80}]
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: no-pod, namespace: shop}
+spec:
+  template:
+    spec: {size: 3}
+"""
+
+
+def test_workloads_found_by_shape_are_judged_by_the_workload_rules(tmp_path: Path) -> None:
+    repo = _write(tmp_path, {"apps.yaml": WORKLOADS_BY_SHAPE})
+    privileged = [r for r in K8S_RULES if r.name == "privileged-container"]
+    report = scan([str(repo)], privileged)
+    got = {(f.resource, f.status.value, f.location.start_line) for f in report.findings}
+    assert got == {
+        ("Rollout/shop/web", "fail", 10),
+        ("DeploymentConfig/shop/legacy", "fail", 19),
+        ("Service/shop/hello", "pass", 28),
+        ("ScaledJob/shop/worker", "fail", 38),
+    }
+    graph, by_address = _graph(WORKLOADS_BY_SHAPE)
+    # the core Service selects the Rollout's pods like a Deployment's
+    assert "Rollout/shop/web" in _linked(graph, by_address, "Service/shop/web", "selects")
+
+
+def test_a_rule_applies_through_the_types_a_resource_also_has() -> None:
+    from soc2lint.engine.evaluate import _work
+
+    (rule,) = [r for r in K8S_RULES if r.name == "privileged-container"]
+    res = _parse("x.yaml", WORKLOADS_BY_SHAPE)[0]
+    assert res.type == "Rollout" and res.also_types == ("Workload",)
+    graph = ResourceGraph()
+    graph.add_resource(res)
+    assert _work([rule], graph) == [(res, [rule])]

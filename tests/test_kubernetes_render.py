@@ -12,6 +12,8 @@ import pytest
 from soc2lint.engine.rules import parse_rule
 from soc2lint.scan import scan
 
+# the Helm tests run the real helm (.ci/install-helm); only "helm absent" is simulated
+REAL_HELM = pytest.mark.skipif(shutil.which("helm") is None, reason="no helm on this machine")
 DEPLOYMENT = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -119,9 +121,8 @@ def test_real_kustomize_renders_an_overlay(tmp_path: Path) -> None:
     assert ("Deployment/default/web", "fail", "deploy/deployment.yaml") in got
 
 
-def test_helm_chart_templates_rendered_and_mapped_to_the_template(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@REAL_HELM
+def test_helm_chart_templates_rendered_and_mapped_to_the_template(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     chart = repo / "charts" / "web"
@@ -132,12 +133,6 @@ def test_helm_chart_templates_rendered_and_mapped_to_the_template(
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n"
         "spec:\n  replicas: {{ .Values.replicas }}\n"
     )
-    rendered = (
-        "---\n# Source: web/templates/deployment.yaml\napiVersion: apps/v1\n"
-        "kind: Deployment\nmetadata:\n  name: release-name\nspec:\n  replicas: 1\n"
-    )
-    _fake_tool(tmp_path / "bin", "helm", rendered)
-    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
     report = scan([str(repo)], [REPLICAS])
     (finding,) = report.findings
     assert finding.status.value == "fail"
@@ -334,9 +329,8 @@ def test_a_kustomize_failure_keeps_the_reason(
     assert {f.location.path for f in report.findings} == {"deploy/deployment.yaml"}
 
 
-def test_helm_chart_rendered_templates_are_not_listed_as_skipped(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@REAL_HELM
+def test_helm_chart_rendered_templates_are_not_listed_as_skipped(tmp_path: Path) -> None:
     repo = _files(
         tmp_path / "repo",
         {
@@ -353,14 +347,6 @@ def test_helm_chart_rendered_templates_are_not_listed_as_skipped(
             "other/web.yaml": DEPLOYMENT.replace("name: web", "name: release-name", 1),
         },
     )
-    rendered = (
-        "---\n# Source: web/templates/config.yaml\napiVersion: v1\nkind: ConfigMap\n"
-        "metadata:\n  name: settings\n"
-        "---\n# Source: web/templates/deployment.yaml\napiVersion: apps/v1\n"
-        "kind: Deployment\nmetadata:\n  name: release-name\nspec:\n  replicas: 1\n"
-    )
-    _fake_tool(tmp_path / "bin", "helm", rendered)
-    _on_path(monkeypatch, tmp_path / "bin")
     report = scan([str(repo)], [REPLICAS, CONFIGMAP])
     assert report.skipped == []
     assert _where(report) == {
@@ -412,3 +398,190 @@ def test_real_kustomize_origins_locate_prefixed_patched_and_generated_objects(
     # nothing soc2lint asked kustomize for shows in the objects
     for f in report.findings:
         assert "config.kubernetes.io/origin" not in str(f.message)
+
+
+# -- real helm (.ci/install-helm puts one on PATH) ----------------------------------------------
+
+HELM_TEMPLATE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ .Release.Name }}-web
+  namespace: {{ .Release.Namespace }}
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+"""
+
+
+def _chart(root: Path, directory: str, extra: dict[str, str] | None = None) -> Path:
+    files = {
+        f"{directory}/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        f"{directory}/values.yaml": "replicas: 1\n",
+        f"{directory}/templates/deployment.yaml": HELM_TEMPLATE,
+        **(extra or {}),
+    }
+    return _files(root, files)
+
+
+@REAL_HELM
+def test_real_helm_renders_with_values_files_set_release_and_namespace(tmp_path: Path) -> None:
+    from soc2lint.pipeline.report import ScanOptions
+
+    repo = _chart(tmp_path / "repo", "chart", {"prod.yaml": "replicas: 2\n"})
+    (tmp_path / "repo" / "chart" / "templates" / "NOTES.txt").write_text("hello\n")
+    # defaults only
+    report = scan([str(repo)], [REPLICAS])
+    assert _where(report) == {
+        ("Deployment/default/release-name-web", "fail", "chart/templates/deployment.yaml", 2)
+    }
+    assert report.notes == [
+        {"path": "chart/Chart.yaml", "message": "rendered with `helm template`"}
+    ]
+    # a values file for every chart, then --set, then per-chart release and namespace
+    options = ScanOptions(
+        helm_values=[str(repo / "prod.yaml")],
+        helm_set=["replicas=3"],
+        helm_charts={str(repo / "chart"): {"release": "shop", "namespace": "prod"}},
+    )
+    report = scan([str(repo)], [REPLICAS], options)
+    assert _where(report) == {
+        ("Deployment/prod/shop-web", "pass", "chart/templates/deployment.yaml", 2)
+    }
+    (note,) = report.notes
+    assert note["message"] == ("rendered with `helm template` (values prod.yaml; --set replicas=3)")
+    options = ScanOptions(helm_charts={str(repo / "chart"): {"values": [str(repo / "prod.yaml")]}})
+    report = scan([str(repo)], [REPLICAS], options)
+    assert {f.resource for f in report.findings} == {"Deployment/default/release-name-web"}
+    assert {f.status.value for f in report.findings} == {"fail"}  # 2 < 3
+
+
+@REAL_HELM
+def test_real_helm_capabilities_follow_kube_version_and_api_versions(tmp_path: Path) -> None:
+    from soc2lint.pipeline.report import ScanOptions
+
+    gated = (
+        '{{- if and (semverCompare ">=1.29-0" .Capabilities.KubeVersion.Version)'
+        ' (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1") }}\n'
+        + HELM_TEMPLATE.replace("{{ .Release.Name }}-web", "gated")
+        + '{{- else }}\n{{- fail "needs Kubernetes 1.29 and the Prometheus operator" }}\n'
+        "{{- end }}\n"
+    )
+    repo = _chart(tmp_path / "repo", "chart", {"chart/templates/gated.yaml": gated})
+    report = scan([str(repo)], [REPLICAS], ScanOptions(kube_version="1.28"))
+    assert report.findings == []
+    (error,) = report.errors
+    assert (error.path, error.line) == ("chart/Chart.yaml", 1)
+    assert error.message.startswith("helm template failed: ")
+    assert "needs Kubernetes 1.29 and the Prometheus operator" in error.message
+    (note,) = report.notes
+    assert note["message"].endswith("its templates were not scanned (not checked)")
+    options = ScanOptions(kube_version="1.30", api_versions=["monitoring.coreos.com/v1"])
+    report = scan([str(repo)], [REPLICAS], options)
+    assert not report.errors
+    assert {f.resource for f in report.findings} == {
+        "Deployment/default/gated",
+        "Deployment/default/release-name-web",
+    }
+
+
+@REAL_HELM
+def test_real_helm_subcharts_library_charts_and_missing_dependencies(tmp_path: Path) -> None:
+    library = {
+        "lib/Chart.yaml": "apiVersion: v2\nname: lib\nversion: 1.0.0\ntype: library\n",
+        "lib/templates/_names.tpl": '{{- define "lib.name" -}}from-lib{{- end }}\n',
+    }
+    chart_yaml = (
+        "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n"
+        "  - {name: lib, version: 1.0.0, repository: file://../lib}\n"
+        "  - {name: db, version: 2.0.0, repository: file://charts/db}\n"
+        "  - {name: redis, version: 19.0.0, repository: https://charts.example.com}\n"
+    )
+    repo = _chart(
+        tmp_path / "repo",
+        "chart",
+        {
+            **library,
+            "chart/Chart.yaml": chart_yaml,
+            "chart/templates/named.yaml": HELM_TEMPLATE.replace(
+                "{{ .Release.Name }}-web", '{{ include "lib.name" . }}'
+            ),
+            "chart/charts/db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 2.0.0\n",
+            "chart/charts/db/values.yaml": "replicas: 3\n",
+            "chart/charts/db/templates/db.yaml": HELM_TEMPLATE.replace("-web", "-db"),
+        },
+    )
+    # the library is vendored the way `helm dependency build` leaves it: in charts/
+    import shutil as sh
+
+    sh.copytree(repo / "lib", repo / "chart" / "charts" / "lib")
+    report = scan([str(repo)], [REPLICAS])
+    assert not report.errors
+    assert _where(report) == {
+        ("Deployment/default/release-name-web", "fail", "chart/templates/deployment.yaml", 2),
+        ("Deployment/default/from-lib", "fail", "chart/templates/named.yaml", 2),
+        ("Deployment/default/release-name-db", "pass", "chart/charts/db/templates/db.yaml", 2),
+    }
+    notes = {n["path"]: n["message"] for n in report.notes}
+    assert notes["chart/Chart.yaml"] == (
+        "rendered with `helm template`; dependencies not vendored in charts/ were not checked "
+        "(never fetched): redis"
+    )
+    assert notes["lib/Chart.yaml"].startswith("library chart: rendered only as a dependency")
+    assert "chart/charts/db/Chart.yaml" not in notes  # rendered with its parent
+    assert report.skipped == [] or all(s.path.startswith("lib/") for s in report.skipped)
+
+
+@REAL_HELM
+def test_cli_helm_options_and_configuration(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    repo = _chart(
+        tmp_path / "repo",
+        "deploy/chart",
+        {
+            "deploy/prod.yaml": "replicas: 3\n",
+            ".soc2lint.yaml": (
+                "rules:\n  enable: [SOC2-K8S-009]\n"  # fails on the template
+                "helm:\n  kube_version: '1.30'\n  charts:\n    deploy/chart:\n"
+                "      values: [deploy/prod.yaml]\n      release: shop\n      namespace: prod\n"
+            ),
+        },
+    )
+
+    def soc2lint(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "soc2lint", *args, "--no-cache"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    proc = soc2lint("scan", ".", "--format", "json")
+    data = json.loads(proc.stdout)
+    assert {f["resource"] for f in data["findings"]} == {"Deployment/prod/shop-web"}
+    assert [n["message"] for n in data["notes"]] == [
+        "rendered with `helm template` (values deploy/prod.yaml)"
+    ]
+    proc = soc2lint("scan", ".", "--format", "json", "--helm-set", "replicas=4")
+    assert "--set replicas=4" in json.loads(proc.stdout)["notes"][0]["message"]
+    proc = soc2lint("scan", ".", "--helm-set", "replicas")
+    assert proc.returncode == 2 and "--helm-set: 'replicas' is not KEY=VALUE" in proc.stderr
+    (repo / ".soc2lint.yaml").write_text("helm:\n  charts:\n    deploy:\n      values: []\n")
+    proc = soc2lint("scan", ".")
+    assert proc.returncode == 2
+    assert ".soc2lint.yaml: helm.charts.deploy: 'deploy' is not a chart directory" in proc.stderr
+    (repo / ".soc2lint.yaml").write_text("helm:\n  charts:\n    deploy/chart: {value: []}\n")
+    proc = soc2lint("scan", ".")
+    assert "helm.charts.deploy/chart.value: unknown key" in proc.stderr

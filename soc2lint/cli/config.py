@@ -31,7 +31,9 @@ KEYS = {
     "confidentiality, processing_integrity, privacy, or ids like CC6.1 / CC6.*",
     "max_file_size": "skip files larger than this many bytes",
     "baseline": "baseline file to apply by default",
+    "helm": "{kube_version, api_versions, charts: {CHART-DIR: {values, set, release, namespace}}}",
 }
+HELM_CHART_KEYS = ("values", "set", "release", "namespace")
 
 
 class ConfigError(Exception):
@@ -55,6 +57,10 @@ class Config:
     criteria: list[str] = field(default_factory=list)
     max_file_size: int | None = None
     baseline: str | None = None
+    # Helm: absolute chart directory -> {values: [absolute files], set, release, namespace}
+    helm_charts: dict[str, dict] = field(default_factory=dict)
+    kube_version: str | None = None
+    api_versions: list[str] = field(default_factory=list)
 
     def apply(self, rules: list[Rule], requested: list[str] | None = None) -> list[Rule]:
         """The rules this configuration enables, with its severity overrides.
@@ -243,7 +249,65 @@ def _validate(path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str]
     if baseline is not None and not isinstance(baseline, str):
         raise fail("baseline", "must be a path")
     config.baseline = str(path.parent / baseline) if baseline else None
+    _helm(path, data.get("helm"), config, fail)
     return config
+
+
+def _helm(path: Path, helm: Any, config: Config, fail: Any) -> None:
+    """The helm: section; chart directories and values files are relative to this file."""
+    if helm is None:
+        return
+    if not isinstance(helm, dict):
+        raise fail("helm", "must be a mapping with kube_version, api_versions and/or charts")
+    for key in helm:
+        if key not in ("kube_version", "api_versions", "charts"):
+            raise fail(f"helm.{key}", "unknown key (use kube_version, api_versions or charts)")
+    version = helm.get("kube_version")
+    if version is not None and not isinstance(version, (str, int, float)):
+        raise fail("helm.kube_version", "must be a version such as 1.30")
+    config.kube_version = str(version) if version is not None else None
+    apis = helm.get("api_versions", []) or []
+    if not isinstance(apis, list) or not all(isinstance(a, str) for a in apis):
+        raise fail("helm.api_versions", "must be a list such as [monitoring.coreos.com/v1]")
+    config.api_versions = apis
+    charts = helm.get("charts", {}) or {}
+    if not isinstance(charts, dict):
+        raise fail("helm.charts", "must map chart directories to {values, set, release, namespace}")
+    for chart, settings in charts.items():
+        where = f"helm.charts.{chart}"
+        directory = path.parent / str(chart)
+        if not (directory / "Chart.yaml").is_file():
+            raise fail(
+                where, f"{chart!r} is not a chart directory (no Chart.yaml; relative to this file)"
+            )
+        settings = settings or {}
+        if not isinstance(settings, dict):
+            raise fail(where, "must be a mapping with values, set, release and/or namespace")
+        for key in settings:
+            if key not in HELM_CHART_KEYS:
+                raise fail(f"{where}.{key}", f"unknown key (use {', '.join(HELM_CHART_KEYS)})")
+        out: dict[str, Any] = {}
+        for key in ("values", "set"):
+            items = settings.get(key, []) or []
+            if isinstance(items, str):
+                items = [items]
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise fail(f"{where}.{key}", "must be a list of strings")
+            out[key] = items
+        for file in out["values"]:
+            if not (path.parent / file).is_file():
+                raise fail(f"{where}.values", f"{file!r} is not a file (relative to this file)")
+        out["values"] = [str((path.parent / f).resolve()) for f in out["values"]]
+        for item in out["set"]:
+            if "=" not in item:
+                raise fail(f"{where}.set", f"{item!r} is not KEY=VALUE")
+        for key in ("release", "namespace"):
+            value = settings.get(key)
+            if value is not None and not isinstance(value, str):
+                raise fail(f"{where}.{key}", "must be a string")
+            if value:
+                out[key] = value
+        config.helm_charts[str(directory.resolve())] = out
 
 
 STARTER = """\

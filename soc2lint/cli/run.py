@@ -30,6 +30,10 @@ class Request:
     exclude: list[str] = field(default_factory=list)
     tf_vars: list[str] = field(default_factory=list)
     var_files: list[str] = field(default_factory=list)
+    helm_values: list[str] = field(default_factory=list)
+    helm_set: list[str] = field(default_factory=list)
+    kube_version: str | None = None
+    api_versions: list[str] = field(default_factory=list)
     plan: str | None = None
     baseline: str | None = None
     diff_base: str | None = None
@@ -85,7 +89,11 @@ def run(request: Request) -> Outcome:
     for item in request.tf_vars:
         if "=" not in item or not item.partition("=")[0].strip():
             raise UsageError(f"--var: {item!r} is not NAME=VALUE")
+    for item in request.helm_set:
+        if "=" not in item or not item.partition("=")[0].strip():
+            raise UsageError(f"--helm-set: {item!r} is not KEY=VALUE")
     named = [("--var-file", f) for f in request.var_files]
+    named += [("--helm-values", f) for f in request.helm_values]
     named += [("--baseline", request.baseline), ("--plan", request.plan)]
     for option, given in named:
         if given and Path(given).exists() and not Path(given).is_file():
@@ -124,6 +132,11 @@ def run(request: Request) -> Outcome:
         jobs=request.jobs,
         cache_dir=request.cache_dir,
         progress=request.progress,
+        helm_values=[str(Path(f).resolve()) for f in request.helm_values],
+        helm_set=list(request.helm_set),
+        helm_charts=dict(config.helm_charts),
+        kube_version=request.kube_version or config.kube_version,
+        api_versions=[*config.api_versions, *request.api_versions],
         known_rules={n for r in _existing(config, request, available) for n in (r.id, r.name)},
     )
     diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)

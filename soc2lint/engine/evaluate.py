@@ -441,13 +441,19 @@ def _work(rules: list[Rule], graph: ResourceGraph) -> list[tuple[Resource, list[
     work = []
     for resource_type in sorted(graph.types()):
         type_rules = [r for r in rules if r.applies_to(resource_type)]
-        if not type_rules:
-            continue
         for res in graph.of_type(resource_type):
-            if res.kind in ("resource", "object", "provider"):
-                applicable = [r for r in type_rules if r.platform == res.platform]
-                if applicable:
-                    work.append((res, applicable))
+            if res.kind not in ("resource", "object", "provider"):
+                continue
+            matching = type_rules
+            if res.also_types:  # judged by the rules of the types its shape gives it, once
+                matching = [
+                    r
+                    for r in rules
+                    if r.applies_to(resource_type) or any(map(r.applies_to, res.also_types))
+                ]
+            applicable = [r for r in matching if r.platform == res.platform]
+            if applicable:
+                work.append((res, applicable))
     return work
 
 

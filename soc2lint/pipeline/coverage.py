@@ -110,13 +110,19 @@ def _types(resources: list[Resource], rules: list[Rule]) -> list[dict]:
     counts: Counter[tuple[str, str]] = Counter(
         (r.platform, r.type) for r in resources if r.kind in JUDGED_KINDS
     )
+    # a resource also judged as another type (a shape-found Kubernetes workload)
+    also: dict[tuple[str, str], set[str]] = {}
+    for r in resources:
+        if r.kind in JUDGED_KINDS and getattr(r, "also_types", ()):
+            also.setdefault((r.platform, r.type), set()).update(r.also_types)
     out = []
     for (platform, type_), count in sorted(counts.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        names = [type_, *sorted(also.get((platform, type_), ()))]
         applied = sum(
             1
             for rule in rules
             if rule.platform == platform
-            and any(fnmatchcase(type_, pattern) for pattern in rule.resource_types)
+            and any(fnmatchcase(n, pattern) for n in names for pattern in rule.resource_types)
         )
         out.append({"type": type_, "platform": platform, "resources": count, "rules": applied})
     return out

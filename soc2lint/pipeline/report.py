@@ -39,6 +39,13 @@ class ScanOptions:
     jobs: int | None = None
     cache_dir: str | None = None
     progress: bool = False
+    # Helm: values files and --set for every chart, per-chart settings (chart directory ->
+    # {values, set, release, namespace}), the Kubernetes version and API versions helm assumes
+    helm_values: list[str] = field(default_factory=list)
+    helm_set: list[str] = field(default_factory=list)
+    helm_charts: dict[str, dict] = field(default_factory=dict)
+    kube_version: str | None = None
+    api_versions: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -54,8 +54,10 @@ def key(
     # in .git/config, else GITHUB_REPOSITORY
     h.update(f"{os.environ.get('GITHUB_REPOSITORY', '')}\0".encode())
     h.update(_content_digest(str(root / ".git" / "config")).encode())
-    # files named by options that discovery does not find: var files, baseline, plan
+    # files named by options that discovery does not find: var files, baseline, plan, values
     named = [v for k, v in options.cli_vars if k == "file"] + [options.baseline, options.plan]
+    named += list(options.helm_values)
+    named += [v for chart in options.helm_charts.values() for v in chart.get("values", [])]
     for name in named:
         if name:
             h.update(f"{name}\0{_content_digest(name)}\n".encode())

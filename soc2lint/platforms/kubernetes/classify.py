@@ -30,7 +30,8 @@ def might_be_kubernetes(text: str) -> bool:
     return bool(_K8S_HINT.search(text)) and bool(_KIND_HINT.search(text))
 
 
-# apiVersion groups of configuration files for tools around Kubernetes, not API objects
+# apiVersion groups of configuration files for tools around Kubernetes, not API objects (an
+# audit.k8s.io Policy is read: it is the evidence of API server audit logging)
 _TOOL_CONFIG_GROUPS = (
     "kind.x-k8s.io/",
     "kubeadm.k8s.io/",
@@ -38,7 +39,6 @@ _TOOL_CONFIG_GROUPS = (
     "kubeproxy.config.k8s.io/",
     "kubescheduler.config.k8s.io/",
     "apiserver.config.k8s.io/",
-    "audit.k8s.io/",
     "k3d.io/",
     "skaffold/",
     "ctlptl.dev/",

@@ -16,7 +16,7 @@ from typing import Any
 
 from soc2lint.graph import ResourceGraph
 from soc2lint.model import Platform, Resource
-from soc2lint.platforms.kubernetes.objects import POD_PATHS
+from soc2lint.platforms.kubernetes.objects import POD_PATHS, WORKLOAD
 
 
 def link(graph: ResourceGraph, resources: list[Resource]) -> None:
@@ -29,7 +29,7 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
         meta = res.attributes.get("metadata") or {}
         name = meta.get("name") if isinstance(meta, dict) else None
         by_name[(res.type, res.attributes.get("namespace", ""), str(name))].append(res)
-        if res.type in POD_PATHS:
+        if _workload(res):
             workloads_by_ns[res.attributes.get("namespace", "")].append(res)
 
     def named(kind: str, namespace: str, name: Any) -> list[Resource]:
@@ -75,7 +75,7 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
             )
             for t in named(str(target.get("kind")), ns, target.get("name")):
                 graph.add_edge(res.key, t.key, "scales", "spec.scaleTargetRef")
-        if res.type in POD_PATHS:
+        if _workload(res):
             pod = attrs.get("podSpec") if isinstance(attrs.get("podSpec"), dict) else {}
             account = pod.get("serviceAccountName") or pod.get("serviceAccount") or "default"
             for sa in named("ServiceAccount", ns, account):
@@ -83,6 +83,11 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
             for kind, name in sorted(_mounted(pod, attrs.get("allContainers") or [])):
                 for target in named(kind, ns, name):
                     graph.add_edge(res.key, target.key, "mounts", "podSpec")
+
+
+def _workload(res: Resource) -> bool:
+    """A built-in workload kind, or another kind with a pod template (found by shape)."""
+    return res.type in POD_PATHS or WORKLOAD in res.also_types
 
 
 def _pod_labels(workload: Resource) -> dict[str, Any]:

@@ -72,7 +72,7 @@ CLUSTER_SCOPED = {
     "EC2NodeClass",
 }
 
-# where each workload kind keeps its pod template
+# where the built-in workload kinds keep their pod template
 POD_PATHS = {
     "Pod": ("spec",),
     "Deployment": ("spec", "template", "spec"),
@@ -83,6 +83,21 @@ POD_PATHS = {
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
+# any other kind is a workload by shape: a pod spec (a list of containers) at one of these
+# paths, e.g. OpenShift DeploymentConfig, Argo Rollout, Knative Service, KEDA ScaledJob,
+# PodTemplate; such an object is also judged by the rules of the `Workload` type
+POD_SHAPES = (
+    ("spec", "template", "spec"),
+    ("spec", "jobTemplate", "spec", "template", "spec"),
+    ("spec", "jobTargetRef", "template", "spec"),
+    ("template", "spec"),
+    ("spec",),
+)
+WORKLOAD = "Workload"
+# an audit.k8s.io Policy is the API server's audit configuration, a file it reads: typed `Policy`
+# like Kyverno's, judged by the rules of `AuditPolicy`, and cluster-wide
+AUDIT_GROUP = "audit.k8s.io/"
+AUDIT_POLICY = "AuditPolicy"
 CONTAINER_KEYS = ("containers", "initContainers", "ephemeralContainers")
 
 
@@ -194,7 +209,8 @@ def _resource(
     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
     name = meta.get("name") or meta.get("generateName") or f"unnamed-{doc.index}"
     namespace = meta.get("namespace") or "default"
-    if kind in CLUSTER_SCOPED:
+    audit = str(obj["apiVersion"]).startswith(AUDIT_GROUP)
+    if kind in CLUSTER_SCOPED or audit:
         address = f"{kind}/{name}"
         namespace = ""
     else:
@@ -203,8 +219,14 @@ def _resource(
     attributes["namespace"] = namespace
     locations = doc.located(path, prefix)
     pod_path = POD_PATHS.get(kind)
+    also: tuple[str, ...] = ()
+    if pod_path is None and not str(obj["apiVersion"]).startswith(CORE_GROUPS):
+        pod_path = pod_shape(obj)
+        also = (WORKLOAD,) if pod_path is not None else ()
     if pod_path is not None:
         _derive_pod(attributes, obj, pod_path, locations)
+    if audit and kind == "Policy":
+        also = (AUDIT_POLICY,)
     return Resource(
         address=str(address),
         type=kind,
@@ -214,7 +236,28 @@ def _resource(
         attribute_locations=locations,
         kind="object",
         scope="kubernetes",
+        also_types=also,
     )
+
+
+# API groups of built-in kinds whose shape may resemble a pod's but that run nothing
+# (a PodTemplate is only a template; a core Service or ConfigMap has no containers)
+CORE_GROUPS = ("v1", "apps/", "batch/", "policy/", "rbac.authorization.k8s.io/")
+
+
+def pod_shape(obj: dict[str, Any]) -> tuple[str, ...] | None:
+    """The path of a pod spec in an object of a kind soc2lint does not know: the first shape
+    whose spec holds a list of containers that name an image."""
+    for path in POD_SHAPES:
+        spec: Any = obj
+        for step in path:
+            spec = spec.get(step) if isinstance(spec, dict) else None
+        containers = spec.get("containers") if isinstance(spec, dict) else None
+        if isinstance(containers, list) and any(
+            isinstance(c, dict) and "image" in c for c in containers
+        ):
+            return path
+    return None
 
 
 def _derive_pod(

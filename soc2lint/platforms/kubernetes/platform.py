@@ -63,6 +63,7 @@ class Kubernetes(Base):
             asm.errors,
             asm.notes,
             asm.skipped,
+            asm.options,
         )
 
     def link(self, graph, resources) -> None:  # type: ignore[no-untyped-def]

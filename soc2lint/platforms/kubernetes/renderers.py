@@ -74,7 +74,9 @@ def find_roots(paths: list[str]) -> tuple[list[str], list[str]]:
     return kustomizations, charts
 
 
-def render_all(root: Path, paths: list[str], resources: list[Resource]) -> Outcome:
+def render_all(
+    root: Path, paths: list[str], resources: list[Resource], options: Any = None
+) -> Outcome:
     """Replace the plain manifests a kustomization or chart renders by the rendered objects.
 
     Files a kustomization reads (resources, bases, components, recursively) are replaced only
@@ -115,8 +117,11 @@ def render_all(root: Path, paths: list[str], resources: list[Resource]) -> Outco
         else:
             patches = sorted(p for p in info.patches if p in scanned and p not in listed)
             outcome.notes.append({"path": info.marker, "message": _fallback(rendered, patches)})
-    for directory in charts:
-        rendered = render_chart(root, directory)
+    settings = HelmSettings.of(options)
+    own_charts, chart_notes = chart_roots(root, charts)
+    outcome.notes.extend(chart_notes)
+    for directory in own_charts:
+        rendered = render_chart(root, directory, settings)
         outcome.errors.extend(rendered.errors)
         shown = _join(directory, "Chart.yaml")
         if rendered.resources:
@@ -124,7 +129,7 @@ def render_all(root: Path, paths: list[str], resources: list[Resource]) -> Outco
             added.extend(rendered.resources)
             outcome.notes.append({"path": shown, "message": rendered.note})
         else:
-            message = f"{rendered.note}; its templates were not scanned"
+            message = f"{rendered.note}; its templates were not scanned (not checked)"
             outcome.notes.append({"path": shown, "message": message})
 
     never -= listed  # a file one kustomization patches with, another includes: an object
@@ -146,9 +151,10 @@ def render_kubernetes(
     errors: list[ParseError],
     notes: list[dict],
     skipped: list[Skipped],
+    options: Any = None,
 ) -> list[Resource]:
     """Kustomizations and Helm charts rendered by their tools; else say what was not rendered."""
-    outcome = render_all(root, paths, resources)
+    outcome = render_all(root, paths, resources, options)
     errors.extend(outcome.errors)
     notes.extend(outcome.notes)
     # templates of a chart helm rendered were scanned, as rendered
@@ -329,21 +335,190 @@ def _parse_file(root: Path, path: str) -> list[Resource]:
 # -- helm --------------------------------------------------------------------------------------
 
 
-def render_chart(root: Path, directory: str) -> Rendered:
-    """`helm template` of one chart, each object located in the template that produced it."""
+@dataclass
+class HelmSettings:
+    """How charts are rendered: values files and --set for every chart, per-chart settings
+    (absolute chart directory -> {values, set, release, namespace}), the cluster version."""
+
+    values: list[str] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)
+    charts: dict[str, dict] = field(default_factory=dict)
+    kube_version: str | None = None
+    api_versions: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, options: Any) -> HelmSettings:
+        if options is None:
+            return cls()
+        return cls(
+            list(getattr(options, "helm_values", []) or []),
+            list(getattr(options, "helm_set", []) or []),
+            dict(getattr(options, "helm_charts", {}) or {}),
+            getattr(options, "kube_version", None),
+            list(getattr(options, "api_versions", []) or []),
+        )
+
+    def for_chart(self, base: Path) -> dict:
+        """The chart's own settings from the configuration, else none."""
+        here = base.resolve()
+        return next((c for d, c in self.charts.items() if Path(d).resolve() == here), {})
+
+
+# environment of `helm template`: no user repositories, plugins or registry logins, no cluster
+OFFLINE_ENV = ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME")
+
+
+def chart_roots(root: Path, charts: list[str]) -> tuple[list[str], list[dict]]:
+    """Charts to render on their own, and notes on the others: a subchart vendored in a parent's
+    charts/ is rendered with its parent, a library chart only as a dependency."""
+    own, notes = [], []
+    for directory in charts:
+        parent = next(
+            (c for c in charts if c != directory and directory.startswith(_join(c, "charts/"))),
+            None,
+        )
+        marker = _join(directory, "Chart.yaml")
+        if parent is not None:
+            continue  # rendered as part of its parent
+        meta = _chart_meta(root / directory if directory else root)
+        if meta.get("type") == "library":
+            notes.append(
+                {
+                    "path": marker,
+                    "message": "library chart: rendered only as a "
+                    "dependency of the charts that use it",
+                }
+            )
+            continue
+        own.append(directory)
+    return own, notes
+
+
+def _chart_meta(base: Path, name: str = "Chart.yaml") -> dict:
+    try:
+        docs, _errors = load_documents(name, (base / name).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return {}
+    data = docs[0].data if docs else None
+    return data if isinstance(data, dict) else {}
+
+
+def _dependencies(base: Path, meta: dict) -> list[dict]:
+    deps = meta.get("dependencies")
+    if not isinstance(deps, list):  # apiVersion v1 charts: requirements.yaml
+        deps = _chart_meta(base, "requirements.yaml").get("dependencies")
+    return [d for d in deps or [] if isinstance(d, dict) and isinstance(d.get("name"), str)]
+
+
+def _vendored(base: Path, dep: dict) -> bool:
+    """The dependency is in charts/: unpacked (a directory with a Chart.yaml of that name) or
+    as the archive `helm dependency build` leaves there."""
+    charts = base / "charts"
+    if not charts.is_dir():
+        return False
+    name = dep["name"]
+    if (charts / name / "Chart.yaml").is_file():
+        return True
+    for archive in charts.glob(f"{name}-*.tgz"):
+        rest = archive.name[len(name) + 1 : -4]
+        if rest[:1].isdigit() or rest[:1] == "v":
+            return True
+    for sub in charts.iterdir():
+        if (sub / "Chart.yaml").is_file() and _chart_meta(sub).get("name") == name:
+            return True
+    if isinstance(dep.get("repository"), str) and dep["repository"].startswith("file://"):
+        return (base / dep["repository"][7:] / "Chart.yaml").is_file()
+    return False
+
+
+def render_chart(root: Path, directory: str, settings: HelmSettings | None = None) -> Rendered:
+    """`helm template` of one chart, each object located in the template that produced it.
+
+    helm never reaches the network here: dependencies are not updated (no
+    --dependency-update), helm's repository, registry and plugin homes are an empty temporary
+    directory, KUBECONFIG is empty and no --validate/--dry-run=server is passed, so `lookup`
+    finds nothing. A dependency missing from charts/ is left out of the rendering and named.
+    """
+    settings = settings or HelmSettings()
     command = helm_command()
     marker = _join(directory, "Chart.yaml")
     if command is None:
         return Rendered([], [], "helm not found on PATH: not rendered")
     base = root / directory if directory else root
-    text, error = _run([*command, "--include-crds", "."], base)
+    meta = _chart_meta(base)
+    missing = [d["name"] for d in _dependencies(base, meta) if not _vendored(base, d)]
+    own = settings.for_chart(base)
+    release = str(own.get("release") or "release-name")  # helm's own default
+    args = [*command, release, ".", "--include-crds"]
+    if own.get("namespace"):
+        args += ["--namespace", str(own["namespace"])]
+    values = [*own.get("values", []), *settings.values]
+    for v in values:
+        args += ["--values", str(Path(v).resolve())]
+    for item in [*own.get("set", []), *settings.sets]:
+        args += ["--set", str(item)]
+    if settings.kube_version:
+        args += ["--kube-version", settings.kube_version]
+    for api in settings.api_versions:
+        args += ["--api-versions", api]
+    with tempfile.TemporaryDirectory(prefix="soc2lint-helm-") as home:
+        env = {**os.environ, **{k: home for k in OFFLINE_ENV}, "KUBECONFIG": os.devnull}
+        env["HELM_REGISTRY_CONFIG"] = os.path.join(home, "registry.json")
+        env["HELM_REPOSITORY_CONFIG"] = os.path.join(home, "repositories.yaml")
+        cwd = base
+        if missing:
+            cwd = Path(home) / "chart"
+            _copy_without(base, cwd, set(missing))
+        text, error = _run(args, cwd, env)
+    shown = ["helm template"]
+    if values:
+        shown.append("values " + ", ".join(_show_path(root, v) for v in values))
+    if settings.sets or own.get("set"):
+        shown.append("--set " + ", ".join([*own.get("set", []), *settings.sets]))
+    gap = (
+        f"; dependencies not vendored in charts/ were not checked (never fetched): "
+        f"{', '.join(missing)}"
+        if missing
+        else ""
+    )
     if text is None:
-        return Rendered([], [ParseError(marker, 1, error)], error)
+        return Rendered([], [ParseError(marker, 1, error)], error + gap)
     docs, errors = load_documents(marker, text)
     resources, more = kubernetes.parse(marker, docs)
     sources = _helm_sources(text)
     located = [_locate_templated(res, marker, sources, base, directory) for res in resources]
-    return Rendered(located, errors + more, f"rendered with `{' '.join(command)}`")
+    note = f"rendered with `{' '.join(command)}`"
+    if len(shown) > 1:
+        note += " (" + "; ".join(shown[1:]) + ")"
+    return Rendered(located, errors + more, note + gap)
+
+
+def _show_path(root: Path, name: str) -> str:
+    full = Path(name).resolve()
+    try:
+        return full.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(name)
+
+
+def _copy_without(base: Path, target: Path, missing: set[str]) -> None:
+    """A copy of the chart whose dependency list leaves out the ones not vendored."""
+    shutil.copytree(base, target, symlinks=True)
+    for name in ("Chart.yaml", "requirements.yaml"):
+        path = target / name
+        if not path.is_file():
+            continue
+        docs, _errors = load_documents(name, path.read_text(encoding="utf-8"))
+        data = docs[0].data if docs and isinstance(docs[0].data, dict) else None
+        if data is None or not isinstance(data.get("dependencies"), list):
+            continue
+        deps = data["dependencies"]
+        data["dependencies"] = [
+            d for d in deps if not isinstance(d, dict) or d.get("name") not in missing
+        ]
+        path.write_text(json.dumps(data), encoding="utf-8")  # JSON is YAML
+    (target / "Chart.lock").unlink(missing_ok=True)
+    (target / "requirements.lock").unlink(missing_ok=True)
 
 
 _SOURCE = re.compile(r"^# Source: (.+)$", re.M)
@@ -363,9 +538,26 @@ def _locate_templated(
     template = next((t for line, t in reversed(sources) if line <= res.location.start_line), None)
     if template is None:
         return replace(res, location=Location(marker, 1, 1), attribute_locations={})
+    if not (base / template).is_file():
+        # a template of a subchart vendored as an archive: the archive
+        archive = _archive_of(base, template)
+        if archive is None:
+            return replace(res, location=Location(marker, 1, 1), attribute_locations={})
+        return replace(
+            res, location=Location(_join(directory, archive), 1, 1), attribute_locations={}
+        )
     line = _kind_line(base / template, res.type)
     path = _join(directory, template)
     return replace(res, location=Location(path, line, line), attribute_locations={})
+
+
+def _archive_of(base: Path, template: str) -> str | None:
+    """charts/<name>-<version>.tgz holding `charts/<name>/templates/...`, if there is one."""
+    parts = template.split("/")
+    if len(parts) < 3 or parts[0] != "charts":
+        return None
+    found = sorted((base / "charts").glob(f"{parts[1]}-*.tgz"))
+    return f"charts/{found[0].name}" if found else None
 
 
 def _kind_line(path: Path, kind: str) -> int:
@@ -381,8 +573,14 @@ def _kind_line(path: Path, kind: str) -> int:
 # -- running a tool ----------------------------------------------------------------------------
 
 
-def _run(command: list[str], cwd: Path) -> tuple[str | None, str]:
-    shown = " ".join(c for c in command if c != ".")
+def _run(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> tuple[str | None, str]:
+    shown = (
+        " ".join(command[:2])
+        if command[:2] == ["helm", "template"]
+        else (" ".join(c for c in command if c != "."))
+    )
     try:
         proc = subprocess.run(
             command,
@@ -392,6 +590,7 @@ def _run(command: list[str], cwd: Path) -> tuple[str | None, str]:
             timeout=TIMEOUT_SECONDS,
             check=False,
             stdin=subprocess.DEVNULL,
+            env=env,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"{shown} failed: {exc}"
