@@ -392,6 +392,17 @@ def rule_metadata(rule: Rule) -> dict:
         "criteria": list(rule.criteria),
         "references": {k: list(v) for k, v in sorted(rule.references.items())},
         "enabled_by_default": rule.enabled_by_default,
+        # a control judged on several platforms: each with its types (the first is `platform`)
+        **(
+            {
+                "platforms": [
+                    {"platform": v.platform, "resource_types": list(v.resource_types)}
+                    for v in rule.variants
+                ]
+            }
+            if len(rule.variants) > 1
+            else {}
+        ),
     }
 
 
@@ -413,12 +424,16 @@ def explain_command(rule_id: str, rules_dir: tuple[str, ...]) -> None:
     click.echo("SOC 2 criteria:")
     for c in rule.criteria:
         click.echo(f"  {c}  {titles[c]}")
-    click.echo(f"\nApplies to ({rule.platform}): {', '.join(rule.resource_types)}\n")
+    click.echo("")
+    for v in rule.variants:
+        click.echo(f"Applies to ({v.platform}): {', '.join(v.resource_types)}")
+    click.echo("")
     click.echo("Why:\n  " + rule.rationale.replace("\n", "\n  "))
     click.echo("\nHow to fix:\n  " + rule.remediation.replace("\n", "\n  "))
-    click.echo("\nExample:\n")
-    for line in rule.remediation_example.rstrip().splitlines():
-        click.echo("    " + line)
+    for v in rule.variants:
+        click.echo(f"\nExample ({v.platform}):\n" if len(rule.variants) > 1 else "\nExample:\n")
+        for line in v.example.rstrip().splitlines():
+            click.echo("    " + line)
     if rule.references:
         click.echo("\nEquivalent checks:")
         for peer, ids in sorted(rule.references.items()):

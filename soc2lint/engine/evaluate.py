@@ -352,30 +352,36 @@ PARALLEL_PAIRS = 20_000  # fewer (rule, resource) pairs than this evaluate faste
 _SHARED: tuple[list[Rule], ResourceGraph] | None = None  # inherited by forked workers
 
 
-def _work(rules: list[Rule], graph: ResourceGraph) -> list[tuple[Resource, list[Rule]]]:
-    """(resource, the rules that apply to it), indexed by type: a rule sees only its types."""
-    work = []
+Work = list[tuple[Resource, list[tuple[Rule, Condition]]]]
+
+
+def _work(rules: list[Rule], graph: ResourceGraph) -> Work:
+    """(resource, the rules that apply to it with the condition that judges it there), indexed
+    by type: a rule sees only its types, on each platform the condition written for it."""
+    work: Work = []
     for resource_type in sorted(graph.types()):
         type_rules = [r for r in rules if r.applies_to(resource_type)]
         if not type_rules:
             continue
         for res in graph.of_type(resource_type):
             if res.kind in ("resource", "object"):
-                applicable = [r for r in type_rules if r.platform == res.platform]
+                applicable = [
+                    (r, c)
+                    for r in type_rules
+                    if (c := r.condition_for(res.platform, resource_type)) is not None
+                ]
                 if applicable:
                     work.append((res, applicable))
     return work
 
 
-def _evaluate(
-    evaluator: Evaluator, work: list[tuple[Resource, list[Rule]]]
-) -> tuple[list[Finding], list[str]]:
+def _evaluate(evaluator: Evaluator, work: Work) -> tuple[list[Finding], list[str]]:
     findings: list[Finding] = []
     errors: list[str] = []
     for res, rules in work:
-        for rule in rules:
+        for rule, condition in rules:
             try:
-                outcome = evaluator.check(rule.condition, res, res.attributes)
+                outcome = evaluator.check(condition, res, res.attributes)
             except Exception as exc:  # a broken rule must not stop the scan
                 errors.append(f"{rule.id} on {res.address}: {type(exc).__name__}: {exc}")
                 continue
