@@ -122,6 +122,14 @@ def _options(fn):  # type: ignore[no-untyped-def]
             help="Evaluate a plan (terraform show -json) instead of the values in code.",
         ),
         click.option(
+            "--cfn-parameters",
+            "cfn_parameters",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="CloudFormation parameter values: [{ParameterKey, ParameterValue}] JSON or "
+            "Key=Value lines.",
+        ),
+        click.option(
             "--honor-peer-suppressions",
             is_flag=True,
             help="Let checkov/tfsec/trivy/kics/zizmor markers suppress equivalent rules.",
@@ -157,6 +165,7 @@ def _request(params: dict, **extra: object) -> Request:
         tf_vars=list(params["tf_vars"]),
         var_files=list(params["var_files"]),
         plan=params["plan"],
+        cfn_parameters=params["cfn_parameters"],
         honor_peer_suppressions=params["honor_peer_suppressions"],
         jobs=params["jobs"],  # type: ignore[arg-type]
         cache_dir=None if params["no_cache"] else str(params["cache_dir"] or default_cache_dir()),

@@ -29,6 +29,7 @@ KEYS = {
     "confidentiality, processing_integrity, privacy, or ids like CC6.1 / CC6.*",
     "max_file_size": "skip files larger than this many bytes",
     "baseline": "baseline file to apply by default",
+    "cfn_parameters": "CloudFormation parameter values file, relative to the configuration file",
 }
 
 
@@ -52,6 +53,7 @@ class Config:
     criteria: list[str] = field(default_factory=list)
     max_file_size: int | None = None
     baseline: str | None = None
+    cfn_parameters: str | None = None
 
     def apply(self, rules: list[Rule], requested: list[str] | None = None) -> list[Rule]:
         """The rules this configuration enables, with its severity overrides.
@@ -236,6 +238,10 @@ def _validate(path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str]
     if baseline is not None and not isinstance(baseline, str):
         raise fail("baseline", "must be a path")
     config.baseline = str(path.parent / baseline) if baseline else None
+    cfn = data.get("cfn_parameters")
+    if cfn is not None and not isinstance(cfn, str):
+        raise fail("cfn_parameters", "must be a path")
+    config.cfn_parameters = str(path.parent / cfn) if cfn else None
     return config
 
 
