@@ -240,3 +240,10 @@ def test_rules_json_docs_and_sarif_show_every_platform() -> None:
     docs = help_markdown(RULES["SOC2-AWS-003"])
     assert "```hcl" in docs and "```yaml" in docs and "`AWS::S3::Bucket`" in docs
     assert "AWS::S3::Bucket" in help_text(RULES["SOC2-AWS-003"])
+
+
+def test_a_tab_before_a_comment_is_read_as_yaml_allows() -> None:
+    text = "Resources:\n  V:\n    Type: AWS::EC2::Volume\n    Properties:\n      Encrypted: true\t# why\n"
+    volume = _resources(text)["V"]
+    assert volume.attributes["Encrypted"] is True
+    assert volume.attribute_locations["Encrypted"].start_line == 5

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,8 +96,22 @@ def is_template(data: Any) -> bool:
     )
 
 
+_INLINE_TAB = re.compile(r"(?<=\S)\t")
+
+
 def load(path: str, text: str) -> tuple[Template | None, list[ParseError]]:
     """The template in text, or None when it is not one; errors for text that does not load."""
+    found, errors = _load(path, text)
+    if errors and "'\\t'" in errors[0].message and _INLINE_TAB.search(text):
+        # YAML allows a tab between a value and its comment (`True\t# why`); ruamel does not.
+        # Read it again with such tabs as spaces: lines and columns stay where they were.
+        again, more = _load(path, _INLINE_TAB.sub(" ", text))
+        if not more:
+            return again, []
+    return found, errors
+
+
+def _load(path: str, text: str) -> tuple[Template | None, list[ParseError]]:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
