@@ -35,6 +35,7 @@ PACKAGES = (
     "cloudformation",
     "kubernetes",
     "terraform",
+    "dockerfile",
     "repository",
 )
 
