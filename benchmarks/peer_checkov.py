@@ -1,4 +1,5 @@
-"""Agreement with Checkov on its own CloudFormation test templates.
+"""Agreement with Checkov on its own CloudFormation test templates (or, with --dockerfile, on
+its Dockerfile fixtures under tests/dockerfile/, judged per file).
 
 For every soc2lint rule with a CloudFormation condition and a Checkov reference, both tools
 judge every resource of Checkov's tests/cloudformation/checks/resource/aws/ fixtures; the script
@@ -50,13 +51,21 @@ def main() -> int:
         results = block.get("results", {})
         for status in ("passed_checks", "failed_checks"):
             for c in results.get(status, []):
-                resource = c["resource"].rsplit(".", 1)[-1] if not args.dockerfile else c["resource"]
                 path = c["file_path"].lstrip("/")
-                theirs[(c["check_id"], path, resource)] = status.split("_")[0]
+                # Checkov judges a Dockerfile as a whole; soc2lint each stage (worst wins below)
+                resource = "file" if args.dockerfile else c["resource"].rsplit(".", 1)[-1]
+                key = (c["check_id"], path, resource)
+                verdict = status.split("_")[0]
+                if theirs.get(key) != "failed":
+                    theirs[key] = verdict
     report = scan([str(root)], rules)
     ours: dict[tuple[str, str, str], str] = {}
+    rank = {"pass": 0, "unknown": 1, "fail": 2}
     for f in report.findings:
-        ours[(f.rule_id, f.location.path, f.resource)] = f.status.value
+        path = f.resource_location.path if f.resource_location else f.location.path
+        key = (f.rule_id, path, "file" if args.dockerfile else f.resource)
+        if rank[f.status.value] >= rank.get(ours.get(key, "pass"), 0) or key not in ours:
+            ours[key] = f.status.value
     total_agree = total = 0
     for rule in sorted(rules, key=lambda r: r.id):
         agree, unknown, diffs = 0, 0, []
