@@ -106,7 +106,15 @@ def test_rules_listing_and_explain() -> None:
     listing = json.loads(run("rules", "--format", "json").stdout)
     assert len(listing) >= 30
     for rule in listing:
-        assert set(rule) == {
+        # a control judged on several platforms also lists each with its types, the first
+        # being `platform`
+        if "platforms" in rule:
+            assert len(rule["platforms"]) > 1
+            assert rule["platforms"][0] == {
+                "platform": rule["platform"],
+                "resource_types": rule["resource_types"],
+            }
+        assert set(rule) - {"platforms"} == {
             "id",
             "name",
             "title",
@@ -131,6 +139,8 @@ def test_rules_listing_and_explain() -> None:
     assert "(opt-in: off by default)" in next(ln for ln in text.splitlines() if "K8S-025" in ln)
     explained = run("explain", "SOC2-AWS-001").stdout
     assert "Why:" in explained and 'resource "aws_s3_bucket"' in explained
+    assert "Applies to (cloudformation): AWS::S3::Bucket" in explained
+    assert "Example (cloudformation):" in explained and "SSEAlgorithm: aws:kms" in explained
     assert "checkov: CKV_AWS_19" in explained
 
 

@@ -37,28 +37,40 @@ def _own_rules(platform: platforms.Platform) -> list:
     return [r for r in RULES if Path(r.source).is_relative_to(folder)]
 
 
+def _judging(platform: platforms.Platform) -> list:
+    """Rules filed under another platform that also judge this one (`platforms:` blocks)."""
+    return [r for r in RULES if platform.rule_platform in r.platforms[1:]]
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_platform_has_rules(name: str) -> None:
     platform = platforms.get(name)
     folder = bundled_rules_dir() / platform.rules_dir
-    assert folder.is_dir(), f"platform {name}: add its rules under rules/{platform.rules_dir}/"
-    own = _own_rules(platform)
-    assert own, f"platform {name}: rules/{platform.rules_dir}/ holds no rule; add at least one"
+    own = _own_rules(platform) if folder.is_dir() else []
+    judging = _judging(platform)
+    assert folder.is_dir() or judging, (
+        f"platform {name}: add its rules under rules/{platform.rules_dir}/, or a "
+        f"`platforms: {{{platform.rule_platform}: ...}}` block to a rule of another platform"
+    )
+    assert own or judging, (
+        f"platform {name}: rules/{platform.rules_dir}/ holds no rule; add at least one"
+    )
     for rule in own:
         assert rule.platform == platform.rule_platform, (
             f"{rule.id} is under rules/{platform.rules_dir}/ but names platform {rule.platform};"
             f" rules of {name} name `platform: {platform.rule_platform}`"
         )
+    for rule in own + judging:
+        types = rule.variant(platform.rule_platform).resource_types
         assert any(
-            fnmatchcase(t, p) or fnmatchcase(p, t)
-            for t in rule.resource_types
-            for p in platform.resource_types
-        ), f"{rule.id} judges {rule.resource_types}, which platform {name} never produces"
+            fnmatchcase(t, p) or fnmatchcase(p, t) for t in types for p in platform.resource_types
+        ), f"{rule.id} judges {types}, which platform {name} never produces"
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_platform_rules_have_fixtures(name: str) -> None:
-    for rule in _own_rules(platforms.get(name)):
+    platform = platforms.get(name)
+    for rule in _own_rules(platform) + _judging(platform):
         expected = REPO / "fixtures" / rule.id / "expected.yaml"
         assert expected.is_file(), f"platform {name}: add fixtures/{rule.id}/expected.yaml"
 

@@ -30,6 +30,14 @@ def _cases(rule_id: str) -> list[str]:
     return sorted(_expected(rule_id))
 
 
+def case_platform(rule, case: str) -> str:  # type: ignore[no-untyped-def]
+    """The platform a fixture case is written for: a case directory named `<platform>-...`
+    (`cloudformation-fail`) for a platform the rule judges besides its first; else the first."""
+    head = case.split("-", 1)[0]
+    others = [p for p in rule.platforms[1:] if case.startswith(f"{p}-") or head == p]
+    return others[0] if others else rule.platform
+
+
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_rule_fixtures(rule_id: str) -> None:
     rule = next(r for r in RULES if r.id == rule_id)
@@ -54,7 +62,9 @@ def test_rule_fixtures(rule_id: str) -> None:
             (
                 w["status"],
                 w["resource"],
-                w.get("file", DEFAULT_FILE[rule.platform]) if w["status"] != "pass" else None,
+                w.get("file", DEFAULT_FILE[case_platform(rule, case)])
+                if w["status"] != "pass"
+                else None,
                 w.get("line") if w["status"] != "pass" else None,
             )
             for w in (wanted or [])
@@ -66,12 +76,20 @@ def test_rule_fixtures(rule_id: str) -> None:
 
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_rule_has_failing_passing_and_unknown_cases(rule_id: str) -> None:
-    statuses = {w["status"] for case in _expected(rule_id).values() for w in (case or [])}
-    assert "fail" in statuses, f"{rule_id} has no failing fixture"
-    assert "pass" in statuses, f"{rule_id} has no passing fixture"
     rule = next(r for r in RULES if r.id == rule_id)
-    if rule.platform == "terraform" and not _never_unknown(rule.condition):
-        assert "unknown" in statuses, f"{rule_id} has no fixture with an Unknown value"
+    for platform in rule.platforms:  # every platform the control is judged on is exercised
+        statuses = {
+            w["status"]
+            for case, found in _expected(rule_id).items()
+            if case_platform(rule, case) == platform
+            for w in (found or [])
+        }
+        assert "fail" in statuses, f"{rule_id} has no failing {platform} fixture"
+        assert "pass" in statuses, f"{rule_id} has no passing {platform} fixture"
+        variant = rule.variant(platform)
+        decided = variant is not None and _never_unknown(variant.condition)
+        if platform in ("terraform", "cloudformation") and not decided:
+            assert "unknown" in statuses, f"{rule_id} has no {platform} fixture with an Unknown"
 
 
 def _never_unknown(cond) -> bool:  # type: ignore[no-untyped-def]

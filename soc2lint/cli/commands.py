@@ -150,6 +150,14 @@ def _options(fn):  # type: ignore[no-untyped-def]
             help="Evaluate a plan (terraform show -json) instead of the values in code.",
         ),
         click.option(
+            "--cfn-parameters",
+            "cfn_parameters",
+            type=click.Path(dir_okay=False),
+            default=None,
+            help="CloudFormation parameter values: [{ParameterKey, ParameterValue}] JSON or "
+            "Key=Value lines.",
+        ),
+        click.option(
             "--honor-peer-suppressions",
             is_flag=True,
             help="Let checkov/tfsec/trivy/kics/zizmor markers suppress equivalent rules.",
@@ -189,6 +197,7 @@ def _request(params: dict, **extra: object) -> Request:
         kube_version=params["kube_version"],
         api_versions=list(params["api_versions"]),
         plan=params["plan"],
+        cfn_parameters=params["cfn_parameters"],
         honor_peer_suppressions=params["honor_peer_suppressions"],
         jobs=params["jobs"],  # type: ignore[arg-type]
         cache_dir=None if params["no_cache"] else str(params["cache_dir"] or default_cache_dir()),
@@ -440,6 +449,17 @@ def rule_metadata(rule: Rule) -> dict:
             f"{peer}:{ref}": why for (peer, ref), why in sorted(rule.partial_references.items())
         },
         "enabled_by_default": rule.enabled_by_default,
+        # a control judged on several platforms: each with its types (the first is `platform`)
+        **(
+            {
+                "platforms": [
+                    {"platform": v.platform, "resource_types": list(v.resource_types)}
+                    for v in rule.variants
+                ]
+            }
+            if len(rule.variants) > 1
+            else {}
+        ),
     }
 
 
@@ -461,12 +481,16 @@ def explain_command(rule_id: str, rules_dir: tuple[str, ...]) -> None:
     click.echo("SOC 2 criteria:")
     for c in rule.criteria:
         click.echo(f"  {c}  {titles[c]}")
-    click.echo(f"\nApplies to ({rule.platform}): {', '.join(rule.resource_types)}\n")
+    click.echo("")
+    for v in rule.variants:
+        click.echo(f"Applies to ({v.platform}): {', '.join(v.resource_types)}")
+    click.echo("")
     click.echo("Why:\n  " + rule.rationale.replace("\n", "\n  "))
     click.echo("\nHow to fix:\n  " + rule.remediation.replace("\n", "\n  "))
-    click.echo("\nExample:\n")
-    for line in rule.remediation_example.rstrip().splitlines():
-        click.echo("    " + line)
+    for v in rule.variants:
+        click.echo(f"\nExample ({v.platform}):\n" if len(rule.variants) > 1 else "\nExample:\n")
+        for line in v.example.rstrip().splitlines():
+            click.echo("    " + line)
     if rule.references:
         click.echo("\nEquivalent checks:")
         for peer, ids in sorted(rule.references.items()):

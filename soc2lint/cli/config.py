@@ -32,6 +32,7 @@ KEYS = {
     "max_file_size": "skip files larger than this many bytes",
     "baseline": "baseline file to apply by default",
     "helm": "{kube_version, api_versions, charts: {CHART-DIR: {values, set, release, namespace}}}",
+    "cfn_parameters": "CloudFormation parameter values file, relative to the configuration file",
 }
 HELM_CHART_KEYS = ("values", "set", "release", "namespace")
 
@@ -61,6 +62,7 @@ class Config:
     helm_charts: dict[str, dict] = field(default_factory=dict)
     kube_version: str | None = None
     api_versions: list[str] = field(default_factory=list)
+    cfn_parameters: str | None = None
 
     def apply(self, rules: list[Rule], requested: list[str] | None = None) -> list[Rule]:
         """The rules this configuration enables, with its severity overrides.
@@ -250,6 +252,10 @@ def _validate(path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str]
         raise fail("baseline", "must be a path")
     config.baseline = str(path.parent / baseline) if baseline else None
     _helm(path, data.get("helm"), config, fail)
+    cfn = data.get("cfn_parameters")
+    if cfn is not None and not isinstance(cfn, str):
+        raise fail("cfn_parameters", "must be a path")
+    config.cfn_parameters = str(path.parent / cfn) if cfn else None
     return config
 
 

@@ -35,6 +35,7 @@ class Request:
     kube_version: str | None = None
     api_versions: list[str] = field(default_factory=list)
     plan: str | None = None
+    cfn_parameters: str | None = None
     baseline: str | None = None
     diff_base: str | None = None
     honor_peer_suppressions: bool = False
@@ -95,6 +96,8 @@ def run(request: Request) -> Outcome:
     named = [("--var-file", f) for f in request.var_files]
     named += [("--helm-values", f) for f in request.helm_values]
     named += [("--baseline", request.baseline), ("--plan", request.plan)]
+    cfn_file = request.cfn_parameters or config.cfn_parameters
+    named += [("--cfn-parameters", cfn_file)]
     for option, given in named:
         if given and Path(given).exists() and not Path(given).is_file():
             raise UsageError(f"{option} {given}: not a regular file")
@@ -125,6 +128,7 @@ def run(request: Request) -> Outcome:
         # Terraform's order is -var-file and -var as given; here files come before values
         cli_vars=[("file", f) for f in request.var_files] + [("var", v) for v in request.tf_vars],
         plan=request.plan,
+        cfn_parameters=_cfn_parameters(cfn_file),
         honor_peer_suppressions=request.honor_peer_suppressions,
         report_unused_suppressions=request.report_unused_suppressions,
         baseline=(request.baseline or config.baseline) if request.use_baseline else None,
@@ -176,6 +180,20 @@ def run(request: Request) -> Outcome:
     return Outcome(report, rules, config, threshold, strict)
 
 
+def _cfn_parameters(path: str | None) -> dict[str, str]:
+    """CloudFormation parameter values from --cfn-parameters (or the configuration's file)."""
+    if not path:
+        return {}
+    from soc2lint.platforms.cloudformation.parameters import ParameterFileError, parse_parameters
+
+    try:
+        return parse_parameters(Path(path).read_text(encoding="utf-8"), path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--cfn-parameters {path}: {exc}") from None
+    except ParameterFileError as exc:
+        raise UsageError(f"--cfn-parameters {exc}") from None
+
+
 def _inside(root: Path, given: str) -> str | None:
     """given as a path relative to root, or None when it lies outside."""
     full = Path(os.path.abspath(given))
@@ -217,6 +235,7 @@ def _invocation(request: Request, root: Path, targets: list[str], options: ScanO
             for p in [
                 *(f for f in request.var_files),
                 *([request.plan] if request.plan else []),
+                *([request.cfn_parameters] if request.cfn_parameters else []),
                 *([options.baseline] if options.baseline else []),
             ]
         ),

@@ -436,36 +436,43 @@ PARALLEL_PAIRS = 20_000  # fewer (rule, resource) pairs than this evaluate faste
 _SHARED: tuple[list[Rule], ResourceGraph] | None = None  # inherited by forked workers
 
 
-def _work(rules: list[Rule], graph: ResourceGraph) -> list[tuple[Resource, list[Rule]]]:
-    """(resource, the rules that apply to it), indexed by type: a rule sees only its types."""
-    work = []
+Work = list[tuple[Resource, list[tuple[Rule, Condition]]]]
+
+
+def _work(rules: list[Rule], graph: ResourceGraph) -> Work:
+    """(resource, the rules that apply to it with the condition that judges it there), indexed
+    by type: a rule sees only its types, on each platform the condition written for it."""
+    work: Work = []
     for resource_type in sorted(graph.types()):
         type_rules = [r for r in rules if r.applies_to(resource_type)]
         for res in graph.of_type(resource_type):
             if res.kind not in ("resource", "object", "provider"):
                 continue
+            # a resource is also judged by the rules of the types its shape gives it, once
+            names = (resource_type, *res.also_types)
             matching = type_rules
-            if res.also_types:  # judged by the rules of the types its shape gives it, once
-                matching = [
-                    r
-                    for r in rules
-                    if r.applies_to(resource_type) or any(map(r.applies_to, res.also_types))
-                ]
-            applicable = [r for r in matching if r.platform == res.platform]
+            if res.also_types:
+                matching = [r for r in rules if any(map(r.applies_to, names))]
+            applicable = []
+            for r in matching:
+                condition = next(
+                    (c for n in names if (c := r.condition_for(res.platform, n)) is not None),
+                    None,
+                )
+                if condition is not None:
+                    applicable.append((r, condition))
             if applicable:
                 work.append((res, applicable))
     return work
 
 
-def _evaluate(
-    evaluator: Evaluator, work: list[tuple[Resource, list[Rule]]]
-) -> tuple[list[Finding], list[str]]:
+def _evaluate(evaluator: Evaluator, work: Work) -> tuple[list[Finding], list[str]]:
     findings: list[Finding] = []
     errors: list[str] = []
     for res, rules in work:
-        for rule in rules:
+        for rule, condition in rules:
             try:
-                outcome = evaluator.check(rule.condition, res, res.attributes)
+                outcome = evaluator.check(condition, res, res.attributes)
             except Exception as exc:  # a broken rule must not stop the scan
                 errors.append(f"{rule.id} on {res.address}: {type(exc).__name__}: {exc}")
                 continue

@@ -42,6 +42,11 @@ _RULE_KEYS = {
     "enabled_by_default",
     "sensitive",
 }
+    "platforms",
+}
+# a rule written only in the `platforms:` form names these inside each platform's block
+_PER_PLATFORM = ("platform", "resource_types", "condition")
+_VARIANT_KEYS = {"resource_types", "condition", "example"}
 
 
 class RuleError(Exception):
@@ -105,6 +110,19 @@ Condition = All | AnyOf | Not | Attr | Each | Connected
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One control on one platform: the types it judges there, its condition and its example."""
+
+    platform: str
+    resource_types: tuple[str, ...]
+    condition: Condition
+    example: str
+
+    def applies_to(self, resource_type: str) -> bool:
+        return any(fnmatch.fnmatchcase(resource_type, p) for p in self.resource_types)
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     name: str
@@ -134,9 +152,30 @@ class Rule:
         """A peer id as docs show it: `CKV_AWS_103 (partial: why)` when the check differs."""
         why = self.partial_references.get((peer, ref))
         return f"{ref} (partial: {why})" if why else ref
+    # the same control on further platforms (`platforms:`); the fields above are the first
+    others: tuple[Variant, ...] = field(default=())
+
+    @property
+    def variants(self) -> tuple[Variant, ...]:
+        """Every platform the rule judges, the primary first."""
+        first = Variant(self.platform, self.resource_types, self.condition, self.remediation_example)
+        return (first, *self.others)
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return tuple(v.platform for v in self.variants)
+
+    def variant(self, platform: str) -> Variant | None:
+        """The rule on one platform, or None when it does not judge that platform."""
+        return next((v for v in self.variants if v.platform == platform), None)
 
     def applies_to(self, resource_type: str) -> bool:
-        return any(fnmatch.fnmatchcase(resource_type, p) for p in self.resource_types)
+        return any(v.applies_to(resource_type) for v in self.variants)
+
+    def condition_for(self, res_platform: str, resource_type: str) -> Condition | None:
+        """The condition that judges a resource of this platform and type, if any."""
+        v = self.variant(res_platform)
+        return v.condition if v is not None and v.applies_to(resource_type) else None
 
 
 # -- loading -----------------------------------------------------------------------------------
@@ -189,6 +228,23 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     unknown = sorted(set(data) - _RULE_KEYS)
     if unknown:
         raise fail(unknown[0], f"unknown key (allowed: {', '.join(sorted(_RULE_KEYS))})")
+    blocks = data.get("platforms")
+    if blocks is not None and (not isinstance(blocks, dict) or not blocks):
+        raise fail("platforms", "must map a platform to its resource_types, condition, example")
+    data = dict(data)
+    if blocks and "platform" not in data:  # the `platforms:` form alone: the first is primary
+        first = next(iter(blocks))
+        for key in _PER_PLATFORM[1:]:
+            if key in data:
+                raise fail(key, "belongs inside platforms.<platform> when no platform: is given")
+        block = blocks[first] if isinstance(blocks[first], dict) else {}
+        data["platform"] = first
+        data["resource_types"] = block.get("resource_types")
+        data["condition"] = block.get("condition")
+        remediation = data.get("remediation")
+        if isinstance(remediation, dict) and "example" not in remediation and "example" in block:
+            data["remediation"] = {**remediation, "example": block["example"]}
+        blocks = {k: v for k, v in blocks.items() if k != first}
     for key in _REQUIRED:
         if key not in data or data[key] in (None, "", []):
             raise fail(key, "is required")
@@ -203,14 +259,30 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     known = platforms.by_rule_platform()
     if platform not in known:
         raise fail("platform", f"{platform!r} is not one of {', '.join(sorted(known))}")
-    types = data["resource_types"]
-    if isinstance(types, str):
-        types = [types]
-    if not isinstance(types, list):
-        raise fail("resource_types", "must be a list")
-    for t in types:
-        if not isinstance(t, str) or not known[platform].type_pattern.match(t):
-            raise fail("resource_types", f"{t!r} is not a valid {platform} resource type pattern")
+    types = _types(data["resource_types"], platform, known, "resource_types", fail)
+    others: list[Variant] = []
+    for name, block in (blocks or {}).items():
+        where = f"platforms.{name}"
+        if name not in known:
+            raise fail(where, f"{name!r} is not one of {', '.join(sorted(known))}")
+        if name == platform or any(v.platform == name for v in others):
+            raise fail(where, "names a platform the rule already judges")
+        if not isinstance(block, dict):
+            raise fail(where, "must be a mapping with resource_types, condition and example")
+        extra = sorted(set(block) - _VARIANT_KEYS)
+        if extra:
+            raise fail(f"{where}.{extra[0]}", "unknown key (allowed: condition, example, resource_types)")
+        for key in sorted(_VARIANT_KEYS):
+            if block.get(key) in (None, "", []):
+                raise fail(f"{where}.{key}", "is required")
+        others.append(
+            Variant(
+                name,
+                tuple(_types(block["resource_types"], name, known, f"{where}.resource_types", fail)),
+                parse_condition(block["condition"], f"{where}.condition", fail),
+                str(block["example"]).rstrip() + "\n",
+            )
+        )
     criteria = data["criteria"]
     if not isinstance(criteria, list):
         raise fail("criteria", "must be a list, primary criterion first")
@@ -286,7 +358,19 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
         help_uri=str(data.get("help_uri") or ""),
         tags=tuple(str(t) for t in tags),
         enabled_by_default=enabled,
+        others=tuple(others),
     )
+
+
+def _types(types: Any, platform: str, known: dict, where: str, fail: Any) -> list[str]:
+    if isinstance(types, str):
+        types = [types]
+    if not isinstance(types, list):
+        raise fail(where, "must be a list")
+    for t in types:
+        if not isinstance(t, str) or not known[platform].type_pattern.match(t):
+            raise fail(where, f"{t!r} is not a valid {platform} resource type pattern")
+    return types
 
 
 _SEGMENT = re.compile(r"""\[\s*(?:"([^"]*)"|'([^']*)')\s*\]|\[\*\]|\[(\d+)\]|([^.\[\]]+)|\.""")
@@ -415,7 +499,7 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         types = spec.get("type")
         types = [types] if isinstance(types, str) else types
         if not types or not all(
-            isinstance(t, str) and re.match(r"^[A-Za-z0-9_.*]+$", t) for t in types
+            isinstance(t, str) and re.match(r"^[A-Za-z0-9_.:*]+$", t) for t in types
         ):
             raise fail(f"{where}.connected.type", "must name one or more resource types")
         match = spec.get("match", "any")

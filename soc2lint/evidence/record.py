@@ -238,8 +238,11 @@ def _results(report: Report, cat: Catalogue) -> dict:
         counts, resources = _tally(p for r in mapped for p in by_rule[r.id])
         platforms = {}
         for platform in PLATFORMS:
-            on = [r for r in mapped if r.platform == platform]
-            pc, _ = _tally(p for r in on for p in by_rule[r.id])
+            # a control judged on several platforms counts once per platform it judges there
+            on = [(r, v) for r in mapped if (v := r.variant(platform)) is not None]
+            pc, _ = _tally(
+                p for r, v in on for p in by_rule[r.id] if v.applies_to(p[1].resource_type)
+            )
             platforms[platform] = {"rules": len(on), "counts": pc, "result": result_of(pc, len(on))}
         criteria_out.append(
             {

@@ -21,6 +21,8 @@ class ScanOptions:
     cli_vars: list[tuple[str, str]] = field(default_factory=list)
     # `terraform show -json` output: evaluate planned values instead of the configuration's
     plan: str | None = None
+    # CloudFormation parameter values (--cfn-parameters): name -> text, over the defaults
+    cfn_parameters: dict[str, str] = field(default_factory=dict)
     # exceptions: peers' markers honoured, unused markers reported, the day expiry is judged on
     honor_peer_suppressions: bool = False
     report_unused_suppressions: bool = False

@@ -29,7 +29,15 @@ __all__ = [
     "register",
 ]
 
-PACKAGES = ("github_actions", "gitlab_ci", "kubernetes", "terraform", "repository")
+PACKAGES = (
+    "github_actions",
+    "gitlab_ci",
+    "cloudformation",
+    "kubernetes",
+    "terraform",
+    "dockerfile",
+    "repository",
+)
 
 _extra: list[Platform] = []  # registered at run time (a test's throwaway platform)
 

@@ -327,11 +327,12 @@ def _still_failing(
     """The rule's result on the resource when the values these markers sit on are accepted: a
     finding when some other value still fails (or is unknown), else None; and the markers that
     accepted a value that would have failed."""
-    if _has_connected(rule.condition):
+    condition = rule.condition_for(subject.platform, subject.type) or rule.condition
+    if _has_connected(condition):
         return None, set()  # the graph is not at hand here; the marker covers the result
     lines = {(m.path, line) for m in markers for line in m.covers()}
     evaluator = _Excusing(subject, lines)
-    outcome = evaluator.check(rule.condition, subject, subject.attributes)
+    outcome = evaluator.check(condition, subject, subject.attributes)
     accepting = {m for m in markers if any((m.path, n) in evaluator.accepted for n in m.covers())}
     if outcome.status is PASS:
         return None, accepting

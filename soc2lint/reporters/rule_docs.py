@@ -33,8 +33,10 @@ def rules_markdown(rules: list[Rule]) -> str:
             f"{', '.join(r.criteria)} | {r.title}{off} |"
         )
     for r in rules:
-        types = ", ".join(f"`{t}`" for t in r.resource_types)
-        out += ["", f"## {r.id}", "", f"`{r.name}`, {r.severity}, {r.platform}: {types}", ""]
+        where = "; ".join(
+            f"{v.platform}: " + ", ".join(f"`{t}`" for t in v.resource_types) for v in r.variants
+        )
+        out += ["", f"## {r.id}", "", f"`{r.name}`, {r.severity}, {where}", ""]
         if not r.enabled_by_default:
             out += [OPT_IN_NOTE.format(id=r.id), ""]
         out.append(help_markdown(r))
@@ -50,26 +52,29 @@ def platforms_markdown(rules: list[Rule]) -> list[str]:
         "|---|---|---|",
     ]
     for p in platforms.platforms():
-        count = sum(1 for r in rules if r.platform == p.rule_platform and _produces(p, r))
+        count = sum(
+            1
+            for r in rules
+            if (v := r.variant(p.rule_platform)) is not None and _produces(p, v.resource_types)
+        )
         out.append(f"| {p.title} (`{p.name}`) | {p.reads} | {count} |")
     return out
 
 
-def _produces(platform: platforms.Platform, rule: Rule) -> bool:
+def _produces(platform: platforms.Platform, types: tuple[str, ...]) -> bool:
     """Whether a rule's resource types are among those the platform produces."""
     from fnmatch import fnmatchcase
 
     return any(
         fnmatchcase(t, pattern) or fnmatchcase(pattern, t)
-        for t in rule.resource_types
+        for t in types
         for pattern in platform.resource_types
     )
 
 
 def help_markdown(rule: Rule) -> str:
     """A rule's help in Markdown: rationale, criteria, remediation with example, peer ids."""
-    owner = platforms.by_rule_platform().get(rule.platform)
-    lang = owner.example_language if owner else "yaml"
+    owners = platforms.by_rule_platform()
     titles = catalogue().criteria
     parts = [
         f"**{rule.title}**",
@@ -79,11 +84,16 @@ def help_markdown(rule: Rule) -> str:
         "**SOC 2 criteria:** " + ", ".join(f"{c} ({titles[c]})" for c in rule.criteria),
         "",
         "**Remediation.** " + rule.remediation,
-        "",
-        f"```{lang}",
-        rule.remediation_example.rstrip(),
-        "```",
     ]
+    several = len(rule.variants) > 1
+    for v in rule.variants:
+        owner = owners.get(v.platform)
+        lang = owner.example_language if owner else "yaml"
+        if several:
+            title = owner.title if owner else v.platform
+            types = ", ".join(f"`{t}`" for t in v.resource_types)
+            parts += ["", f"*{title}* ({types}):"]
+        parts += ["", f"```{lang}", v.example.rstrip(), "```"]
     if rule.references:
         peers = sorted(rule.references.items())
         parts += [

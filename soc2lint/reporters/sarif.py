@@ -37,11 +37,16 @@ def _text(value: str) -> om.MultiformatMessageString:
 
 
 def help_text(rule: Rule) -> str:
-    return f"{rule.rationale}\n\nRemediation: {rule.remediation}\n\n{rule.remediation_example}"
+    if len(rule.variants) == 1:
+        return f"{rule.rationale}\n\nRemediation: {rule.remediation}\n\n{rule.remediation_example}"
+    examples = "\n".join(
+        f"{v.platform} ({', '.join(v.resource_types)}):\n\n{v.example}" for v in rule.variants
+    )
+    return f"{rule.rationale}\n\nRemediation: {rule.remediation}\n\n{examples}"
 
 
 def _rule_descriptor(rule: Rule, taxa_index: dict[str, int]) -> om.ReportingDescriptor:
-    tags = ["security", *rule.criteria, rule.platform][:10]
+    tags = ["security", *rule.criteria, *rule.platforms][:10]
     return om.ReportingDescriptor(
         id=rule.id,
         name=_pascal(rule.name),

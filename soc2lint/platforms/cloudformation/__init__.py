@@ -1,0 +1,1 @@
+"""CloudFormation and SAM templates: YAML (short-form intrinsic tags) and JSON, found by content."""

@@ -1,0 +1,1 @@
+"""Dockerfiles (and Containerfiles): instructions with their lines, stages, ARG substitution."""

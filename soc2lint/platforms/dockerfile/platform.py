@@ -1,0 +1,41 @@
+"""Dockerfiles as a platform: Dockerfile, *.Dockerfile, Dockerfile.* and Containerfile by name;
+one resource per build stage."""
+
+from __future__ import annotations
+
+import re
+
+from soc2lint.platforms.contract import Base, Parsed
+from soc2lint.platforms.dockerfile.resources import build
+
+
+class Dockerfile(Base):
+    name = "dockerfile"
+    title = "Dockerfile"
+    reads = (
+        "`Dockerfile`, `*.Dockerfile`, `Dockerfile.*` and `Containerfile`, by name: each build "
+        "stage is a `dockerfile_stage` (line continuations, heredocs, `# escape=`, ARG "
+        "substitution in `FROM`)"
+    )
+    rule_platform = "dockerfile"
+    rules_dir = "dockerfile"
+    fixture_file = "Dockerfile"
+    example_language = "dockerfile"
+    type_pattern = re.compile(r"^dockerfile_[a-z_*]+$")
+    resource_types = ("dockerfile_*",)
+
+    def claim(self, path: str) -> str | None:
+        name = path.rsplit("/", 1)[-1]
+        if name.endswith(".dockerignore"):
+            return None
+        if name in ("Dockerfile", "Containerfile") or name.endswith((".Dockerfile", ".dockerfile")):
+            return "dockerfile"
+        if name.startswith(("Dockerfile.", "Containerfile.")):
+            return "dockerfile"
+        return None
+
+    def parse(self, path: str, text: str, kind: str) -> Parsed:
+        return Parsed(self.name, build(path, text))
+
+
+PLATFORM = Dockerfile()
