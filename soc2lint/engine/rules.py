@@ -41,7 +41,6 @@ _RULE_KEYS = {
     "tags",
     "enabled_by_default",
     "sensitive",
-}
     "platforms",
 }
 # a rule written only in the `platforms:` form names these inside each platform's block
@@ -152,13 +151,16 @@ class Rule:
         """A peer id as docs show it: `CKV_AWS_103 (partial: why)` when the check differs."""
         why = self.partial_references.get((peer, ref))
         return f"{ref} (partial: {why})" if why else ref
+
     # the same control on further platforms (`platforms:`); the fields above are the first
     others: tuple[Variant, ...] = field(default=())
 
     @property
     def variants(self) -> tuple[Variant, ...]:
         """Every platform the rule judges, the primary first."""
-        first = Variant(self.platform, self.resource_types, self.condition, self.remediation_example)
+        first = Variant(
+            self.platform, self.resource_types, self.condition, self.remediation_example
+        )
         return (first, *self.others)
 
     @property
@@ -271,14 +273,18 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
             raise fail(where, "must be a mapping with resource_types, condition and example")
         extra = sorted(set(block) - _VARIANT_KEYS)
         if extra:
-            raise fail(f"{where}.{extra[0]}", "unknown key (allowed: condition, example, resource_types)")
+            raise fail(
+                f"{where}.{extra[0]}", "unknown key (allowed: condition, example, resource_types)"
+            )
         for key in sorted(_VARIANT_KEYS):
             if block.get(key) in (None, "", []):
                 raise fail(f"{where}.{key}", "is required")
         others.append(
             Variant(
                 name,
-                tuple(_types(block["resource_types"], name, known, f"{where}.resource_types", fail)),
+                tuple(
+                    _types(block["resource_types"], name, known, f"{where}.resource_types", fail)
+                ),
                 parse_condition(block["condition"], f"{where}.condition", fail),
                 str(block["example"]).rstrip() + "\n",
             )
