@@ -262,7 +262,10 @@ def test_rules_json_docs_and_sarif_show_every_platform() -> None:
 
 
 def test_a_tab_before_a_comment_is_read_as_yaml_allows() -> None:
-    text = "Resources:\n  V:\n    Type: AWS::EC2::Volume\n    Properties:\n      Encrypted: true\t# why\n"
+    text = (
+        "Resources:\n  V:\n    Type: AWS::EC2::Volume\n    Properties:\n"
+        "      Encrypted: true\t# why\n"
+    )
     volume = _resources(text)["V"]
     assert volume.attributes["Encrypted"] is True
     assert volume.attribute_locations["Encrypted"].start_line == 5

@@ -12,7 +12,6 @@ import re
 
 # (kind, test on the repository-relative path)
 _BY_PATH: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("Dockerfile", re.compile(r"(^|/)(Dockerfile|Containerfile)(\.[^/]+)?$|\.[Dd]ockerfile$")),
     ("docker-compose file", re.compile(r"(^|/)(docker-)?compose(\.[\w.-]+)?\.ya?ml$")),
     ("Azure Pipelines", re.compile(r"(^|/)azure-pipelines(\.[\w.-]+)?\.ya?ml$")),
     ("Bitbucket Pipelines", re.compile(r"(^|/)bitbucket-pipelines\.ya?ml$")),
@@ -29,9 +28,6 @@ _BY_PATH: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 # (kind, test on the text) for YAML/JSON files no platform took
-_CLOUDFORMATION = re.compile(r"""["']?AWSTemplateFormatVersion["']?\s*:""")
-_CFN_RESOURCE = re.compile(r"""["']?Type["']?\s*:\s*["']?(AWS|Alexa|Custom)::""")
-_SAM = re.compile(r"""["']?Transform["']?\s*:\s*\[?\s*["']?AWS::Serverless""")
 _ARM = re.compile(r"schema\.management\.azure\.com/schemas/[^\"']*deploymentTemplate", re.I)
 
 
@@ -48,12 +44,6 @@ def by_content(path: str, text: str) -> str | None:
     named = by_path(path)
     if named is not None:
         return named
-    if _SAM.search(text):
-        return "SAM template"
-    if _CLOUDFORMATION.search(text) or (
-        re.search(r"""^\s*["']?Resources["']?\s*:""", text, re.M) and _CFN_RESOURCE.search(text)
-    ):
-        return "CloudFormation template"
     if _ARM.search(text):
         return "Azure Resource Manager template"
     return None
@@ -61,11 +51,7 @@ def by_content(path: str, text: str) -> str | None:
 
 def kinds() -> list[str]:
     """Every kind this table recognises (documented in the README)."""
-    return [kind for kind, _ in _BY_PATH] + [
-        "SAM template",
-        "CloudFormation template",
-        "Azure Resource Manager template",
-    ]
+    return [kind for kind, _ in _BY_PATH] + ["Azure Resource Manager template"]
 
 
 __all__ = ["by_content", "by_path", "kinds"]
