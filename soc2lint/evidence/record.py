@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from soc2lint.pipeline.inputs import InputFileError, read_regular
 from soc2lint.engine.rules import Rule, ruleset_digest
 from soc2lint.engine.tsc import Catalogue, catalogue
 from soc2lint.evidence.ci import ci_context
@@ -293,8 +294,8 @@ def _fixed(item: Any) -> dict:
 def load_record(path: str | Path) -> dict:
     """A record read back from its JSON file; ValueError when it is not one."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(read_regular(path, "evidence record").decode("utf-8"))
+    except (InputFileError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: cannot read record: {exc}") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
         raise ValueError(f"{path}: not a soc2lint evidence record ({SCHEMA_ID})")

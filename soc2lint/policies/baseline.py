@@ -7,6 +7,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from soc2lint.pipeline.inputs import InputFileError, read_regular
 from soc2lint import __version__
 from soc2lint.model import Finding
 
@@ -36,9 +37,9 @@ def create(findings: list[Finding]) -> str:
 def load(path: str) -> tuple[set[tuple[str, str, str]], str]:
     """(keys, sha256 of the file); a bad file raises BaselineError naming it."""
     try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None
+        raw = read_regular(path, "baseline")
+    except InputFileError as exc:
+        raise BaselineError(str(exc)) from None
     try:
         doc = json.loads(raw)
         if doc.get("version") != VERSION:
