@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 CPU_SECONDS = 60
 MEMORY_BYTES = 2 * 1024**3
 HERE = Path(__file__).resolve().parents[2]
@@ -56,8 +54,3 @@ def repository(path: Path, files: dict[str, str | bytes]) -> Path:
         else:
             target.write_text(text, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def repo_factory(tmp_path: Path):
-    return lambda files, name="repo": repository(tmp_path / name, files)
