@@ -159,7 +159,10 @@ def trusted(directory: Path) -> bool:
     except OSError as exc:
         problem = f"cannot inspect it ({exc.strerror or exc})"
     if not problem:
-        above = {*Path(os.path.abspath(directory)).parents, *Path(os.path.realpath(directory)).parents}
+        above = {
+            *Path(os.path.abspath(directory)).parents,
+            *Path(os.path.realpath(directory)).parents,
+        }
         for ancestor in sorted(above):
             try:
                 info = os.stat(ancestor)

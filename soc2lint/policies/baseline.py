@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 from soc2lint.pipeline.inputs import InputFileError, read_regular
 from soc2lint import __version__

@@ -29,6 +29,7 @@ from soc2lint.engine.evaluate import (
     resolve,
 )
 from soc2lint.engine.evaluate import Outcome as Result
+from soc2lint.engine.linear_regex import compile_linear
 from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
 from soc2lint.graph import ResourceGraph
 from soc2lint.model import Finding, Resource, Suppression
@@ -104,7 +105,10 @@ def find_markers(path: str, text: str) -> list[Marker]:
 
 
 _HEREDOC = re.compile(r"<<-?\s*([A-Za-z_][A-Za-z0-9_-]*)\s*$")
-_BLOCK_SCALAR = re.compile(r"""^(\s*)(?:-\s+)*(?:[^#'"\s][^#]*?:\s+|-\s+)?[|>][-+0-9]*\s*(?:#.*)?$""")
+# a line that opens a YAML block scalar (`key: |`, `- >-`); RE2, so a long line costs linear time
+_BLOCK_SCALAR = compile_linear(
+    r"""^(\s*)(?:-\s+)*(?:[^#'"\s][^#]*?:\s+|-\s+)?[|>][-+0-9]*\s*(?:#.*)?$"""
+)
 
 
 def _comment_text(lines: list[str]) -> list[str]:
@@ -207,7 +211,9 @@ def _ours(path: str, number: int, line: str) -> list[Marker]:
         reason_match = _REASON.search(rest)
         reason = (reason_match.group(1) or reason_match.group(2) or "") if reason_match else ""
         # `until=` written inside the reason's quotes is part of the reason, not the expiry
-        outside = rest[: reason_match.start()] + rest[reason_match.end() :] if reason_match else rest
+        outside = (
+            rest[: reason_match.start()] + rest[reason_match.end() :] if reason_match else rest
+        )
         until_match = _UNTIL.search(outside)
         until = until_match.group(1).strip("\"'") if until_match else None
         problem = "" if reason.strip() else 'no reason="..." given, so it does not suppress'

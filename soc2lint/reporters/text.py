@@ -131,7 +131,6 @@ def render(
     if s["by_criterion"]:
         lines.append("  by criterion (fail/pass/unknown):")
         for crit, counts in s["by_criterion"].items():
-            lines.append(
-                f"    {c(crit):<6} {counts['fail']:>4} / {counts['pass']:>4} / {counts['unknown']:>4}"
-            )
+            fail, passed, unknown = counts["fail"], counts["pass"], counts["unknown"]
+            lines.append(f"    {c(crit):<6} {fail:>4} / {passed:>4} / {unknown:>4}")
     return "\n".join(lines) + "\n"
