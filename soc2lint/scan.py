@@ -87,7 +87,7 @@ def _cached(
         return None
     cache = Cache(Path(options.cache_dir))
     cache_key = result_cache.key(root, paths, rules, options, discovered)
-    hit = result_cache.load(cache, cache_key, root)
+    hit = result_cache.load(cache, cache_key, root, rules)
     return hit if hit is not None else (cache, cache_key)
 
 

@@ -392,7 +392,9 @@ def test_action_annotates_the_most_severe_findings_first_and_only_gating_ones_as
     proc = _action(workspace, env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert len(json.loads((workspace / "o.json").read_text())["findings"]) > 6
-    commands = [line for line in proc.stdout.splitlines() if line.startswith("::")]
+    # the annotations (the report before them is printed between stop-commands and its token)
+    annotations = ("::error ", "::warning ", "::notice ")
+    commands = [line for line in proc.stdout.splitlines() if line.startswith(annotations)]
     assert len(commands) == 6  # capped
     assert commands[0].startswith("::error file=z/pod.yaml,line=10,title=SOC2-K8S-001 ")
     assert commands[0].partition("title=")[2].split("::")[0].endswith("(critical)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import hashlib
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from ruamel.yaml.error import YAMLError
 
 from soc2lint.engine.rules import SEVERITIES, Rule
 from soc2lint.engine.tsc import catalogue
+from soc2lint.pipeline.inputs import InputFileError, check_inside, read_regular
 
 CONFIG_NAMES = (".soc2lint.yaml", ".soc2lint.yml")
 KEYS = {
@@ -115,12 +117,17 @@ def in_scope(criterion: str, scope: list[str]) -> bool:
 def find_config(root: Path) -> Path | None:
     """The configuration file at the repository root: .soc2lint.yaml, else pyproject.toml."""
     for name in CONFIG_NAMES:
-        if (root / name).is_file():
+        # one that is there but no regular file (a FIFO, a link to a device) is reported by
+        # load_config, not silently passed over
+        if os.path.lexists(root / name):
             return root / name
     pyproject = root / "pyproject.toml"
     if not pyproject.is_file():
         return None
-    raw = pyproject.read_bytes()
+    try:
+        raw = read_regular(pyproject, "configuration file", root)
+    except InputFileError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         tool = _toml(raw).get("tool", {})
     except (ValueError, UnicodeDecodeError):
@@ -138,14 +145,19 @@ def _toml(raw: bytes) -> dict[str, Any]:
     return tomllib.loads(raw.decode("utf-8"))
 
 
-def load_config(path: Path | None, rule_names: set[str] | None = None) -> Config:
-    """Read and validate a configuration file (None: the defaults)."""
+def load_config(
+    path: Path | None, rule_names: set[str] | None = None, root: Path | None = None
+) -> Config:
+    """Read and validate a configuration file (None: the defaults). With root (a configuration
+    found in the repository, not one named on the command line), the file and every file it
+    names must lie inside root, links followed; the file itself is a size-capped regular file
+    either way."""
     if path is None:
         return Config()
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raw = read_regular(path, "configuration file", root)
+    except InputFileError as exc:
+        raise ConfigError(str(exc)) from None
     if path.name == "pyproject.toml":
         data = _pyproject(path, raw)
     else:
@@ -159,7 +171,7 @@ def load_config(path: Path | None, rule_names: set[str] | None = None) -> Config
             ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: the configuration must be a mapping of keys to values")
-    return _validate(path, data, raw, rule_names or set())
+    return _validate(path, data, raw, rule_names or set(), root)
 
 
 def _pyproject(path: Path, raw: bytes) -> dict[str, Any]:
@@ -170,9 +182,17 @@ def _pyproject(path: Path, raw: bytes) -> dict[str, Any]:
     return data.get("tool", {}).get("soc2lint", {})
 
 
-def _validate(path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str]) -> Config:
+def _validate(
+    path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str], root: Path | None
+) -> Config:
     def fail(key: str, message: str) -> ConfigError:
         return ConfigError(f"{path}: {key}: {message}")
+
+    def contained(key: str, named: Path) -> None:
+        try:
+            check_inside(named, root, key)
+        except InputFileError as exc:
+            raise fail(key, str(exc)) from None
 
     for key in data:
         if key not in KEYS:
@@ -194,6 +214,7 @@ def _validate(path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str]
     for directory in strings("rules_dirs"):
         if not (path.parent / directory).is_dir():
             raise fail("rules_dirs", f"{directory!r} is not a directory (relative to this file)")
+        contained("rules_dirs", path.parent / directory)
     config.rules_dirs = [str(path.parent / d) for d in strings("rules_dirs")]
     if rule_names and config.rules_dirs:
         # the configuration may name its own custom rules in rules: and severity:
@@ -250,6 +271,8 @@ def _validate(path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str]
     baseline = data.get("baseline")
     if baseline is not None and not isinstance(baseline, str):
         raise fail("baseline", "must be a path")
+    if baseline:
+        contained("baseline", path.parent / baseline)
     config.baseline = str(path.parent / baseline) if baseline else None
     _helm(path, data.get("helm"), config, fail)
     cfn = data.get("cfn_parameters")

@@ -85,7 +85,12 @@ def run(request: Request) -> Outcome:
         raise UsageError(f"--config {request.config}: not a regular file")
     config_path = Path(request.config) if request.config else find_config(root)
     available = load_rules(request.rules_dirs)
-    config = load_config(config_path, {n for r in available for n in (r.id, r.name)})
+    # a configuration found in the repository may name only files inside it
+    config = load_config(
+        config_path,
+        {n for r in available for n in (r.id, r.name)},
+        root=None if request.config else root,
+    )
     rules = effective_rules(config, request.rules_dirs, request.only, available)
     for item in request.tf_vars:
         if "=" not in item or not item.partition("=")[0].strip():

@@ -7,12 +7,11 @@ values never reach an operator: the engine turns them into an unknown outcome fi
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from soc2lint.engine.regex_safety import backtracking_risk
+from soc2lint.engine.linear_regex import RegexError, compile_linear
 from soc2lint.model import Unknown
 
 OPEN_CIDRS = {"0.0.0.0/0", "::/0"}
@@ -83,7 +82,10 @@ def _contains(actual: Any, expected: Any) -> bool:
 def _matches(actual: Any, expected: Any) -> bool:
     if not isinstance(actual, (str, int, float)) or isinstance(actual, bool):
         return False
-    return re.search(expected, str(actual)) is not None
+    try:
+        return compile_linear(str(expected)).search(str(actual)) is not None
+    except RegexError:
+        return False  # refused when the rule was loaded (check_regex); never reached
 
 
 def _open_cidr(actual: Any, _expected: Any) -> bool:
@@ -234,11 +236,11 @@ ALL_OPERATOR_NAMES = sorted(set(OPERATORS) | set(SET_OPERATORS))
 
 
 def check_regex(pattern: str) -> str | None:
-    """A reason the pattern is unsafe or invalid, or None (see soc2lint.engine.regex_safety)."""
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return f"invalid regular expression: {exc}"
+    """Why RE2 (linear time, see soc2lint.engine.linear_regex) refuses the pattern, or None."""
     if len(pattern) > 500:
         return "regular expression longer than 500 characters"
-    return backtracking_risk(pattern)
+    try:
+        compile_linear(pattern)
+    except RegexError as exc:
+        return str(exc)
+    return None

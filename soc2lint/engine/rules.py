@@ -16,6 +16,7 @@ from ruamel.yaml.error import YAMLError
 from soc2lint import platforms
 from soc2lint.engine.operators import OPERATORS, SET_OPERATORS, check_regex
 from soc2lint.engine.tsc import catalogue
+from soc2lint.pipeline.inputs import InputFileError, inside, read_regular
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 PEERS = ("checkov", "tfsec", "trivy", "kics", "kubescape", "kube-linter", "zizmor", "actionlint")
@@ -200,6 +201,8 @@ def load_rules(extra_dirs: list[str] | None = None, include_bundled: bool = True
         if not directory.is_dir():
             raise RuleError(f"{directory}: rules directory does not exist")
         for path in sorted(directory.rglob("*.y*ml")):
+            if not inside(path, directory):
+                raise RuleError(f"{path}: a link out of the rules directory {directory}; not read")
             rule = load_rule_file(path)
             if rule.id in rules:
                 raise RuleError(f"{path}: id: {rule.id} is already used by {rules[rule.id].source}")
@@ -211,7 +214,10 @@ def load_rules(extra_dirs: list[str] | None = None, include_bundled: bool = True
 
 
 def load_rule_file(path: Path) -> Rule:
-    raw = path.read_bytes()
+    try:
+        raw = read_regular(path, "rule file")
+    except InputFileError as exc:
+        raise RuleError(str(exc)) from None
     try:
         data = YAML(typ="safe").load(raw)
     except YAMLError as exc:

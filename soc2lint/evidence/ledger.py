@@ -10,6 +10,7 @@ from pathlib import Path
 
 from soc2lint.evidence.gitinfo import git
 from soc2lint.evidence.hashing import canonical, sha256_hex
+from soc2lint.pipeline.inputs import InputFileError, read_regular
 
 try:  # POSIX: serialise concurrent appends; elsewhere appends are not locked
     import fcntl
@@ -81,8 +82,8 @@ def append(ledger: str | Path, record_id: str, record_sha256: str, commit: str |
 def read_entries(ledger: str | Path) -> list[dict]:
     """The entries that parse, in file order (verification is verify()'s job)."""
     try:
-        text = Path(ledger).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_regular(ledger, "ledger").decode("utf-8")
+    except (InputFileError, UnicodeDecodeError) as exc:
         raise LedgerError(f"{ledger}: cannot read ledger: {exc}") from None
     out = []
     for line in text.splitlines():
@@ -133,8 +134,8 @@ def verify(
     path = Path(ledger)
     result = Verification(str(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_regular(path, "ledger").decode("utf-8")
+    except (InputFileError, UnicodeDecodeError) as exc:
         raise LedgerError(f"{path}: cannot read ledger: {exc}") from None
     entries: list[tuple[int, dict]] = []
     for number, line in enumerate(text.splitlines(), 1):

@@ -14,6 +14,7 @@ from pathlib import Path
 from soc2lint.evidence.gitinfo import branch_log, git
 from soc2lint.evidence.hashing import sha256_hex
 from soc2lint.evidence.ledger import read_entries
+from soc2lint.pipeline.inputs import InputFileError, read_regular
 
 SCHEMA_ID = "soc2lint/evidence/population-1"
 CSV_COLUMNS = (
@@ -71,9 +72,9 @@ def _read_record(records: Path, entry: dict) -> _Record:
     rid = str(entry.get("record_id"))
     out = _Record(rid, str(entry["commit"]) if entry.get("commit") else None)
     try:
-        raw = (records / f"{rid}.json").read_bytes()
-    except OSError:
-        out.problem = f"record {rid}: file missing"
+        raw = read_regular(records / f"{rid}.json", "evidence record")
+    except InputFileError as exc:
+        out.problem = f"record {rid}: {exc}"
         return out
     if sha256_hex(raw) != entry.get("record_sha256"):
         out.problem = f"record {rid}: file does not match its ledger digest"

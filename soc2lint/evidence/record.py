@@ -16,6 +16,7 @@ from soc2lint.evidence.gitinfo import blame_line, repository_info
 from soc2lint.evidence.hashing import canonical, sha256_hex, tree_digest
 from soc2lint.model import Finding, Platform
 from soc2lint.pipeline.coverage import files_not_checked
+from soc2lint.pipeline.inputs import InputFileError, read_regular
 from soc2lint.reporters.common import fingerprint
 from soc2lint.scan import Report
 
@@ -322,8 +323,8 @@ def _fixed(item: Any) -> dict:
 def load_record(path: str | Path) -> dict:
     """A record read back from its JSON file; ValueError when it is not one."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        data = json.loads(read_regular(path, "evidence record").decode("utf-8"))
+    except (InputFileError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: cannot read record: {exc}") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA_ID:
         raise ValueError(f"{path}: not a soc2lint evidence record ({SCHEMA_ID})")

@@ -8,6 +8,7 @@ SOC2LINT_* environment variable, so no input is ever part of shell text. Every p
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from collections import Counter
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from soc2lint.cli.run import Request, gate, run
 from soc2lint.engine.rules import SEVERITIES
 from soc2lint.reporters import RENDERERS
-from soc2lint.reporters.common import most_severe_first, scope_warning
+from soc2lint.reporters.common import most_severe_first, printable, scope_warning
 from soc2lint.reporters.markdown import render as render_markdown
 
 
@@ -31,11 +32,24 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def log_safe(text: object) -> str:
+    """The one escape for text from the repository on the Action's log. The runner executes
+    any log line that starts (after blanks) with `::`, and the older `##[` form: control
+    characters become visible escapes (`printable`), so a value cannot start a line of its
+    own; a leading `::` and every `##[` are percent-encoded, so one printed at the start of a
+    line is text."""
+    text = printable(text)
+    rest = text.lstrip()
+    if rest.startswith("::"):
+        text = text[: len(text) - len(rest)] + "%3A" + rest[1:]
+    return text.replace("##[", "#%23[")
+
+
 def annotation(level: str, path: str, line: int, title: str, message: str) -> str:
     """A workflow command that GitHub shows on the pull request's diff."""
     return (
-        f"::{level} file={_escape_property(path)},line={line},"
-        f"title={_escape_property(title)}::{_escape_data(message)}"
+        f"::{level} file={_escape_property(log_safe(path))},line={line},"
+        f"title={_escape_property(log_safe(title))}::{_escape_data(log_safe(message))}"
     )
 
 
@@ -124,7 +138,12 @@ def main() -> int:
     report, threshold = outcome.report, outcome.threshold
     passed = gate(report, threshold, outcome.fail_on_uncovered)
     _write(target, RENDERERS[fmt](report))
-    print(RENDERERS["text"](report), end="")
+    # the report is text from the repository: each such string passes log_safe, and the whole
+    # report is printed with workflow commands stopped (a token nobody can know in advance)
+    token = secrets.token_hex(16)
+    print(f"::stop-commands::{token}")
+    print(RENDERERS["text"](report, clean=log_safe), end="")
+    print(f"::{token}::")
     gap = scope_warning(report)
     if gap:
         print(f"::warning::soc2lint: {_escape_data(gap)}")
@@ -169,7 +188,7 @@ def main() -> int:
             )
         except Exception as exc:  # a ledger or file problem is one line too
             raise InputError(f"evidence: {exc}") from None
-        print(f"soc2lint: evidence record {record}")
+        print(f"soc2lint: evidence record {log_safe(record)}")
     return 0 if passed else 1
 
 

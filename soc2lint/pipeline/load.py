@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import pickle
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
@@ -21,13 +21,13 @@ from pathlib import Path
 
 from soc2lint import __version__, platforms
 from soc2lint.model import Skipped
-from soc2lint.pipeline import unsupported
+from soc2lint.pipeline import codec, unsupported
 from soc2lint.pipeline.discover import SourceFile
 from soc2lint.platforms.contract import Parsed
 from soc2lint.policies.suppressions import Marker, find_markers
 
 PARALLEL_THRESHOLD = 200  # fewer files than this parse faster in one process
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass
@@ -49,12 +49,16 @@ def default_cache_dir() -> Path:
 
 
 class Cache:
-    """A directory of pickled parse results addressed by content.
+    """A directory of parse results (and whole reports) addressed by content.
 
-    Each entry carries the sha256 of its payload, so a corrupt entry (a flipped byte, a torn
-    write) is never unpickled: it is a miss and is rewritten. Entries are pickles, so whoever can
-    write the directory could make the scanner run code: a directory that another user owns, or
-    that others may write, is not used at all (see trusted())."""
+    Entries are data, never code: JSON written by soc2lint.pipeline.codec, which can only
+    rebuild plain values and soc2lint's model classes. Each entry also carries the sha256 of its
+    payload, so a corrupt entry (a flipped byte, a torn write) is a miss and is rewritten.
+    Whoever can write the directory could still plant wrong results, so an entry is read only
+    when every directory on the way to it, and the entry itself, belongs to this user (or root,
+    above the cache) and nobody else may write it (a world-writable ancestor such as /tmp only
+    with its sticky bit); an entry that is not a regular file, or is larger than MAX_ENTRY, is
+    not read."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -70,25 +74,44 @@ class Cache:
             self.misses += 1
             return None
         try:
-            with open(self._path(key), "rb") as handle:
-                data = handle.read()
-            head, digest, payload = data[: len(_MAGIC)], data[len(_MAGIC) : _BODY], data[_BODY:]
-            if head != _MAGIC or hashlib.sha256(payload).digest() != digest:
-                raise ValueError("corrupt entry")
-            value = pickle.loads(payload)
-        except Exception:  # missing, corrupt or foreign: a miss; put() rewrites it
+            value = codec.decode(self._read(key))
+        except Exception:  # missing, corrupt, foreign or unsafe: a miss; put() rewrites it
             self.misses += 1
             return None
         self.hits += 1
         return value
+
+    def _read(self, key: str) -> bytes:
+        path = self._path(key)
+        for directory in (path.parent.parent, path.parent):
+            if not _private(os.lstat(directory), directory=True):
+                raise PermissionError(f"{directory} may be written by others")
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(path, flags)
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode) or not _private(info, directory=False):
+                raise PermissionError(f"{path} is not a private regular file")
+            if info.st_size > MAX_ENTRY:
+                raise ValueError("entry larger than the cap")
+            data = handle.read(MAX_ENTRY + 1)
+        head, digest, payload = data[: len(_MAGIC)], data[len(_MAGIC) : _BODY], data[_BODY:]
+        if head != _MAGIC or hashlib.sha256(payload).digest() != digest:
+            raise ValueError("corrupt entry")
+        return payload
 
     def put(self, key: str, value: object) -> None:
         if not self.usable:
             return
         path = self._path(key)
         try:
+            payload = codec.encode(value).encode("utf-8")
+        except codec.Unencodable:
+            return  # a value the format cannot hold is not cached
+        if len(payload) + _BODY > MAX_ENTRY:
+            return
+        try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
                 handle.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
@@ -97,31 +120,68 @@ class Cache:
             pass  # a read-only or full cache directory only costs speed
 
 
-_MAGIC = b"soc2lint-cache\x01\n"
+_MAGIC = b"soc2lint-cache\x02\n"
 _BODY = len(_MAGIC) + 32
+MAX_ENTRY = 256 * 1024 * 1024
+
+
+def _private(info: os.stat_result, directory: bool) -> bool:
+    """Owned by this user and writable by nobody else (a directory: not a link either)."""
+    if not hasattr(os, "getuid"):
+        return True  # no POSIX ownership to check
+    if directory and not stat.S_ISDIR(info.st_mode):
+        return False
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+def _safe_ancestor(info: os.stat_result) -> bool:
+    """A directory above the cache: ours or root's, and writable by others only when sticky
+    (so nobody else can rename our cache directory away and put another in its place)."""
+    if info.st_uid not in (0, os.getuid()):
+        return False
+    return not info.st_mode & 0o022 or bool(info.st_mode & stat.S_ISVTX)
 
 
 @functools.cache
 def trusted(directory: Path) -> bool:
-    """Whether a cache directory is safe to read pickles from: it belongs to this user and
-    nobody else may write it (one that does not exist yet is made by this user). Says why on
-    standard error, once, when it is not."""
+    """Whether a cache directory is safe to read entries from: it belongs to this user and
+    nobody else may write it (one that does not exist yet is made by this user), and no
+    directory above it lets another user replace it. Says why on standard error, once, when
+    it is not."""
     if not hasattr(os, "getuid"):
         return True  # no POSIX ownership to check
+    problem = ""
     try:
-        info = directory.stat()
+        info = os.stat(directory)
+        if not _private(info, directory=True):
+            problem = "it must be a directory that belongs to you and is writable by nobody else"
     except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    mine = info.st_uid == os.getuid() and not info.st_mode & 0o022
-    if not mine:
+        pass
+    except OSError as exc:
+        problem = f"cannot inspect it ({exc.strerror or exc})"
+    if not problem:
+        above = {
+            *Path(os.path.abspath(directory)).parents,
+            *Path(os.path.realpath(directory)).parents,
+        }
+        for ancestor in sorted(above):
+            try:
+                info = os.stat(ancestor)
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                problem = f"cannot inspect {ancestor} ({exc.strerror or exc})"
+                break
+            if not _safe_ancestor(info):
+                problem = f"{ancestor} above it may be changed by another user"
+                break
+    if problem:
         print(
-            f"soc2lint: not using the cache {directory}: it must belong to you and be writable "
-            "by nobody else (entries are pickles); scanning without it",
+            f"soc2lint: not using the cache {directory}: {problem} (whoever can write it "
+            "decides the results); scanning without it",
             file=sys.stderr,
         )
-    return mine
+    return not problem
 
 
 @functools.lru_cache(maxsize=1)

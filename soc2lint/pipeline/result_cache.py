@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
-from dataclasses import astuple, replace
+from dataclasses import astuple, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +71,17 @@ def _content_digest(name: str) -> str:
         return f"unreadable: {exc.errno}"
 
 
-def load(cache: Cache, cache_key: str, root: Path) -> Any | None:
+# the rules are not stored: the key covers every rule file, so a hit is for the rules in hand
+_STORED = tuple(f.name for f in fields(Report) if f.name != "rules")
+
+
+def load(cache: Cache, cache_key: str, root: Path, rules: list[Rule]) -> Any | None:
     """The cached report if every file it read is unchanged, else None."""
-    report = cache.get("report-" + cache_key)
-    if not isinstance(report, Report) or not isinstance(report.files, dict):
+    entry = cache.get("report-" + cache_key)
+    if not isinstance(entry, dict) or set(entry) != set(_STORED):
+        return None
+    report = Report(rules=list(rules), **entry)
+    if not isinstance(report.files, dict):
         return None
     current = digest_files(root, list(report.files))
     if current != report.files:
@@ -84,8 +90,5 @@ def load(cache: Cache, cache_key: str, root: Path) -> Any | None:
 
 
 def store(cache: Cache, cache_key: str, report: Any) -> None:
-    try:
-        pickle.dumps(report)
-    except Exception:  # something unpicklable: just do not cache this scan
-        return
-    cache.put("report-" + cache_key, report)
+    # a report holding something the format cannot encode is simply not cached (Cache.put)
+    cache.put("report-" + cache_key, {name: getattr(report, name) for name in _STORED})

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 from soc2lint import __version__
 from soc2lint.model import Finding
+from soc2lint.pipeline.inputs import InputFileError, read_regular
 
 DEFAULT_NAME = ".soc2lint-baseline.json"
 VERSION = 1
@@ -36,9 +36,9 @@ def create(findings: list[Finding]) -> str:
 def load(path: str) -> tuple[set[tuple[str, str, str]], str]:
     """(keys, sha256 of the file); a bad file raises BaselineError naming it."""
     try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise BaselineError(f"{path}: cannot read baseline: {exc.strerror or exc}") from None
+        raw = read_regular(path, "baseline")
+    except InputFileError as exc:
+        raise BaselineError(str(exc)) from None
     try:
         doc = json.loads(raw)
         if doc.get("version") != VERSION:

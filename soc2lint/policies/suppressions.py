@@ -29,11 +29,19 @@ from soc2lint.engine.evaluate import (
     resolve,
 )
 from soc2lint.engine.evaluate import Outcome as Result
+from soc2lint.engine.linear_regex import compile_linear
 from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
 from soc2lint.graph import ResourceGraph
 from soc2lint.model import Finding, Resource, Suppression
 
-_OURS = re.compile(r"soc2lint:ignore\s+([A-Za-z0-9_.-]+)([^\n]*)")
+# `soc2lint:ignore ID`, and the variants people write: `soc2lint: ignore ID`, `soc2lint:ignore:ID`,
+# `SOC2LINT:IGNORE ID`, `soc2lint:ignore ID1,ID2`; without an id it is reported as malformed
+_OURS = re.compile(
+    r"soc2lint\s*:\s*ignore(?![A-Za-z0-9_-])(?:\s*[:=]\s*|\s*)"
+    r"((?:{id}(?:\s*,\s*{id})*)?)([^\n]*)".format(id=r"[A-Za-z0-9_.-]+(?![A-Za-z0-9_.-]|\s*=)"),
+    re.IGNORECASE,
+)
+_RULE_ID = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+$")
 _REASON = re.compile(r"""reason\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 # a date ends at whitespace or a comment terminator: `until=2099-01-01*/`, `-->`
 _UNTIL = re.compile(r"until\s*=\s*(\S+?)(?=\*/|-->|\s|$)")
@@ -44,7 +52,7 @@ _PEERS = [
     ("kics", re.compile(r"kics-scan\s+ignore-line()")),
     ("zizmor", re.compile(r"zizmor:\s*ignore\[([A-Za-z0-9_,\s-]+)\]")),
 ]
-_HINTS = ("soc2lint:ignore", "checkov:skip", "tfsec:ignore", "trivy:ignore", "kics-scan", "zizmor:")
+_HINTS = ("soc2lint", "checkov:skip", "tfsec:ignore", "trivy:ignore", "kics-scan", "zizmor:")
 ANNOTATION = "soc2lint.io/ignore."
 
 
@@ -67,15 +75,18 @@ class Marker:
 
 
 def find_markers(path: str, text: str) -> list[Marker]:
-    """Every suppression marker in a file's comments (cheap when there is none)."""
-    if not any(h in text for h in _HINTS):
+    """Every suppression marker in a file's comments (cheap when there is none). Only comment
+    text counts: a marker inside a string, a tag value, a heredoc or a YAML block scalar (an
+    env value, a `run:` script) is data, and suppresses nothing."""
+    folded = text.lower()
+    if not any(h in folded for h in _HINTS):
         return []
     markers: list[Marker] = []
     lines = text.splitlines()
     comment = _comment_lines(lines)
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(_comment_text(lines), start=1):
         found: list[Marker] = []
-        if "soc2lint:ignore" in line:
+        if "soc2lint" in line.lower():
             found.extend(_ours(path, number, line))
         for peer, pattern in _PEERS:
             for match in pattern.finditer(line):
@@ -91,6 +102,80 @@ def find_markers(path: str, text: str) -> list[Marker]:
                 found = [replace(m, target=after + 1) for m in found]
         markers.extend(found)
     return markers
+
+
+_HEREDOC = re.compile(r"<<-?\s*([A-Za-z_][A-Za-z0-9_-]*)\s*$")
+# a line that opens a YAML block scalar (`key: |`, `- >-`); RE2, so a long line costs linear time
+_BLOCK_SCALAR = compile_linear(
+    r"""^(\s*)(?:-\s+)*(?:[^#'"\s][^#]*?:\s+|-\s+)?[|>][-+0-9]*\s*(?:#.*)?$"""
+)
+
+
+def _comment_text(lines: list[str]) -> list[str]:
+    """Each line's comment text ("" when it has none): what follows `#` or `//` outside a
+    quoted string (at the start or after a blank), the inside of `/* ... */`, and nothing of a
+    Terraform heredoc body or a YAML block scalar (`key: |` and the lines indented below it)."""
+    out: list[str] = []
+    in_block = False
+    heredoc: str | None = None
+    scalar_indent: int | None = None  # inside a YAML block scalar: the key line's indentation
+    for line in lines:
+        stripped = line.strip()
+        if heredoc is not None:
+            out.append("")
+            if stripped == heredoc:
+                heredoc = None
+            continue
+        if scalar_indent is not None:
+            indent = len(line) - len(line.lstrip())
+            if not stripped or indent > scalar_indent:
+                out.append("")
+                continue
+            scalar_indent = None
+        if in_block:
+            if "*/" in line:
+                in_block = False
+                out.append(line.split("*/", 1)[0])
+            else:
+                out.append(line)
+            continue
+        comment, in_block = _split_comment(line)
+        out.append(comment)
+        code = line[: len(line) - len(comment)] if comment else line
+        match = _HEREDOC.search(code.rstrip())
+        if match and not in_block:
+            heredoc = match.group(1)
+        elif _BLOCK_SCALAR.match(code.rstrip() or "x") and not in_block:
+            scalar_indent = len(line) - len(line.lstrip())
+    return out
+
+
+def _split_comment(line: str) -> tuple[str, bool]:
+    """(the comment part of one line, whether a `/*` block stays open past it)."""
+    quote = ""
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            # a YAML single quote inside a plain word (it's) opens nothing
+            if ch == '"' or i == 0 or not line[i - 1].isalnum():
+                quote = ch
+        elif i == 0 or line[i - 1] in " \t":
+            if ch == "#" or line.startswith("//", i):
+                return line[i:], False
+            if line.startswith("/*", i):
+                rest = line[i + 2 :]
+                if "*/" in rest:
+                    return rest.split("*/", 1)[0], False
+                return line[i:], True
+        i += 1
+    return "", False
 
 
 def _comment_lines(lines: list[str]) -> list[bool]:
@@ -125,7 +210,11 @@ def _ours(path: str, number: int, line: str) -> list[Marker]:
         rest = match.group(2)
         reason_match = _REASON.search(rest)
         reason = (reason_match.group(1) or reason_match.group(2) or "") if reason_match else ""
-        until_match = _UNTIL.search(rest)
+        # `until=` written inside the reason's quotes is part of the reason, not the expiry
+        outside = (
+            rest[: reason_match.start()] + rest[reason_match.end() :] if reason_match else rest
+        )
+        until_match = _UNTIL.search(outside)
         until = until_match.group(1).strip("\"'") if until_match else None
         problem = "" if reason.strip() else 'no reason="..." given, so it does not suppress'
         if until is not None and not problem:
@@ -133,7 +222,15 @@ def _ours(path: str, number: int, line: str) -> list[Marker]:
                 dt.date.fromisoformat(until)
             except ValueError:
                 problem = f"until={until} is not a date (YYYY-MM-DD), so it does not suppress"
-        out.append(Marker(path, number, match.group(1), "soc2lint", reason.strip(), until, problem))
+        ids = [i.strip() for i in match.group(1).split(",") if i.strip()]
+        if not ids:
+            problem = "malformed marker: no rule id after soc2lint:ignore, so it does not suppress"
+            ids = [""]
+        for rule in ids:
+            # ids are upper case (SOC2-AWS-001); names are kebab-case and stay as written
+            if rule.upper().startswith("SOC2-") and _RULE_ID.match(rule):
+                rule = rule.upper()
+            out.append(Marker(path, number, rule, "soc2lint", reason.strip(), until, problem))
     return out
 
 
@@ -266,7 +363,9 @@ def apply(
     for items in list(by_path.values()) + list(annotations.values()):
         for marker in items:
             ours = marker.source in ("soc2lint", "annotation")
-            if ours and marker.rule not in in_scan:
+            if ours and not marker.rule and marker.problem:  # malformed: it names no rule
+                problems[marker] = marker.problem
+            elif ours and marker.rule not in in_scan:
                 if known_names is None:
                     known_names = _bundled_names()
                 if marker.rule not in known_names:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 
 from soc2lint.engine.tsc import catalogue
@@ -10,6 +11,25 @@ from soc2lint.model import Finding
 from soc2lint.scan import Report
 
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
+
+# C0 controls but tab, DEL, C1 controls, and the Unicode line and paragraph separators: the
+# characters that end a line or drive a terminal (ESC starts colour, cursor and title sequences)
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def printable(text: object) -> str:
+    """A string that came from the repository (a file name, a label, a value) as one visible
+    line: every control character is written as an escape (`\\n`, `\\x1b`), so nothing
+    scanned can start a new output line or send a terminal sequence."""
+    return _CONTROL.sub(
+        lambda m: (
+            _NAMED.get(m.group(), f"\\x{ord(m.group()):02x}")
+            if ord(m.group()) < 0x100
+            else f"\\u{ord(m.group()):04x}"
+        ),
+        str(text),
+    )
 
 
 def fingerprint(finding: Finding) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import attr
 import sarif_om as om
@@ -232,10 +233,17 @@ def _related(index: int, site: Location, text: str) -> om.Location:
     return loc
 
 
+def artifact_uri(path: str) -> str:
+    """A repository-relative path as a relative URI reference: every character but unreserved
+    ones and `/` percent-encoded as UTF-8 (spaces, brackets, quotes, backslashes, newlines,
+    `:`, `%`, `#`, `?` and non-ASCII), so a file name cannot break or redirect the URI."""
+    return quote(path, safe="/")
+
+
 def _location(path: str, start: int, end: int) -> om.Location:
     return om.Location(
         physical_location=om.PhysicalLocation(
-            artifact_location=om.ArtifactLocation(uri=path, uri_base_id=SRCROOT),
+            artifact_location=om.ArtifactLocation(uri=artifact_uri(path), uri_base_id=SRCROOT),
             region=om.Region(start_line=start, end_line=max(end, start)),
         )
     )

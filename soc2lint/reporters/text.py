@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from itertools import groupby
 
 from soc2lint.pipeline.coverage import headline
 from soc2lint.reporters.common import (
     SEVERITY_ORDER,
     coverage_summary,
+    printable,
     scope_warning,
     summary,
     visible,
@@ -40,8 +42,18 @@ def use_colour(stream: object = None, force: bool | None = None) -> bool:
 
 
 def render(
-    report: Report, colour: bool = False, show_suppressed: bool = False, **_options: object
+    report: Report,
+    colour: bool = False,
+    show_suppressed: bool = False,
+    clean: Callable[[object], str] = printable,
+    **_options: object,
 ) -> str:
+    """The report for a person. Every string that came from the repository (file names,
+    resource addresses, messages quoting values, rule texts, reasons) passes `clean` first:
+    by default `printable`, which writes control characters as escapes; the GitHub Action
+    passes its own, which also keeps a line from being read as a workflow command."""
+    c = clean
+
     def paint(text: str, style: str) -> str:
         return f"\033[{_COLOURS[style]}m{text}\033[0m" if colour else text
 
@@ -49,21 +61,21 @@ def render(
     lines: list[str] = []
     shown = visible(report)
     for path, group in groupby(shown, key=lambda f: f.location.path):
-        lines.append(paint(path, "bold"))
+        lines.append(paint(c(path), "bold"))
         for f in group:
             rule = rules[f.rule_id]
-            label = "UNKNOWN" if f.status.value == "unknown" else rule.severity.upper()
+            label = "UNKNOWN" if f.status.value == "unknown" else c(rule.severity.upper())
             style = "unknown" if f.status.value == "unknown" else rule.severity
             lines.append(
-                f"  {f.location.start_line:>4}  {paint(label.ljust(8), style)} {f.rule_id}  "
-                f"{f.resource}"
+                f"  {f.location.start_line:>4}  {paint(label.ljust(8), style)} {c(f.rule_id)}  "
+                f"{c(f.resource)}"
             )
-            lines.append(f"        {f.message}")
+            lines.append(f"        {c(f.message)}")
             for site in f.call_sites:
-                via = f"        via module call at {site.path}:{site.start_line}"
+                via = f"        via module call at {c(site.path)}:{site.start_line}"
                 lines.append(paint(via, "dim"))
             lines.append(
-                paint(f"        criteria: {', '.join(rule.criteria)}  ({rule.name})", "dim")
+                paint(f"        criteria: {c(', '.join(rule.criteria))}  ({c(rule.name)})", "dim")
             )
         lines.append("")
     cov = report.coverage or {}
@@ -79,44 +91,45 @@ def render(
         lines.append(paint("Not checked", "bold"))
         for item in report.unsupported:
             lines.append(
-                f"  {item['path']}: not read: {item['kind']} (no platform of soc2lint reads it)"
+                f"  {c(item['path'])}: not read: {item['kind']} (no platform of soc2lint reads it)"
             )
         for t in uncovered:
             lines.append(
-                f"  uncovered: {t['type']} \u00d7{t['resources']} ({t['platform']}: "
+                f"  uncovered: {c(t['type'])} \u00d7{t['resources']} ({t['platform']}: "
                 "no enabled rule judges this type)"
             )
         for e in report.errors:
-            lines.append(f"  {e.path}:{e.line}: parse error: {e.message}")
+            lines.append(f"  {c(e.path)}:{e.line}: parse error: {c(e.message)}")
         for skip in report.skipped:
-            lines.append(f"  {skip.path}: skipped: {skip.reason}")
+            lines.append(f"  {c(skip.path)}: skipped: {c(skip.reason)}")
         for msg in report.rule_errors:
-            lines.append(f"  rule error: {msg}")
+            lines.append(f"  rule error: {c(msg)}")
         for mod in report.unavailable_modules:
             lines.append(
-                f"  {mod['path']}:{mod['line']}: module {mod['source']!r} not available: "
-                f"{mod['reason']} (its outputs are unknown)"
+                f"  {c(mod['path'])}:{mod['line']}: module {c(repr(mod['source']))} not "
+                f"available: {c(mod['reason'])} (its outputs are unknown)"
             )
         lines.append("")
     if report.suppression_problems:
         lines.append(paint("Suppression markers that did not suppress", "bold"))
         lines.extend(
-            f"  {p['path']}:{p['line']}: {p['rule']}: {p['problem']}"
+            f"  {c(p['path'])}:{p['line']}: {c(p['rule'])}: {c(p['problem'])}"
             for p in report.suppression_problems
         )
         lines.append("")
     if report.suppressed and show_suppressed:
         lines.append(paint("Suppressed (accepted exceptions)", "bold"))
         for f, sup in report.suppressed:
-            until = f" until {sup.expires}" if sup.expires else ""
+            until = f" until {c(sup.expires)}" if sup.expires else ""
             lines.append(
-                f"  {f.location.path}:{f.location.start_line}  {f.rule_id}  {f.resource}"
-                f"  reason: {sup.reason}{until} ({sup.source} at {sup.path}:{sup.line})"
+                f"  {c(f.location.path)}:{f.location.start_line}  {c(f.rule_id)}  "
+                f"{c(f.resource)}  reason: {c(sup.reason)}{until} ({c(sup.source)} at "
+                f"{c(sup.path)}:{sup.line})"
             )
         lines.append("")
     if report.notes:
         lines.append(paint("Notes", "bold"))
-        lines.extend(f"  {n['path']}: {n['message']}" for n in report.notes)
+        lines.extend(f"  {c(n['path'])}: {c(n['message'])}" for n in report.notes)
         lines.append("")
     s = summary(report)
     lines.append(paint("Summary", "bold"))
@@ -131,13 +144,13 @@ def render(
     )
     gap = scope_warning(report)
     if gap:
-        lines.append(paint(f"  warning: {gap}", "medium"))
-    lines.extend(f"  {line}" for line in coverage_summary(report))
+        lines.append(paint(f"  warning: {c(gap)}", "medium"))
+    lines.extend(f"  {c(line)}" for line in coverage_summary(report))
     if cov.get("empty"):
-        lines.append(paint(f"  warning: {cov['empty']}", "medium"))
+        lines.append(paint(f"  warning: {c(cov['empty'])}", "medium"))
     if report.diff:
         lines.append(
-            f"  against {report.diff['base_ref']} (merge base "
+            f"  against {c(report.diff['base_ref'])} (merge base "
             f"{report.diff['merge_base'][:12]}): {report.diff['new']} new, "
             f"{report.diff['fixed']} fixed"
         )
@@ -147,10 +160,9 @@ def render(
     if s["by_criterion"]:
         lines.append("  by criterion (fail/pass/unknown):")
         for crit, counts in s["by_criterion"].items():
-            lines.append(
-                f"    {crit:<6} {counts['fail']:>4} / {counts['pass']:>4} / {counts['unknown']:>4}"
-            )
+            fail, passed, unknown = counts["fail"], counts["pass"], counts["unknown"]
+            lines.append(f"    {c(crit):<6} {fail:>4} / {passed:>4} / {unknown:>4}")
     loud = headline(cov)
     if loud:
-        lines.append(paint(loud, "high"))
+        lines.append(paint(c(loud), "high"))
     return "\n".join(lines) + "\n"

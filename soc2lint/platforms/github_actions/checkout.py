@@ -3,9 +3,9 @@ persisted token out of the runner."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from soc2lint.engine.linear_regex import compile_linear
 from soc2lint.model import Location
 from soc2lint.platforms.github_actions.addresses import uses_info
 
@@ -16,21 +16,22 @@ _HEAD_REF = (
     r"pull_request\.head\.(sha|ref)|pull_request\.merge_commit_sha|github\.head_ref"
     r"|workflow_run\.head_(sha|branch)|workflow_run\.pull_requests|refs/pull/"
 )
-HEAD_REF = re.compile(f"(?i)({_HEAD_REF})")
-HEAD_REPO = re.compile(
+# run: scripts and values from the repository: RE2, linear in their length
+HEAD_REF = compile_linear(f"(?i)({_HEAD_REF})")
+HEAD_REPO = compile_linear(
     r"(?i)pull_request\.head\.repo\.|workflow_run\.head_repository\.|github\.head_repository"
 )
 _GIT_VERB = (
     r"\bgit[ \t]+(?:\S+[ \t]+){0,4}?(checkout|switch|reset|merge|pull|fetch|clone|worktree)\b"
 )
-HEAD_IN_SCRIPT = re.compile(
+HEAD_IN_SCRIPT = compile_linear(
     r"(?im)\bgh[ \t]+pr[ \t]+(checkout|co)\b"
     r"|\bgit[ \t]+fetch\b[^\n]*\bpull/[^\n/]+/(head|merge)\b"
     rf"|{_GIT_VERB}[^\n]*(\$\{{\{{[^}}]*({_HEAD_REF}|pull_request\.head\.repo\.|"
     r"workflow_run\.head_repository\.)[^}]*\}\})"
 )
-_GIT_LINE = re.compile(rf"(?im){_GIT_VERB}[^\n]*")
-_SHELL_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+_GIT_LINE = compile_linear(rf"(?im){_GIT_VERB}[^\n]*")
+_SHELL_VAR = compile_linear(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
 
 
 def untrusted_checkout(

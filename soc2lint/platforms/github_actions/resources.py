@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from soc2lint.engine.linear_regex import compile_linear
 from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
 from soc2lint.platforms.github_actions.addresses import step_keys, uses_info
 from soc2lint.platforms.github_actions.checkout import exposures, untrusted_checkout
@@ -28,7 +28,7 @@ from soc2lint.platforms.shared.ci_expressions import (
 )
 from soc2lint.platforms.shared.yamlsrc import YamlDoc
 
-UNSECURE_IN_SCRIPT = re.compile(
+UNSECURE_IN_SCRIPT = compile_linear(
     r"(?i)ACTIONS_ALLOW_UNSECURE_COMMANDS\s*=\s*[\"']?(true|1)\b[^\n]*>>\s*[\"']?\$\{?GITHUB_ENV"
 )
 

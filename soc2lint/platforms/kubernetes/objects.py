@@ -181,19 +181,38 @@ def _shape(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "a string"}.get(type(value), "a scalar")
 
 
-def _as_yaml11(data: dict[str, Any], values: dict[str, Any]) -> None:
-    """Kubernetes reads YAML 1.1: `hostNetwork: no` is false, `defaultMode: 0644` is octal."""
-    for path, value in values.items():
-        *parents, last = path.split(".")
+def _as_yaml11(data: dict[str, Any], values: dict[tuple[str | int, ...], Any]) -> None:
+    """Kubernetes reads YAML 1.1: `hostNetwork: no` is false, `defaultMode: 0644` is octal.
+
+    Each path is the exact sequence of keys and indices to the scalar, so a key written with
+    dots (`securityContext.privileged: no`) is that one key, never a path to another value."""
+    for steps, value in values.items():
+        if not steps:
+            continue
+        *parents, last = steps
         node: Any = data
         for step in parents:
-            node = node[int(step)] if isinstance(node, list) else node.get(step)
-            if node is None:
+            if (
+                isinstance(node, list)
+                and isinstance(step, int)
+                and step < len(node)
+                or isinstance(node, dict)
+                and isinstance(step, str)
+                and step in node
+            ):
+                node = node[step]
+            else:
+                node = None
                 break
-        if isinstance(node, dict) and last in node:
+        if (
+            isinstance(node, dict)
+            and isinstance(last, str)
+            and last in node
+            or isinstance(node, list)
+            and isinstance(last, int)
+            and last < len(node)
+        ):
             node[last] = value
-        elif isinstance(node, list) and last.isdigit() and int(last) < len(node):
-            node[int(last)] = value
 
 
 def _resource(

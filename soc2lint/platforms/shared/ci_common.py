@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from soc2lint.engine.linear_regex import compile_linear
 from soc2lint.model import Location, Resource
 
 SCOPE = "ci"
@@ -45,7 +46,7 @@ _TOKEN_SHAPES = (
     r"gh[pousr]_[A-Za-z0-9]{36,}",  # GitHub tokens
     r"github_pat_[A-Za-z0-9_]{22,}",
     r"glpat-[A-Za-z0-9_-]{20,}",  # GitLab personal access token
-    r"(?<![A-Z0-9])(AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])",  # AWS access key id
+    r"(?:^|[^A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?:$|[^A-Z0-9])",  # AWS access key id
     r"xox[baprs]-[A-Za-z0-9-]{10,}",  # Slack
     r"-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----",
     r"[sr]k_live_[A-Za-z0-9]{16,}",  # Stripe
@@ -55,8 +56,9 @@ _TOKEN_SHAPES = (
     r"hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+",
     r"[?&](?i:access_token|private_token|api_?key|token|secret|password)=[^&\s$]{8,}",
 )
-TOKEN_SHAPE = re.compile("|".join(f"(?:{s})" for s in _TOKEN_SHAPES))
-_URL_CREDENTIALS = re.compile(r"(?i)[a-z][a-z0-9+.-]*://([^\s/:@]+):([^\s/@]+)@([^\s/:?#]+)")
+# scripts and values from the repository: RE2, linear in their length
+TOKEN_SHAPE = compile_linear("|".join(f"(?:{s})" for s in _TOKEN_SHAPES))
+_URL_CREDENTIALS = compile_linear(r"(?i)[a-z][a-z0-9+.-]*://([^\s/:@]+):([^\s/@]+)@([^\s/:?#]+)")
 # passwords of throwaway databases and services that live only as long as the job's containers
 _PLACEHOLDER_WORDS = """postgres postgresql mysql mariadb mongo mongodb redis rabbitmq root admin
     password passw0rd pass secret test tests testing testpass example changeme dev development ci

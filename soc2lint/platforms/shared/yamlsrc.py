@@ -36,9 +36,10 @@ class YamlDoc:
     start_line: int = 1
     end_line: int = 1
     index: int = 0
-    # plain scalars YAML 1.1 reads differently (yes/no/on/off booleans, 0644 octal): path ->
-    # the YAML 1.1 value, for consumers that use YAML 1.1 (Kubernetes)
-    yaml11: dict[str, Any] = field(default_factory=dict)
+    # plain scalars YAML 1.1 reads differently (yes/no/on/off booleans, 0644 octal): path as a
+    # tuple of steps (key strings, list indices as ints; never a dotted string, since a key may
+    # itself hold dots) -> the YAML 1.1 value, for consumers that use YAML 1.1 (Kubernetes)
+    yaml11: dict[tuple[str | int, ...], Any] = field(default_factory=dict)
 
     def under(self, prefix: str) -> list[tuple[str, tuple[int, int]]]:
         """(key, position) of every part below the dotted prefix ("": all), in key order.
@@ -75,9 +76,9 @@ class _Converter:
         self.nodes = 0
         self.locations: dict[str, tuple[int, int]] = {}
         self.last_line = 1
-        self.yaml11: dict[str, Any] = {}
+        self.yaml11: dict[tuple[str | int, ...], Any] = {}
 
-    def value(self, node: Any, path: str, depth: int) -> Any:
+    def value(self, node: Any, path: str, depth: int, steps: tuple[str | int, ...] = ()) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _TooLarge(f"document expands to more than {MAX_NODES} values (alias bomb?)")
@@ -89,10 +90,12 @@ class _Converter:
                 name = str(key) if not isinstance(key, bool) else ("true" if key else "false")
                 child = f"{path}.{name}" if path else name
                 line, col = _key_position(node, key)
-                if line:
+                # a key written with dots (`securityContext.privileged`) has the same dotted
+                # path as the nested value: the nested one keeps (or takes) the place
+                if line and ("." not in name or child not in self.locations):
                     self.locations[child] = (line, col)
                     self.last_line = max(self.last_line, line)
-                out[name] = self.value(item, child, depth + 1)
+                out[name] = self.value(item, child, depth + 1, (*steps, name))
             return out
         if isinstance(node, CommentedSeq):
             items = []
@@ -104,12 +107,12 @@ class _Converter:
                     self.last_line = max(self.last_line, line + 1)
                 except (AttributeError, KeyError, TypeError):
                     pass
-                items.append(self.value(item, child, depth + 1))
+                items.append(self.value(item, child, depth + 1, (*steps, i)))
             return items
         value = _scalar(node)
         old = _yaml11(node, value)
         if old is not None:
-            self.yaml11[path] = old
+            self.yaml11[steps] = old
         return value
 
 

@@ -1,4 +1,5 @@
-"""A small, picklable syntax tree for HCL bodies and expressions, with line numbers."""
+"""A small syntax tree for HCL bodies and expressions, with line numbers: plain frozen dataclasses,
+so the parse cache can store it as data (soc2lint.pipeline.codec)."""
 
 from __future__ import annotations
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import warnings
 from typing import Any
 
-from soc2lint.engine.regex_safety import backtracking_risk
+from soc2lint.engine.linear_regex import RegexError, compile_linear
 from soc2lint.platforms.terraform.functions.core import (
     _chars,
     _int,
@@ -125,29 +124,19 @@ def _replace(text: Any, search: Any, replacement: Any) -> str:
     return text.replace(search, replacement)
 
 
-# Go's RE2 and Python's re share most syntax; refuse the constructs that differ or that only
-# one of them accepts, so a pattern is either evaluated as Terraform would or left Unknown.
-_REGEX_DIFFERENCES = re.compile(r"\\[pPzCQEZ1-9]|\[\[:|\(\?<?[=!]|\(\?[>(]|\(\?P=|[*+?}]\+")
+# Go's regexp is RE2 syntax; only \C (one byte) is RE2's alone
+_REGEX_DIFFERENCES = re.compile(r"\\C")
 _REPLACEMENT_REFERENCE = re.compile(r"\$(?:(\$)|\{(\w+)\}|(\w+))")
 
 
-def _regex(pattern: str, text: str) -> re.Pattern[str]:
-    """pattern (RE2 syntax) compiled with Python's re; _Unsupported where the two may differ."""
-    plain = pattern.replace("\\\\", "")
-    if _REGEX_DIFFERENCES.search(plain):
-        raise _Unsupported(f"regular expression {pattern!r} differs between RE2 and Python")
-    if "$" in plain and text.endswith("\n"):
-        raise _Unsupported("$ before a final newline matches differently in Python")
-    # RE2 runs in linear time and Python's re does not: a pattern that could make it backtrack
-    # for ever (written in a pull request, say) is left Unknown rather than run
-    risk = backtracking_risk(pattern)
-    if risk:
-        raise _Unsupported(f"regular expression {pattern!r}: {risk}")
+def _regex(pattern: str, text: str) -> Any:
+    """pattern compiled by RE2, the engine (and syntax) of Go's regexp that Terraform uses, in
+    linear time; _Unsupported for a pattern Terraform would reject too."""
+    if _REGEX_DIFFERENCES.search(pattern.replace("\\\\", "")):
+        raise _Unsupported(f"regular expression {pattern!r}: \\C is not in Go's regexp")
     try:
-        with warnings.catch_warnings():  # "possible nested set" notes: same meaning as in RE2
-            warnings.simplefilter("ignore", FutureWarning)
-            return re.compile(re.sub(r"\(\?<(?=\w)", "(?P<", pattern), re.ASCII)
-    except re.error as exc:
+        return compile_linear(pattern)
+    except RegexError as exc:
         raise _Unsupported(f"regular expression {pattern!r}: {exc}") from None
 
 

@@ -1,0 +1,134 @@
+"""Cache entries as data: JSON with an explicit encoding of soc2lint's model classes.
+
+Decoding an entry can only build the plain values JSON holds and instances of the classes
+named in TYPES, field by field (no constructor, no __reduce__, no import by name), so a
+planted entry can at worst describe wrong data, which the digest check in Cache and the
+re-hash of every file in the result cache already guard against. A value of any other type
+raises Unencodable: that parse or report is simply not cached.
+
+    None, bool, int, float, str  as themselves
+    list                         [..]
+    tuple / set / frozenset      {"t": [..]} / {"s": [..]} / {"z": [..]}
+    dict                         {"m": [[key, value], ..]}   (keys of any encodable type)
+    model class instance         {"c": "Name", "f": [field values in declaration order]}
+    enum member                  {"e": "Name", "v": value}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from typing import Any
+
+from soc2lint import model
+from soc2lint.platforms.contract import Parsed
+from soc2lint.platforms.terraform import ast
+from soc2lint.platforms.terraform.module import TfFile
+from soc2lint.policies.suppressions import Marker
+
+
+class Unencodable(TypeError):
+    """A value the cache format has no encoding for."""
+
+
+def _classes() -> dict[str, type]:
+    named: list[type] = [
+        model.Location,
+        model.Unknown,
+        model.Resource,
+        model.ParseError,
+        model.Skipped,
+        model.Finding,
+        model.Suppression,
+        model.Status,
+        model.Platform,
+        Parsed,
+        Marker,
+        TfFile,
+    ]
+    named += [c for c in vars(ast).values() if isinstance(c, type) and dataclasses.is_dataclass(c)]
+    return {f"{c.__module__}.{c.__qualname__}": c for c in named}
+
+
+TYPES = _classes()
+_NAMES = {c: name for name, c in TYPES.items()}
+_FIELDS = {
+    c: tuple(f.name for f in dataclasses.fields(c))
+    for c in TYPES.values()
+    if dataclasses.is_dataclass(c)
+}
+
+
+def encode(value: Any) -> str:
+    """value as JSON text; Unencodable when it holds anything but the types above."""
+    try:
+        return json.dumps(_enc(value), ensure_ascii=False, separators=(",", ":"))
+    except RecursionError:
+        raise Unencodable("nested too deeply") from None
+
+
+def decode(text: str | bytes) -> Any:
+    """The value encode() wrote; ValueError for anything it could not have written."""
+    try:
+        return _dec(json.loads(text))
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _enc(v: Any) -> Any:
+    t = type(v)
+    if v is None or t in (bool, int, float, str):
+        return v
+    if t is list:
+        return [_enc(x) for x in v]
+    if t is tuple:
+        return {"t": [_enc(x) for x in v]}
+    if t is set or t is frozenset:
+        return {"s" if t is set else "z": [_enc(x) for x in v]}
+    if t is dict:
+        return {"m": [[_enc(k), _enc(x)] for k, x in v.items()]}
+    name = _NAMES.get(t)
+    if name is None:
+        raise Unencodable(f"no cache encoding for {t.__module__}.{t.__qualname__}")
+    if isinstance(v, enum.Enum):
+        return {"e": name, "v": _enc(v.value)}
+    return {"c": name, "f": [_enc(getattr(v, f)) for f in _FIELDS[t]]}
+
+
+def _dec(v: Any) -> Any:
+    if v is None or type(v) in (bool, int, float, str):
+        return v
+    if type(v) is list:
+        return [_dec(x) for x in v]
+    if type(v) is not dict or len(v) not in (1, 2):
+        raise ValueError("not a cache value")
+    if "t" in v and len(v) == 1:
+        return tuple(_items(v["t"]))
+    if "s" in v and len(v) == 1:
+        return set(_items(v["s"]))
+    if "z" in v and len(v) == 1:
+        return frozenset(_items(v["z"]))
+    if "m" in v and len(v) == 1:
+        pairs = v["m"]
+        if type(pairs) is not list or not all(type(p) is list and len(p) == 2 for p in pairs):
+            raise ValueError("malformed mapping")
+        return {_dec(k): _dec(x) for k, x in pairs}
+    cls = TYPES.get(v.get("c") or v.get("e"))  # type: ignore[arg-type]
+    if cls is None:
+        raise ValueError("unknown type in cache entry")
+    if "e" in v:
+        return cls(_dec(v.get("v")))  # an Enum lookup by value: ValueError when not a member
+    names, values = _FIELDS[cls], v.get("f")
+    if type(values) is not list or len(values) != len(names):
+        raise ValueError("malformed record")
+    obj = object.__new__(cls)
+    for name, raw in zip(names, values, strict=True):
+        object.__setattr__(obj, name, _dec(raw))
+    return obj
+
+
+def _items(raw: Any) -> list[Any]:
+    if type(raw) is not list:
+        raise ValueError("malformed sequence")
+    return [_dec(x) for x in raw]
