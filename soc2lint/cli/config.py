@@ -7,6 +7,7 @@ import difflib
 import fnmatch
 import hashlib
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,12 @@ KEYS = {
     "confidentiality, processing_integrity, privacy, or ids like CC6.1 / CC6.*",
     "max_file_size": "skip files larger than this many bytes",
     "baseline": "baseline file to apply by default",
+    "github_actions": "{code_inputs: {owner/action: [input, ...]}} action inputs run as code "
+    "(added to soc2lint/data/github_code_inputs.yaml for SOC2-GHA-005)",
 }
+
+
+GITHUB_ACTIONS_KEYS = ("code_inputs",)
 
 
 class ConfigError(Exception):
@@ -52,6 +58,7 @@ class Config:
     criteria: list[str] = field(default_factory=list)
     max_file_size: int | None = None
     baseline: str | None = None
+    github_actions: dict[str, Any] = field(default_factory=dict)
 
     def apply(self, rules: list[Rule], requested: list[str] | None = None) -> list[Rule]:
         """The rules this configuration enables, with its severity overrides.
@@ -236,7 +243,28 @@ def _validate(path: Path, data: dict[str, Any], raw: bytes, rule_names: set[str]
     if baseline is not None and not isinstance(baseline, str):
         raise fail("baseline", "must be a path")
     config.baseline = str(path.parent / baseline) if baseline else None
+    config.github_actions = _github_actions(data.get("github_actions"), fail)
     return config
+
+
+def _github_actions(value: Any, fail: Callable[[str, str], ConfigError]) -> dict[str, Any]:
+    """The `github_actions:` mapping, checked: code_inputs maps action names to input lists."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise fail("github_actions", "must be a mapping (code_inputs)")
+    for sub in value:
+        if sub not in GITHUB_ACTIONS_KEYS:
+            raise fail(
+                f"github_actions.{sub}", f"unknown key (use {', '.join(GITHUB_ACTIONS_KEYS)})"
+            )
+    sinks = value.get("code_inputs") or {}
+    if not isinstance(sinks, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(i, str) for i in v)
+        for k, v in sinks.items()
+    ):
+        raise fail("github_actions.code_inputs", "must map owner/action to a list of input names")
+    return {"code_inputs": {k.lower(): [i.lower() for i in v] for k, v in sinks.items()}}
 
 
 STARTER = """\

@@ -115,6 +115,7 @@ def run(request: Request) -> Outcome:
         jobs=request.jobs,
         cache_dir=request.cache_dir,
         progress=request.progress,
+        github_actions=config.github_actions,
         known_rules={n for r in _existing(config, request, available) for n in (r.id, r.name)},
     )
     diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)

@@ -39,6 +39,8 @@ class ScanOptions:
     jobs: int | None = None
     cache_dir: str | None = None
     progress: bool = False
+    # the configuration's `github_actions:` settings (code_inputs, approved)
+    github_actions: dict = field(default_factory=dict)
 
 
 @dataclass
