@@ -7,6 +7,14 @@ from typing import Any
 
 from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
 from soc2lint.platforms.github_actions.addresses import step_keys, uses_info
+from soc2lint.platforms.github_actions.audits import (
+    env_file_writes,
+    overprovisioned_secrets,
+    publishes,
+    restores_cache,
+    secrets_read,
+    spoofable_bot_check,
+)
 from soc2lint.platforms.github_actions.checkout import exposures, untrusted_checkout
 from soc2lint.platforms.github_actions.deploys import deploys
 from soc2lint.platforms.github_actions.runners import job_images, runner_labels, self_hosted
@@ -138,6 +146,11 @@ def _job(
     _unsecure_commands(attrs, locs)
     keys = step_keys(steps)
     attrs["deploys"] = deploys(job_id, job, steps, keys)
+    attrs["spoofable_bot_check"] = spoofable_bot_check(job.get("if"), triggers)
+    _alias(locs, "if", "spoofable_bot_check")
+    set_list_locations(attrs, locs, "overprovisioned_secrets", overprovisioned_secrets(job))
+    _release_caches(attrs, locs, data.get("on"), triggers, steps, keys, paths, prefix)
+    _secrets_outside_environment(attrs, locs, job)
     start, end = doc.span(prefix)
     address = f"{path}:jobs.{job_id}"
     out = [_resource(address, "github_job", attrs, Location(path, start, end), locs)]
@@ -154,6 +167,47 @@ def _job(
             step_address = f"{address}.steps[{keys[n]}]"
             out.append(_step(path, doc, paths[n], step_address, n, steps, keys, context))
     return out
+
+
+def _release_caches(
+    attrs: dict,
+    locs: dict,
+    on: Any,
+    triggers: list,
+    steps: list,
+    keys: list,
+    paths: list,
+    prefix: str,
+) -> None:
+    """Caches restored in a job that publishes: what other runs wrote goes into the release."""
+    why = publishes(on, triggers, steps, attrs["deploys"])
+    found: list[Any] = []
+    where = []
+    for n, step in enumerate(steps):
+        if not why or not isinstance(step, dict):
+            continue
+        verdict = restores_cache(step)
+        if verdict is False:
+            continue
+        name = uses_info(step.get("uses")).get("uses_name")
+        found.append(
+            f"steps[{keys[n]}] restores a cache with {name}; the job {why}"
+            if verdict is True
+            else verdict
+        )
+        where.append(f"{paths[n][len(prefix) + 1 :]}.uses")
+    known = [f for f in found if isinstance(f, str)]
+    attrs["release_caches"] = known or (found[0] if found else [])
+    if where and where[0] in locs:
+        locs["release_caches"] = locs[where[0]]
+
+
+def _secrets_outside_environment(attrs: dict, locs: dict, job: dict) -> None:
+    """Secrets a job without a deployment environment reads (in any of its steps)."""
+    found = [] if job.get("environment") else secrets_read(job)
+    attrs["secrets_outside_environment"] = sorted({name for name, _p in found})
+    if found and found[0][1] in locs:
+        locs["secrets_outside_environment"] = locs[found[0][1]]
 
 
 def flatten_steps(steps: list, base: str) -> tuple[list[str], list[Any]]:
@@ -244,6 +298,13 @@ def _step(
     }
     for k in with_:
         _alias(locs, f"with.{k}", f"input_injections.{str(k).lower()}")
+    attrs["env_file_writes"] = env_file_writes(
+        step.get("run"), env, context["inputs"], context["matrix"], triggers
+    )
+    _alias(locs, "run", "env_file_writes")
+    attrs["spoofable_bot_check"] = spoofable_bot_check(step.get("if"), triggers)
+    _alias(locs, "if", "spoofable_bot_check")
+    set_list_locations(attrs, locs, "overprovisioned_secrets", overprovisioned_secrets(step))
     if attrs.get("uses_name") == "actions/checkout":
         attrs["persist_credentials"] = _known(
             with_.get("persist-credentials", True), "persist-credentials"
