@@ -31,6 +31,7 @@ _ENV_FILE = r"\$\{?(GITHUB_ENV|GITHUB_PATH|GITHUB_OUTPUT)\}?"
 ENV_FILE_LINE = re.compile(rf"(?im)^[^\n]*>>?[ \t]*[\"']?{_ENV_FILE}[^\n]*$")
 _FILE_NAME = re.compile(_ENV_FILE)
 _SHELL_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 # a value read from a file or a command: text whose origin the script alone does not show
 _OPAQUE_SOURCE = re.compile(r"\$\(|`|\bcat\b|<[ \t]*[^<\s&]|\bjq\b|\bunzip\b|\bread\b")
 
@@ -43,15 +44,31 @@ def env_file_writes(run: Any, env: dict, inputs: dict, matrix: dict, triggers: l
         return []
     found: list[str] = []
     opaque = ""
+    # shell variables of the script that hold outsiders' text: message=$(echo "$TITLE" | ...)
+    tainted: dict[str, list[str]] = {}
+
+    def carried(line: str) -> list[str]:
+        flowing = [c for e in find_expressions(line) for c in e.flowing]
+        for var in _SHELL_VAR.findall(line):
+            if var in ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT"):
+                continue
+            if var in tainted:
+                flowing.extend(tainted[var])
+            elif var.lower() in env:
+                flowing.append(f"env.{var.lower()}")
+        return flowing
+
+    for line in run.splitlines():
+        assign = _ASSIGNMENT.match(line)
+        if assign:
+            verdict = attacker_controlled(carried(assign.group(2)), env, inputs, matrix)
+            if isinstance(verdict, list) and verdict:
+                tainted[assign.group(1)] = verdict
     for m in ENV_FILE_LINE.finditer(run):
         line = m.group(0)
         target = _FILE_NAME.search(line)
         name = target.group(1) if target else "GITHUB_ENV"
-        flowing = [c for e in find_expressions(line) for c in e.flowing]
-        for var in _SHELL_VAR.findall(line):
-            if var.lower() in env and var not in ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT"):
-                flowing.append(f"env.{var.lower()}")
-        verdict = attacker_controlled(flowing, env, inputs, matrix)
+        verdict = attacker_controlled(carried(line), env, inputs, matrix)
         if isinstance(verdict, list) and verdict:
             found.append(f"{name} gets {', '.join(verdict)} on {hot[0]}")
         elif not opaque and _OPAQUE_SOURCE.search(line.split(">>")[0]):
@@ -81,20 +98,26 @@ def spoofable_bot_check(condition: Any, triggers: list[str]) -> str:
     return " ".join(hit.group(0).split()) if hit else ""
 
 
-CACHE_ACTIONS = re.compile(
-    r"(?i)^(actions/cache(/restore)?|swatinem/rust-cache|mozilla-actions/sccache-action)$"
-)
-# setup actions that restore a cache when their input says so (input -> values that turn it on)
-CACHE_INPUTS = {
-    "actions/setup-node": "cache",
-    "actions/setup-python": "cache",
-    "actions/setup-java": "cache",
-    "actions/setup-dotnet": "cache",
-    "astral-sh/setup-uv": "enable-cache",
-    "pnpm/action-setup": "cache",
+# actions that restore a cache: action -> (input that switches it, on unless switched off?)
+CACHE_SWITCHES: dict[str, tuple[str, bool]] = {
+    "actions/cache": ("", True),
+    "actions/cache/restore": ("", True),
+    "swatinem/rust-cache": ("lookup-only", True),  # lookup-only: true restores nothing
+    "mozilla-actions/sccache-action": ("", True),
+    "actions/setup-node": ("cache", False),
+    "actions/setup-python": ("cache", False),
+    "actions/setup-java": ("cache", False),
+    "actions/setup-dotnet": ("cache", False),
+    "pnpm/action-setup": ("cache", False),
+    "pyo3/maturin-action": ("sccache", False),
+    "actions/setup-go": ("cache", True),
+    "astral-sh/setup-uv": ("enable-cache", True),  # "auto": on for GitHub-hosted runners
+    "gradle/actions/setup-gradle": ("cache-disabled", True),
+    "ramsey/composer-install": ("ignore-cache", True),
 }
-# setup actions whose cache is on unless switched off
-CACHE_BY_DEFAULT = {"actions/setup-go": "cache", "gradle/actions/setup-gradle": "cache-disabled"}
+# inputs whose true value switches the cache off
+_OFF_WHEN_TRUE = {"lookup-only", "cache-disabled", "ignore-cache"}
+_FALSE = {"false", "no", "0", "off", ""}
 PUBLISH_TRIGGERS = ("release", "registry_package")
 
 
@@ -116,27 +139,22 @@ def publishes(on: Any, triggers: list[str], steps: list, deploy_reasons: list[st
 
 
 def restores_cache(step: dict) -> Any:
-    """Whether the step restores a cache that other runs can write."""
+    """Whether the step restores a cache that other runs can write (Unknown: an expression
+    decides)."""
     name = uses_info(step.get("uses")).get("uses_name", "")
-    if not name:
-        return False
     with_ = as_map(step.get("with"))
-    if CACHE_ACTIONS.match(name):
-        return True
-    if name in CACHE_INPUTS:
-        value = with_.get(CACHE_INPUTS[name])
-        if value is None or str(value).strip().lower() in ("", "false"):
-            return False
-        if isinstance(value, str) and "${{" in value:
-            return Unknown(f"{name} {CACHE_INPUTS[name]} is set by an expression")
-        return True
-    if name in CACHE_BY_DEFAULT:
-        key = CACHE_BY_DEFAULT[name]
-        value = str(with_.get(key, "")).strip().lower()
-        if key == "cache-disabled":
-            return value != "true"
-        return value != "false"
-    return False
+    if name == "docker/build-push-action":
+        return "type=gha" in str(with_.get("cache-from", ""))
+    if name not in CACHE_SWITCHES:
+        return False
+    key, default_on = CACHE_SWITCHES[name]
+    if not key or key not in with_:
+        return default_on
+    value = with_[key]
+    if isinstance(value, str) and "${{" in value:
+        return Unknown(f"{name} {key} is set by an expression")
+    truthy = str(value).strip().lower() not in _FALSE
+    return not truthy if key in _OFF_WHEN_TRUE else truthy
 
 
 def overprovisioned_secrets(value: Any) -> list[str]:
