@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -157,13 +158,67 @@ def compare(zz: dict, fails: dict, unknown: dict, mapping: dict[str, str]) -> di
     return out
 
 
+def timing(src: Path, zizmor: str, count: int, runs: int) -> None:
+    """Wall-clock time of both tools on a repository of `count` workflows, made by cycling the
+    workflows of src (each copy renamed); best of `runs`, caches off."""
+    repo = Path(tempfile.mkdtemp(prefix="compare-zizmor-timing-"))
+    seed = Path(tempfile.mkdtemp(prefix="compare-zizmor-seed-"))
+    try:
+        mapping = collect(src, seed)
+        workflows = sorted(p for p in mapping if p.startswith(".github/workflows/"))
+        out = repo / ".github" / "workflows"
+        out.mkdir(parents=True)
+        for i in range(count):
+            name = workflows[i % len(workflows)]
+            shutil.copyfile(seed / name, out / f"w{i:04d}-{Path(name).name}")
+        commands = {
+            "zizmor": [zizmor, "--offline", "--no-config", "--format", "json", "."],
+            "soc2lint": [
+                sys.executable,
+                "-m",
+                "soc2lint",
+                "scan",
+                ".",
+                "--format",
+                "json",
+                "--no-cache",
+                "--fail-on",
+                "none",
+                "--no-diff-base",
+            ],
+        }
+        best = {}
+        for tool, cmd in commands.items():
+            times = []
+            for _ in range(runs):
+                start = time.perf_counter()
+                subprocess.run(cmd, cwd=repo, capture_output=True, env=_env(tool, repo))
+                times.append(time.perf_counter() - start)
+            best[tool] = min(times)
+            print(f"{tool:9} {count} workflows: best of {runs} = {best[tool]:.2f}s")
+        print(f"ratio soc2lint/zizmor = {best['soc2lint'] / best['zizmor']:.2f}")
+    finally:
+        shutil.rmtree(repo, ignore_errors=True)
+        shutil.rmtree(seed, ignore_errors=True)
+
+
+def _env(tool: str, repo: Path) -> dict[str, str] | None:
+    # zizmor gets no GitHub token (offline); soc2lint keeps the caller's environment
+    return {"PATH": "/usr/bin:/bin", "HOME": str(repo)} if tool == "zizmor" else None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("test_data", type=Path)
     ap.add_argument("--zizmor", default=shutil.which("zizmor") or "zizmor")
     ap.add_argument("--out", type=Path, help="write the JSON comparison here")
     ap.add_argument("--keep", type=Path, help="build the scratch repository here and keep it")
+    ap.add_argument("--timing", type=int, metavar="N", help="time both tools on N workflows")
+    ap.add_argument("--runs", type=int, default=3, help="timing runs per tool (best is kept)")
     args = ap.parse_args()
+    if args.timing:
+        timing(args.test_data, args.zizmor, args.timing, args.runs)
+        return
     repo = args.keep or Path(tempfile.mkdtemp(prefix="compare-zizmor-"))
     repo.mkdir(parents=True, exist_ok=True)
     mapping = collect(args.test_data, repo)
@@ -172,9 +227,8 @@ def main() -> None:
     result = compare(zz, fails, unknown, mapping)
     unmapped = sorted(set(zz) - set(AUDIT_TO_RULES))
     print(f"{len(mapping)} files; zizmor audits with no soc2lint rule: {', '.join(unmapped)}")
-    print(
-        f"{'audit':34} {'rules':28} {'zizmor':>6} {'soc2l':>6} {'both':>5} {'recall':>6} {'prec':>5}"
-    )
+    head = ("audit", "rules", "zizmor", "soc2l", "both", "recall", "prec")
+    print("{:34} {:28} {:>6} {:>6} {:>5} {:>6} {:>5}".format(*head))
     for audit, r in result.items():
         print(
             f"{audit:34} {','.join(x[-3:] for x in r['rules']):28} {r['zizmor_files']:>6} "

@@ -7,6 +7,7 @@ import re
 
 from soc2lint.platforms.contract import Base, Parsed
 from soc2lint.platforms.github_actions import parse as parse_documents
+from soc2lint.platforms.github_actions.advisories import with_commented_versions
 from soc2lint.platforms.github_actions.sinks import configured_input_location, with_configured_sinks
 from soc2lint.platforms.shared import ci_linker
 from soc2lint.platforms.shared.yamlsrc import YamlDoc, load_documents
@@ -52,6 +53,8 @@ class GitHubActions(Base):
         if kind == "action" and not is_composite_action(path, docs):
             return Parsed(None)
         resources, more = parse_documents(path, docs)
+        if "#" in text:
+            resources = with_commented_versions(resources, text)
         return Parsed(self.name, resources, errors + more)
 
     def assemble(self, asm, mine) -> None:  # type: ignore[no-untyped-def]

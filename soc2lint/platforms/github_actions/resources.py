@@ -7,6 +7,7 @@ from typing import Any
 
 from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
 from soc2lint.platforms.github_actions.addresses import step_keys, uses_info
+from soc2lint.platforms.github_actions.advisories import known_vulnerabilities
 from soc2lint.platforms.github_actions.audits import (
     env_file_writes,
     overprovisioned_secrets,
@@ -338,6 +339,11 @@ def _uses(attrs: dict[str, Any], locs: dict[str, Location], uses: Any) -> None:
     for key, value in uses_info(uses).items():
         attrs[key] = value
         _alias(locs, "uses", key)
+    if attrs.get("uses_kind") == "action":
+        attrs["known_vulnerabilities"] = known_vulnerabilities(
+            attrs["uses_name"], attrs["uses_ref"]
+        )
+        _alias(locs, "uses", "known_vulnerabilities")
 
 
 def _unsecure_commands(attrs: dict[str, Any], locs: dict[str, Location]) -> None:
