@@ -100,21 +100,25 @@ def version_comment(line: str) -> str:
 
 
 def with_commented_versions(resources: list, text: str) -> list:
-    """Resources whose SHA-pinned action has advisories, judged by the version its `uses:`
-    line's comment names (Dependabot and Renovate keep it up to date)."""
+    """SHA-pinned actions with the version their `uses:` line's comment names
+    (`uses_version_comment`, "" for none), and their advisories judged by that version
+    (Dependabot and Renovate keep the comment up to date)."""
     lines = text.splitlines()
     out = []
     for res in resources:
         attrs = res.attributes
-        verdict = attrs.get("known_vulnerabilities")
         loc = res.attribute_locations.get("uses")
-        if isinstance(verdict, Unknown) and attrs.get("uses_pinned") and loc is not None:
-            line = lines[loc.start_line - 1] if 0 < loc.start_line <= len(lines) else ""
+        if attrs.get("uses_kind") in ("action", "reusable") and attrs.get("uses_pinned"):
+            line = lines[loc.start_line - 1] if loc and 0 < loc.start_line <= len(lines) else ""
             version = version_comment(line)
-            if version:
-                judged = known_vulnerabilities(attrs.get("uses_name"), version)
-                res = dataclasses.replace(
-                    res, attributes={**attrs, "known_vulnerabilities": judged}
+            extra: dict[str, Any] = {"uses_version_comment": version}
+            if version and isinstance(attrs.get("known_vulnerabilities"), Unknown):
+                extra["known_vulnerabilities"] = known_vulnerabilities(
+                    attrs.get("uses_name"), version
                 )
+            locs = dict(res.attribute_locations)
+            if loc is not None:
+                locs["uses_version_comment"] = loc
+            res = dataclasses.replace(res, attributes={**attrs, **extra}, attribute_locations=locs)
         out.append(res)
     return out

@@ -53,8 +53,7 @@ class GitHubActions(Base):
         if kind == "action" and not is_composite_action(path, docs):
             return Parsed(None)
         resources, more = parse_documents(path, docs)
-        if "#" in text:
-            resources = with_commented_versions(resources, text)
+        resources = with_commented_versions(resources, text)
         return Parsed(self.name, resources, errors + more)
 
     def assemble(self, asm, mine) -> None:  # type: ignore[no-untyped-def]
