@@ -48,6 +48,8 @@ AUDIT_TO_RULES = {
     "cache-poisoning": ["SOC2-GHA-018"],
     "overprovisioned-secrets": ["SOC2-GHA-019"],
     "secrets-outside-env": ["SOC2-GHA-020"],
+    "use-trusted-publishing": ["SOC2-GHA-023"],
+    "ref-version-mismatch": ["SOC2-GHA-022"],
     "known-vulnerable-actions": ["SOC2-GHA-021"],
 }
 GHA_OPT_IN = ["SOC2-GHA-020"]

@@ -201,3 +201,42 @@ def secrets_read(value: Any) -> list[tuple[str, str]]:
 
     walk(value, "")
     return out
+
+
+# registries that accept OIDC trusted publishing from GitHub Actions, and how a step publishes
+# to each with a long-lived token: (registry, command pattern, token variables)
+_PUBLISH_COMMANDS = (
+    ("PyPI", re.compile(r"\btwine[ \t]+upload\b"), ("twine_password",)),
+    ("PyPI", re.compile(r"\buv[ \t]+publish\b"), ("uv_publish_token", "uv_publish_password")),
+    ("PyPI", re.compile(r"\bpoetry[ \t]+publish\b"), ("poetry_pypi_token_pypi",)),
+    ("PyPI", re.compile(r"\b(hatch|flit)[ \t]+publish\b"), ("hatch_index_auth", "flit_password")),
+    (
+        "npm",
+        re.compile(r"\b(npm|pnpm)[ \t]+publish\b|\byarn[ \t]+(npm[ \t]+)?publish\b"),
+        ("node_auth_token", "npm_token", "npm_auth_token"),
+    ),
+    ("crates.io", re.compile(r"\bcargo[ \t]+publish\b"), ("cargo_registry_token",)),
+    ("RubyGems", re.compile(r"\bgem[ \t]+push\b"), ("gem_host_api_key",)),
+)
+_TOKEN_FLAG = re.compile(r"(--token|--password|-p)[ \t=]+\S*\$\{\{\s*secrets\.", re.I)
+
+
+def long_lived_publish_tokens(step: dict, env: dict) -> list[str]:
+    """How the step publishes with a stored token to a registry that offers trusted publishing."""
+    out: list[str] = []
+    name = uses_info(step.get("uses")).get("uses_name", "")
+    with_ = as_map(step.get("with"))
+    if name == "pypa/gh-action-pypi-publish" and "password" in with_:
+        out.append("pypa/gh-action-pypi-publish with password: (PyPI)")
+    run = step.get("run")
+    if not isinstance(run, str):
+        return out
+    for registry, command, variables in _PUBLISH_COMMANDS:
+        if not command.search(run):
+            continue
+        held = [v for v in variables if "secrets." in str(env.get(v, "")).lower()]
+        if held:
+            out.append(f"{registry} with {held[0].upper()} from a secret")
+        elif _TOKEN_FLAG.search(run):
+            out.append(f"{registry} with a token from a secret on the command line")
+    return out

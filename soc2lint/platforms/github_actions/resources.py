@@ -10,6 +10,7 @@ from soc2lint.platforms.github_actions.addresses import step_keys, uses_info
 from soc2lint.platforms.github_actions.advisories import known_vulnerabilities
 from soc2lint.platforms.github_actions.audits import (
     env_file_writes,
+    long_lived_publish_tokens,
     overprovisioned_secrets,
     publishes,
     restores_cache,
@@ -306,6 +307,8 @@ def _step(
     attrs["spoofable_bot_check"] = spoofable_bot_check(step.get("if"), triggers)
     _alias(locs, "if", "spoofable_bot_check")
     set_list_locations(attrs, locs, "overprovisioned_secrets", overprovisioned_secrets(step))
+    attrs["long_lived_publish_tokens"] = long_lived_publish_tokens(step, env)
+    _alias(locs, "with.password" if "password" in with_ else "run", "long_lived_publish_tokens")
     if attrs.get("uses_name") == "actions/checkout":
         attrs["persist_credentials"] = _known(
             with_.get("persist-credentials", True), "persist-credentials"
