@@ -36,7 +36,7 @@ AUDIT_TO_RULES = {
     "artipacked": ["SOC2-GHA-007"],
     "dangerous-triggers": ["SOC2-GHA-004"],
     "unsafe-checkout": ["SOC2-GHA-004"],
-    "excessive-permissions": ["SOC2-GHA-003", "SOC2-GHA-015"],
+    "excessive-permissions": ["SOC2-GHA-002", "SOC2-GHA-003", "SOC2-GHA-015"],
     "unpinned-uses": ["SOC2-GHA-001"],
     "unpinned-images": ["SOC2-GHA-014"],
     "insecure-commands": ["SOC2-GHA-011"],
@@ -49,7 +49,6 @@ AUDIT_TO_RULES = {
     "overprovisioned-secrets": ["SOC2-GHA-019"],
     "secrets-outside-env": ["SOC2-GHA-020"],
     "use-trusted-publishing": ["SOC2-GHA-023"],
-    "ref-version-mismatch": ["SOC2-GHA-022"],
     "known-vulnerable-actions": ["SOC2-GHA-021"],
 }
 GHA_OPT_IN = ["SOC2-GHA-020"]
