@@ -117,7 +117,10 @@ def test_rules_listing_and_explain() -> None:
             "references",
             "enabled_by_default",
         }
-    assert [r["id"] for r in listing if not r["enabled_by_default"]] == ["SOC2-K8S-025"]
+    assert [r["id"] for r in listing if not r["enabled_by_default"]] == [
+        "SOC2-GHA-020",
+        "SOC2-K8S-025",
+    ]
     text = run("rules").stdout
     assert "SOC2-AWS-001" in text and "CC6.1" in text
     assert "(opt-in: off by default)" in next(ln for ln in text.splitlines() if "K8S-025" in ln)
