@@ -249,7 +249,10 @@ def test_workflow_job_and_step_addresses_and_lines() -> None:
         res[f"{path}:jobs.test.steps[./.github/actions/setup]"].attributes["uses_kind"] == "local"
     )
     docker = res[f"{path}:jobs.test.steps[docker://alpine]"].attributes
-    assert docker["uses_kind"] == "docker" and docker["uses_pinned"] is False
+    # a docker:// step is judged as an image of its job (SOC2-GHA-014), not as an action
+    assert docker["uses_kind"] == "docker" and "uses_pinned" not in docker
+    docker_image = test.attributes["images"][-1]
+    assert docker_image["image"] == "alpine:3.20" and docker_image["pinned"] is True  # a tag
     call = res[f"{path}:jobs.call"]
     assert call.attributes["uses_kind"] == "local" and call.attributes["secrets"] == "inherit"
     assert call.location_of("secrets").start_line == 32

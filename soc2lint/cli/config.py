@@ -8,6 +8,7 @@ import fnmatch
 import hashlib
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,13 @@ KEYS = {
     "baseline": "baseline file to apply by default",
     "helm": "{kube_version, api_versions, charts: {CHART-DIR: {values, set, release, namespace}}}",
     "cfn_parameters": "CloudFormation parameter values file, relative to the configuration file",
+    "github_actions": "{code_inputs: {owner/action: [input, ...]}} action inputs run as code "
+    "(added to soc2lint/data/github_code_inputs.yaml for SOC2-GHA-005)",
 }
 HELM_CHART_KEYS = ("values", "set", "release", "namespace")
+
+
+GITHUB_ACTIONS_KEYS = ("code_inputs",)
 
 
 class ConfigError(Exception):
@@ -65,6 +71,7 @@ class Config:
     kube_version: str | None = None
     api_versions: list[str] = field(default_factory=list)
     cfn_parameters: str | None = None
+    github_actions: dict[str, Any] = field(default_factory=dict)
 
     def apply(self, rules: list[Rule], requested: list[str] | None = None) -> list[Rule]:
         """The rules this configuration enables, with its severity overrides.
@@ -279,6 +286,7 @@ def _validate(
     if cfn is not None and not isinstance(cfn, str):
         raise fail("cfn_parameters", "must be a path")
     config.cfn_parameters = str(path.parent / cfn) if cfn else None
+    config.github_actions = _github_actions(data.get("github_actions"), fail)
     return config
 
 
@@ -337,6 +345,26 @@ def _helm(path: Path, helm: Any, config: Config, fail: Any) -> None:
             if value:
                 out[key] = value
         config.helm_charts[str(directory.resolve())] = out
+
+
+def _github_actions(value: Any, fail: Callable[[str, str], ConfigError]) -> dict[str, Any]:
+    """The `github_actions:` mapping, checked: code_inputs maps action names to input lists."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise fail("github_actions", "must be a mapping (code_inputs)")
+    for sub in value:
+        if sub not in GITHUB_ACTIONS_KEYS:
+            raise fail(
+                f"github_actions.{sub}", f"unknown key (use {', '.join(GITHUB_ACTIONS_KEYS)})"
+            )
+    sinks = value.get("code_inputs") or {}
+    if not isinstance(sinks, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(i, str) for i in v)
+        for k, v in sinks.items()
+    ):
+        raise fail("github_actions.code_inputs", "must map owner/action to a list of input names")
+    return {"code_inputs": {k.lower(): [i.lower() for i in v] for k, v in sinks.items()}}
 
 
 STARTER = """\

@@ -146,6 +146,7 @@ def run(request: Request) -> Outcome:
         helm_charts=dict(config.helm_charts),
         kube_version=request.kube_version or config.kube_version,
         api_versions=[*config.api_versions, *request.api_versions],
+        github_actions=config.github_actions,
         known_rules={n for r in _existing(config, request, available) for n in (r.id, r.name)},
     )
     diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)

@@ -48,6 +48,8 @@ class ScanOptions:
     helm_charts: dict[str, dict] = field(default_factory=dict)
     kube_version: str | None = None
     api_versions: list[str] = field(default_factory=list)
+    # the configuration's `github_actions:` settings (code_inputs, approved)
+    github_actions: dict = field(default_factory=dict)
 
 
 @dataclass

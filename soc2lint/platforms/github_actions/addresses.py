@@ -17,12 +17,8 @@ def uses_info(uses: Any) -> dict[str, Any]:
         return {"uses_kind": "local", "uses_name": text, "uses_ref": "", "uses_pinned": True}
     if text.startswith("docker://"):
         image = text[len("docker://") :]
-        return {
-            "uses_kind": "docker",
-            "uses_name": image,
-            "uses_ref": image.partition("@")[2],
-            "uses_pinned": "@sha256:" in image,
-        }
+        # judged as a container image (SOC2-GHA-014), not as an action: no uses_pinned
+        return {"uses_kind": "docker", "uses_name": image, "uses_ref": image.partition("@")[2]}
     name, _, ref = text.partition("@")
     kind = "reusable" if "/.github/workflows/" in name else "action"
     return {

@@ -8,8 +8,13 @@ from typing import Any
 from soc2lint.engine.linear_regex import compile_linear
 from soc2lint.model import Location
 from soc2lint.platforms.github_actions.addresses import uses_info
+from soc2lint.platforms.shared.ci_expressions import flowing_in
 
 UPLOADERS = {"actions/upload-artifact", "actions/upload-pages-artifact"}
+# triggers whose runs hold a write token and secrets while reacting to outsiders' events
+PRIVILEGED_PR = ("pull_request_target", "workflow_run")
+# owners whose actions are GitHub's own: not third-party code
+FIRST_PARTY = ("actions/", "github/")
 PR_TRIGGERS = ("pull_request", "pull_request_target", "workflow_run")
 # refs and repositories that name the pull request's (or triggering run's) head: its code
 _HEAD_REF = (
@@ -43,9 +48,19 @@ def untrusted_checkout(
     if attrs.get("uses_name") == "actions/checkout":
         for key, pattern in (("ref", HEAD_REF), ("repository", HEAD_REPO)):
             value = with_.get(key)
-            if isinstance(value, str) and pattern.search(value):
+            if not isinstance(value, str):
+                continue
+            if pattern.search(value):
                 found.append(f"checks out with.{key}: {value.strip()}")
                 where = where or f"with.{key}"
+                continue
+            # ref: ${{ env.HEAD_SHA }} with HEAD_SHA set from the head's ref at any env level
+            for ctx in flowing_in(value):
+                held = env.get(ctx[4:]) if ctx.startswith("env.") and ctx.count(".") == 1 else None
+                if isinstance(held, str) and pattern.search(held):
+                    found.append(f"checks out with.{key}: {value.strip()} ({held.strip()})")
+                    where = where or f"with.{key}"
+                    break
     run = step.get("run")
     if isinstance(run, str):
         hit = HEAD_IN_SCRIPT.search(run)
@@ -71,11 +86,20 @@ def exposures(steps: list, keys: list[str], n: int, triggers: list[str]) -> list
     """Later steps of the job that could carry the persisted token out of the runner."""
     out = []
     untrusted = [t for t in PR_TRIGGERS if t in triggers]
+    privileged = [t for t in PRIVILEGED_PR if t in triggers]
     for m in range(n + 1, len(steps)):
         later = steps[m] if isinstance(steps[m], dict) else {}
-        name = uses_info(later.get("uses")).get("uses_name")
+        info = uses_info(later.get("uses"))
+        name = info.get("uses_name")
         if name in UPLOADERS:
             out.append(f"steps[{keys[m]}] uploads an artifact with {name}")
         elif "run" in later and untrusted:
             out.append(f"steps[{keys[m]}] runs a script on {untrusted[0]}")
+        elif (
+            privileged
+            and info.get("uses_kind") in ("action", "docker")
+            and not str(name).startswith(FIRST_PARTY)
+        ):
+            # a third-party action reads the workspace, .git/config included
+            out.append(f"steps[{keys[m]}] runs the third-party action {name} on {privileged[0]}")
     return out

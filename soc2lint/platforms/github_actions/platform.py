@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from soc2lint.platforms.contract import Base, Parsed
 from soc2lint.platforms.github_actions import parse as parse_documents
+from soc2lint.platforms.github_actions.advisories import with_commented_versions
+from soc2lint.platforms.github_actions.sinks import configured_input_location, with_configured_sinks
 from soc2lint.platforms.shared import ci_linker
 from soc2lint.platforms.shared.yamlsrc import YamlDoc, load_documents
 
@@ -50,7 +53,26 @@ class GitHubActions(Base):
         if kind == "action" and not is_composite_action(path, docs):
             return Parsed(None)
         resources, more = parse_documents(path, docs)
+        resources = with_commented_versions(resources, text)
         return Parsed(self.name, resources, errors + more)
+
+    def assemble(self, asm, mine) -> None:  # type: ignore[no-untyped-def]
+        """Inputs that the configuration names as code (`github_actions: code_inputs:`) are
+        sinks for SOC2-GHA-005 too; the parse recorded what each input would inject."""
+        extra = (getattr(asm.options, "github_actions", None) or {}).get("code_inputs") or {}
+        if not extra:
+            return
+        for i, res in enumerate(asm.resources):
+            if res.type != "github_step" or res.platform != self.rule_platform:
+                continue
+            attrs = with_configured_sinks(res.attributes, extra)
+            if attrs is None:
+                continue
+            locs = dict(res.attribute_locations)
+            where = configured_input_location(res.attributes, extra)
+            if where in locs and not res.attributes.get("attacker_controlled"):
+                locs["attacker_controlled"] = locs[where]
+            asm.resources[i] = dataclasses.replace(res, attributes=attrs, attribute_locations=locs)
 
     def link(self, graph, resources) -> None:  # type: ignore[no-untyped-def]
         ci_linker.link(graph, resources, self.rule_platform)

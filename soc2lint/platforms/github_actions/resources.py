@@ -7,15 +7,27 @@ from typing import Any
 from soc2lint.engine.linear_regex import compile_linear
 from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
 from soc2lint.platforms.github_actions.addresses import step_keys, uses_info
+from soc2lint.platforms.github_actions.advisories import known_vulnerabilities
+from soc2lint.platforms.github_actions.audits import (
+    env_file_writes,
+    long_lived_publish_tokens,
+    overprovisioned_secrets,
+    publishes,
+    restores_cache,
+    secrets_read,
+    spoofable_bot_check,
+)
 from soc2lint.platforms.github_actions.checkout import exposures, untrusted_checkout
 from soc2lint.platforms.github_actions.deploys import deploys
 from soc2lint.platforms.github_actions.runners import job_images, runner_labels, self_hosted
+from soc2lint.platforms.github_actions.sinks import code_inputs
 from soc2lint.platforms.github_actions.triggers import triggers_of, writes_all
 from soc2lint.platforms.shared.ci_common import (
     as_list,
     as_map,
     ci_resource,
     credential_shaped,
+    image_pinned,
     secret_literals,
     set_list_locations,
 )
@@ -25,6 +37,7 @@ from soc2lint.platforms.shared.ci_expressions import (
     flowing_in,
     input_classes,
     is_expression,
+    matrix_values,
 )
 from soc2lint.platforms.shared.yamlsrc import YamlDoc
 
@@ -139,25 +152,100 @@ def _job(
             found += secret_literals(svc.get("env"), f"{where}.env", _literal, True)
             found += secret_literals(svc.get("credentials"), f"{where}.credentials", _literal)
     set_list_locations(attrs, locs, "literal_secrets", found)
-    images = job_images(container, services, job.get("container"))
+    paths, steps = flatten_steps(as_list(job.get("steps")), f"{prefix}.steps")
+    images = job_images(container, services, job.get("container"), job)
+    for where, step in zip(paths, steps, strict=True):
+        info = uses_info(step.get("uses")) if isinstance(step, dict) else {}
+        if info.get("uses_kind") == "docker":  # a docker:// step is an image like the others
+            image = info["uses_name"]
+            relative = f"{where[len(prefix) + 1 :]}.uses"
+            images.append({"path": relative, "image": image, "pinned": image_pinned(image)})
     attrs["images"] = images
     for i, image in enumerate(images):
         if image["path"] in locs:
             locs[f"images.{i}"] = locs[image["path"]]
     _unsecure_commands(attrs, locs)
-    steps = as_list(job.get("steps"))
     keys = step_keys(steps)
     attrs["deploys"] = deploys(job_id, job, steps, keys)
+    attrs["spoofable_bot_check"] = spoofable_bot_check(job.get("if"), triggers)
+    _alias(locs, "if", "spoofable_bot_check")
+    set_list_locations(attrs, locs, "overprovisioned_secrets", overprovisioned_secrets(job))
+    _release_caches(attrs, locs, data.get("on"), triggers, steps, keys, paths, prefix)
+    _secrets_outside_environment(attrs, locs, job)
     start, end = doc.span(prefix)
     address = f"{path}:jobs.{job_id}"
     out = [_resource(address, "github_job", attrs, Location(path, start, end), locs)]
     env_chain = [data.get("env"), job.get("env")]
-    context = {"job_id": job_id, "triggers": triggers, "inputs": inputs, "env": env_chain}
+    context = {
+        "job_id": job_id,
+        "triggers": triggers,
+        "inputs": inputs,
+        "env": env_chain,
+        "matrix": matrix_values(job.get("strategy")),
+    }
     for n, step in enumerate(steps):
         if isinstance(step, dict):
             step_address = f"{address}.steps[{keys[n]}]"
-            out.append(_step(path, doc, f"{prefix}.steps", step_address, n, steps, keys, context))
+            out.append(_step(path, doc, paths[n], step_address, n, steps, keys, context))
     return out
+
+
+def _release_caches(
+    attrs: dict,
+    locs: dict,
+    on: Any,
+    triggers: list,
+    steps: list,
+    keys: list,
+    paths: list,
+    prefix: str,
+) -> None:
+    """Caches restored in a job that publishes: what other runs wrote goes into the release."""
+    why = publishes(on, triggers, steps, attrs["deploys"])
+    found: list[Any] = []
+    where = []
+    for n, step in enumerate(steps):
+        if not why or not isinstance(step, dict):
+            continue
+        verdict = restores_cache(step)
+        if verdict is False:
+            continue
+        name = uses_info(step.get("uses")).get("uses_name")
+        found.append(
+            f"steps[{keys[n]}] restores a cache with {name}; the job {why}"
+            if verdict is True
+            else verdict
+        )
+        where.append(f"{paths[n][len(prefix) + 1 :]}.uses")
+    known = [f for f in found if isinstance(f, str)]
+    attrs["release_caches"] = known or (found[0] if found else [])
+    if where and where[0] in locs:
+        locs["release_caches"] = locs[where[0]]
+
+
+def _secrets_outside_environment(attrs: dict, locs: dict, job: dict) -> None:
+    """Secrets a job without a deployment environment reads (in any of its steps)."""
+    found = [] if job.get("environment") else secrets_read(job)
+    attrs["secrets_outside_environment"] = sorted({name for name, _p in found})
+    if found and found[0][1] in locs:
+        locs["secrets_outside_environment"] = locs[found[0][1]]
+
+
+def flatten_steps(steps: list, base: str) -> tuple[list[str], list[Any]]:
+    """The job's steps in order, with the steps of a `parallel:` group in its place; each with
+    the YAML path it is written at."""
+    paths: list[str] = []
+    out: list[Any] = []
+    for n, step in enumerate(steps):
+        group = step.get("parallel") if isinstance(step, dict) else None
+        if isinstance(group, list):
+            for m, inner in enumerate(group):
+                paths.append(f"{base}.{n}.parallel.{m}")
+                out.append(inner)
+        else:
+            paths.append(f"{base}.{n}")
+            out.append(step)
+    return paths, out
 
 
 def action_resources(path: str, doc: YamlDoc) -> list[Resource]:
@@ -170,20 +258,20 @@ def action_resources(path: str, doc: YamlDoc) -> list[Resource]:
     out = [
         _resource(path, "github_action", attrs, Location(path, doc.start_line, doc.end_line), locs)
     ]
-    steps = as_list(runs.get("steps"))
+    paths, steps = flatten_steps(as_list(runs.get("steps")), "runs.steps")
     keys = step_keys(steps)
-    context = {"job_id": "", "triggers": [], "inputs": {"*": "caller"}, "env": []}
+    context = {"job_id": "", "triggers": [], "inputs": {"*": "caller"}, "env": [], "matrix": {}}
     for n, step in enumerate(steps):
         if isinstance(step, dict):
             address = f"{path}:runs.steps[{keys[n]}]"
-            out.append(_step(path, doc, "runs.steps", address, n, steps, keys, context))
+            out.append(_step(path, doc, paths[n], address, n, steps, keys, context))
     return out
 
 
 def _step(
     path: str,
     doc: YamlDoc,
-    base: str,
+    prefix: str,
     address: str,
     n: int,
     steps: list,
@@ -191,7 +279,6 @@ def _step(
     context: dict,
 ) -> Resource:
     step = steps[n]
-    prefix = f"{base}.{n}"
     locs = doc.located(path, prefix)
     attrs = dict(step)
     triggers = context["triggers"]
@@ -202,6 +289,9 @@ def _step(
     with_ = as_map(step.get("with"))
     attrs["run_contexts"] = contexts_in(step.get("run"))
     _alias(locs, "run", "run_contexts")
+    # inputs the action runs as code (actions/github-script's script, a yq cmd, ...)
+    sinks = code_inputs(attrs.get("uses_name"))
+    code = [str(k) for k, v in with_.items() if str(k).lower() in sinks and is_expression(v)]
     script = with_.get("script") if attrs.get("uses_name") == "actions/github-script" else None
     attrs["script_contexts"] = contexts_in(script)
     _alias(locs, "with.script", "script_contexts")
@@ -209,9 +299,35 @@ def _step(
     for layer in [*context["env"], step.get("env")]:
         if isinstance(layer, dict):
             env.update({str(k).lower(): v for k, v in layer.items()})
-    flowing = flowing_in(step.get("run")) + flowing_in(script)
-    attrs["attacker_controlled"] = attacker_controlled(flowing, env, context["inputs"])
-    _alias(locs, "run" if "run" in step else "with.script", "attacker_controlled")
+    flowing = flowing_in(step.get("run"))
+    where = "run" if flowing else ""
+    for key in code:
+        more = flowing_in(with_[key])
+        where = where or (f"with.{key}" if more else "")
+        flowing += more
+    attrs["attacker_controlled"] = attacker_controlled(
+        flowing, env, context["inputs"], context["matrix"]
+    )
+    _alias(locs, where or "run", "attacker_controlled")
+    # what every other expression input would inject, should configuration name it a sink
+    attrs["input_injections"] = {
+        str(k).lower(): attacker_controlled(
+            flowing_in(v), env, context["inputs"], context["matrix"]
+        )
+        for k, v in with_.items()
+        if str(k).lower() not in sinks and is_expression(v)
+    }
+    for k in with_:
+        _alias(locs, f"with.{k}", f"input_injections.{str(k).lower()}")
+    attrs["env_file_writes"] = env_file_writes(
+        step.get("run"), env, context["inputs"], context["matrix"], triggers
+    )
+    _alias(locs, "run", "env_file_writes")
+    attrs["spoofable_bot_check"] = spoofable_bot_check(step.get("if"), triggers)
+    _alias(locs, "if", "spoofable_bot_check")
+    set_list_locations(attrs, locs, "overprovisioned_secrets", overprovisioned_secrets(step))
+    attrs["long_lived_publish_tokens"] = long_lived_publish_tokens(step, env)
+    _alias(locs, "with.password" if "password" in with_ else "run", "long_lived_publish_tokens")
     if attrs.get("uses_name") == "actions/checkout":
         attrs["persist_credentials"] = _known(
             with_.get("persist-credentials", True), "persist-credentials"
@@ -245,6 +361,11 @@ def _uses(attrs: dict[str, Any], locs: dict[str, Location], uses: Any) -> None:
     for key, value in uses_info(uses).items():
         attrs[key] = value
         _alias(locs, "uses", key)
+    if attrs.get("uses_kind") == "action":
+        attrs["known_vulnerabilities"] = known_vulnerabilities(
+            attrs["uses_name"], attrs["uses_ref"]
+        )
+        _alias(locs, "uses", "known_vulnerabilities")
 
 
 def _unsecure_commands(attrs: dict[str, Any], locs: dict[str, Location]) -> None:

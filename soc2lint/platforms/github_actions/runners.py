@@ -7,7 +7,7 @@ from typing import Any
 
 from soc2lint.model import Unknown
 from soc2lint.platforms.shared.ci_common import as_list, as_map, image_pinned
-from soc2lint.platforms.shared.ci_expressions import is_expression
+from soc2lint.platforms.shared.ci_expressions import is_expression, matrix_values
 
 HOSTED_LABEL = re.compile(r"^(ubuntu|windows|macos)-[A-Za-z0-9._-]+$", re.I)
 
@@ -58,8 +58,11 @@ def self_hosted(runs_on: list[Any], raw: Any) -> Any:
     return False
 
 
-def job_images(container: dict, services: dict, raw: Any) -> list[dict[str, Any]]:
-    """The job's container and service images, each with where it is set and if pinned."""
+def job_images(container: dict, services: dict, raw: Any, job: dict) -> list[dict[str, Any]]:
+    """The job's container and service images, each with where it is set and if pinned.
+
+    An image written with `${{ matrix.X }}` is one image per value of a literal matrix. An empty
+    image (a service a matrix leg switches off with `image: ""`) starts no container."""
     found = []
     if isinstance(raw, str):
         found.append(("container", raw))
@@ -69,9 +72,33 @@ def job_images(container: dict, services: dict, raw: Any) -> list[dict[str, Any]
         if isinstance(svc, dict) and svc.get("image") is not None:
             found.append((f"services.{name}.image", svc["image"]))
     out = []
-    for where, image in found:
-        pinned: Any = image_pinned(image)
-        if is_expression(image):
-            pinned = Unknown(f"image {image} is set by an expression")
-        out.append({"path": where, "image": image, "pinned": pinned})
+    for where, written in found:
+        if isinstance(written, str) and not written.strip():
+            continue
+        for image in _expand_matrix(written, job) if is_expression(written) else [written]:
+            if isinstance(image, str) and not image.strip():
+                continue
+            pinned: Any = image_pinned(image)
+            if is_expression(image):
+                pinned = Unknown(f"image {image} is set by an expression")
+            out.append({"path": where, "image": image, "pinned": pinned})
     return out
+
+
+_MATRIX_REF = re.compile(r"\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}")
+
+
+def _expand_matrix(text: str, job: dict, limit: int = 64) -> list[str]:
+    """text with each `${{ matrix.X }}` replaced by each literal value of X (text itself when a
+    value is not a literal, or other expressions remain)."""
+    values = matrix_values(job.get("strategy"))
+    out = [text]
+    for key in dict.fromkeys(m.group(1) for m in _MATRIX_REF.finditer(text)):
+        choices = values.get(key.lower(), [])
+        if not choices or not all(
+            isinstance(v, (str, int, float)) and not is_expression(v) for v in choices
+        ):
+            return [text]
+        pattern = re.compile(r"\$\{\{\s*matrix\." + re.escape(key) + r"\s*\}\}")
+        out = [pattern.sub(str(v), t) for t in out for v in dict.fromkeys(choices)][:limit]
+    return sorted(set(out))

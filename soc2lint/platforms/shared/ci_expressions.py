@@ -65,6 +65,7 @@ _ATTACKER_TEXT = """
     github.event.check_suite.head_branch github.event.check_run.check_suite.head_branch
     github.event.check_suite.pull_requests.*.head.ref
     github.event.check_run.pull_requests.*.head.ref
+    github.event.changes.*.from github.event.changes.*.*.from
 """
 ATTACKER_CONTEXTS = tuple(tuple(p.split(".")) for p in _ATTACKER_TEXT.split())
 # inputs of these types cannot carry text of the user's choosing
@@ -332,14 +333,24 @@ def _flow(node: _Node) -> frozenset[str]:
     return node.flow | ({node.path} if node.path else frozenset())
 
 
-def attacker_controlled(flowing: list[str], env: dict[str, Any], inputs: dict[str, str]) -> Any:
-    """The attacker-controlled contexts among flowing; Unknown where a caller decides."""
+def attacker_controlled(
+    flowing: list[str],
+    env: dict[str, Any],
+    inputs: dict[str, str],
+    matrix: dict[str, list[Any]] | None = None,
+) -> Any:
+    """The attacker-controlled contexts among flowing; Unknown where a caller decides.
+
+    `${{ env.X }}` and `${{ matrix.X }}` are followed to the expressions X's values hold."""
     known: set[str] = set()
     maybe: set[str] = set()
     for ctx in flowing:
         via = [ctx]
         if ctx.startswith("env.") and ctx.count(".") == 1:
             via = flowing_in(env.get(ctx[4:]))  # ${{ env.X }} where X holds an expression
+        elif ctx.startswith("matrix.") and matrix:
+            key = ctx.split(".")[1]
+            via = sorted({c for v in matrix.get(key, ()) for c in _flowing_deep(v)})
         for c in via:
             verdict = _classify(c, inputs)
             (known if verdict == "attacker" else maybe if verdict == "caller" else set()).add(c)
@@ -389,4 +400,33 @@ def input_classes(on: Any, triggers: list[str]) -> dict[str, str]:
         out["*"] = "attacker"
     elif "workflow_call" in triggers:
         out["*"] = "caller"
+    return out
+
+
+def _flowing_deep(value: Any) -> list[str]:
+    """The flowing contexts of every string in value (a matrix entry may be a mapping)."""
+    if isinstance(value, dict):
+        return [c for v in value.values() for c in _flowing_deep(v)]
+    if isinstance(value, list):
+        return [c for v in value for c in _flowing_deep(v)]
+    return flowing_in(value)
+
+
+def matrix_values(strategy: Any) -> dict[str, list[Any]]:
+    """Matrix key (lower-case) -> every value written for it, in its list or in include:."""
+    matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
+    if not isinstance(matrix, dict):
+        return {}
+    out: dict[str, list[Any]] = {}
+    for key, values in matrix.items():
+        if key in ("include", "exclude"):
+            continue
+        out.setdefault(str(key).lower(), []).extend(
+            values if isinstance(values, list) else [values]
+        )
+    include = matrix.get("include")
+    for entry in include if isinstance(include, list) else []:
+        if isinstance(entry, dict):
+            for key, value in entry.items():
+                out.setdefault(str(key).lower(), []).append(value)
     return out

@@ -1,0 +1,242 @@
+"""Derived values for the supply-chain rules SOC2-GHA-016..021: environment-file writes, bot
+conditions, caches in publishing jobs, over-provisioned secrets, secrets outside environments."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from soc2lint.model import Unknown
+from soc2lint.platforms.github_actions.addresses import uses_info
+from soc2lint.platforms.github_actions.deploys import DEPLOY_ACTIONS, DEPLOY_COMMAND
+from soc2lint.platforms.shared.ci_common import as_map
+from soc2lint.platforms.shared.ci_expressions import (
+    attacker_controlled,
+    contexts_in,
+    find_expressions,
+)
+
+# events whose runs hold a write token or secrets while reacting to what outsiders send
+PRIVILEGED_TRIGGERS = (
+    "pull_request_target",
+    "workflow_run",
+    "issue_comment",
+    "issues",
+    "discussion",
+    "discussion_comment",
+    "pull_request_review",
+    "pull_request_review_comment",
+)
+_ENV_FILE = r"\$\{?(GITHUB_ENV|GITHUB_PATH|GITHUB_OUTPUT)\}?"
+ENV_FILE_LINE = re.compile(rf"(?im)^[^\n]*>>?[ \t]*[\"']?{_ENV_FILE}[^\n]*$")
+_FILE_NAME = re.compile(_ENV_FILE)
+_SHELL_VAR = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+# a value read from a file or a command: text whose origin the script alone does not show
+_OPAQUE_SOURCE = re.compile(r"\$\(|`|\bcat\b|<[ \t]*[^<\s&]|\bjq\b|\bunzip\b|\bread\b")
+
+
+def env_file_writes(run: Any, env: dict, inputs: dict, matrix: dict, triggers: list[str]) -> Any:
+    """Writes to GITHUB_ENV/GITHUB_PATH/GITHUB_OUTPUT of text an outsider chooses, in a workflow
+    on a privileged trigger; Unknown where the text comes from a file or a command."""
+    hot = [t for t in PRIVILEGED_TRIGGERS if t in triggers]
+    if not hot or not isinstance(run, str):
+        return []
+    found: list[str] = []
+    opaque = ""
+    # shell variables of the script that hold outsiders' text: message=$(echo "$TITLE" | ...)
+    tainted: dict[str, list[str]] = {}
+
+    def carried(line: str) -> list[str]:
+        flowing = [c for e in find_expressions(line) for c in e.flowing]
+        for var in _SHELL_VAR.findall(line):
+            if var in ("GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT"):
+                continue
+            if var in tainted:
+                flowing.extend(tainted[var])
+            elif var.lower() in env:
+                flowing.append(f"env.{var.lower()}")
+        return flowing
+
+    for line in run.splitlines():
+        assign = _ASSIGNMENT.match(line)
+        if assign:
+            verdict = attacker_controlled(carried(assign.group(2)), env, inputs, matrix)
+            if isinstance(verdict, list) and verdict:
+                tainted[assign.group(1)] = verdict
+    for m in ENV_FILE_LINE.finditer(run):
+        line = m.group(0)
+        target = _FILE_NAME.search(line)
+        name = target.group(1) if target else "GITHUB_ENV"
+        verdict = attacker_controlled(carried(line), env, inputs, matrix)
+        if isinstance(verdict, list) and verdict:
+            found.append(f"{name} gets {', '.join(verdict)} on {hot[0]}")
+        elif not opaque and _OPAQUE_SOURCE.search(line.split(">>")[0]):
+            opaque = f"{name} gets text read from a file or command on {hot[0]}: {line.strip()}"
+    if found:
+        return found
+    if opaque:
+        return Unknown(opaque[:160])
+    return []
+
+
+SPOOFABLE_ACTOR = re.compile(
+    r"(?i)(github\.(actor|triggering_actor)|github\.event\.pull_request\.sender\.login)"
+    r"\s*(==|!=)\s*'[^']*\[bot\]'"
+    r"|'[^']*\[bot\]'\s*(==|!=)\s*(github\.(actor|triggering_actor))"
+    r"|contains\(\s*'[^']*\[bot\][^']*'\s*,\s*github\.(actor|triggering_actor)\s*\)"
+    r"|(github\.actor_id)\s*(==|!=)\s*'?(29110|49699333|27856297|29139614)\b"
+)
+BOT_TRIGGERS = ("pull_request", "pull_request_target", "workflow_run", *PRIVILEGED_TRIGGERS)
+
+
+def spoofable_bot_check(condition: Any, triggers: list[str]) -> str:
+    """The actor comparison in an if: that anyone can satisfy by triggering a bot's run."""
+    if not isinstance(condition, str) or not any(t in triggers for t in BOT_TRIGGERS):
+        return ""
+    hit = SPOOFABLE_ACTOR.search(condition)
+    return " ".join(hit.group(0).split()) if hit else ""
+
+
+# actions that restore a cache: action -> (input that switches it, on unless switched off?)
+CACHE_SWITCHES: dict[str, tuple[str, bool]] = {
+    "actions/cache": ("", True),
+    "actions/cache/restore": ("", True),
+    "swatinem/rust-cache": ("lookup-only", True),  # lookup-only: true restores nothing
+    "mozilla-actions/sccache-action": ("", True),
+    "actions/setup-node": ("cache", False),
+    "actions/setup-python": ("cache", False),
+    "actions/setup-java": ("cache", False),
+    "actions/setup-dotnet": ("cache", False),
+    "pnpm/action-setup": ("cache", False),
+    "pyo3/maturin-action": ("sccache", False),
+    "actions/setup-go": ("cache", True),
+    "astral-sh/setup-uv": ("enable-cache", True),  # "auto": on for GitHub-hosted runners
+    "gradle/actions/setup-gradle": ("cache-disabled", True),
+    "ramsey/composer-install": ("ignore-cache", True),
+}
+# inputs whose true value switches the cache off
+_OFF_WHEN_TRUE = {"lookup-only", "cache-disabled", "ignore-cache"}
+_FALSE = {"false", "no", "0", "off", ""}
+PUBLISH_TRIGGERS = ("release", "registry_package")
+
+
+def publishes(on: Any, triggers: list[str], steps: list, deploy_reasons: list[str]) -> str:
+    """Why the job publishes or releases (empty: it does not)."""
+    for t in PUBLISH_TRIGGERS:
+        if t in triggers:
+            return f"runs on {t}"
+    push = on.get("push") if isinstance(on, dict) else None
+    if isinstance(push, dict) and push.get("tags") is not None:
+        return "runs on pushed tags"
+    for step in steps:
+        if not isinstance(step, dict):
+            continue
+        name = uses_info(step.get("uses")).get("uses_name", "")
+        if name and DEPLOY_ACTIONS.match(name) or DEPLOY_COMMAND.search(str(step.get("run") or "")):
+            return deploy_reasons[0] if deploy_reasons else "publishes"
+    return ""
+
+
+def restores_cache(step: dict) -> Any:
+    """Whether the step restores a cache that other runs can write (Unknown: an expression
+    decides)."""
+    name = uses_info(step.get("uses")).get("uses_name", "")
+    with_ = as_map(step.get("with"))
+    if name == "docker/build-push-action":
+        return "type=gha" in str(with_.get("cache-from", ""))
+    if name not in CACHE_SWITCHES:
+        return False
+    key, default_on = CACHE_SWITCHES[name]
+    if not key or key not in with_:
+        return default_on
+    value = with_[key]
+    if isinstance(value, str) and "${{" in value:
+        return Unknown(f"{name} {key} is set by an expression")
+    truthy = str(value).strip().lower() not in _FALSE
+    return not truthy if key in _OFF_WHEN_TRUE else truthy
+
+
+def overprovisioned_secrets(value: Any) -> list[str]:
+    """`toJSON(secrets)` or `secrets[...]` with a computed key in value (a step or job mapping
+    outside its steps), as the YAML paths they are written at."""
+    out: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if path == "" and k == "steps":
+                    continue
+                walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}.{i}")
+        elif (
+            isinstance(node, str)
+            and "secrets" in node.lower()
+            and any(c in ("secrets", "secrets.*") for c in contexts_in(node))
+        ):
+            out.append(path)
+
+    walk(value, "")
+    return out
+
+
+def secrets_read(value: Any) -> list[tuple[str, str]]:
+    """(secret name, YAML path) of each `secrets.NAME` read in value, GITHUB_TOKEN aside."""
+    out: list[tuple[str, str]] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}.{i}")
+        elif isinstance(node, str) and "secrets" in node.lower():
+            for ctx in contexts_in(node):
+                parts = ctx.split(".")
+                if parts[0] == "secrets" and parts[1:] and parts[1] != "github_token":
+                    out.append((parts[1], path))
+
+    walk(value, "")
+    return out
+
+
+# registries that accept OIDC trusted publishing from GitHub Actions, and how a step publishes
+# to each with a long-lived token: (registry, command pattern, token variables)
+_PUBLISH_COMMANDS = (
+    ("PyPI", re.compile(r"\btwine[ \t]+upload\b"), ("twine_password",)),
+    ("PyPI", re.compile(r"\buv[ \t]+publish\b"), ("uv_publish_token", "uv_publish_password")),
+    ("PyPI", re.compile(r"\bpoetry[ \t]+publish\b"), ("poetry_pypi_token_pypi",)),
+    ("PyPI", re.compile(r"\b(hatch|flit)[ \t]+publish\b"), ("hatch_index_auth", "flit_password")),
+    (
+        "npm",
+        re.compile(r"\b(npm|pnpm)[ \t]+publish\b|\byarn[ \t]+(npm[ \t]+)?publish\b"),
+        ("node_auth_token", "npm_token", "npm_auth_token"),
+    ),
+    ("crates.io", re.compile(r"\bcargo[ \t]+publish\b"), ("cargo_registry_token",)),
+    ("RubyGems", re.compile(r"\bgem[ \t]+push\b"), ("gem_host_api_key",)),
+)
+_TOKEN_FLAG = re.compile(r"(--token|--password|-p)[ \t=]+\S*\$\{\{\s*secrets\.", re.I)
+
+
+def long_lived_publish_tokens(step: dict, env: dict) -> list[str]:
+    """How the step publishes with a stored token to a registry that offers trusted publishing."""
+    out: list[str] = []
+    name = uses_info(step.get("uses")).get("uses_name", "")
+    with_ = as_map(step.get("with"))
+    if name == "pypa/gh-action-pypi-publish" and "password" in with_:
+        out.append("pypa/gh-action-pypi-publish with password: (PyPI)")
+    run = step.get("run")
+    if not isinstance(run, str):
+        return out
+    for registry, command, variables in _PUBLISH_COMMANDS:
+        if not command.search(run):
+            continue
+        held = [v for v in variables if "secrets." in str(env.get(v, "")).lower()]
+        if held:
+            out.append(f"{registry} with {held[0].upper()} from a secret")
+        elif _TOKEN_FLAG.search(run):
+            out.append(f"{registry} with a token from a secret on the command line")
+    return out
