@@ -126,19 +126,14 @@ def test_rules_listing_and_explain() -> None:
             "partial_references",
             "enabled_by_default",
         }
-<<<<<<< HEAD
     opt_in = [r["id"] for r in listing if not r["enabled_by_default"]]
     assert opt_in == [
         "SOC2-AWS-083",
         "SOC2-GCP-007",
         "SOC2-GCP-049",
-        "SOC2-K8S-025",
-        "SOC2-K8S-049",
-=======
-    assert [r["id"] for r in listing if not r["enabled_by_default"]] == [
         "SOC2-GHA-020",
         "SOC2-K8S-025",
->>>>>>> ci-depth
+        "SOC2-K8S-049",
     ]
     text = run("rules").stdout
     assert "SOC2-AWS-001" in text and "CC6.1" in text
