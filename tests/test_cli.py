@@ -129,6 +129,9 @@ def test_rules_listing_and_explain() -> None:
     opt_in = [r["id"] for r in listing if not r["enabled_by_default"]]
     assert opt_in == [
         "SOC2-AWS-083",
+        "SOC2-AZR-008",
+        "SOC2-AZR-034",
+        "SOC2-AZR-035",
         "SOC2-GCP-007",
         "SOC2-GCP-049",
         "SOC2-GHA-020",

@@ -167,11 +167,11 @@ def test_cfn_parameters_option_changes_the_result(tmp_path: Path) -> None:
     params = tmp_path / "params.txt"
     params.write_text("Status=Suspended\n")
     args = ["scan", str(tmp_path), "--rule", "SOC2-AWS-003", "--format", "json", "--no-cache"]
-    unknown = json.loads(CliRunner().invoke(main, args).output)
+    unknown = json.loads(CliRunner().invoke(main, args).stdout)
     assert [f["status"] for f in unknown["findings"]] == ["unknown"]
     failed = CliRunner().invoke(main, [*args, "--cfn-parameters", str(params)])
     assert failed.exit_code == 1
-    assert [f["status"] for f in json.loads(failed.output)["findings"]] == ["fail"]
+    assert [f["status"] for f in json.loads(failed.stdout)["findings"]] == ["fail"]
 
 
 # -- one control, several platforms -------------------------------------------------------------

@@ -369,7 +369,7 @@ def test_verify_against_an_untouched_checkout_is_clean(tmp_path: Path) -> None:
     assert scan.returncode == 0, scan.stderr
     git(repo, "add", ".")
     git(repo, "commit", "-qm", "evidence")  # records are committed beside the code
-    check = soc2lint("evidence", "verify", str(evidence), "--against", str(repo))
+    check = soc2lint("evidence", "verify", str(evidence / "ledger.jsonl"), "--against", str(repo))
     assert check.returncode == 0, check.stdout + check.stderr
     assert "did not scan" not in check.stdout + check.stderr
 

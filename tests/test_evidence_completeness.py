@@ -55,8 +55,10 @@ def test_excluded_files_and_the_command_line_scope_are_in_the_record(
     rec = record_of(repo, tmp_path / "ev", exclude=["infra/"], only=["SOC2-AWS-012"])
     # a file git tracks is part of the commit whatever .gitignore says: it is scanned
     assert set(rec["files"]["sha256"]) == {"main.tf", "gen/tracked.tf"}
+    # ignored files are listed with the ignore file and line that leave them out
     assert rec["not_checked"]["excluded"] == [
-        {"path": "infra/", "reason": "excluded by pattern 'infra/'"}
+        {"path": "gen/untracked.tf", "reason": "ignored by .gitignore:1 (gen/)"},
+        {"path": "infra/", "reason": "excluded by pattern 'infra/'"},
     ]
     assert rec["invocation"]["exclude"] == ["infra/"]
     assert rec["invocation"]["rules"] == ["SOC2-AWS-012"]

@@ -777,4 +777,4 @@ def test_a_rule_applies_through_the_types_a_resource_also_has() -> None:
     assert res.type == "Rollout" and res.also_types == ("Workload",)
     graph = ResourceGraph()
     graph.add_resource(res)
-    assert _work([rule], graph) == [(res, [rule])]
+    assert _work([rule], graph) == [(res, [(rule, rule.condition)])]

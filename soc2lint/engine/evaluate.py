@@ -391,12 +391,15 @@ def _may_link(other: Resource, via: tuple[str, ...]) -> bool:
     """Whether other's linking attribute could point at something we cannot resolve."""
     if not via:
         return True
-    # an attribute that is not written links nothing; a literal may name what we cannot see
-    return any(
-        name in other.attributes
-        and (contains_unknown(other.attributes[name]) or isinstance(other.attributes[name], str))
-        for name in via
-    )
+    # an attribute that is not written links nothing; a literal may name what we cannot see,
+    # and so may a selector block (an aws_backup_selection's selection_tag picks by tag)
+    return any(name in other.attributes and _may_name(other.attributes[name]) for name in via)
+
+
+def _may_name(value: Any) -> bool:
+    if contains_unknown(value) or isinstance(value, str):
+        return True
+    return isinstance(value, list) and any(isinstance(v, dict) and v for v in value)
 
 
 def _module_of(res: Resource) -> str:

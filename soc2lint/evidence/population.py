@@ -71,6 +71,9 @@ class _Record:
 def _read_record(records: Path, entry: dict) -> _Record:
     rid = str(entry.get("record_id"))
     out = _Record(rid, str(entry["commit"]) if entry.get("commit") else None)
+    if not (records / f"{rid}.json").exists():
+        out.problem = f"record {rid}: file missing"
+        return out
     try:
         raw = read_regular(records / f"{rid}.json", "evidence record")
     except InputFileError as exc:

@@ -52,7 +52,7 @@ SHORT_FORMS = {
 class _Tags(_Converter):
     """The located converter, reading `!Tag value` as `{"Fn::Tag": value}`."""
 
-    def value(self, node: Any, path: str, depth: int) -> Any:
+    def value(self, node: Any, path: str, depth: int, steps: tuple[str | int, ...] = ()) -> Any:
         tag = getattr(getattr(node, "tag", None), "value", None)
         if isinstance(tag, str) and tag.startswith("!") and tag[1:] in SHORT_FORMS:
             name = tag[1:]
@@ -62,9 +62,9 @@ class _Tags(_Converter):
                 if name == "GetAtt":
                     inner = inner.split(".", 1)
             else:
-                inner = super().value(node, path, depth)
+                inner = super().value(node, path, depth, steps)
             return {SHORT_FORMS[name]: inner}
-        return super().value(node, path, depth)
+        return super().value(node, path, depth, steps)
 
 
 @dataclass(frozen=True)
