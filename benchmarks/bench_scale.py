@@ -214,9 +214,11 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, int]:
     proportional resident memory (PSS: shared pages counted once) over the command and all its
     processes (parser workers included), sampled every 20 ms from /proc; where there is no
     /proc, the largest single process's peak instead."""
+    # as installed: pip writes the bytecode of what it installs, so start-up does not compile
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     start = time.perf_counter()
     proc = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
     peak = 0
     while proc.poll() is None:

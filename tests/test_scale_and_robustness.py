@@ -299,3 +299,39 @@ def test_symlinks_out_of_the_root_are_never_followed(tmp_path: Path) -> None:
     (repo / "link").symlink_to(outside, target_is_directory=True)
     report = scan([str(repo)], RULES)
     assert report.files == {} and [s.path for s in report.skipped] == ["link"]
+
+
+def test_a_reused_report_holds_every_result_as_the_scan_made_it(tmp_path: Path) -> None:
+    """Passes, unknowns, evidence, resource locations and call sites come back from the result
+    cache equal to the scan's own (the JSON report shows only some of them)."""
+    from soc2lint.pipeline import load as cache_store
+    from soc2lint.pipeline import result_cache
+
+    demo = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
+    report = scan([str(demo)], RULES, ScanOptions(jobs=1))
+    statuses = {f.status.value for f in report.findings}
+    assert statuses == {"fail", "pass", "unknown"}
+    assert any(f.call_sites for f in report.findings) and any(f.evidence for f in report.findings)
+    cache = cache_store.Cache(tmp_path / "cache")
+    result_cache.store(cache, "k", report)
+    again = result_cache.load(cache, "k", Path(report.root), RULES)
+    assert again is not None and again.findings == report.findings
+    assert [type(f.status) for f in again.findings] == [type(f.status) for f in report.findings]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        [],
+        [["SOC2-X"], [0, 0, 0, 0, [0, 1, 1, 1, 1], 0, [], None, []]],  # status is no status
+        [["fail", "a"], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, [9]]],  # no such string
+        [["fail", "a"], [1, 1, 1, 0, [1, "1", 1, 1, 1], 1, [], None, []]],  # a line as text
+        [["fail", 7], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, []]],  # a number as text
+        [["fail", "a"], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None]],  # a field missing
+    ],
+)
+def test_a_findings_table_the_cache_could_not_have_written_is_a_miss(table: list) -> None:
+    from soc2lint.pipeline import codec, result_cache
+
+    with pytest.raises((ValueError, TypeError, KeyError, IndexError)):
+        result_cache._findings(codec.Rows(table))

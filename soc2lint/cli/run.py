@@ -10,6 +10,7 @@ from pathlib import Path
 from soc2lint.cli.config import Config, find_config, load_config
 from soc2lint.engine.rules import SEVERITIES, Rule, load_rules, ruleset_digest
 from soc2lint.pipeline.discover import DEFAULT_MAX_BYTES, discover
+from soc2lint.pipeline.load import Cache
 from soc2lint.policies import scope
 from soc2lint.policies.diff import changed_paths, default_base, diff_scan, extracted, merge_base
 from soc2lint.scan import Report, ScanOptions, find_root, scan
@@ -61,11 +62,15 @@ class Outcome:
 
 
 def effective_rules(
-    config: Config, rules_dirs: list[str], only: list[str], loaded: list[Rule] | None = None
+    config: Config,
+    rules_dirs: list[str],
+    only: list[str],
+    loaded: list[Rule] | None = None,
+    cache: Cache | None = None,
 ) -> list[Rule]:
     """Bundled + custom rules, filtered and re-ranked by the configuration and --rule."""
     if loaded is None or config.rules_dirs:
-        loaded = load_rules([*config.rules_dirs, *rules_dirs])
+        loaded = load_rules([*config.rules_dirs, *rules_dirs], cache=cache)
     rules = config.apply(loaded, only)  # --rule also turns on opt-in rules
     if only:
         wanted = set(only)
@@ -84,14 +89,15 @@ def run(request: Request) -> Outcome:
     if request.config and Path(request.config).exists() and not Path(request.config).is_file():
         raise UsageError(f"--config {request.config}: not a regular file")
     config_path = Path(request.config) if request.config else find_config(root)
-    available = load_rules(request.rules_dirs)
+    cache = Cache(Path(request.cache_dir)) if request.cache_dir else None
+    available = load_rules(request.rules_dirs, cache=cache)
     # a configuration found in the repository may name only files inside it
     config = load_config(
         config_path,
         {n for r in available for n in (r.id, r.name)},
         root=None if request.config else root,
     )
-    rules = effective_rules(config, request.rules_dirs, request.only, available)
+    rules = effective_rules(config, request.rules_dirs, request.only, available, cache)
     for item in request.tf_vars:
         if "=" not in item or not item.partition("=")[0].strip():
             raise UsageError(f"--var: {item!r} is not NAME=VALUE")
@@ -147,7 +153,9 @@ def run(request: Request) -> Outcome:
         kube_version=request.kube_version or config.kube_version,
         api_versions=[*config.api_versions, *request.api_versions],
         github_actions=config.github_actions,
-        known_rules={n for r in _existing(config, request, available) for n in (r.id, r.name)},
+        known_rules={
+            n for r in _existing(config, request, available, cache) for n in (r.id, r.name)
+        },
     )
     diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)
     base_commit = merge_base(root, diff_ref) if diff_ref else None
@@ -206,9 +214,13 @@ def _inside(root: Path, given: str) -> str | None:
     return full.relative_to(root).as_posix() if full == root or root in full.parents else None
 
 
-def _existing(config: Config, request: Request, available: list[Rule]) -> list[Rule]:
+def _existing(
+    config: Config, request: Request, available: list[Rule], cache: Cache | None
+) -> list[Rule]:
     """Every rule that exists for this scan, enabled or not."""
-    return load_rules([*config.rules_dirs, *request.rules_dirs]) if config.rules_dirs else available
+    if not config.rules_dirs:
+        return available
+    return load_rules([*config.rules_dirs, *request.rules_dirs], cache=cache)
 
 
 def _invocation(request: Request, root: Path, targets: list[str], options: ScanOptions) -> dict:

@@ -192,37 +192,59 @@ def bundled_rules_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "rules"
 
 
-def load_rules(extra_dirs: list[str] | None = None, include_bundled: bool = True) -> list[Rule]:
-    """All rules, sorted by id; any invalid file raises RuleError naming file and field."""
+def load_rules(
+    extra_dirs: list[str] | None = None, include_bundled: bool = True, cache: Any = None
+) -> list[Rule]:
+    """All rules, sorted by id; any invalid file raises RuleError naming file and field.
+
+    cache (a pipeline.load.Cache): the rule files' data is kept there under the digest of all
+    their contents, so that an unchanged rule set is not parsed as YAML on every run."""
     dirs = ([bundled_rules_dir()] if include_bundled else []) + [Path(d) for d in extra_dirs or []]
-    rules: dict[str, Rule] = {}
-    names: dict[str, str] = {}
+    files: list[tuple[Path, bytes]] = []
     for directory in dirs:
         if not directory.is_dir():
             raise RuleError(f"{directory}: rules directory does not exist")
         for path in sorted(directory.rglob("*.y*ml")):
             if not inside(path, directory):
                 raise RuleError(f"{path}: a link out of the rules directory {directory}; not read")
-            rule = load_rule_file(path)
-            if rule.id in rules:
-                raise RuleError(f"{path}: id: {rule.id} is already used by {rules[rule.id].source}")
-            if rule.name in names:
-                raise RuleError(f"{path}: name: {rule.name} is already used by {names[rule.name]}")
-            rules[rule.id] = rule
-            names[rule.name] = str(path)
+            files.append((path, _read_rule_file(path)))
+    digests = [hashlib.sha256(raw).hexdigest() for _, raw in files]
+    key = "rules-" + hashlib.sha256("\0".join(digests).encode()).hexdigest()
+    data = cache.get(key) if cache is not None else None
+    if not isinstance(data, list) or len(data) != len(files):
+        data = [_rule_data(raw, path) for path, raw in files]
+        if cache is not None:
+            cache.put(key, data)  # data YAML gives that JSON cannot hold is simply not kept
+    rules: dict[str, Rule] = {}
+    names: dict[str, str] = {}
+    for (path, _), one, digest in zip(files, data, digests, strict=True):
+        rule = parse_rule(one, str(path), digest)
+        if rule.id in rules:
+            raise RuleError(f"{path}: id: {rule.id} is already used by {rules[rule.id].source}")
+        if rule.name in names:
+            raise RuleError(f"{path}: name: {rule.name} is already used by {names[rule.name]}")
+        rules[rule.id] = rule
+        names[rule.name] = str(path)
     return [rules[k] for k in sorted(rules)]
 
 
 def load_rule_file(path: Path) -> Rule:
+    raw = _read_rule_file(path)
+    return parse_rule(_rule_data(raw, path), str(path), hashlib.sha256(raw).hexdigest())
+
+
+def _read_rule_file(path: Path) -> bytes:
     try:
-        raw = read_regular(path, "rule file")
+        return read_regular(path, "rule file")
     except InputFileError as exc:
         raise RuleError(str(exc)) from None
+
+
+def _rule_data(raw: bytes, path: Path) -> Any:
     try:
-        data = YAML(typ="safe").load(raw)
+        return YAML(typ="safe").load(raw)
     except YAMLError as exc:
         raise RuleError(f"{path}: not valid YAML: {exc}") from None
-    return parse_rule(data, str(path), hashlib.sha256(raw).hexdigest())
 
 
 def parse_rule(data: Any, source: str, digest: str = "") -> Rule:

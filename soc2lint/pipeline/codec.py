@@ -12,6 +12,7 @@ raises Unencodable: that parse or report is simply not cached.
     dict                         {"m": [[key, value], ..]}   (keys of any encodable type)
     model class instance         {"c": "Name", "f": [field values in declaration order]}
     enum member                  {"e": "Name", "v": value}
+    Rows                         {"r": [[..], ..]}  (lists of str, int and None, written as is)
 """
 
 from __future__ import annotations
@@ -30,6 +31,14 @@ from soc2lint.policies.suppressions import Marker
 
 class Unencodable(TypeError):
     """A value the cache format has no encoding for."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Rows:
+    """Bulk data of plain values (lists, str, int, None only), written without the walk the
+    other values take and read back at the JSON parser's speed; the reader checks the shape."""
+
+    rows: list
 
 
 def _classes() -> dict[str, type]:
@@ -69,9 +78,12 @@ def encode(value: Any) -> str:
 
 
 def decode(text: str | bytes) -> Any:
-    """The value encode() wrote; ValueError for anything it could not have written."""
+    """The value encode() wrote; ValueError for anything it could not have written.
+
+    Objects are rebuilt by the JSON parser's object hook, innermost first, so the plain values
+    (most of an entry) never pass through Python code."""
     try:
-        return _dec(json.loads(text))
+        return json.loads(text, object_hook=_object)
     except RecursionError:
         raise ValueError("nested too deeply") from None
 
@@ -88,6 +100,10 @@ def _enc(v: Any) -> Any:
         return {"s" if t is set else "z": [_enc(x) for x in v]}
     if t is dict:
         return {"m": [[_enc(k), _enc(x)] for k, x in v.items()]}
+    if t is Rows:
+        if type(v.rows) is not list:
+            raise Unencodable("Rows holds a list")
+        return {"r": v.rows}
     name = _NAMES.get(t)
     if name is None:
         raise Unencodable(f"no cache encoding for {t.__module__}.{t.__qualname__}")
@@ -96,39 +112,39 @@ def _enc(v: Any) -> Any:
     return {"c": name, "f": [_enc(getattr(v, f)) for f in _FIELDS[t]]}
 
 
-def _dec(v: Any) -> Any:
-    if v is None or type(v) in (bool, int, float, str):
-        return v
-    if type(v) is list:
-        return [_dec(x) for x in v]
-    if type(v) is not dict or len(v) not in (1, 2):
-        raise ValueError("not a cache value")
-    if "t" in v and len(v) == 1:
-        return tuple(_items(v["t"]))
-    if "s" in v and len(v) == 1:
-        return set(_items(v["s"]))
-    if "z" in v and len(v) == 1:
-        return frozenset(_items(v["z"]))
-    if "m" in v and len(v) == 1:
-        pairs = v["m"]
-        if type(pairs) is not list or not all(type(p) is list and len(p) == 2 for p in pairs):
-            raise ValueError("malformed mapping")
-        return {_dec(k): _dec(x) for k, x in pairs}
-    cls = TYPES.get(v.get("c") or v.get("e"))  # type: ignore[arg-type]
-    if cls is None:
-        raise ValueError("unknown type in cache entry")
-    if "e" in v:
-        return cls(_dec(v.get("v")))  # an Enum lookup by value: ValueError when not a member
-    names, values = _FIELDS[cls], v.get("f")
-    if type(values) is not list or len(values) != len(names):
-        raise ValueError("malformed record")
-    obj = object.__new__(cls)
-    for name, raw in zip(names, values, strict=True):
-        object.__setattr__(obj, name, _dec(raw))
-    return obj
+def _object(v: dict[str, Any]) -> Any:
+    """One encoded object (its members already decoded) as the value it stands for."""
+    if len(v) == 1:
+        (tag, raw), = v.items()
+        if tag in _SEQUENCES:
+            if type(raw) is not list:
+                raise ValueError("malformed sequence")
+            return _SEQUENCES[tag](raw)
+        if tag == "r":
+            if type(raw) is not list:
+                raise ValueError("malformed rows")
+            return Rows(raw)
+        if tag == "m":
+            if type(raw) is not list or not all(type(p) is list and len(p) == 2 for p in raw):
+                raise ValueError("malformed mapping")
+            return dict(raw)
+    elif len(v) == 2 and "e" in v and "v" in v:
+        cls = TYPES.get(v["e"])
+        if cls is None or not issubclass(cls, enum.Enum):
+            raise ValueError("unknown type in cache entry")
+        return cls(v["v"])  # an Enum lookup by value: ValueError when not a member
+    elif len(v) == 2 and "c" in v and "f" in v:
+        cls = TYPES.get(v["c"])
+        if cls is None or issubclass(cls, enum.Enum):
+            raise ValueError("unknown type in cache entry")
+        names, values = _FIELDS[cls], v["f"]
+        if type(values) is not list or len(values) != len(names):
+            raise ValueError("malformed record")
+        obj = object.__new__(cls)
+        for name, value in zip(names, values, strict=True):
+            object.__setattr__(obj, name, value)
+        return obj
+    raise ValueError("not a cache value")
 
 
-def _items(raw: Any) -> list[Any]:
-    if type(raw) is not list:
-        raise ValueError("malformed sequence")
-    return [_dec(x) for x in raw]
+_SEQUENCES: dict[str, Any] = {"t": tuple, "s": set, "z": frozenset}

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from soc2lint import __version__
 from soc2lint.engine.rules import Rule
-from soc2lint.model import Finding, ParseError, Skipped, Suppression
+from soc2lint.model import Finding, ParseError, Skipped, Status, Suppression
 from soc2lint.pipeline.discover import DEFAULT_MAX_BYTES
 
 
@@ -94,7 +94,7 @@ class Report:
     invocation: dict = field(default_factory=dict)
 
     def failing(self) -> list[Finding]:
-        return [f for f in self.findings if f.status.value == "fail"]
+        return [f for f in self.findings if f.status is Status.FAIL]
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from soc2lint.engine.rules import Rule, ruleset_digest
+from soc2lint.model import Finding, Location, Status
+from soc2lint.pipeline import codec
 from soc2lint.pipeline.load import Cache, code_digest
 from soc2lint.pipeline.report import Report
 
-FORMAT = 1
+FORMAT = 2
 
 
 def digest_files(root: Path, paths: list[str]) -> dict[str, str] | None:
@@ -80,6 +82,10 @@ def load(cache: Cache, cache_key: str, root: Path, rules: list[Rule]) -> Any | N
     entry = cache.get("report-" + cache_key)
     if not isinstance(entry, dict) or set(entry) != set(_STORED):
         return None
+    try:
+        entry["findings"] = _findings(entry["findings"])
+    except (TypeError, ValueError, KeyError, IndexError):
+        return None
     report = Report(rules=list(rules), **entry)
     if not isinstance(report.files, dict):
         return None
@@ -91,4 +97,86 @@ def load(cache: Cache, cache_key: str, root: Path, rules: list[Rule]) -> Any | N
 
 def store(cache: Cache, cache_key: str, report: Any) -> None:
     # a report holding something the format cannot encode is simply not cached (Cache.put)
-    cache.put("report-" + cache_key, {name: getattr(report, name) for name in _STORED})
+    entry = {name: getattr(report, name) for name in _STORED}
+    entry["findings"] = _table(report.findings)
+    cache.put("report-" + cache_key, entry)
+
+
+# Findings are most of a report (every pass is one), and decoding them object by object was
+# most of a warm scan. They are stored as one table: every string once, in a list, and each
+# finding as a row of numbers into it, which the JSON parser reads at C speed; the rows are
+# turned back into findings in one loop, with one Location object for each place.
+_STATUS = {s.value: s for s in Status}
+# the table's columns are Finding's fields (a new field fails the round-trip test)
+
+
+def _table(findings: list[Finding]) -> codec.Rows:
+    index: dict[str, int] = {}
+
+    def n(text: str) -> int:
+        i = index.get(text)
+        if i is None:
+            i = index[text] = len(index)
+        return i
+
+    def place(loc: Location) -> list[int]:
+        return [n(loc.path), loc.start_line, loc.end_line, loc.start_col, loc.end_col]
+
+    rows: list[list] = [
+        [
+            n(f.rule_id),
+            n(f.resource),
+            n(f.resource_type),
+            n(f.status.value),
+            place(f.location),
+            n(f.message),
+            [n(e) for e in f.evidence],
+            None if f.resource_location is None else place(f.resource_location),
+            [place(site) for site in f.call_sites],
+        ]
+        for f in findings
+    ]
+    return codec.Rows([list(index), *rows])
+
+
+def _findings(table: Any) -> list[Finding]:
+    """The findings _table wrote; ValueError (or TypeError, IndexError) for anything else."""
+    if type(table) is not codec.Rows or not table.rows or type(table.rows[0]) is not list:
+        raise ValueError("findings are not a table")
+    strings, *rows = table.rows
+    if not all(type(t) is str for t in strings):
+        raise ValueError("the string table holds other than text")
+    places: dict[tuple, Location] = {}  # one object for each place: most recur
+
+    def place(raw: list) -> Location:
+        key = tuple(raw)
+        loc = places.get(key)
+        if loc is None:
+            path, start, end, start_col, end_col = key
+            if not all(type(i) is int for i in key):
+                raise ValueError("a malformed location")
+            loc = places[key] = Location(strings[path], start, end, start_col, end_col)
+        return loc
+
+    out: list[Finding] = []
+    append, new, set_dict = out.append, object.__new__, object.__setattr__
+    for row in rows:
+        rule_id, resource, rtype, status, loc, message, evidence, rloc, sites = row
+        finding = new(Finding)  # as Finding(...) would, without its per-field setattr
+        set_dict(
+            finding,
+            "__dict__",
+            {
+                "rule_id": strings[rule_id],
+                "resource": strings[resource],
+                "resource_type": strings[rtype],
+                "status": _STATUS[strings[status]],
+                "location": place(loc),
+                "message": strings[message],
+                "evidence": tuple(strings[e] for e in evidence),
+                "resource_location": None if rloc is None else place(rloc),
+                "call_sites": tuple(map(place, sites)),
+            },
+        )
+        append(finding)
+    return out

@@ -87,14 +87,20 @@ def scope_warning(report: Report) -> str:
 
 def summary(report: Report) -> dict:
     """Counts by status, by severity of failures, and by criterion."""
-    by_status = Counter(f.status.value for f in report.findings)
+    # counted per (rule, status) first: a rule's criteria are the same for all its results
+    per_rule = Counter((f.rule_id, f.status) for f in report.findings)
+    by_status: Counter = Counter()
     severities = {r.id: r.severity for r in report.rules}
-    by_severity = Counter(severities[f.rule_id] for f in report.failing())
+    by_severity: Counter = Counter()
     criteria: dict[str, Counter] = {}
     rules = {r.id: r for r in report.rules}
-    for f in report.findings:
-        for c in rules[f.rule_id].criteria:
-            criteria.setdefault(c, Counter())[f.status.value] += 1
+    for (rule_id, member), count in per_rule.items():
+        status = member.value
+        by_status[status] += count
+        for c in rules[rule_id].criteria:
+            criteria.setdefault(c, Counter())[status] += count
+    for f in report.failing():
+        by_severity[severities[f.rule_id]] += 1
     order = catalogue().sort_key
     return {
         "files_scanned": len(report.files),
