@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -156,9 +157,10 @@ class Rule:
     # the same control on further platforms (`platforms:`); the fields above are the first
     others: tuple[Variant, ...] = field(default=())
 
-    @property
+    @functools.cached_property
     def variants(self) -> tuple[Variant, ...]:
-        """Every platform the rule judges, the primary first."""
+        """Every platform the rule judges, the primary first (made once: the evaluator asks
+        for each resource)."""
         first = Variant(
             self.platform, self.resource_types, self.condition, self.remediation_example
         )

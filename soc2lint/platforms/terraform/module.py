@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
-from soc2lint.platforms.terraform import ast
+from soc2lint.platforms.terraform import ast, shapes
 from soc2lint.platforms.terraform.blocks import (
     evaluate_body,
     expansion_of,
@@ -281,6 +281,8 @@ class ModuleInstance:
     def _resource(self, path: str, block: ast.Block) -> None:
         rtype, name = block.labels
         base = f"{rtype}.{name}" if block.type == "resource" else f"data.{rtype}.{name}"
+        if block.type == "resource":
+            block = self._checked_shape(path, rtype, block)
         expansion = expansion_of(block, self.scope)
         template = expansion is None or expansion.template
         instances = expansion.instances if expansion else [("", template_roots(block))]
@@ -304,6 +306,19 @@ class ModuleInstance:
                     template=template,
                 )
             )
+
+    def _checked_shape(self, path: str, rtype: str, block: ast.Block) -> ast.Block:
+        """block, with each block written where Terraform expects an argument reported as a
+        parse error and made Unknown for the rules (shapes.py)."""
+        wrong = shapes.misplaced(rtype, block.body)
+        if not wrong:
+            return block
+        for _where, line, message in wrong:
+            error = ParseError(path, line, message)
+            if error not in self.result.errors:  # once for all instances of the module
+                self.result.errors.append(error)
+        body = shapes.corrected(block.body, [where for where, _line, _message in wrong])
+        return ast.Block(block.type, block.labels, body, block.line, block.end_line)
 
     def _module_call(self, path: str, block: ast.Block) -> None:
         name = block.labels[0]
