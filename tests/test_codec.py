@@ -92,3 +92,4 @@ def test_rows_are_written_as_they_are_and_read_back_as_rows() -> None:
     assert codec.decode(text) == {"k": rows}
     with pytest.raises(ValueError):
         codec.decode('{"r": {"m": []}}')  # rows are a list
+
