@@ -161,8 +161,18 @@ def main() -> None:
             )
             if checkov:
                 seconds, _p, _ = timed(
-                    [checkov, "-d", ".", "--quiet", "--compact", "-o", "json",
-                     "--framework", "cloudformation", "dockerfile"],
+                    [
+                        checkov,
+                        "-d",
+                        ".",
+                        "--quiet",
+                        "--compact",
+                        "-o",
+                        "json",
+                        "--framework",
+                        "cloudformation",
+                        "dockerfile",
+                    ],
                     root,
                 )
                 line += f" {seconds:>10.1f}"

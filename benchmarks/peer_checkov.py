@@ -40,9 +40,23 @@ def main() -> int:
             ours_by_ckv[ckv].append(rule)
     framework = "dockerfile" if args.dockerfile else "cloudformation"
     proc = subprocess.run(
-        [args.checkov, "-d", str(root), "--framework", framework, "-o", "json", "--quiet",
-         "--compact", "--check", ",".join(sorted(ours_by_ckv)), "--skip-download"],
-        capture_output=True, text=True, check=False,
+        [
+            args.checkov,
+            "-d",
+            str(root),
+            "--framework",
+            framework,
+            "-o",
+            "json",
+            "--quiet",
+            "--compact",
+            "--check",
+            ",".join(sorted(ours_by_ckv)),
+            "--skip-download",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     data = json.loads(proc.stdout or "[]")
     data = data if isinstance(data, list) else [data]
@@ -84,7 +98,10 @@ def main() -> int:
                     diffs.append(f"  {ckv} {path} {res}: checkov {verdict}, soc2lint {mine}")
         n = agree + len(diffs)
         total_agree, total = total_agree + agree, total + n
-        print(f"{rule.id} {','.join(rule.references['checkov'])}: {agree}/{n} agree, {unknown} unknown")
+        print(
+            f"{rule.id} {','.join(rule.references['checkov'])}: "
+            f"{agree}/{n} agree, {unknown} unknown"
+        )
         for line in diffs:
             print(line)
     print(f"total: {total_agree}/{total} agree")

@@ -10,12 +10,10 @@ from hypothesis import strategies as st
 from soc2lint import model
 from soc2lint.pipeline import codec
 
-_leaves = st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.floats(
-    allow_nan=False
+_leaves = (
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) | st.floats(allow_nan=False)
 )
-_locations = st.builds(
-    model.Location, st.text(max_size=6), st.integers(1, 99), st.integers(1, 99)
-)
+_locations = st.builds(model.Location, st.text(max_size=6), st.integers(1, 99), st.integers(1, 99))
 _hashable = st.recursive(
     _leaves | _locations | st.sampled_from(list(model.Status)),
     lambda inner: st.tuples(inner, inner) | st.frozensets(inner, max_size=3),
@@ -23,10 +21,12 @@ _hashable = st.recursive(
 )
 _values = st.recursive(
     _hashable | st.builds(model.Unknown, st.text(max_size=5)),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(_hashable, inner, max_size=4)
-    | st.sets(_hashable, max_size=3)
-    | st.tuples(inner, inner),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(_hashable, inner, max_size=4)
+        | st.sets(_hashable, max_size=3)
+        | st.tuples(inner, inner)
+    ),
     max_leaves=20,
 )
 
@@ -92,4 +92,3 @@ def test_rows_are_written_as_they_are_and_read_back_as_rows() -> None:
     assert codec.decode(text) == {"k": rows}
     with pytest.raises(ValueError):
         codec.decode('{"r": {"m": []}}')  # rows are a list
-

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 @given(
     st.recursive(
         st.none() | st.booleans() | st.integers() | st.text() | st.floats(),
-        lambda inner: st.lists(inner, max_size=4)
-        | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+        lambda inner: (
+            st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+        ),
         max_leaves=25,
     )
 )

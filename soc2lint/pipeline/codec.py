@@ -115,7 +115,7 @@ def _enc(v: Any) -> Any:
 def _object(v: dict[str, Any]) -> Any:
     """One encoded object (its members already decoded) as the value it stands for."""
     if len(v) == 1:
-        (tag, raw), = v.items()
+        ((tag, raw),) = v.items()
         if tag in _SEQUENCES:
             if type(raw) is not list:
                 raise ValueError("malformed sequence")

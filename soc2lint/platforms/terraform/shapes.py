@@ -79,16 +79,15 @@ def corrected(body: ast.Body, wrong: Iterable[str], prefix: str = "") -> ast.Bod
             continue
         inner = _content(block)
         if inner is not None and any(w.startswith(path + ".") for w in wrong):
-            fixed = corrected(inner.body if block.type == "dynamic" else block.body, wrong,
-                              path + ".")
+            fixed = corrected(
+                inner.body if block.type == "dynamic" else block.body, wrong, path + "."
+            )
             block = _with_body(block, fixed)
         blocks.append(block)
     return ast.Body(attributes, tuple(blocks))
 
 
-def written(
-    body: ast.Body, prefix: str = ""
-) -> Iterator[tuple[str, str, int, ast.Expr | None]]:
+def written(body: ast.Body, prefix: str = "") -> Iterator[tuple[str, str, int, ast.Expr | None]]:
     """(path, "argument" | "block", line, the argument's expression) for everything written in
     body, nested blocks (and the content of dynamic blocks) included; block instances share
     their path."""
@@ -151,7 +150,8 @@ def walked_paths() -> dict[str, set[str]]:
         elif isinstance(cond, Each):
             for t in types:
                 out.setdefault(t, set()).update(
-                    ".".join((prefix + cond.path)[:i]) for i in range(1, len(prefix + cond.path) + 1)
+                    ".".join((prefix + cond.path)[:i])
+                    for i in range(1, len(prefix + cond.path) + 1)
                 )
             paths(cond.condition, prefix + cond.path, types)
         elif isinstance(cond, Connected) and cond.condition is not None:
