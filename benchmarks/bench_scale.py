@@ -168,6 +168,7 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: app-{i}
+  namespace: team-{ns}
 spec:
   replicas: 3
 """
@@ -220,7 +221,67 @@ def generate(
     root: Path, files: int, seed: int = 11, mix: tuple[float, float] = (0.6, 0.3), charts: int = 0
 ) -> None:
     """Terraform, Kubernetes and workflows (by default 60/30/10%); deterministic for a seed.
-    charts: that many of the Kubernetes files are Helm charts' (three files a chart)."""
+    charts: that many of the Kubernetes files are Helm charts' (three files a chart). The simple
+    mix (--simple; the golden-output test's corpus): no tfvars, Kustomize or GitLab."""
+    rnd = random.Random(seed)
+    (root / ".git").mkdir(parents=True)
+    n_tf, n_k8s = int(files * mix[0]), int(files * mix[1])
+    for c in range(charts // 3):
+        chart = root / "charts" / f"app{c}"
+        (chart / "templates").mkdir(parents=True)
+        (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: app{c}\nversion: 0.1.0\n")
+        (chart / "values.yaml").write_text(
+            f"replicas: {rnd.choice([1, 3])}\ntag: {rnd.choice(['1.27', 'latest'])}\n"
+            f"privileged: {rnd.choice(['true', 'false'])}\n"
+        )
+        (chart / "templates" / "deployment.yaml").write_text(CHART_TEMPLATE)
+    n_wf = files - n_tf - n_k8s
+    n_k8s -= charts // 3 * 3  # the charts' files are Kubernetes files too
+    modules = max(1, n_tf // 20) if n_tf else 0
+    for m in range(modules):
+        mdir = root / "modules" / f"m{m:03d}"
+        mdir.mkdir(parents=True)
+        (mdir / "main.tf").write_text(
+            MODULE.format(port=rnd.choice([22, 443]), cidr=rnd.choice(["0.0.0.0/0", "10.0.0.0/8"]))
+        )
+    for i in range(n_tf - modules):
+        env = root / "envs" / f"stack{i // 10:04d}"
+        env.mkdir(parents=True, exist_ok=True)
+        (env / f"main{i}.tf").write_text(
+            ROOT.format(
+                i=i,
+                m=rnd.randrange(modules),
+                flag=rnd.choice(["true", "false"]),
+                retention=rnd.randint(0, 35),
+            )
+        )
+    for i in range(n_k8s):
+        ns = i // 25
+        k8s = root / "k8s" / f"team-{ns}"
+        k8s.mkdir(parents=True, exist_ok=True)
+        (k8s / f"app{i}.yaml").write_text(
+            MANIFEST.format(
+                i=i,
+                ns=ns,
+                replicas=rnd.choice([1, 3]),
+                tag=rnd.choice(["1.2.3", "latest"]),
+                privileged=rnd.choice(["true", "false"]),
+                svc=rnd.choice(["ClusterIP", "LoadBalancer"]),
+            )
+        )
+    wf = root / ".github" / "workflows"
+    wf.mkdir(parents=True, exist_ok=True)
+    for i in range(n_wf):
+        ref = rnd.choice(["v4", "11bd71901bbe5b1630ceea73d27597364c9af683"])
+        (wf / f"ci{i}.yml").write_text(WORKFLOW.format(i=i, ref=ref))
+
+
+def generate_realistic(
+    root: Path, files: int, seed: int = 11, mix: tuple[float, float] = (0.6, 0.3), charts: int = 0
+) -> None:
+    """generate()'s mix, as a monorepo has it: Terraform stacks with a terraform.tfvars each,
+    every fifth Kubernetes team a Kustomize base with a production overlay, and a tenth of the
+    CI files a GitLab pipeline that includes one file a team."""
     rnd = random.Random(seed)
     (root / ".git").mkdir(parents=True)
     n_tf, n_k8s = int(files * mix[0]), int(files * mix[1])
@@ -297,7 +358,7 @@ def generate(
             overlay = root / "k8s" / "overlays" / f"team-{ns}"
             overlay.mkdir(parents=True)
             (overlay / "kustomization.yaml").write_text(OVERLAY.format(ns=ns))
-            (overlay / "replicas.yaml").write_text(OVERLAY_PATCH.format(i=members[0]))
+            (overlay / "replicas.yaml").write_text(OVERLAY_PATCH.format(i=members[0], ns=ns))
     wf = root / ".github" / "workflows"
     wf.mkdir(parents=True, exist_ok=True)
     for i in range(n_wf):
@@ -367,6 +428,11 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000, 5000])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument(
+        "--simple",
+        action="store_true",
+        help="the earlier mix, without tfvars, Kustomize overlays or GitLab pipelines",
+    )
+    parser.add_argument(
         "--kubernetes-only",
         action="store_true",
         help="only manifests (two objects per file): the Kubernetes benchmark",
@@ -400,7 +466,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="soc2lint-bench-") as tmp:
             root, cache = Path(tmp) / "repo", Path(tmp) / "cache"
             charts = int(size * args.chart_share) if args.kubernetes_only else 0
-            generate(root, size, mix=mix, charts=charts)
+            if args.kubernetes_only or args.simple:
+                generate(root, size, mix=mix, charts=charts)
+            else:
+                generate_realistic(root, size)
             cold, peak_cold, _ = timed([*soc2lint, "--cache-dir", str(cache)], root)
             warm, peak_warm, _ = timed([*soc2lint, "--cache-dir", str(cache)], root)
             victim = some_file(root)

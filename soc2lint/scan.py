@@ -66,8 +66,8 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         reuse.excluded = list(found.excluded)
         reuse.coverage = _coverage(reuse, [], types=reuse.coverage["resources"]["types"])
         return reuse
-    report = _scan(root, paths, rules, options, found, started, outside)
-    if reuse is not None and not report.notes:  # rendered charts depend on outside tools
+    report, reusable = _scan(root, paths, rules, options, found, started, outside)
+    if reuse is not None and reusable:
         result_cache.store(reuse[0], reuse[1], report)
     return report
 
@@ -241,7 +241,8 @@ def _scan(
     found: Discovery,
     started: str,
     outside: list[SourceFile] | None = None,
-) -> Report:
+) -> tuple[Report, bool]:
+    """The report, and whether it may be reused (Assembly.reusable)."""
     sink = _Sink(list(found.skipped))
     _parse(sink, found.files, options)
     asm = _assemble(sink, root, paths, options, found, outside or [])
@@ -274,7 +275,7 @@ def _scan(
     )
     report.notes = sorted(report.notes + found.notes, key=lambda n: (n["path"], n["message"]))
     report.coverage = _coverage(report, resources)
-    return report
+    return report, asm.reusable
 
 
 def _coverage(report: Report, resources: list[Resource], types: list[dict] | None = None) -> dict:

@@ -585,3 +585,76 @@ def test_cli_helm_options_and_configuration(tmp_path: Path) -> None:
     (repo / ".soc2lint.yaml").write_text("helm:\n  charts:\n    deploy/chart: {value: []}\n")
     proc = soc2lint("scan", ".")
     assert "helm.charts.deploy/chart.value: unknown key" in proc.stderr
+
+
+# -- reuse of a rendered scan (result cache) ------------------------------------------------
+
+
+def _evaluations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from soc2lint import scan as scan_module
+    from soc2lint.engine import evaluate
+
+    calls: list[int] = []
+    real = evaluate.evaluate_rules
+    monkeypatch.setattr(
+        scan_module, "evaluate_rules", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
+    return calls
+
+
+def test_a_rendered_scan_is_reused_until_a_file_or_the_tool_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from soc2lint.pipeline.report import ScanOptions
+
+    repo = _repo(tmp_path / "repo")
+    rendered = DEPLOYMENT.replace("replicas: 1", "replicas: 3")
+    _fake_tool(tmp_path / "bin", "kustomize", rendered)
+    _on_path(monkeypatch, tmp_path / "bin")
+    options = ScanOptions(cache_dir=str(tmp_path / "cache"))
+    first = scan([str(repo)], [REPLICAS], options)
+    calls = _evaluations(monkeypatch)
+    again = scan([str(repo)], [REPLICAS], options)
+    assert calls == [] and again.findings == first.findings and again.notes == first.notes
+    # another build of the tool (here: a rewritten script) renders anew
+    tool = tmp_path / "bin" / "kustomize"
+    tool.write_text(tool.read_text() + "# another build\n")
+    scan([str(repo)], [REPLICAS], options)
+    assert calls == [1]
+    (repo / "deploy" / "deployment.yaml").write_text(DEPLOYMENT + "\n")
+    scan([str(repo)], [REPLICAS], options)
+    assert calls == [1, 1]
+
+
+def test_a_tool_that_could_not_run_or_a_remote_base_is_never_reused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from soc2lint.pipeline.report import ScanOptions
+
+    repo = _repo(tmp_path / "repo")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    slow = bin_dir / "kustomize"
+    slow.write_text("#!/bin/sh\nsleep 5\n")
+    slow.chmod(0o755)
+    _on_path(monkeypatch, bin_dir)
+    from soc2lint.platforms.kubernetes import renderers
+
+    monkeypatch.setattr(renderers, "TIMEOUT_SECONDS", 0.2)
+    options = ScanOptions(cache_dir=str(tmp_path / "cache"))
+    first = scan([str(repo)], [REPLICAS], options)
+    assert "failed" in first.notes[0]["message"]
+    calls = _evaluations(monkeypatch)
+    scan([str(repo)], [REPLICAS], options)
+    assert calls == [1]  # timed out once: tried again, not served from the cache
+
+    remote = tmp_path / "remote"
+    repo = _repo(remote)
+    (remote / "deploy" / "kustomization.yaml").write_text(
+        KUSTOMIZATION + "  - github.com/example/base?ref=v1\n"
+    )
+    _fake_tool(tmp_path / "bin2", "kustomize", DEPLOYMENT)
+    _on_path(monkeypatch, tmp_path / "bin2")
+    scan([str(remote)], [REPLICAS], options)
+    scan([str(remote)], [REPLICAS], options)
+    assert calls == [1, 1, 1]  # what the remote base holds is in no digest: rendered each time

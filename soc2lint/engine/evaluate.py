@@ -7,8 +7,7 @@ import json
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from soc2lint import platforms
 from soc2lint.engine.operators import (
@@ -31,8 +30,9 @@ def lazy_text(value: Lazy) -> str:
     return value() if callable(value) else value
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
+    # a named tuple, not a dataclass: one is made for every condition on every resource, and a
+    # frozen dataclass's __init__ costs several times as much
     status: Status
     resource: Resource | None = None  # where the deciding value lives, when not the subject
     path: Lazy = ""  # attribute path of the deciding value
@@ -44,16 +44,27 @@ class Outcome:
         return Outcome(flipped, self.resource, self.path, self.detail)
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     value: Any
     path: str  # dotted path from the resource root
 
 
 def resolve(value: Any, path: tuple[str, ...], prefix: str = "") -> list[Match]:
     """Every value at path. Lists are walked implicitly, JSON strings parsed, `*` fans out."""
-    current = [Match(value, prefix)]
+    # maps keyed by the path's names all the way (most attributes) need no fan-out
+    at = 0
     for segment in path:
+        if type(value) is not dict or segment == "*":
+            break
+        if segment not in value:
+            if "*" in segment:  # a glob over map keys: the general walk below
+                break
+            return []
+        value = value[segment]
+        prefix = f"{prefix}.{segment}" if prefix else segment
+        at += 1
+    current = [Match(value, prefix)]
+    for segment in path[at:]:
         nxt: list[Match] = []
         for m in current:
             nxt.extend(_step(m, segment))
@@ -181,18 +192,19 @@ class Evaluator:
         self._by_value = {p.rule_platform for p in platforms.platforms() if p.links_by_value}
 
     def check(self, cond: Condition, res: Resource, value: Any, prefix: str = "") -> Outcome:
-        if isinstance(cond, All):
-            return combine_all([self.check(c, res, value, prefix) for c in cond.items])
-        if isinstance(cond, AnyOf):
-            return combine_any([self.check(c, res, value, prefix) for c in cond.items])
-        if isinstance(cond, Not):
-            return self.check(cond.item, res, value, prefix).negate()
-        if isinstance(cond, Attr):
-            return self._attr(cond, value, prefix)
-        if isinstance(cond, Each):
-            return self._each(cond, res, value, prefix)
-        if isinstance(cond, Connected):
-            return self._connected(cond, res)
+        kind = type(cond)
+        if kind is Attr:  # most conditions: tested first, by type not isinstance
+            return self._attr(cond, value, prefix)  # type: ignore[arg-type]
+        if kind is All:
+            return combine_all([self.check(c, res, value, prefix) for c in cond.items])  # type: ignore[union-attr]
+        if kind is AnyOf:
+            return combine_any([self.check(c, res, value, prefix) for c in cond.items])  # type: ignore[union-attr]
+        if kind is Not:
+            return self.check(cond.item, res, value, prefix).negate()  # type: ignore[union-attr]
+        if kind is Each:
+            return self._each(cond, res, value, prefix)  # type: ignore[arg-type]
+        if kind is Connected:
+            return self._connected(cond, res)  # type: ignore[arg-type]
         raise TypeError(cond)
 
     def _attr(self, cond: Attr, value: Any, prefix: str) -> Outcome:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from dataclasses import astuple, fields, replace
 from pathlib import Path
 from typing import Any
 
+from soc2lint import platforms
 from soc2lint.engine.rules import Rule, ruleset_digest
 from soc2lint.model import Finding, Location, Status
 from soc2lint.pipeline import codec
@@ -62,7 +64,24 @@ def key(
     for name in named:
         if name:
             h.update(f"{name}\0{_content_digest(name)}\n".encode())
+    # the programs platforms run (kustomize, helm): which are installed, and which build
+    for tool in sorted({t for p in platforms.platforms() for t in p.tools}):
+        h.update(f"{tool}\0{_tool_identity(tool)}\n".encode())
     return h.hexdigest()
+
+
+def _tool_identity(tool: str) -> str:
+    """Which program PATH finds for tool and which build it is (the file it resolves to, its
+    size and modification time), or that there is none."""
+    found = shutil.which(tool)
+    if found is None:
+        return "absent"
+    real = os.path.realpath(found)
+    try:
+        info = os.stat(real)
+    except OSError as exc:
+        return f"{real} unreadable: {exc.errno}"
+    return f"{real}\0{info.st_size}\0{info.st_mtime_ns}"
 
 
 def _content_digest(name: str) -> str:

@@ -63,6 +63,10 @@ class Assembly:
     unavailable: list[dict]  # module calls whose source could not be read
     # read and parse one more file through the cache; it is recorded as scanned
     load: Callable[[SourceFile], Loaded]
+    # False when an assemble step's result depends on more than the scanned files and the
+    # identity of the platforms' `tools` (a tool that could not run, a remote input): the
+    # scan's result is then not stored for reuse
+    reusable: bool = True
 
 
 class Platform(Protocol):
@@ -82,6 +86,9 @@ class Platform(Protocol):
     # resource of the wanted type then makes a `connected` condition Unknown, not failed
     links_by_value: bool
     skip_dirs: tuple[str, ...]  # directories that hold copies, never sources (.terraform)
+    # programs the assemble step may run (kustomize, helm): a reused result is keyed on which
+    # of them are installed, and which build
+    tools: tuple[str, ...]
 
     def claim(self, path: str) -> str | None:
         """The kind of file a repository-relative path is, when the path alone decides."""
@@ -114,6 +121,7 @@ class Base:
     keeps_empty_files = False
     links_by_value = False
     skip_dirs: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
     example_language = "yaml"
     type_pattern = re.compile(r"^[a-z_*]+$")
 

@@ -32,6 +32,7 @@ class Kubernetes(Base):
     fixture_file = "manifest.yaml"
     type_pattern = classify.TYPE_PATTERN
     resource_types = ("*",)  # objects are typed by kind
+    tools = ("kustomize", "kubectl", "helm")
 
     def may_sniff(self, path: str) -> bool:
         name = path.rsplit("/", 1)[-1]
@@ -56,7 +57,7 @@ class Kubernetes(Base):
         return Parsed(None)
 
     def assemble(self, asm: Assembly, mine) -> None:  # type: ignore[no-untyped-def]
-        asm.resources[:] = renderers.render_kubernetes(
+        asm.resources[:], reusable = renderers.render_kubernetes(
             asm.root,
             [f.path for f in asm.discovered],
             asm.resources,
@@ -65,6 +66,7 @@ class Kubernetes(Base):
             asm.skipped,
             asm.options,
         )
+        asm.reusable = asm.reusable and reusable
 
     def link(self, graph, resources) -> None:  # type: ignore[no-untyped-def]
         linker.link(graph, resources)

@@ -47,6 +47,9 @@ class Outcome:
     resources: list[Resource]
     errors: list[ParseError] = field(default_factory=list)
     notes: list[dict] = field(default_factory=list)
+    # False when the result depends on more than the scanned files and the tools' identity: a
+    # tool that could not run (it may next time), a kustomization reading outside the repository
+    reusable: bool = True
     charts: list[str] = field(default_factory=list)  # chart directories rendered
 
     def in_rendered_chart(self, path: str) -> bool:
@@ -106,6 +109,7 @@ def render_all(
     added: list[Resource] = []
     for directory in kustomizations:
         info = kz.read(root, directory)
+        outcome.reusable = outcome.reusable and not info.reads_outside
         never |= info.patches
         listed |= set(info.resources)
         rendered = render_kustomization(root, info, declared)
@@ -152,14 +156,16 @@ def render_kubernetes(
     notes: list[dict],
     skipped: list[Skipped],
     options: Any = None,
-) -> list[Resource]:
-    """Kustomizations and Helm charts rendered by their tools; else say what was not rendered."""
+) -> tuple[list[Resource], bool]:
+    """Kustomizations and Helm charts rendered by their tools; else say what was not rendered.
+    Also whether the result may be reused while the files and the tools are unchanged."""
+    failed = runs_failed
     outcome = render_all(root, paths, resources, options)
     errors.extend(outcome.errors)
     notes.extend(outcome.notes)
     # templates of a chart helm rendered were scanned, as rendered
     skipped[:] = [s for s in skipped if not outcome.in_rendered_chart(s.path)]
-    return outcome.resources
+    return outcome.resources, outcome.reusable and runs_failed == failed
 
 
 def _fallback(rendered: Rendered, patches: list[str]) -> str:
@@ -573,6 +579,11 @@ def _kind_line(path: Path, kind: str) -> int:
 # -- running a tool ----------------------------------------------------------------------------
 
 
+# tool runs that failed for a reason outside the input (could not start, timed out): a result
+# holding one is not reused, as the next run may succeed
+runs_failed = 0
+
+
 def _run(
     command: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> tuple[str | None, str]:
@@ -593,6 +604,8 @@ def _run(
             env=env,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
+        global runs_failed
+        runs_failed += 1
         return None, f"{shown} failed: {exc}"
     if proc.returncode != 0:
         return None, f"{shown} failed: {failure_reason(proc.stderr)}"
