@@ -296,7 +296,7 @@ def test_options_a_ci_sets_once_come_from_soc2lint_variables(
     assert cache.is_dir() and any(cache.iterdir())
     excluded = run(
         "scan", str(repo), "--rule", "SOC2-AWS-001", "--format", "json",
-        env={"SOC2LINT_EXCLUDE": "main.tf other.tf"},
+        env={"SOC2LINT_EXCLUDE": "other.tf\nmain.tf\n"},
     )  # fmt: skip
     assert json.loads(excluded.stdout)["findings"] == []
     helptext = run("scan", "--help", env={"COLUMNS": "200"}).stdout

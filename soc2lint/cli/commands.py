@@ -148,6 +148,25 @@ def _load(rules_dirs: tuple[str, ...]) -> list[Rule]:
         raise click.ClickException(f"rule error: {exc}") from None
 
 
+class _Lines(click.ParamType):
+    """A repeatable option's environment variable holds one value a line, as the Action's
+    multi-line inputs of the same names do (SOC2LINT_EXCLUDE)."""
+
+    name = "text"
+
+    def split_envvar_value(self, rv: str) -> list[str]:
+        return [line.strip() for line in rv.splitlines() if line.strip()]
+
+
+class _Directories(click.Path):
+    """Directories from a variable: one a line (as the Action passes them) or separated by the
+    path separator, as in PATH (SOC2LINT_RULES_DIR)."""
+
+    def split_envvar_value(self, rv: str) -> list[str]:
+        parts = (p.strip() for line in rv.splitlines() for p in line.split(os.pathsep))
+        return [p for p in parts if p]
+
+
 def _env(name: str) -> dict:
     """The keyword arguments that let an option be set by SOC2LINT_<NAME>, shown in --help."""
     return {"envvar": f"{ENV}{name}", "show_envvar": True}
@@ -175,9 +194,9 @@ def _options(fn):  # type: ignore[no-untyped-def]
         click.option(
             "--rules-dir",
             multiple=True,
-            type=click.Path(exists=True, file_okay=False),
-            help="Also load rules from this directory (repeatable; in the variable, separate "
-            f"directories with {os.pathsep!r}).",
+            type=_Directories(exists=True, file_okay=False),
+            help="Also load rules from this directory (repeatable; in the variable, one a line "
+            f"or separated by {os.pathsep!r}).",
             **_env("RULES_DIR"),
         ),
         click.option(
@@ -190,9 +209,9 @@ def _options(fn):  # type: ignore[no-untyped-def]
         click.option(
             "--exclude",
             multiple=True,
+            type=_Lines(),
             metavar="GLOB",
-            help="Skip paths matching (gitignore syntax; repeatable; in the variable, separate "
-            "patterns with spaces).",
+            help="Skip paths matching (gitignore syntax; repeatable; in the variable, one a line).",
             **_env("EXCLUDE"),
         ),
         click.option(
@@ -623,7 +642,10 @@ def init_command(path: str, force: bool) -> None:
     click.echo(f"wrote {path}", err=True)
 
 
-_RULES_DIR_HELP = "Also load rules from this directory (repeatable)."
+_RULES_DIR_HELP = (
+    f"Also load rules from this directory (repeatable; in the variable, one a line or separated "
+    f"by {os.pathsep!r})."
+)
 
 
 @main.command("rules")
@@ -638,7 +660,7 @@ _RULES_DIR_HELP = "Also load rules from this directory (repeatable)."
 @click.option(
     "--rules-dir",
     multiple=True,
-    type=click.Path(exists=True, file_okay=False),
+    type=_Directories(exists=True, file_okay=False),
     help=_RULES_DIR_HELP,
     **_env("RULES_DIR"),
 )
@@ -697,7 +719,7 @@ def rule_metadata(rule: Rule) -> dict:
 @click.option(
     "--rules-dir",
     multiple=True,
-    type=click.Path(exists=True, file_okay=False),
+    type=_Directories(exists=True, file_okay=False),
     help=_RULES_DIR_HELP,
     **_env("RULES_DIR"),
 )
