@@ -1,22 +1,20 @@
 """The pre-commit hooks on a repository that already has findings: a failing hook ends with
 what to do next, and one command (`soc2lint baseline create`) turns the hook green while a new
 finding still fails it. The hooks' entries are read from .pre-commit-hooks.yaml and run as
-pre-commit runs them (from the repository root); the slow test runs pre-commit itself."""
+pre-commit runs them (from the repository root); test_developer_workflows.py runs pre-commit
+itself, through the same path."""
 
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 from test_cli_habits import Result, run
-from test_developer_workflows import BUCKET, GIT_ENV, git, make_repo
+from test_developer_workflows import BUCKET, git, make_repo
 
 try:
     import tomllib
@@ -139,44 +137,3 @@ def test_baseline_create_writes_the_baseline_the_configuration_names(
     assert run("baseline", "create", "-o", "elsewhere.json").returncode == 0
     assert (repo / "elsewhere.json").is_file()
     assert (repo / ".soc2lint.yaml").read_text() == "# ours\nbaseline: audit/known.json\n"
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(
-    shutil.which("pre-commit") is None
-    and not (Path(sys.executable).parent / "pre-commit").exists(),
-    reason="pre-commit not installed",
-)
-def test_adoption_with_pre_commit_itself(tmp_path: Path) -> None:
-    """As the README says: the hook fails on an existing repository, `soc2lint baseline create`
-    and a commit of its two files, and the hook passes."""
-    pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).parent / "pre-commit")
-    repo = existing_repository(tmp_path)
-    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
-
-    def try_hook() -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [pre_commit, "try-repo", str(REPO), "soc2lint", "--all-files"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=900,
-        )
-
-    failed = try_hook()
-    assert failed.returncode == 1, failed.stdout + failed.stderr
-    assert "soc2lint baseline create" in failed.stdout
-    assert "# soc2lint:ignore SOC2-" in failed.stdout
-    adopt = subprocess.run(
-        [sys.executable, "-m", "soc2lint", "baseline", "create"],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-    assert adopt.returncode == 0, adopt.stderr
-    git(repo, "add", ".soc2lint.yaml", ".soc2lint-baseline.json")
-    passed = try_hook()
-    assert passed.returncode == 0, passed.stdout + passed.stderr
