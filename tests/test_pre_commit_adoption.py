@@ -137,3 +137,24 @@ def test_baseline_create_writes_the_baseline_the_configuration_names(
     assert run("baseline", "create", "-o", "elsewhere.json").returncode == 0
     assert (repo / "elsewhere.json").is_file()
     assert (repo / ".soc2lint.yaml").read_text() == "# ours\nbaseline: audit/known.json\n"
+
+
+def test_the_hooks_run_for_every_kind_of_file_a_platform_reads() -> None:
+    """A commit that changes only a Dockerfile or a CloudFormation .template still runs them."""
+    import re
+
+    from soc2lint import platforms
+
+    examples = [
+        "main.tf", "envs/prod.auto.tfvars", "x.tf.json", "terraform.tfvars.json", "k8s/app.yaml",
+        "chart/values.yml", "cfn/stack.json", "cfn/stack.template", ".github/workflows/ci.yml",
+        ".gitlab-ci.yml", "Dockerfile", "svc/Dockerfile.prod", "api.Dockerfile", "Containerfile",
+        "CODEOWNERS", ".github/CODEOWNERS",
+    ]  # fmt: skip
+    for path in examples:
+        assert platforms.claim(path) is not None, path  # a platform reads it (or its content)
+        for hook_id, hook_spec in HOOKS.items():
+            assert re.search(hook_spec["files"], path), (hook_id, path)
+    for path in ("README.md", "src/app.py", "docs/Dockerfiles.md"):
+        assert platforms.claim(path) is None
+        assert not any(re.search(h["files"], path) for h in HOOKS.values()), path
