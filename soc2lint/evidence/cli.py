@@ -24,7 +24,9 @@ class EvidenceError(click.ClickException):
     exit_code = 2
 
 
-@click.group("evidence")
+# -h as well as --help, also when this group is used on its own (click keeps each command's help
+# option once made, so it must not depend on which parent invoked it first)
+@click.group("evidence", context_settings={"help_option_names": ["-h", "--help"]})
 def evidence() -> None:
     """Change-control evidence: verify the ledger, list commits to sample, re-render records."""
 
