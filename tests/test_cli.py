@@ -65,7 +65,7 @@ def test_usage_and_rule_errors_exit_2_without_traceback(tmp_path: Path) -> None:
     rules.mkdir()
     (rules / "r.yaml").write_text("id: SOC2-X-001\nunexpected: 1\n")
     proc = run("scan", str(tmp_path), "--rules-dir", str(rules))
-    assert proc.returncode == 2 and "r.yaml: unexpected: unknown key" in proc.stderr
+    assert proc.returncode == 2 and "r.yaml:2: unexpected: unknown key" in proc.stderr
     assert "Traceback" not in proc.stderr
 
 

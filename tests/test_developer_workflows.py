@@ -180,12 +180,25 @@ def test_pre_commit_hooks_block_a_bad_commit_and_pass_a_fixed_one(tmp_path: Path
     bad = hook("soc2lint")
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "SOC2-AWS-001" in bad.stdout
+    # it ends with what to do next
+    assert "soc2lint explain SOC2-AWS-001" in bad.stdout
+    assert '# soc2lint:ignore SOC2-AWS-001 reason="' in bad.stdout
+    assert "soc2lint baseline create" in bad.stdout
     changed = hook("soc2lint-changed")
     assert changed.returncode == 1 and "aws_s3_bucket.logs" in changed.stdout
     (repo / "main.tf").write_text(ENCRYPTED.format(name="logs"))
     git(repo, "add", ".")
     good = hook("soc2lint")
     assert good.returncode == 0, good.stdout + good.stderr
+    # adopting on a repository with findings: one command, then the hook passes
+    (repo / "old.tf").write_text(BUCKET.format(name="old"))
+    git(repo, "add", ".")
+    assert hook("soc2lint").returncode == 1
+    adopt = soc2lint("baseline", "create", cwd=repo)
+    assert adopt.returncode == 0, adopt.stderr
+    git(repo, "add", ".")
+    adopted = hook("soc2lint")
+    assert adopted.returncode == 0, adopted.stdout + adopted.stderr
 
 
 def test_only_changed_reports_findings_in_the_given_files_with_their_module_context(

@@ -60,7 +60,7 @@ def test_invalid_rules_name_the_file_and_field(changes: dict, field: str) -> Non
 
 def test_custom_rule_directory_is_validated_the_same_way(tmp_path: Path) -> None:
     (tmp_path / "bad.yaml").write_text("id: SOC2-X-001\nname: x\n")
-    with pytest.raises(RuleError, match="bad.yaml: title: is required"):
+    with pytest.raises(RuleError, match="bad.yaml:1: title: is required"):
         load_rules([str(tmp_path)], include_bundled=False)
 
 

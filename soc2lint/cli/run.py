@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -71,14 +72,36 @@ def effective_rules(
     """Bundled + custom rules, filtered and re-ranked by the configuration and --rule."""
     if loaded is None or config.rules_dirs:
         loaded = load_rules([*config.rules_dirs, *rules_dirs], cache=cache)
-    rules = config.apply(loaded, only)  # --rule also turns on opt-in rules
-    if only:
-        wanted = set(only)
-        unknown = wanted - {r.id for r in rules} - {r.name for r in rules}
+    # --rule takes ids and names in any case: soc2-aws-001 is SOC2-AWS-001
+    wanted = []
+    for given in only:
+        rule = find_rule(loaded, given)
+        if rule is None:
+            raise UsageError(f"--rule: no rule {given!r}{did_you_mean(given, loaded)}")
+        wanted.append(rule.id)
+    rules = config.apply(loaded, wanted)  # --rule also turns on opt-in rules
+    if wanted:
+        unknown = set(wanted) - {r.id for r in rules}
         if unknown:
-            raise UsageError(f"--rule: no rule {', '.join(sorted(unknown))} (see `soc2lint rules`)")
-        rules = [r for r in rules if r.id in wanted or r.name in wanted]
+            raise UsageError(
+                f"--rule: no rule {', '.join(sorted(unknown))} in this scan (the configuration "
+                "leaves it out; see `soc2lint rules`)"
+            )
+        rules = [r for r in rules if r.id in wanted]
     return rules
+
+
+def find_rule(rules: list[Rule], given: str) -> Rule | None:
+    """The rule with this id or name, in any letter case."""
+    key = given.strip().casefold()
+    return next((r for r in rules if key in (r.id.casefold(), r.name.casefold())), None)
+
+
+def did_you_mean(given: str, rules: list[Rule]) -> str:
+    """' (did you mean SOC2-AWS-001?)' for a mistyped rule id or name, else where to look."""
+    names = {n.casefold(): n for r in rules for n in (r.id, r.name)}
+    close = difflib.get_close_matches(given.strip().casefold(), list(names), n=1)
+    return f" (did you mean {names[close[0]]}?)" if close else " (see `soc2lint rules`)"
 
 
 def run(request: Request) -> Outcome:
@@ -272,4 +295,13 @@ def gate(report: Report, threshold: str, fail_on_uncovered: bool = False) -> boo
     return not any(SEVERITIES.index(severities[f.rule_id]) <= limit for f in report.failing())
 
 
-__all__ = ["Outcome", "Request", "UsageError", "gate", "run", "ruleset_digest"]
+__all__ = [
+    "Outcome",
+    "Request",
+    "UsageError",
+    "did_you_mean",
+    "find_rule",
+    "gate",
+    "run",
+    "ruleset_digest",
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import functools
 import hashlib
@@ -16,10 +17,10 @@ from ruamel.yaml.error import YAMLError
 
 from soc2lint import platforms
 from soc2lint.engine.operators import OPERATORS, SET_OPERATORS, check_regex
+from soc2lint.engine.severity import SEVERITIES
 from soc2lint.engine.tsc import catalogue
 from soc2lint.pipeline.inputs import InputFileError, inside, read_regular
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 PEERS = ("checkov", "tfsec", "trivy", "kics", "kubescape", "kube-linter", "zizmor", "actionlint")
 ID_RE = re.compile(r"^SOC2-[A-Z0-9]+-\d{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -52,6 +53,18 @@ _VARIANT_KEYS = {"resource_types", "condition", "example"}
 
 class RuleError(Exception):
     """A rule file that cannot be used; the message names the file and the field."""
+
+    def __init__(self, message: str, field: str | None = None, detail: str = "") -> None:
+        super().__init__(message)
+        self.field = field  # the field at fault (condition.all[1].op), when one is
+        self.detail = detail
+
+
+def _hint(word: object, choices: object) -> str:
+    """'did you mean 'x'?' for a near miss, else the allowed names."""
+    names = sorted(str(c) for c in choices)  # type: ignore[attr-defined]
+    close = difflib.get_close_matches(str(word), names, n=1)
+    return f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(names)}"
 
 
 # -- condition tree ----------------------------------------------------------------------------
@@ -219,8 +232,8 @@ def load_rules(
             cache.put(key, data)  # data YAML gives that JSON cannot hold is simply not kept
     rules: dict[str, Rule] = {}
     names: dict[str, str] = {}
-    for (path, _), one, digest in zip(files, data, digests, strict=True):
-        rule = parse_rule(one, str(path), digest)
+    for (path, raw), one, digest in zip(files, data, digests, strict=True):
+        rule = _parse_located(one, raw, path, digest)
         if rule.id in rules:
             raise RuleError(f"{path}: id: {rule.id} is already used by {rules[rule.id].source}")
         if rule.name in names:
@@ -231,8 +244,9 @@ def load_rules(
 
 
 def load_rule_file(path: Path) -> Rule:
+    """One rule file; an invalid one raises RuleError with one line: `file:line: field: why`."""
     raw = _read_rule_file(path)
-    return parse_rule(_rule_data(raw, path), str(path), hashlib.sha256(raw).hexdigest())
+    return _parse_located(_rule_data(raw, path), raw, path, hashlib.sha256(raw).hexdigest())
 
 
 def _read_rule_file(path: Path) -> bytes:
@@ -246,20 +260,62 @@ def _rule_data(raw: bytes, path: Path) -> Any:
     try:
         return YAML(typ="safe").load(raw)
     except YAMLError as exc:
-        raise RuleError(f"{path}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RuleError(f"{path}{where}: not valid YAML: {problem}") from None
+
+
+def _parse_located(data: Any, raw: bytes, path: Path, digest: str) -> Rule:
+    """parse_rule, with the line of the field at fault in its error."""
+    try:
+        return parse_rule(data, str(path), digest)
+    except RuleError as exc:
+        if exc.field is None:
+            raise
+        line = _line_of(raw, exc.field)
+        raise RuleError(
+            f"{path}:{line}: {exc.field}: {exc.detail}", exc.field, exc.detail
+        ) from None
+
+
+def _line_of(raw: bytes, field: str) -> int:
+    """The line of a rule field (`condition.all[1].op`), or of the nearest enclosing one that
+    is there (a missing key: its mapping); 1 for the file as a whole. Only for error messages,
+    so the file is read again with positions kept."""
+    try:
+        node: Any = YAML().load(raw)
+    except YAMLError:
+        return 1
+    line = 1
+    tokens = re.findall(r"\[\d+\]|[^.\[\]]+", field)
+    if tokens and isinstance(node, dict) and tokens[0] not in node and "platforms" in node:
+        blocks = node["platforms"]  # the platforms: form, whose first block is the primary one
+        if isinstance(blocks, dict) and blocks and isinstance(next(iter(blocks.values())), dict):
+            first = next(iter(blocks))
+            line, node = blocks.lc.key(first)[0] + 1, blocks[first]
+    for token in tokens:
+        if token.startswith("[") and isinstance(node, list) and int(token[1:-1]) < len(node):
+            index = int(token[1:-1])
+            line, node = node.lc.item(index)[0] + 1, node[index]
+        elif isinstance(node, dict) and token in node and hasattr(node, "lc"):
+            line, node = node.lc.key(token)[0] + 1, node[token]
+        else:
+            break
+    return line
 
 
 def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     """Validate one rule's data."""
 
     def fail(fld: str, msg: str) -> RuleError:
-        return RuleError(f"{source}: {fld}: {msg}")
+        return RuleError(f"{source}: {fld}: {msg}", fld, msg)
 
     if not isinstance(data, dict):
         raise fail("(top)", "a rule file must be a mapping")
     unknown = sorted(set(data) - _RULE_KEYS)
     if unknown:
-        raise fail(unknown[0], f"unknown key (allowed: {', '.join(sorted(_RULE_KEYS))})")
+        raise fail(unknown[0], f"unknown key ({_hint(unknown[0], _RULE_KEYS)})")
     blocks = data.get("platforms")
     if blocks is not None and (not isinstance(blocks, dict) or not blocks):
         raise fail("platforms", "must map a platform to its resource_types, condition, example")
@@ -303,9 +359,7 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
             raise fail(where, "must be a mapping with resource_types, condition and example")
         extra = sorted(set(block) - _VARIANT_KEYS)
         if extra:
-            raise fail(
-                f"{where}.{extra[0]}", "unknown key (allowed: condition, example, resource_types)"
-            )
+            raise fail(f"{where}.{extra[0]}", f"unknown key ({_hint(extra[0], _VARIANT_KEYS)})")
         for key in sorted(_VARIANT_KEYS):
             if block.get(key) in (None, "", []):
                 raise fail(f"{where}.{key}", "is required")
@@ -457,13 +511,11 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         allowed = {"attribute", "op", "value", "match", "missing", "to_attribute", "unknown"}
         extra = sorted(keys - allowed)
         if extra:
-            raise fail(
-                f"{where}.{extra[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})"
-            )
+            raise fail(f"{where}.{extra[0]}", f"unknown key ({_hint(extra[0], allowed)})")
         op = node.get("op")
         if op not in OPERATORS and op not in SET_OPERATORS:
-            names = ", ".join(sorted(set(OPERATORS) | set(SET_OPERATORS)))
-            raise fail(f"{where}.op", f"unknown operator {op!r} (known: {names})")
+            hint = _hint(op, set(OPERATORS) | set(SET_OPERATORS))
+            raise fail(f"{where}.op", f"unknown operator {op!r} ({hint})")
         needs = OPERATORS[op].needs_value if op in OPERATORS else False
         if needs and "value" not in node:
             raise fail(f"{where}.value", f"operator {op} needs a value")
@@ -531,7 +583,8 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
             raise fail(f"{where}.connected", "must be a mapping")
         extra = sorted(set(spec) - {"type", "match", "direction", "condition", "via", "within"})
         if extra:
-            raise fail(f"{where}.connected.{extra[0]}", "unknown key")
+            keys = ("condition", "direction", "match", "type", "via", "within")
+            raise fail(f"{where}.connected.{extra[0]}", f"unknown key ({_hint(extra[0], keys)})")
         types = spec.get("type")
         types = [types] if isinstance(types, str) else types
         if not types or not all(

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import click
 
-from soc2lint.evidence.html_page import render_html
 from soc2lint.evidence.ledger import LedgerError, verify
 from soc2lint.evidence.markdown import render_markdown
 from soc2lint.evidence.population import population, sample, write_csv, write_json
-from soc2lint.evidence.record import load_record
+
+# `evidence render --format`: the names `scan --format` uses, where they apply to a record
+# (a record is not a scan report, so there is no sarif or text), and `md` as before
+RENDER_FORMATS = ("html", "json", "markdown", "md")
 
 
 class EvidenceError(click.ClickException):
@@ -22,7 +24,9 @@ class EvidenceError(click.ClickException):
     exit_code = 2
 
 
-@click.group("evidence")
+# -h as well as --help, also when this group is used on its own (click keeps each command's help
+# option once made, so it must not depend on which parent invoked it first)
+@click.group("evidence", context_settings={"help_option_names": ["-h", "--help"]})
 def evidence() -> None:
     """Change-control evidence: verify the ledger, list commits to sample, re-render records."""
 
@@ -99,12 +103,23 @@ def verify_command(
 
 
 @evidence.command("population")
-@click.option("--ledger", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--ledger",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="The ledger (ledger.jsonl) whose records cover the commits.",
+)
 @click.option("--since", required=True, metavar="DATE", help="YYYY-MM-DD or ISO date-time (UTC).")
 @click.option("--until", metavar="DATE", help="Inclusive end (default: now).")
-@click.option("--branch", default="main", show_default=True)
 @click.option(
-    "--repo", default=".", show_default=True, type=click.Path(exists=True, file_okay=False)
+    "--branch", default="main", show_default=True, help="The branch whose commits to list."
+)
+@click.option(
+    "--repo",
+    default=".",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="The git repository the commits are read from.",
 )
 @click.option(
     "--records",
@@ -112,8 +127,12 @@ def verify_command(
     type=click.Path(exists=True, file_okay=False),
     help="Directory of the record files (default: the ledger's directory).",
 )
-@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), help="Write the population.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the population.")
+@click.option(
+    "--csv", "csv_path", type=click.Path(dir_okay=False), help="Write the population as CSV."
+)
+@click.option(
+    "--json", "json_path", type=click.Path(dir_okay=False), help="Write the population as JSON."
+)
 @click.option("--sample", "size", type=click.IntRange(min=1), help="Pick N commits to test.")
 @click.option(
     "--seed", help="Seed for --sample (printed when chosen here); same seed, same sample."
@@ -161,13 +180,32 @@ def population_command(
 
 @evidence.command("render")
 @click.argument("record", type=click.Path(exists=True, dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(RENDER_FORMATS, case_sensitive=False),
+    default="markdown",
+    show_default=True,
+    help="markdown (or md) for a pull-request comment, html for auditors, json: the record.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file.")
 def render_command(record: str, fmt: str, output: str | None) -> None:
-    """Render RECORD (a <record-id>.json) again as Markdown or HTML."""
+    """Render RECORD (a <record-id>.json) again as Markdown, HTML or JSON."""
+    import json
+
+    from soc2lint.evidence.record import load_record
+
+    fmt = fmt.lower()
     try:
         data = load_record(record)
-        text = render_markdown(data) if fmt == "md" else render_html(data)
+        if fmt == "html":
+            from soc2lint.evidence.html_page import render_html
+
+            text = render_html(data)
+        elif fmt == "json":
+            text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = render_markdown(data)
     except ValueError as exc:
         raise EvidenceError(str(exc)) from None
     except (KeyError, TypeError) as exc:

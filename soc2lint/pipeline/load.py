@@ -44,8 +44,12 @@ class Loaded:
 
 
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "soc2lint"
+    """The user cache directory where the platform keeps them (platformdirs): ~/.cache/soc2lint
+    or $XDG_CACHE_HOME/soc2lint on Linux, ~/Library/Caches/soc2lint on macOS,
+    %LOCALAPPDATA%\\soc2lint\\Cache on Windows."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("soc2lint", appauthor=False)
 
 
 class Cache:

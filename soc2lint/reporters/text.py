@@ -32,11 +32,15 @@ _COLOURS = {
 
 
 def use_colour(stream: object = None, force: bool | None = None) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org);
+    FORCE_COLOR turns it on without a terminal (https://force-color.org: a CI log that renders
+    colour). --color/--no-color decide over both; NO_COLOR over FORCE_COLOR, as in CPython."""
     if force is not None:
         return force
     if os.environ.get("NO_COLOR"):
         return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     stream = stream or sys.stdout
     return bool(getattr(stream, "isatty", lambda: False)())
 

@@ -1,0 +1,165 @@
+"""Benchmark: how long the command line takes to start, as a pre-commit hook pays it.
+
+Not a timed test: run it by hand and read the table (the machines are shared; take the median).
+    python benchmarks/bench_startup.py [--runs 15] [--importtime 15]
+
+It times (wall clock and CPU), each as the median of --runs fresh processes of the installed
+`soc2lint` script:
+  --version, --help, -h, `scan --help`, and a one-file Terraform change through the pre-commit
+  path (`soc2lint scan --no-diff-base --only-changed FILE`, as the soc2lint-changed hook runs it)
+  in a small generated git repository, with the parse cache warm (every commit after the first)
+  and cold (--no-cache).
+Then `python -X importtime` of `soc2lint --version` and of the one-file scan, and lists the
+modules that cost most (cumulative microseconds), so a regression names its culprit.
+The targets (issue 21): --version and --help at most 150 ms, the one-file change 350 ms, on a
+2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGETS_MS = {"--version": 150, "--help": 150, "one-file change (warm cache)": 350}
+
+MODULE = """resource "aws_s3_bucket" "b{i}" {{
+  bucket = "bucket-{i}"
+}}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "b{i}" {{
+  bucket = aws_s3_bucket.b{i}.id
+  rule {{
+    apply_server_side_encryption_by_default {{
+      sse_algorithm = "aws:kms"
+    }}
+  }}
+}}
+
+resource "aws_s3_bucket_public_access_block" "b{i}" {{
+  bucket                  = aws_s3_bucket.b{i}.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}}
+"""
+
+
+def soc2lint_command() -> list[str]:
+    """The console script next to this interpreter (what pre-commit runs), else `-m soc2lint`."""
+    script = Path(sys.executable).parent / "soc2lint"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "soc2lint"]
+
+
+def make_repo(root: Path, files: int) -> Path:
+    """A git repository with `files` Terraform files in a few module directories."""
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(files):
+        directory = root / "infra" / f"stack{i % 4}"
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"s3_{i}.tf").write_text(MODULE.format(i=i))
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com"}
+    env |= {"GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-q", "-m", "base"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True)
+    return root
+
+
+def median_ms(argv: list[str], runs: int, cwd: Path, env: dict) -> tuple[float, float, int]:
+    """Median wall and median CPU (user + system) time in ms of `runs` fresh processes, and the
+    last exit code. On a shared machine the CPU time is the steadier of the two."""
+    walls, cpus, code = [], [], 0
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True)
+        walls.append((time.perf_counter() - start) * 1000)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        cpus.append(cpu * 1000)
+        code = proc.returncode
+    return statistics.median(walls), statistics.median(cpus), code
+
+
+def importtime(argv: list[str], cwd: Path, env: dict) -> list[tuple[int, int, str]]:
+    """(self µs, cumulative µs, module) of every import in one run of argv."""
+    python = [sys.executable, "-X", "importtime", "-c", "from soc2lint.cli import main; main()"]
+    proc = subprocess.run([*python, *argv[1:]], cwd=cwd, env=env, capture_output=True, text=True)
+    rows = []
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        own, cumulative, name = line.split(":", 1)[1].split("|")
+        rows.append((int(own), int(cumulative), name.strip()))
+    return rows
+
+
+def offenders(rows: list[tuple[int, int, str]], top: int) -> list[str]:
+    """The third-party packages (cumulative) and the modules (own time) that cost most."""
+    packages = sorted(
+        (c, n) for _, c, n in rows if "." not in n and not n.startswith(("_", "soc2lint"))
+    )
+    own = sorted((o, n) for o, _, n in rows)
+    lines = [f"  {c / 1000:8.1f}  {n}  (package, cumulative)" for c, n in packages[::-1][:top]]
+    lines += [f"  {o / 1000:8.1f}  {n}  (module, own)" for o, n in own[::-1][:top]]
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="processes per measurement")
+    parser.add_argument("--files", type=int, default=40, help="Terraform files in the repository")
+    parser.add_argument("--importtime", type=int, default=15, help="offenders to list")
+    args = parser.parse_args()
+    cli = soc2lint_command()
+    work = Path(tempfile.mkdtemp(prefix="soc2lint-startup-"))
+    try:
+        repo = make_repo(work / "repo", args.files)
+        cache = work / "cache"
+        env = {**os.environ, "NO_COLOR": "1"}
+        env.pop("GITHUB_BASE_REF", None)
+        # an installed package has its bytecode compiled (pip does it); without it every run
+        # would compile soc2lint's modules from source again and time that instead
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        changed = "infra/stack1/s3_1.tf"
+        hook = [*cli, "scan", "--no-diff-base", "--only-changed", changed]
+        hook += ["--cache-dir", str(cache)]
+        subprocess.run(hook, cwd=repo, env=env, capture_output=True)  # warm the parse cache
+        with (repo / changed).open("a") as handle:  # the commit's change: one edited file
+            handle.write('\nresource "aws_s3_bucket" "added" {\n  bucket = "added"\n}\n')
+        cases = [
+            ("--version", [*cli, "--version"]),
+            ("--help", [*cli, "--help"]),
+            ("-h", [*cli, "-h"]),
+            ("scan --help", [*cli, "scan", "--help"]),
+            ("one-file change (warm cache)", hook),
+            ("one-file change (--no-cache)", [*hook[:-2], "--no-cache"]),
+        ]
+        cores = os.cpu_count()
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"{cores} cores, load average {load:.2f}; median of {args.runs} runs; {cli[0]}")
+        print(f"{'command':<32} {'wall ms':>8} {'cpu ms':>7} {'target':>7}  exit")
+        for label, argv in cases:
+            median, cpu, code = median_ms(argv, args.runs, repo, env)
+            target = TARGETS_MS.get(label)
+            mark = "" if target is None else f"{target}" + ("" if median <= target else "!")
+            print(f"{label:<32} {median:>8.0f} {cpu:>7.0f} {mark:>7}  {code}")
+        for label, argv in (("--version", [*cli, "--version"]), ("one-file change", hook)):
+            print(f"\npython -X importtime, {label}: top {args.importtime} (ms)")
+            rows = importtime(argv, repo, env)
+            print(f"  {sum(o for o, _, _ in rows) / 1000:8.1f}  all {len(rows)} imports")
+            print("\n".join(offenders(rows, args.importtime)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
