@@ -151,3 +151,24 @@ def test_a_file_without_services_has_no_resources_and_no_errors() -> None:
     parsed = PLATFORM.parse("compose.yaml", "services:\n  web: [1, 2]\n", "compose")
     assert [e.message for e in parsed.errors] == ["service web is not a mapping"]
     assert re.fullmatch(r"service\.web", parsed.resources[0].address)
+
+
+def test_ports_are_split_before_their_variables_are_read() -> None:
+    db = _services(
+        "services:\n  db:\n    image: postgres:16\n    ports:\n"
+        '      - "${BIND:-127.0.0.1}:5432:5432"\n'
+        '      - "${BIND}:5433:5432"\n'
+        '      - "${PORT:-5434}:5432/udp"\n'
+        "      - target: 6379\n        published: 6379\n"
+    )["service.db"]
+    ports = db.attributes["ports"]
+    assert ports[0] == {
+        "host_ip": "127.0.0.1",
+        "published": "5432",
+        "target": "5432",
+        "protocol": "tcp",
+    }
+    assert isinstance(ports[1]["host_ip"], Unknown) and ports[1]["target"] == "5432"
+    assert (ports[2]["published"], ports[2]["protocol"]) == ("5434", "udp")
+    # the long syntax without host_ip listens on every interface too
+    assert ports[3] == {"target": 6379, "published": 6379, "host_ip": "0.0.0.0"}

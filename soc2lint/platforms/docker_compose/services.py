@@ -175,15 +175,18 @@ def _values(value: Any) -> Any:
 def _normalise(raw: dict, locs: dict[str, Location]) -> dict:
     """Interpolated values in one shape; `environment` is split into names and values before
     its values are interpolated (`- KEY=${VAR}` keeps its name)."""
-    attrs = _values({k: v for k, v in raw.items() if k not in ("environment", "volumes")})
+    split_first = ("environment", "volumes", "ports")
+    attrs = _values({k: v for k, v in raw.items() if k not in split_first})
     if "environment" in raw:
         attrs["environment"] = _environment(raw["environment"], locs)
     if isinstance(raw.get("volumes"), list):
         attrs["volumes"] = [_volume(v, i, locs) for i, v in enumerate(raw["volumes"])]
     elif "volumes" in raw:
         attrs["volumes"] = _values(raw["volumes"])
-    if isinstance(attrs.get("ports"), list):
-        attrs["ports"] = [_port(p, i, locs) for i, p in enumerate(attrs["ports"])]
+    if isinstance(raw.get("ports"), list):
+        attrs["ports"] = [_port(p, i, locs) for i, p in enumerate(raw["ports"])]
+    elif "ports" in raw:
+        attrs["ports"] = _values(raw["ports"])
     for key in ("cap_add", "cap_drop"):
         if isinstance(attrs.get(key), list):
             attrs[key] = [_capability(c) for c in attrs[key]]
@@ -281,25 +284,32 @@ def _split_outside_braces(text: str) -> list[str]:
 
 
 def _port(value: Any, i: int, locs: dict[str, Location]) -> Any:
+    """{host_ip, published, target, protocol}; a port published without a host address listens
+    on every interface of the host (0.0.0.0), in the short and the long syntax alike."""
     if isinstance(value, dict):
-        return dict(value)
-    if isinstance(value, Unknown):
-        return value
+        long = _values(dict(value))
+        if long.get("host_ip") in (None, ""):
+            long["host_ip"] = "0.0.0.0"
+        return long
     text = str(value)
-    proto = "tcp"
-    if "/" in text:
+    proto: Any = "tcp"
+    if "/" in text and "}" not in text.rsplit("/", 1)[1]:
         text, proto = text.rsplit("/", 1)
-    host_ip = ""
+    host_ip: Any = ""
     if text.startswith("["):  # [::1]:8080:80
         end = text.find("]")
         host_ip, text = text[1:end], text[end + 2 :]
-    parts = text.split(":")
-    if len(parts) == 3:
-        host_ip, published, target = parts
+    # split before interpolating: `${BIND:-127.0.0.1}:5432:5432` keeps its three parts
+    parts = [_values(part) for part in _split_outside_braces(text)]
+    published: Any = ""
+    if len(parts) >= 3:
+        host_ip, published, target = ":".join(map(str, parts[:-2])), parts[-2], parts[-1]
+        if any(isinstance(x, Unknown) for x in parts[:-2]):
+            host_ip = next(x for x in parts[:-2] if isinstance(x, Unknown))
     elif len(parts) == 2:
         published, target = parts
     else:
-        published, target = "", parts[0]
+        target = parts[0]
     out = {"host_ip": host_ip or "0.0.0.0", "target": target, "protocol": proto}
     if published:
         out["published"] = published
