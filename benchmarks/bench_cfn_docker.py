@@ -5,6 +5,7 @@ continuations, heredocs), scanned cold and warm through the real CLI.
 
     python benchmarks/bench_cfn_docker.py                    # 1,000 templates + 1,000 Dockerfiles
     nice -n 10 python benchmarks/bench_cfn_docker.py --sizes 100 300 --jobs 1
+    python benchmarks/bench_cfn_docker.py --compose          # and a Compose file per service
 
 Throughput is files per second of the cold scan; peak memory is the whole process tree's
 (proportional set size, see bench_scale.py). Where Checkov is installed (CHECKOV=...), it is
@@ -105,7 +106,42 @@ CMD ["python", "-m", "app"]
 """
 
 
-def generate(root: Path, n: int, seed: int = 7) -> None:
+COMPOSE = """\
+x-common: &common
+  restart: unless-stopped
+  security_opt: [{secopt}]
+services:
+  app:
+    <<: *common
+    build: .
+    image: acme/svc{i}:${{TAG:-1.{i}.0}}
+    environment:
+      LOG_LEVEL: info
+      DB_PASSWORD: {password}
+    ports:
+      - "{bind}8080:8080"
+    volumes:
+      - ./config:/etc/app:ro
+{extra}  db:
+    <<: *common
+    image: postgres:{pg}
+    ports:
+      - "{dbbind}5432:5432"
+    volumes:
+      - data:/var/lib/postgresql/data
+volumes:
+  data: {{}}
+"""
+
+COMPOSE_EXTRA = [
+    "",
+    "  agent:\n    image: registry.example.com/agent:2.0.0\n    privileged: true\n"
+    "    network_mode: host\n    volumes:\n      - /var/run/docker.sock:/var/run/docker.sock\n",
+    "  tools:\n    extends: app\n    cap_add: [NET_ADMIN]\n    pid: host\n",
+]
+
+
+def generate(root: Path, n: int, seed: int = 7, compose: bool = False) -> None:
     from soc2lint.platforms.cloudformation.template import load
 
     rnd = random.Random(seed)
@@ -135,12 +171,25 @@ def generate(root: Path, n: int, seed: int = 7) -> None:
                 user=rnd.choice(["app", "root", "10001"]),
             )
         )
+        if compose:
+            (svc / "docker-compose.yml").write_text(
+                COMPOSE.format(
+                    i=i,
+                    secopt=rnd.choice(["no-new-privileges:true", "seccomp:unconfined"]),
+                    password=rnd.choice(["${DB_PASSWORD}", "hunter2"]),
+                    bind=rnd.choice(["", "127.0.0.1:"]),
+                    dbbind=rnd.choice(["", "127.0.0.1:", "${DB_BIND}:"]),
+                    pg=rnd.choice(["16.3", "latest"]),
+                    extra=rnd.choice(COMPOSE_EXTRA),
+                )
+            )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--compose", action="store_true", help="also a Compose file per service")
     args = parser.parse_args()
     checkov = os.environ.get("CHECKOV")
     soc2lint = [sys.executable, "-m", "soc2lint", "scan", ".", "--format", "json"]
@@ -152,11 +201,12 @@ def main() -> None:
     for n in args.sizes:
         with tempfile.TemporaryDirectory(prefix="soc2lint-bench-cfn-") as tmp:
             root, cache = Path(tmp) / "repo", Path(tmp) / "cache"
-            generate(root, n)
+            generate(root, n, compose=args.compose)
+            files = 3 if args.compose else 2  # files per n: template, Dockerfile, Compose file
             cold, peak_cold, _ = timed([*soc2lint, "--cache-dir", str(cache)], root)
             warm, peak_warm, _ = timed([*soc2lint, "--cache-dir", str(cache)], root)
             line = (
-                f"{n:>9} {n:>11} {cold:>7.1f} {warm:>7.1f} {2 * n / cold:>8.0f} "
+                f"{n:>9} {n:>11} {cold:>7.1f} {warm:>7.1f} {files * n / cold:>8.0f} "
                 f"{max(peak_cold, peak_warm):>8.0f}"
             )
             if checkov:

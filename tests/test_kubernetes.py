@@ -133,21 +133,35 @@ def test_k8s_only_the_manifest_is_read_as_kubernetes(tmp_path: Path) -> None:
         assert parsed.platform != "kubernetes", name
         assert not parsed.errors, name
         assert all(r.platform != "kubernetes" for r in parsed.resources), name
-    for name in ("chart/values.yaml", "docker-compose.yaml", "playbooks/site.yml"):
+    for name in ("chart/values.yaml", "playbooks/site.yml"):
         assert parse_yaml_source(name, textwrap.dedent(LOOKALIKES[name])).platform is None
+    # a Compose file is its own platform's, never a manifest
+    compose = parse_yaml_source(
+        "docker-compose.yaml", textwrap.dedent(LOOKALIKES["docker-compose.yaml"])
+    )
+    assert compose.platform == "docker_compose"
 
     report = scan([str(tmp_path)], RULES)
     assert report.errors == []
     assert report.rule_errors == []
     k8s = [f for f in report.findings if f.rule_id.startswith("SOC2-K8S-")]
     assert k8s, "the manifest should be evaluated"
-    assert {f.resource for f in k8s} == {"Deployment/shop/web"}
-    assert {f.location.path for f in k8s} == {"k8s/web.yaml"}
+    by_path = {(f.location.path, f.resource) for f in k8s}
+    # the Compose service is judged by the Compose variants of the same controls, nothing else
+    assert by_path == {
+        ("k8s/web.yaml", "Deployment/shop/web"),
+        ("docker-compose.yaml", "service.web"),
+    }
+    assert all(f.resource_type == "compose_service" for f in k8s if f.resource == "service.web")
     privileged = [f for f in k8s if f.rule_id == "SOC2-K8S-001"]
-    assert [(f.status.value, f.location.start_line) for f in privileged] == [("fail", 18)]
+    assert sorted((f.location.path, f.status.value, f.location.start_line) for f in privileged) == [
+        ("docker-compose.yaml", "fail", 4),
+        ("k8s/web.yaml", "fail", 18),
+    ]
     # files soc2lint does not read are not listed as scanned
-    for name in ("chart/values.yaml", "docker-compose.yaml", "playbooks/site.yml"):
+    for name in ("chart/values.yaml", "playbooks/site.yml"):
         assert name not in report.files
+    assert "docker-compose.yaml" in report.files
 
 
 def test_k8s_multi_document_file_and_list() -> None:

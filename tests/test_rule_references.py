@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from soc2lint.cli import main
-from soc2lint.engine.rules import RuleError, load_rules, parse_rule
+from soc2lint.engine.rules import PEER_TOOLS, PEERS, RuleError, load_rules, parse_rule
 from soc2lint.reporters import sarif
-from soc2lint.reporters.rule_docs import help_markdown
+from soc2lint.reporters.rule_docs import help_markdown, peers_markdown
 from soc2lint.scan import scan
 
 BASE = {
@@ -77,3 +77,43 @@ def test_one_approval_rules_do_not_claim_the_two_approval_peer_checks() -> None:
     rules = {r.id: r for r in load_rules()}
     assert "CKV_GIT_5" not in rules["SOC2-GOV-001"].references.get("checkov", ())
     assert "CKV_GLB_1" not in rules["SOC2-GOV-019"].references.get("checkov", ())
+
+
+@pytest.mark.parametrize(
+    "peer, good, bad",
+    [
+        ("hadolint", "DL3002", "DL300"),
+        ("hadolint", "SC2086", "dl3002"),
+        ("cfn-lint", "I3013", "3013"),
+        ("cfn-nag", "F25", "F-25"),
+        ("cfn-guard", "S3_BUCKET_VERSIONING_ENABLED", "s3_bucket_versioning_enabled.guard"),
+    ],
+)
+def test_peers_with_a_fixed_id_form_refuse_a_malformed_id(peer: str, good: str, bad: str) -> None:
+    assert _rule({peer: [good]}).references == {peer: (good,)}
+    assert _rule({peer: [{"id": good, "partial": "narrower"}]}).references == {peer: (good,)}
+    with pytest.raises(RuleError) as err:
+        _rule({peer: [bad]})
+    assert str(err.value).startswith(f"rules/x.yaml: references.{peer}: {bad!r} is not a {peer} id")
+
+
+def test_every_peer_is_documented_with_the_number_of_rules_naming_it() -> None:
+    rules = load_rules()
+    rows = peers_markdown(rules)
+    assert set(PEERS) == set(PEER_TOOLS)
+    for peer in PEERS:
+        count = sum(1 for r in rules if r.references.get(peer))
+        row = next(r for r in rows if r.startswith(f"| `{peer}` |"))
+        assert row.endswith(f"| {count} |")
+    # the CloudFormation and Dockerfile peers are in use, on rules of those platforms only
+    for peer, platform in (
+        ("hadolint", "dockerfile"),
+        ("cfn-nag", "cloudformation"),
+        ("cfn-guard", "cloudformation"),
+        ("cfn-lint", "cloudformation"),
+    ):
+        naming = [r for r in rules if r.references.get(peer)]
+        assert naming, peer
+        assert all(platform in r.platforms for r in naming), peer
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "rules.md").read_text()
+    assert "\n".join(rows) in docs

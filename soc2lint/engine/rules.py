@@ -21,7 +21,59 @@ from soc2lint.engine.severity import SEVERITIES
 from soc2lint.engine.tsc import catalogue
 from soc2lint.pipeline.inputs import InputFileError, inside, read_regular
 
-PEERS = ("checkov", "tfsec", "trivy", "kics", "kubescape", "kube-linter", "zizmor", "actionlint")
+@dataclass(frozen=True)
+class Peer:
+    """A tool whose checks rules name in `references`, so users can migrate and compare."""
+
+    title: str
+    url: str  # where its checks are documented
+    ids: str  # what its ids look like, for people
+    # a pattern every id must match, where the tool's ids have a fixed form (a typo such as
+    # DL300 or W3 for W35 is refused at load); None where they have none
+    pattern: re.Pattern[str] | None = None
+
+
+PEER_TOOLS: dict[str, Peer] = {
+    "checkov": Peer("Checkov", "https://www.checkov.io/5.Policy%20Index/all.html", "`CKV_AWS_19`"),
+    "tfsec": Peer(
+        "tfsec", "https://aquasecurity.github.io/tfsec/", "`aws-s3-enable-bucket-encryption`"
+    ),
+    "trivy": Peer("Trivy", "https://avd.aquasec.com/misconfig/", "`AVD-AWS-0088`"),
+    "kics": Peer("KICS", "https://docs.kics.io/latest/queries/all-queries/", "query UUIDs"),
+    "kubescape": Peer("Kubescape", "https://hub.armosec.io/docs/controls", "`C-0057`"),
+    "kube-linter": Peer(
+        "KubeLinter", "https://docs.kubelinter.io/#/generated/checks", "`privileged-container`"
+    ),
+    "zizmor": Peer("zizmor", "https://docs.zizmor.sh/audits/", "`template-injection`"),
+    "actionlint": Peer(
+        "actionlint", "https://github.com/rhysd/actionlint/blob/main/docs/checks.md", "`expression`"
+    ),
+    "hadolint": Peer(
+        "Hadolint",
+        "https://github.com/hadolint/hadolint#rules",
+        "`DL3002` (its own rules; `SC` ids are ShellCheck's)",
+        re.compile(r"^(DL|SC)\d{4}$"),
+    ),
+    "cfn-lint": Peer(
+        "cfn-lint",
+        "https://github.com/aws-cloudformation/cfn-lint/blob/main/docs/rules.md",
+        "`I3013` (E errors, W warnings, I informational)",
+        re.compile(r"^[EWI]\d{4}$"),
+    ),
+    "cfn-nag": Peer(
+        "cfn_nag",
+        "https://github.com/stelligent/cfn_nag",
+        "`F25` (F failures, W warnings)",
+        re.compile(r"^[FW]\d{1,4}$"),
+    ),
+    "cfn-guard": Peer(
+        "AWS Guard Rules Registry (cfn-guard)",
+        "https://github.com/aws-cloudformation/aws-guard-rules-registry",
+        "rule names, `S3_BUCKET_VERSIONING_ENABLED`",
+        re.compile(r"^[A-Z][A-Z0-9_]+$"),
+    ),
+}
+PEERS = tuple(PEER_TOOLS)
 ID_RE = re.compile(r"^SOC2-[A-Z0-9]+-\d{3}$")
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED = (
@@ -412,6 +464,12 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
                     partial[(peer, item)] = " ".join(why.split())
             if not isinstance(item, str) or not item:
                 raise fail(f"references.{peer}", "must be a list of ids")
+            form = PEER_TOOLS[peer].pattern
+            if form is not None and not form.match(item):
+                raise fail(
+                    f"references.{peer}",
+                    f"{item!r} is not a {peer} id (like {PEER_TOOLS[peer].ids})",
+                )
             plain.append(item)
         if len(set(plain)) != len(plain):
             raise fail(f"references.{peer}", "lists an id twice")

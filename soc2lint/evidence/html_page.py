@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from soc2lint.evidence.markdown import narrowing, partial_note
-from soc2lint.evidence.record import PLATFORMS
+from soc2lint.evidence.record import platforms_of
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1b1f23}
@@ -99,12 +99,17 @@ def _provenance(record: dict) -> str:
 
 
 def _matrix(record: dict) -> str:
-    head = "".join(f"<th>{e(p)}</th>" for p in PLATFORMS)
+    # the cells the record has: four before schema 1.3, one per registered platform since
+    columns = platforms_of(record)
+    head = "".join(f"<th>{e(p)}</th>" for p in columns)
     rows = []
     for crit in record["results"]["criteria"]:
         cells = []
-        for platform in PLATFORMS:
-            cell = crit["platforms"][platform]
+        for platform in columns:
+            cell = crit["platforms"].get(platform)
+            if cell is None:  # a record that has no cell for it in this criterion
+                cells.append('<td class="cell no_rules">—</td>')
+                continue
             n = cell["counts"]
             detail = " · ".join(
                 f"{k} {n[k]}" for k in ("fail", "unknown", "suppressed", "pass") if n[k]

@@ -1,4 +1,9 @@
-"""A scan's change-control record: a JSON document following schema/record-1.json."""
+"""A scan's change-control record: a JSON document following schema/record-1.json.
+
+The schema's name carries its major version (record-1); `schema_version` carries the minor one,
+which grows when fields are added (1.3: a cell per registered platform in the criteria matrix).
+Records written by an earlier 1.x still validate and verify: nothing is removed or changed.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +14,40 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from soc2lint import platforms as registry
 from soc2lint.engine.rules import Rule, ruleset_digest
 from soc2lint.engine.tsc import Catalogue, catalogue
 from soc2lint.evidence.ci import ci_context
 from soc2lint.evidence.gitinfo import blame_line, repository_info
 from soc2lint.evidence.hashing import canonical, sha256_hex, tree_digest
-from soc2lint.model import Finding, Platform
+from soc2lint.model import Finding
 from soc2lint.pipeline.coverage import files_not_checked
 from soc2lint.pipeline.inputs import InputFileError, read_regular
 from soc2lint.reporters.common import fingerprint
 from soc2lint.scan import Report
 
 SCHEMA_ID = "soc2lint/evidence/record-1"
-PLATFORMS = tuple(p.value for p in Platform)
+SCHEMA_VERSION = "1.3"
+# the platforms every 1.x record has a cell for, in the order record 1.0 wrote them
+FIRST_PLATFORMS = ("terraform", "kubernetes", "github_actions", "gitlab_ci")
 COUNTED = ("pass", "fail", "unknown", "suppressed", "known")
 VERDICTS = ("pass", "fail")
+
+
+def platforms() -> tuple[str, ...]:
+    """The cells of the criteria matrix: every platform rules can name (the registry's, a
+    platform added with SOC2LINT_PLATFORMS or register() included), the first four first."""
+    named = [p.rule_platform for p in registry.platforms()]
+    return tuple(dict.fromkeys([*FIRST_PLATFORMS, *named]))
+
+
+def platforms_of(record: dict) -> list[str]:
+    """The platform cells a record has (a record before 1.3 has the first four only)."""
+    seen: dict[str, None] = {}
+    for crit in record.get("results", {}).get("criteria", []):
+        seen.update(dict.fromkeys(crit.get("platforms", {})))
+    known = platforms()
+    return sorted(seen, key=lambda p: (known.index(p) if p in known else len(known), p))
 
 
 def schema_text(name: str = "record-1.json") -> str:
@@ -41,6 +65,7 @@ def build_record(
     rules = {r.id: r for r in report.rules}
     record: dict[str, Any] = {
         "schema": SCHEMA_ID,
+        "schema_version": SCHEMA_VERSION,
         "record_id": "",
         "started": report.started,
         "finished": report.finished,
@@ -237,14 +262,14 @@ def _results(report: Report, cat: Catalogue) -> dict:
     for c in criteria:
         mapped = [r for r in report.rules if c in r.criteria]
         counts, resources = _tally(p for r in mapped for p in by_rule[r.id])
-        platforms = {}
-        for platform in PLATFORMS:
+        cells = {}
+        for platform in platforms():
             # a control judged on several platforms counts once per platform it judges there
             on = [(r, v) for r in mapped if (v := r.variant(platform)) is not None]
             pc, _ = _tally(
                 p for r, v in on for p in by_rule[r.id] if v.applies_to(p[1].resource_type)
             )
-            platforms[platform] = {"rules": len(on), "counts": pc, "result": result_of(pc, len(on))}
+            cells[platform] = {"rules": len(on), "counts": pc, "result": result_of(pc, len(on))}
         criteria_out.append(
             {
                 "criterion": c,
@@ -254,7 +279,7 @@ def _results(report: Report, cat: Catalogue) -> dict:
                 "rules": [r.id for r in mapped],
                 "counts": counts,
                 "result": result_of(counts, len(mapped)),
-                "platforms": platforms,
+                "platforms": cells,
                 "resources": resources,
             }
         )

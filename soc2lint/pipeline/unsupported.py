@@ -12,7 +12,6 @@ import re
 
 # (kind, test on the repository-relative path)
 _BY_PATH: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("docker-compose file", re.compile(r"(^|/)(docker-)?compose(\.[\w.-]+)?\.ya?ml$")),
     ("Azure Pipelines", re.compile(r"(^|/)azure-pipelines(\.[\w.-]+)?\.ya?ml$")),
     ("Bitbucket Pipelines", re.compile(r"(^|/)bitbucket-pipelines\.ya?ml$")),
     ("CircleCI configuration", re.compile(r"(^|/)\.circleci/config\.ya?ml$")),

@@ -33,6 +33,7 @@ PACKAGES = (
     "github_actions",
     "gitlab_ci",
     "cloudformation",
+    "docker_compose",
     "kubernetes",
     "terraform",
     "dockerfile",

@@ -1,0 +1,1 @@
+"""Docker Compose files: services with their lines, `${VAR}` interpolation and `extends`."""
