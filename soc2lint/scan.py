@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import replace
+from fnmatch import fnmatchcase
 from pathlib import Path
 
 from soc2lint import platforms
@@ -65,10 +66,46 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         reuse.started, reuse.finished = started, _now()
         reuse.excluded = list(found.excluded)
         reuse.coverage = _coverage(reuse, [], types=reuse.coverage["resources"]["types"])
-        return reuse
+        return _not_evaluated(reuse, options)
     report = _scan(root, paths, rules, options, found, started, outside)
     if reuse is not None and not report.notes:  # rendered charts depend on outside tools
         result_cache.store(reuse[0], reuse[1], report)
+    return _not_evaluated(report, options)
+
+
+def configured(options: ScanOptions, key: str) -> bool:
+    """Whether the configuration sets a dotted key (`github_actions.approved`)."""
+    head, *rest = key.split(".")
+    value = getattr(options, head, None)
+    for part in rest:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value is not None
+
+
+def _not_evaluated(report: Report, options: ScanOptions) -> Report:
+    """A note for each rule left unevaluated for want of its configuration, where the scan
+    holds resources it would judge: its silence is not a pass."""
+    present = {(t["platform"], t["type"]) for t in report.coverage["resources"]["types"]}
+    for rule in report.rules:
+        if not rule.needs_config or configured(options, rule.needs_config):
+            continue
+        judged = any(
+            fnmatchcase(type_, pattern)
+            for variant in rule.variants
+            for platform, type_ in present
+            if platform == variant.platform
+            for pattern in variant.resource_types
+        )
+        if judged:
+            section, _, key = rule.needs_config.partition(".")
+            report.notes.append(
+                {
+                    "path": ".soc2lint.yaml",
+                    "message": f"{rule.id} ({rule.name}) was not evaluated: it needs "
+                    f"`{section}: {key}:` in the configuration; no result of it is a pass",
+                }
+            )
+    report.notes.sort(key=lambda n: (n["path"], n["message"]))
     return report
 
 
@@ -247,7 +284,8 @@ def _scan(
     asm = _assemble(sink, root, paths, options, found, outside or [])
     resources = asm.resources
     graph = _link(resources)
-    findings, rule_errors = evaluate_rules(rules, graph, options.jobs or os.cpu_count() or 1)
+    judged = [r for r in rules if not r.needs_config or configured(options, r.needs_config)]
+    findings, rule_errors = evaluate_rules(judged, graph, options.jobs or os.cpu_count() or 1)
     findings, exceptions, known, baseline_info = _exceptions(
         findings, sink, resources, rules, options
     )
@@ -273,18 +311,24 @@ def _scan(
         unsupported=sorted(found.unsupported + sink.unsupported, key=lambda u: u["path"]),
     )
     report.notes = sorted(report.notes + found.notes, key=lambda n: (n["path"], n["message"]))
-    report.coverage = _coverage(report, resources)
+    # a rule left unevaluated for want of configuration judged nothing: coverage says so
+    report.coverage = _coverage(report, resources, rules=judged)
     return report
 
 
-def _coverage(report: Report, resources: list[Resource], types: list[dict] | None = None) -> dict:
+def _coverage(
+    report: Report,
+    resources: list[Resource],
+    types: list[dict] | None = None,
+    rules: list[Rule] | None = None,
+) -> dict:
     """What this scan did not check: files, resource types no rule judges, an empty scan."""
     return coverage.compute(
         targets=[Path(t) for t in report.targets],
         root=Path(report.root),
         files=report.files,
         resources=resources,
-        rules=report.rules,
+        rules=report.rules if rules is None else rules,
         errors=report.errors,
         skipped=report.skipped,
         excluded=report.excluded,
