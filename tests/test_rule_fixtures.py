@@ -8,9 +8,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from soc2lint import platforms
+from soc2lint.cli.config import CONFIG_NAMES, load_config
 from soc2lint.engine.rules import ID_RE, NAME_RE, bundled_rules_dir, load_rules
 from soc2lint.engine.tsc import catalogue
-from soc2lint.cli.config import CONFIG_NAMES, load_config
 from soc2lint.scan import ScanOptions, scan
 
 REPO = Path(__file__).resolve().parents[1]

@@ -353,9 +353,7 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     if not isinstance(sensitive, bool):
         raise fail("sensitive", "must be true or false")
     needs_config = data.get("needs_config", "")
-    if not isinstance(needs_config, str) or (
-        needs_config and not _CONFIG_PATH.match(needs_config)
-    ):
+    if not isinstance(needs_config, str) or (needs_config and not _CONFIG_PATH.match(needs_config)):
         raise fail("needs_config", "must be a dotted configuration key (github_actions.approved)")
     condition = parse_condition(data["condition"], "condition", fail)
     return Rule(

@@ -267,7 +267,9 @@ def unsound_condition(condition: Any) -> list[str]:
     out = []
     found = find_expressions(condition)
     if found and not (len(found) == 1 and found[0].start == 0 and found[0].end == len(condition)):
-        only_space = len(found) == 1 and condition.strip() == condition[found[0].start : found[0].end]
+        only_space = (
+            len(found) == 1 and condition.strip() == condition[found[0].start : found[0].end]
+        )
         why = "whitespace" if only_space else "text"
         if condition.endswith("\n") and only_space:
             why = "the trailing newline of a `|` or `>` block"
