@@ -201,6 +201,10 @@ if CParser is not None:
     class _CLoader(CParser, RoundTripConstructor, VersionedResolver):  # type: ignore[misc]
         """ruamel's round-trip constructor and YAML 1.2 resolver over libyaml's nodes."""
 
+        # no `%YAML` directive reaches the C path, so every document is YAML 1.2 (the resolver
+        # would otherwise look the version up, failing twice, for every scalar)
+        processing_version = (1, 2)
+
         def __init__(self, text: str) -> None:
             CParser.__init__(self, text)
             self._parser = self._composer = self
