@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import replace
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 from soc2lint import platforms
@@ -73,39 +72,13 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
     return _not_evaluated(report, options)
 
 
-def configured(options: ScanOptions, key: str) -> bool:
-    """Whether the configuration sets a dotted key (`github_actions.approved`)."""
-    head, *rest = key.split(".")
-    value = getattr(options, head, None)
-    for part in rest:
-        value = value.get(part) if isinstance(value, dict) else None
-    return value is not None
-
-
 def _not_evaluated(report: Report, options: ScanOptions) -> Report:
-    """A note for each rule left unevaluated for want of its configuration, where the scan
-    holds resources it would judge: its silence is not a pass."""
-    present = {(t["platform"], t["type"]) for t in report.coverage["resources"]["types"]}
-    for rule in report.rules:
-        if not rule.needs_config or configured(options, rule.needs_config):
-            continue
-        judged = any(
-            fnmatchcase(type_, pattern)
-            for variant in rule.variants
-            for platform, type_ in present
-            if platform == variant.platform
-            for pattern in variant.resource_types
-        )
-        if judged:
-            section, _, key = rule.needs_config.partition(".")
-            report.notes.append(
-                {
-                    "path": ".soc2lint.yaml",
-                    "message": f"{rule.id} ({rule.name}) was not evaluated: it needs "
-                    f"`{section}: {key}:` in the configuration; no result of it is a pass",
-                }
-            )
-    report.notes.sort(key=lambda n: (n["path"], n["message"]))
+    """The report, with a note for each rule left unevaluated for want of its configuration."""
+    types = report.coverage["resources"]["types"]
+    report.notes = sorted(
+        report.notes + coverage.not_evaluated(report.rules, types, options),
+        key=lambda n: (n["path"], n["message"]),
+    )
     return report
 
 
@@ -284,7 +257,7 @@ def _scan(
     asm = _assemble(sink, root, paths, options, found, outside or [])
     resources = asm.resources
     graph = _link(resources)
-    judged = [r for r in rules if not r.needs_config or configured(options, r.needs_config)]
+    judged = [r for r in rules if coverage.configured(options, r.needs_config)]
     findings, rule_errors = evaluate_rules(judged, graph, options.jobs or os.cpu_count() or 1)
     findings, exceptions, known, baseline_info = _exceptions(
         findings, sink, resources, rules, options
