@@ -50,6 +50,8 @@ AUDIT_TO_RULES = {
     "secrets-outside-env": ["SOC2-GHA-020"],
     "use-trusted-publishing": ["SOC2-GHA-023"],
     "known-vulnerable-actions": ["SOC2-GHA-021"],
+    "unsound-condition": ["SOC2-GHA-025"],
+    "unsound-contains": ["SOC2-GHA-025"],
 }
 GHA_OPT_IN = ["SOC2-GHA-020"]
 

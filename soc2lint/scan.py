@@ -65,10 +65,20 @@ def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = No
         reuse.started, reuse.finished = started, _now()
         reuse.excluded = list(found.excluded)
         reuse.coverage = _coverage(reuse, [], types=reuse.coverage["resources"]["types"])
-        return reuse
+        return _not_evaluated(reuse, options)
     report, reusable = _scan(root, paths, rules, options, found, started, outside)
     if reuse is not None and reusable:
         result_cache.store(reuse[0], reuse[1], report)
+    return _not_evaluated(report, options)
+
+
+def _not_evaluated(report: Report, options: ScanOptions) -> Report:
+    """The report, with a note for each rule left unevaluated for want of its configuration."""
+    types = report.coverage["resources"]["types"]
+    report.notes = sorted(
+        report.notes + coverage.not_evaluated(report.rules, types, options),
+        key=lambda n: (n["path"], n["message"]),
+    )
     return report
 
 
@@ -248,7 +258,8 @@ def _scan(
     asm = _assemble(sink, root, paths, options, found, outside or [])
     resources = asm.resources
     graph = _link(resources)
-    findings, rule_errors = evaluate_rules(rules, graph, options.jobs or os.cpu_count() or 1)
+    judged = [r for r in rules if coverage.configured(options, r.needs_config)]
+    findings, rule_errors = evaluate_rules(judged, graph, options.jobs or os.cpu_count() or 1)
     findings, exceptions, known, baseline_info = _exceptions(
         findings, sink, resources, rules, options
     )
@@ -274,18 +285,24 @@ def _scan(
         unsupported=sorted(found.unsupported + sink.unsupported, key=lambda u: u["path"]),
     )
     report.notes = sorted(report.notes + found.notes, key=lambda n: (n["path"], n["message"]))
-    report.coverage = _coverage(report, resources)
+    # a rule left unevaluated for want of configuration judged nothing: coverage says so
+    report.coverage = _coverage(report, resources, rules=judged)
     return report, asm.reusable
 
 
-def _coverage(report: Report, resources: list[Resource], types: list[dict] | None = None) -> dict:
+def _coverage(
+    report: Report,
+    resources: list[Resource],
+    types: list[dict] | None = None,
+    rules: list[Rule] | None = None,
+) -> dict:
     """What this scan did not check: files, resource types no rule judges, an empty scan."""
     return coverage.compute(
         targets=[Path(t) for t in report.targets],
         root=Path(report.root),
         files=report.files,
         resources=resources,
-        rules=report.rules,
+        rules=report.rules if rules is None else rules,
         errors=report.errors,
         skipped=report.skipped,
         excluded=report.excluded,

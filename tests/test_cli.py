@@ -125,7 +125,11 @@ def test_rules_listing_and_explain() -> None:
             "references",
             "partial_references",
             "enabled_by_default",
+            "needs_config",
         }
+    assert {r["id"]: r["needs_config"] for r in listing if r["needs_config"]} == {
+        "SOC2-GHA-024": "github_actions.approved"
+    }
     opt_in = [r["id"] for r in listing if not r["enabled_by_default"]]
     assert opt_in == [
         "SOC2-AWS-083",

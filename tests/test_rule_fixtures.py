@@ -8,9 +8,10 @@ import pytest
 from ruamel.yaml import YAML
 
 from soc2lint import platforms
+from soc2lint.cli.config import CONFIG_NAMES, load_config
 from soc2lint.engine.rules import ID_RE, NAME_RE, bundled_rules_dir, load_rules
 from soc2lint.engine.tsc import catalogue
-from soc2lint.scan import scan
+from soc2lint.scan import ScanOptions, scan
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
@@ -38,6 +39,22 @@ def case_platform(rule, case: str) -> str:  # type: ignore[no-untyped-def]
     return others[0] if others else rule.platform
 
 
+# configuration a fixture case may carry in its own `.soc2lint.yaml` (a rule judged against an
+# allow-list); any other key in it would silently do nothing, so it is refused
+FIXTURE_CONFIG_KEYS = {"github_actions"}
+
+
+def case_options(case_dir: Path) -> ScanOptions | None:
+    """The scan options a case's own `.soc2lint.yaml` sets (None: it has none)."""
+    found = [case_dir / n for n in CONFIG_NAMES if (case_dir / n).is_file()]
+    if not found:
+        return None
+    keys = set(YAML(typ="safe").load(found[0].read_text()) or {})
+    assert keys <= FIXTURE_CONFIG_KEYS, f"{found[0]}: fixtures honour only {FIXTURE_CONFIG_KEYS}"
+    config = load_config(found[0])
+    return ScanOptions(github_actions=config.github_actions)
+
+
 @pytest.mark.parametrize("rule_id", RULE_IDS)
 def test_rule_fixtures(rule_id: str) -> None:
     rule = next(r for r in RULES if r.id == rule_id)
@@ -45,7 +62,7 @@ def test_rule_fixtures(rule_id: str) -> None:
     for case, wanted in expected.items():
         case_dir = FIXTURES / rule_id / case
         assert case_dir.is_dir(), f"{rule_id}: case directory {case} is missing"
-        report = scan([str(case_dir)], [rule])
+        report = scan([str(case_dir)], [rule], case_options(case_dir))
         assert not report.errors, f"{rule_id}/{case}: parse errors {report.errors}"
         assert not report.rule_errors, f"{rule_id}/{case}: rule errors {report.rule_errors}"
         prefix = f"fixtures/{rule_id}/{case}/"

@@ -700,6 +700,8 @@ def rule_metadata(rule: Rule) -> dict:
             f"{peer}:{ref}": why for (peer, ref), why in sorted(rule.partial_references.items())
         },
         "enabled_by_default": rule.enabled_by_default,
+        # a configuration key the rule cannot be judged without ("": none)
+        "needs_config": rule.needs_config,
         # a control judged on several platforms: each with its types (the first is `platform`)
         **(
             {

@@ -37,12 +37,15 @@ KEYS = {
     "helm": "{kube_version, api_versions, charts: {CHART-DIR: {values, set, release, namespace}}}",
     "cfn_parameters": "CloudFormation parameter values file, relative to the configuration file",
     "github_actions": "{code_inputs: {owner/action: [input, ...]}} action inputs run as code "
-    "(added to soc2lint/data/github_code_inputs.yaml for SOC2-GHA-005)",
+    "(added to soc2lint/data/github_code_inputs.yaml for SOC2-GHA-005); "
+    "{approved: {actions: [owner/repo*, ...], images: [registry/name*, ...]}} the approved "
+    "actions, reusable workflows and images (SOC2-GHA-024)",
 }
 HELM_CHART_KEYS = ("values", "set", "release", "namespace")
 
 
-GITHUB_ACTIONS_KEYS = ("code_inputs",)
+GITHUB_ACTIONS_KEYS = ("code_inputs", "approved")
+APPROVED_KEYS = ("actions", "images")
 
 
 class ConfigError(Exception):
@@ -352,7 +355,7 @@ def _github_actions(value: Any, fail: Callable[[str, str], ConfigError]) -> dict
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise fail("github_actions", "must be a mapping (code_inputs)")
+        raise fail("github_actions", "must be a mapping (code_inputs, approved)")
     for sub in value:
         if sub not in GITHUB_ACTIONS_KEYS:
             raise fail(
@@ -364,7 +367,33 @@ def _github_actions(value: Any, fail: Callable[[str, str], ConfigError]) -> dict
         for k, v in sinks.items()
     ):
         raise fail("github_actions.code_inputs", "must map owner/action to a list of input names")
-    return {"code_inputs": {k.lower(): [i.lower() for i in v] for k, v in sinks.items()}}
+    out: dict[str, Any] = {
+        "code_inputs": {k.lower(): [i.lower() for i in v] for k, v in sinks.items()}
+    }
+    if "approved" in value:
+        out["approved"] = _approved(value["approved"], fail)
+    return out
+
+
+def _approved(value: Any, fail: Callable[[str, str], ConfigError]) -> dict[str, list[str]]:
+    """`github_actions: approved:` globs of approved actions and images; written at all (even
+    empty), it is the allow-list SOC2-GHA-024 judges against."""
+    where = "github_actions.approved"
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise fail(where, "must be a mapping with actions and/or images lists of globs")
+    for sub in value:
+        if sub not in APPROVED_KEYS:
+            raise fail(f"{where}.{sub}", f"unknown key (use {', '.join(APPROVED_KEYS)})")
+    out = {}
+    for sub in APPROVED_KEYS:
+        items = value.get(sub) or []
+        if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+            raise fail(f"{where}.{sub}", "must be a list of globs (actions/*, ghcr.io/acme/*)")
+        # action names are case-insensitive on GitHub; image references are not
+        out[sub] = [i.lower() for i in items] if sub == "actions" else list(items)
+    return out
 
 
 STARTER = """\

@@ -96,8 +96,10 @@ _RULE_KEYS = {
     "tags",
     "enabled_by_default",
     "sensitive",
+    "needs_config",
     "platforms",
 }
+_CONFIG_PATH = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
 # a rule written only in the `platforms:` form names these inside each platform's block
 _PER_PLATFORM = ("platform", "resource_types", "condition")
 _VARIANT_KEYS = {"resource_types", "condition", "example"}
@@ -211,6 +213,9 @@ class Rule:
     enabled_by_default: bool = True
     # the values this rule reads are secrets: findings name the attribute, never its value
     sensitive: bool = False
+    # a configuration setting the rule cannot be judged without (`github_actions.approved`):
+    # unset, the rule is not evaluated and the report says so (never a pass)
+    needs_config: str = ""
     # (peer, id) -> how that peer check covers more or less than the rule
     partial_references: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -483,6 +488,9 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     sensitive = data.get("sensitive", False)
     if not isinstance(sensitive, bool):
         raise fail("sensitive", "must be true or false")
+    needs_config = data.get("needs_config", "")
+    if not isinstance(needs_config, str) or (needs_config and not _CONFIG_PATH.match(needs_config)):
+        raise fail("needs_config", "must be a dotted configuration key (github_actions.approved)")
     condition = parse_condition(data["condition"], "condition", fail)
     return Rule(
         id=rid,
@@ -506,6 +514,7 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
         help_uri=str(data.get("help_uri") or ""),
         tags=tuple(str(t) for t in tags),
         enabled_by_default=enabled,
+        needs_config=needs_config,
         others=tuple(others),
     )
 

@@ -105,6 +105,42 @@ def compute(
     }
 
 
+def configured(options: object, key: str) -> bool:
+    """Whether the scan's options set a dotted configuration key (`github_actions.approved`);
+    an empty key (a rule that needs no configuration) always is."""
+    if not key:
+        return True
+    head, *rest = key.split(".")
+    value = getattr(options, head, None)
+    for part in rest:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value is not None
+
+
+def not_evaluated(rules: list[Rule], types: list[dict], options: object) -> list[dict]:
+    """A note for each rule that needs configuration the scan lacks (it judged nothing), where
+    the scan holds resources it would judge: its silence is not a pass."""
+    present = [(t["platform"], t["type"]) for t in types]
+    notes = []
+    for rule in rules:
+        if configured(options, rule.needs_config):
+            continue
+        if any(
+            platform == variant.platform and variant.applies_to(type_)
+            for variant in rule.variants
+            for platform, type_ in present
+        ):
+            section, _, key = rule.needs_config.partition(".")
+            notes.append(
+                {
+                    "path": ".soc2lint.yaml",
+                    "message": f"{rule.id} ({rule.name}) was not evaluated: it needs "
+                    f"`{section}: {key}:` in the configuration; no result of it is a pass",
+                }
+            )
+    return notes
+
+
 def _types(resources: list[Resource], rules: list[Rule]) -> list[dict]:
     """Per resource type: how many resources, and how many enabled rules judge that type."""
     counts: Counter[tuple[str, str]] = Counter(

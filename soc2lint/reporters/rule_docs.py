@@ -11,6 +11,11 @@ OPT_IN_NOTE = (
     "in `.soc2lint.yaml` (or `rules: enable:`, which runs only the rules listed)."
 )
 
+NEEDS_CONFIG_NOTE = (
+    "*Needs configuration:* evaluated only when `.soc2lint.yaml` sets `{key}`; without it the "
+    "rule judges nothing and the report's notes say it was not evaluated (never a pass)."
+)
+
 
 def rules_markdown(rules: list[Rule]) -> str:
     """docs/rules.md: an index table, then one section per rule."""
@@ -41,6 +46,9 @@ def rules_markdown(rules: list[Rule]) -> str:
         out += ["", f"## {r.id}", "", f"`{r.name}`, {r.severity}, {where}", ""]
         if not r.enabled_by_default:
             out += [OPT_IN_NOTE.format(id=r.id), ""]
+        if r.needs_config:
+            section, _, key = r.needs_config.partition(".")
+            out += [NEEDS_CONFIG_NOTE.format(key=f"{section}: {key}:"), ""]
         out.append(help_markdown(r))
     return "\n".join(out) + "\n"
 

@@ -240,3 +240,44 @@ def long_lived_publish_tokens(step: dict, env: dict) -> list[str]:
         elif _TOKEN_FLAG.search(run):
             out.append(f"{registry} with a token from a secret on the command line")
     return out
+
+
+# contexts whose text a person can choose: branch and tag names, actor names, inputs, env
+_CHOSEN = re.compile(
+    r"^(github\.(actor|triggering_actor|head_ref|base_ref|ref|ref_name)|env\.|inputs\.|"
+    r"github\.event\.)",
+    re.I,
+)
+# contains('<string literal>', <context>): a substring test, not membership
+_CONTAINS_LITERAL = re.compile(
+    r"\bcontains\s*\(\s*'((?:[^']|'')*)'\s*,\s*([A-Za-z_][A-Za-z0-9_.\-*]*)\s*\)", re.I
+)
+
+
+def unsound_condition(condition: Any) -> list[str]:
+    """Why an `if:` does not test what it reads as, or [] when it does.
+
+    GitHub evaluates an `if:` as an expression when it is one bare expression or exactly one
+    `${{ }}`; anything else around a `${{ }}` (a block scalar's trailing newline, a space,
+    `&& x`, a second `${{ }}`) makes it a string template, and a non-empty string is true.
+    `contains('main,develop', github.ref_name)` with a string literal first is a substring
+    test that a chosen branch or actor name (`n,dev`) passes."""
+    if not isinstance(condition, str):
+        return []
+    out = []
+    found = find_expressions(condition)
+    if found and not (len(found) == 1 and found[0].start == 0 and found[0].end == len(condition)):
+        only_space = (
+            len(found) == 1 and condition.strip() == condition[found[0].start : found[0].end]
+        )
+        why = "whitespace" if only_space else "text"
+        if condition.endswith("\n") and only_space:
+            why = "the trailing newline of a `|` or `>` block"
+        out.append(f"always true: {why} beside ${{{{ }}}} makes it a non-empty string")
+    for hit in _CONTAINS_LITERAL.finditer(condition):
+        if _CHOSEN.match(hit.group(2)):
+            out.append(
+                f"contains('{hit.group(1)}', {hit.group(2)}) is a substring test that a chosen "
+                f"{hit.group(2)} can pass"
+            )
+    return out

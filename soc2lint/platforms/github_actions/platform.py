@@ -8,6 +8,7 @@ import re
 from soc2lint.platforms.contract import Base, Parsed
 from soc2lint.platforms.github_actions import parse as parse_documents
 from soc2lint.platforms.github_actions.advisories import with_commented_versions
+from soc2lint.platforms.github_actions.approved import with_approvals
 from soc2lint.platforms.github_actions.sinks import configured_input_location, with_configured_sinks
 from soc2lint.platforms.shared import ci_linker
 from soc2lint.platforms.shared.yamlsrc import YamlDoc, load_documents
@@ -57,22 +58,33 @@ class GitHubActions(Base):
         return Parsed(self.name, resources, errors + more)
 
     def assemble(self, asm, mine) -> None:  # type: ignore[no-untyped-def]
-        """Inputs that the configuration names as code (`github_actions: code_inputs:`) are
-        sinks for SOC2-GHA-005 too; the parse recorded what each input would inject."""
-        extra = (getattr(asm.options, "github_actions", None) or {}).get("code_inputs") or {}
-        if not extra:
+        """Configuration the parse could not see: inputs that `github_actions: code_inputs:`
+        names as code are sinks for SOC2-GHA-005 too (the parse recorded what each input would
+        inject); `github_actions: approved:` decides each action and image for SOC2-GHA-024."""
+        settings = getattr(asm.options, "github_actions", None) or {}
+        extra = settings.get("code_inputs") or {}
+        approved = settings.get("approved")
+        if not extra and approved is None:
             return
         for i, res in enumerate(asm.resources):
-            if res.type != "github_step" or res.platform != self.rule_platform:
+            if res.platform != self.rule_platform:
                 continue
-            attrs = with_configured_sinks(res.attributes, extra)
-            if attrs is None:
-                continue
-            locs = dict(res.attribute_locations)
-            where = configured_input_location(res.attributes, extra)
-            if where in locs and not res.attributes.get("attacker_controlled"):
-                locs["attacker_controlled"] = locs[where]
-            asm.resources[i] = dataclasses.replace(res, attributes=attrs, attribute_locations=locs)
+            attrs, locs = res.attributes, dict(res.attribute_locations)
+            if extra and res.type == "github_step":
+                configured = with_configured_sinks(attrs, extra)
+                if configured is not None:
+                    where = configured_input_location(attrs, extra)
+                    if where in locs and not attrs.get("attacker_controlled"):
+                        locs["attacker_controlled"] = locs[where]
+                    attrs = configured
+            if approved is not None and res.type in ("github_step", "github_job"):
+                attrs = with_approvals(res.type, attrs, approved)
+                if "uses_approved" in attrs and "uses" in locs:
+                    locs["uses_approved"] = locs["uses"]
+            if attrs is not res.attributes:
+                asm.resources[i] = dataclasses.replace(
+                    res, attributes=attrs, attribute_locations=locs
+                )
 
     def link(self, graph, resources) -> None:  # type: ignore[no-untyped-def]
         ci_linker.link(graph, resources, self.rule_platform)

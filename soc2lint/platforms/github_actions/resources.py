@@ -16,6 +16,7 @@ from soc2lint.platforms.github_actions.audits import (
     restores_cache,
     secrets_read,
     spoofable_bot_check,
+    unsound_condition,
 )
 from soc2lint.platforms.github_actions.checkout import exposures, untrusted_checkout
 from soc2lint.platforms.github_actions.deploys import deploys
@@ -169,6 +170,8 @@ def _job(
     attrs["deploys"] = deploys(job_id, job, steps, keys)
     attrs["spoofable_bot_check"] = spoofable_bot_check(job.get("if"), triggers)
     _alias(locs, "if", "spoofable_bot_check")
+    attrs["unsound_condition"] = unsound_condition(job.get("if"))
+    _alias(locs, "if", "unsound_condition")
     set_list_locations(attrs, locs, "overprovisioned_secrets", overprovisioned_secrets(job))
     _release_caches(attrs, locs, data.get("on"), triggers, steps, keys, paths, prefix)
     _secrets_outside_environment(attrs, locs, job)
@@ -324,6 +327,8 @@ def _step(
     )
     _alias(locs, "run", "env_file_writes")
     attrs["spoofable_bot_check"] = spoofable_bot_check(step.get("if"), triggers)
+    attrs["unsound_condition"] = unsound_condition(step.get("if"))
+    _alias(locs, "if", "unsound_condition")
     _alias(locs, "if", "spoofable_bot_check")
     set_list_locations(attrs, locs, "overprovisioned_secrets", overprovisioned_secrets(step))
     attrs["long_lived_publish_tokens"] = long_lived_publish_tokens(step, env)

@@ -6,8 +6,13 @@ from typing import Any
 
 from soc2lint.model import Location, Resource, Unknown
 from soc2lint.platforms.gitlab_ci.config import Config, Source, extended, under
+from soc2lint.platforms.gitlab_ci.forks import fork_exposure
 from soc2lint.platforms.gitlab_ci.pipeline import resource
-from soc2lint.platforms.gitlab_ci.protection import protected_only
+from soc2lint.platforms.gitlab_ci.protection import (
+    environment_protection,
+    protected_only,
+    starts_manually,
+)
 from soc2lint.platforms.gitlab_ci.references import dereference, dereference_variables
 from soc2lint.platforms.gitlab_ci.variables import (
     debug_trace,
@@ -78,11 +83,23 @@ def job_resource(config: Config, owner: Source, name: str) -> tuple[Resource, st
     where = next((locs[k] for k in keys if k in locs), None)
     if where is not None:
         locs["failure_allowed"] = where
-    attrs["protected_refs_only"] = protected_only(attrs, config.get("workflow")[0])
+    workflow = config.get("workflow")[0]
+    attrs["protected_refs_only"] = protected_only(attrs, workflow)
+    attrs["fork_mr_credentials"] = fork_exposure(attrs, workflow, set(variables))
     for key in ("rules", "only"):
         if key in locs:
             locs["protected_refs_only"] = locs[key]
+            locs["fork_mr_credentials"] = locs[key]
             break
+    attrs["manual"] = starts_manually(attrs)
+    rules_manual = [f"rules.{i}.when" for i, r in enumerate(rules) if as_map(r).get("when")]
+    where = next((locs[k] for k in ["when", *rules_manual] if k in locs), None)
+    if where is not None:
+        locs["manual"] = where
+    if env is not None:
+        attrs["environment_protected"] = environment_protection(attrs.get("environment_name"))
+        if "environment" in locs:
+            locs["environment_protected"] = locs["environment"]
     # a job's variables reach its service containers: a throwaway database's placeholder is fine
     throwaway = bool(attrs["services"])
     found = secret_literals(own, "variables", literal, throwaway)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from soc2lint.platforms.contract import Assembly, Base, Parsed
 from soc2lint.platforms.gitlab_ci import parse as parse_documents
+from soc2lint.platforms.gitlab_ci.environments import link_protected_environments
 from soc2lint.platforms.gitlab_ci.local_includes import read_local_includes
 from soc2lint.platforms.shared import ci_linker
 from soc2lint.platforms.shared.yamlsrc import load_documents
@@ -40,6 +41,7 @@ class GitLabCI(Base):
 
     def link(self, graph, resources) -> None:  # type: ignore[no-untyped-def]
         ci_linker.link(graph, resources, self.rule_platform)
+        link_protected_environments(graph, resources)
 
 
 PLATFORM = GitLabCI()

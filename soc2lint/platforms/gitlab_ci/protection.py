@@ -77,3 +77,24 @@ def _condition_protected(condition: str) -> Any:
                 "the rule matches branches by a pattern: check it matches only protected branches"
             )
     return verdict
+
+
+def starts_manually(job: dict) -> bool:
+    """Whether someone must start the job by hand: `when: manual` on the job or on a rule that
+    can run it."""
+    if job.get("when") == "manual":
+        return True
+    rules = job.get("rules")
+    return isinstance(rules, list) and any(
+        isinstance(r, dict) and r.get("when") == "manual" for r in rules
+    )
+
+
+def environment_protection(name: Any) -> Any:
+    """Unknown: protected environments (who may deploy, which approvals) are project settings,
+    not in the pipeline; a `gitlab_project_protected_environment` in the scan decides instead."""
+    shown = f"'{name}'" if isinstance(name, str) else "the job's environment"
+    return Unknown(
+        f"whether {shown} is a protected environment (allowed deployers, approvals) is a project "
+        "setting: protect it, or declare it with gitlab_project_protected_environment"
+    )

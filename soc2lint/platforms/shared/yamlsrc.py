@@ -5,20 +5,36 @@ YAML 1.2, so `on`, `yes` and `no` stay strings; integers written with a leading 
 are kept as the text written rather than guessed as octal or decimal. Aliases are shared nodes in
 ruamel's tree; expanding them into plain values is bounded, so an alias bomb ("billion laughs")
 becomes a parse error instead of eating memory.
+
+Speed: the same round-trip constructor and YAML 1.2 resolver run over nodes composed by
+ruamel's C parser (libyaml, from ruamel.yaml.clib), which keeps every node's line and column;
+that is several times faster than the pure-Python scanner, most of whose time goes to gathering
+comments nobody here reads. The pure loader still decides whenever the C path cannot: a syntax
+error (its messages and lines are the ones reported), anything libyaml reads differently (a
+`%YAML` directive; plain scalars such as `[a:b]` that only YAML 1.2 allows, which libyaml
+rejects), and text that could nest deeper than the C composer's stack allows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarint import ScalarInt
+
+try:
+    from _ruamel_yaml import CParser
+except ImportError:  # pragma: no cover - no C extension (PyPy, a source-only install)
+    CParser = None
 
 from soc2lint.model import Location, ParseError
 
@@ -157,8 +173,76 @@ def _scalar(node: Any) -> Any:
     return str(node)
 
 
+# The C composer recurses on the C stack (no Python recursion limit): text that could nest
+# thousands deep goes to the pure loader, which turns that into a parse error. Block nesting
+# needs a character of indentation or an indicator per level on a line, flow nesting a bracket.
+_MAX_C_NESTING = 1000
+_LONG_LINE = re.compile(rf"^[^\n]{{{_MAX_C_NESTING}}}", re.M)
+_BRACKET = re.compile(r"[\[\]{}]")
+_DIRECTIVE = re.compile(r"^%YAML", re.M)
+
+
+def _c_readable(text: str) -> bool:
+    """Whether the C parser may read text: no `%YAML` directive, no nesting near its limit."""
+    if CParser is None or _DIRECTIVE.search(text) or _LONG_LINE.search(text):
+        return False
+    if text.count("[") + text.count("{") <= _MAX_C_NESTING:
+        return True
+    depth = 0
+    for match in _BRACKET.finditer(text):  # brackets in strings only make this cautious
+        depth = depth + 1 if match.group() in "[{" else max(0, depth - 1)
+        if depth >= _MAX_C_NESTING:
+            return False
+    return True
+
+
+if CParser is not None:
+
+    class _CLoader(CParser, RoundTripConstructor, VersionedResolver):  # type: ignore[misc]
+        """ruamel's round-trip constructor and YAML 1.2 resolver over libyaml's nodes."""
+
+        # no `%YAML` directive reaches the C path, so every document is YAML 1.2 (the resolver
+        # would otherwise look the version up, failing twice, for every scalar)
+        processing_version = (1, 2)
+
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            self._parser = self._composer = self
+            RoundTripConstructor.__init__(self, preserve_quotes=True, loader=self)
+            self.allow_duplicate_keys = False
+            self.comment_handling = None
+            VersionedResolver.__init__(self, version=None, loadumper=self)
+
+
+def _load_fast(text: str) -> list[YamlDoc] | None:
+    """The documents read through the C parser, or None when the pure loader must decide (a
+    syntax error, a document too large, anything the C path does not take)."""
+    loader = _CLoader(text)
+    docs: list[YamlDoc] = []
+    try:
+        index = 0
+        while loader.check_data():
+            raw = loader.get_data()
+            if raw is not None:
+                converter = _Converter()
+                data = converter.value(raw, "", 0)
+                start = _start_line(raw)
+                end = max(start, converter.last_line)
+                docs.append(YamlDoc(data, converter.locations, start, end, index, converter.yaml11))
+            index += 1
+    except Exception:  # noqa: BLE001 - any problem: the pure loader reads it and words it
+        return None
+    finally:
+        loader.dispose()
+    return docs
+
+
 def load_documents(path: str, text: str) -> tuple[list[YamlDoc], list[ParseError]]:
     """Every document in text; a syntax error ends the stream with a ParseError at its line."""
+    if _c_readable(text):
+        fast = _load_fast(text)
+        if fast is not None:
+            return fast, []
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     yaml.preserve_quotes = True  # quoted scalars keep their type, so `"no"` stays a string

@@ -1,0 +1,56 @@
+"""YAML read through the C parser gives exactly what the pure loader gives, and text the C
+composer cannot nest safely goes to the pure loader instead of crashing the process."""
+
+from __future__ import annotations
+
+import pytest
+
+from soc2lint.platforms.shared import yamlsrc
+
+CASES = {
+    "plain": "a: 1\nb: [x, y]\nc: {d: e}\n",
+    "yaml12 scalars": "a: 'yes'\nb: \"no\"\nc: on\nd: 0644\ne: 0x1F\nf: 1.5e3\n"
+    "g: 2024-01-01\nh: ~\n",
+    "unicode and crlf": "naïve: ü\r\nk:\r\n  - é\r\n",
+    "bom": "\ufeffa: 1\n",
+    "merge and anchors": "base: &b {x: 1}\nd:\n  <<: *b\n  y: 2\ne: *b\n",
+    "cloudformation tags": "R: !Ref Foo\nS: !Sub 'x-${A}'\nG: !GetAtt [a, b]\n",
+    "documents": "---\na: 1\n---\n---\nb: 2\n...\n",
+    "blocks": "s: |\n  ${{ x }}\nf: >-\n  folded\n  text\n",
+    "keys": "true: 1\n2: x\nnull: y\n? [a, b]\n: 1\n",
+    "yaml 1.1 directive": "%YAML 1.1\n---\non: yes\nmode: 0644\n",
+    "flow colon": "k: [a:b]\n",
+    "duplicate key": "a: 1\na: 2\n",
+    "tab": "a:\n\t- x\n",
+    "unclosed": "a: [1, 2\n",
+}
+
+
+def _pure(text: str):  # type: ignore[no-untyped-def]
+    real = yamlsrc._c_readable
+    yamlsrc._c_readable = lambda _text: False
+    try:
+        return yamlsrc.load_documents("x.yaml", text)
+    finally:
+        yamlsrc._c_readable = real
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_same_as_pure_loader(name: str) -> None:
+    assert yamlsrc.load_documents("x.yaml", CASES[name]) == _pure(CASES[name])
+
+
+def test_c_parser_reads_ordinary_files() -> None:
+    if yamlsrc.CParser is None:
+        pytest.skip("ruamel.yaml.clib is not installed")
+    assert yamlsrc._c_readable(CASES["plain"])
+    assert yamlsrc._load_fast(CASES["plain"]) == _pure(CASES["plain"])[0]
+    assert not yamlsrc._c_readable(CASES["yaml 1.1 directive"])
+
+
+@pytest.mark.parametrize("text", ["- " * 30000 + "x\n", "a: " + "[" * 1200 + "]" * 1200 + "\n"])
+def test_deep_nesting_is_an_error_not_a_crash(text: str) -> None:
+    # libyaml's composer recurses on the C stack and crashes the process past ~20,000 levels
+    assert not yamlsrc._c_readable(text)
+    docs, errors = yamlsrc.load_documents("x.yaml", text)
+    assert docs == [] and "nesting is too deep" in errors[0].message
