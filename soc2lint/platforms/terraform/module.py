@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
-from soc2lint.platforms.terraform import ast
+from soc2lint.platforms.terraform import ast, override
 from soc2lint.platforms.terraform.blocks import (
     evaluate_body,
     expansion_of,
@@ -96,38 +96,40 @@ class ModuleInstance:
         self.blocks: list[tuple[str, ast.Block]] = []
         self.module_blocks: dict[str, tuple[str, ast.Block]] = {}
         declared: dict[tuple[str, ...], tuple[str, int]] = {}
-        for tf in files:
-            if tf.body is None:
-                continue
-            for block in tf.body.blocks:
-                label = block.labels[0] if block.labels else ""
-                if block.type in _UNIQUE and block.labels:
-                    # Terraform refuses a second block of the same address; so do we (once)
-                    ident = (block.type, *block.labels)
-                    first = declared.setdefault(ident, (tf.path, block.line))
-                    if first != (tf.path, block.line):
-                        name = " ".join(f'"{x}"' for x in block.labels)
-                        message = (
-                            f"duplicate {block.type} {name}: first declared at "
-                            f"{first[0]}:{first[1]}; this one is ignored"
-                        )
-                        error = ParseError(tf.path, block.line, message)
-                        if error not in self.result.errors:  # once for all instances
-                            self.result.errors.append(error)
-                        continue
-                if block.type == "variable" and label:
-                    self.variables[label] = block
-                elif block.type == "locals":
-                    self.locals.update(block.body.attributes)
-                elif block.type == "output" and label:
-                    value = block.body.attributes.get("value")
-                    if value is not None:
-                        self.outputs[label] = value
-                elif block.type == "module" and label:
-                    self.module_blocks[label] = (tf.path, block)
-                    self.blocks.append((tf.path, block))
-                else:
-                    self.blocks.append((tf.path, block))
+        merged = override.merge(files)
+        self.origins = merged.origins  # attributes an override file set: located there
+        for error in merged.errors:
+            if error not in self.result.errors:  # once for all instances
+                self.result.errors.append(error)
+        for path, block in merged.blocks:
+            label = block.labels[0] if block.labels else ""
+            if block.type in _UNIQUE and block.labels:
+                # Terraform refuses a second block of the same address; so do we (once)
+                ident = (block.type, *block.labels)
+                first = declared.setdefault(ident, (path, block.line))
+                if first != (path, block.line):
+                    name = " ".join(f'"{x}"' for x in block.labels)
+                    message = (
+                        f"duplicate {block.type} {name}: first declared at "
+                        f"{first[0]}:{first[1]}; this one is ignored"
+                    )
+                    error = ParseError(path, block.line, message)
+                    if error not in self.result.errors:  # once for all instances
+                        self.result.errors.append(error)
+                    continue
+            if block.type == "variable" and label:
+                self.variables[label] = block
+            elif block.type == "locals":
+                self.locals.update(block.body.attributes)
+            elif block.type == "output" and label:
+                value = block.body.attributes.get("value")
+                if value is not None:
+                    self.outputs[label] = value
+            elif block.type == "module" and label:
+                self.module_blocks[label] = (path, block)
+                self.blocks.append((path, block))
+            else:
+                self.blocks.append((path, block))
         self.var_values = self._variable_values(variable_layers or [])
         self.local_values = LazyMap("local", self._local_value, list(self.locals))
         self.children = LazyMap("module", self._child_outputs, list(self.module_blocks))
@@ -261,6 +263,7 @@ class ModuleInstance:
         locations: dict[str, Location] = {}
         refs: set[tuple[str, str]] = set()
         attributes = evaluate_body(block.body, self.scope, path, "", locations, refs, top=True)
+        self._relocate(block, locations)
         alias = attributes.get("alias")
         name = block.labels[0] + (f".{alias}" if isinstance(alias, str) and alias else "")
         self.result.resources.append(
@@ -289,6 +292,7 @@ class ModuleInstance:
             locations: dict[str, Location] = {}
             refs: set[tuple[str, str]] = set()
             attributes = evaluate_body(block.body, scope, path, "", locations, refs, top=True)
+            self._relocate(block, locations)
             self.result.resources.append(
                 Resource(
                     address=f"{self.call.prefix}{base}{suffix}",
@@ -310,6 +314,7 @@ class ModuleInstance:
         locations: dict[str, Location] = {}
         refs: set[tuple[str, str]] = set()
         attributes = evaluate_body(block.body, self.scope, path, "", locations, refs, top=True)
+        self._relocate(block, locations)
         instances = self._instantiate_call(name) or []
         own: set[tuple[str, str]] = set()
         for inst in instances:
@@ -331,6 +336,16 @@ class ModuleInstance:
         )
         for inst in instances:
             inst.build()
+
+    def _relocate(self, block: ast.Block, locations: dict[str, Location]) -> None:
+        """Arguments and nested blocks an override file set are located in that file."""
+        origins = self.origins.get(id(block))
+        if not origins:
+            return
+        for key, loc in locations.items():
+            source = origins.get(key.split(".", 1)[0])
+            if source is not None:
+                locations[key] = Location(source, loc.start_line, loc.end_line)
 
     # -- references ----------------------------------------------------------------------------
 
