@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarint import ScalarInt
 
 from soc2lint.model import Location, ParseError
+from soc2lint.platforms.shared import jsonsrc
 
 MAX_NODES = 250_000  # values one document may expand to, aliases included
 MAX_DEPTH = 100
@@ -71,17 +73,28 @@ class _TooLarge(Exception):
     pass
 
 
+class _Budget:
+    """Values a whole file may expand to, across all its documents: without aliases a file
+    cannot hold more values than it has characters, so only an alias bomb reaches this."""
+
+    def __init__(self, text: str) -> None:
+        self.left = MAX_NODES + len(text)
+        self.limit = self.left
+
+
 class _Converter:
-    def __init__(self) -> None:
-        self.nodes = 0
+    def __init__(self, budget: _Budget) -> None:
+        self.budget = budget
         self.locations: dict[str, tuple[int, int]] = {}
         self.last_line = 1
         self.yaml11: dict[tuple[str | int, ...], Any] = {}
 
     def value(self, node: Any, path: str, depth: int, steps: tuple[str | int, ...] = ()) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _TooLarge(f"document expands to more than {MAX_NODES} values (alias bomb?)")
+        self.budget.left -= 1
+        if self.budget.left < 0:
+            raise _TooLarge(
+                f"aliases expand the file to more than {self.budget.limit} values (alias bomb?)"
+            )
         if depth > MAX_DEPTH:
             raise _TooLarge(f"nesting deeper than {MAX_DEPTH} levels")
         if isinstance(node, CommentedMap):
@@ -158,21 +171,68 @@ def _scalar(node: Any) -> Any:
 
 
 def load_documents(path: str, text: str) -> tuple[list[YamlDoc], list[ParseError]]:
-    """Every document in text; a syntax error ends the stream with a ParseError at its line."""
+    """Every document in text; a document that does not load is a ParseError at its line, and
+    the documents after it are still read (a duplicate key in one object must not hide the
+    privileged Pod after it). A `.json` file is read as JSON, never as YAML."""
+    if path.endswith(".json"):
+        return _load_json(path, text)
+    budget = _Budget(text)
+    docs, errors, broken = _load_stream(path, text, budget, 0)
+    if not broken or not _DOC_MARKER.search(text):
+        return docs, errors
+    # read the stream again one document at a time: the markers end a document whatever it
+    # holds (block scalars and flow collections cannot run past a `---` at column 1)
+    docs, errors = [], []
+    budget = _Budget(text)
+    lines = text.split("\n")
+    starts = [0] + [i for i, line in enumerate(lines) if _DOC_MARKER.fullmatch(line)]
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        chunk = "\n" * start + "\n".join(lines[start:end])
+        more, problems, _broken = _load_stream(path, chunk, budget, len(docs))
+        docs += more
+        errors += problems
+        if budget.left < 0:
+            break
+    return docs, errors
+
+
+def _load_json(path: str, text: str) -> tuple[list[YamlDoc], list[ParseError]]:
+    try:
+        value = jsonsrc.parse(text)
+    except jsonsrc.JsonError as exc:
+        return [], [ParseError(path, exc.line, f"invalid JSON: {exc.message}", exc.column)]
+    repeated = jsonsrc.repeated_name(value)
+    if repeated is not None:  # tools disagree on which one counts: say so, read neither
+        return [], [ParseError(path, repeated[1], f"invalid JSON: duplicate key {repeated[0]!r}")]
+    data, locations, end = jsonsrc.located(value)
+    start = min((line for line, _c in locations.values()), default=1)
+    return [YamlDoc(data, locations, start, max(start, end), 0)], []
+
+
+_DOC_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t]|$).*$", re.M)
+
+
+def _load_stream(
+    path: str, text: str, budget: _Budget, first_index: int
+) -> tuple[list[YamlDoc], list[ParseError], bool]:
+    """The documents of text, the errors, and whether a syntax error ended the stream early."""
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     yaml.preserve_quotes = True  # quoted scalars keep their type, so `"no"` stays a string
     docs: list[YamlDoc] = []
     errors: list[ParseError] = []
     try:
-        for index, raw in enumerate(yaml.load_all(io.StringIO(text))):
+        for index, raw in enumerate(yaml.load_all(io.StringIO(text)), first_index):
             if raw is None:
                 continue
-            converter = _Converter()
+            converter = _Converter(budget)
             try:
                 data = converter.value(raw, "", 0)
             except _TooLarge as exc:
                 errors.append(ParseError(path, _start_line(raw), str(exc)))
+                if budget.left < 0:
+                    return docs, errors, False
                 continue
             start = _start_line(raw)
             end = max(start, converter.last_line)
@@ -189,7 +249,9 @@ def load_documents(path: str, text: str) -> tuple[list[YamlDoc], list[ParseError
         errors.append(ParseError(path, 1, "invalid YAML: nesting is too deep to read"))
     except (ValueError, TypeError, AttributeError) as exc:  # constructor errors on odd input
         errors.append(ParseError(path, 1, f"invalid YAML: {type(exc).__name__}: {exc}"[:200]))
-    return docs, errors
+    else:
+        return docs, errors, False
+    return docs, errors, True
 
 
 def _start_line(node: Any) -> int:
