@@ -60,7 +60,7 @@ def test_overrides_apply_in_file_name_order_and_override_locals(tmp_path: Path) 
     repo = repository(
         tmp_path / "repo",
         {
-            "main.tf": 'locals {\n  on = true\n}\n' + VOLUME.replace("true", "local.on"),
+            "main.tf": "locals {\n  on = true\n}\n" + VOLUME.replace("true", "local.on"),
             # a_override.tf turns it off; override.tf (later by name) turns it on again, and
             # z_override.tf changes the local value the argument reads
             "a_override.tf": 'resource "aws_ebs_volume" "v" {\n  encrypted = false\n}\n',
@@ -107,3 +107,43 @@ def test_an_override_added_in_a_pull_request_is_a_new_finding(tmp_path: Path) ->
     doc = scan(repo, "--diff-base", "main", "--rule", "SOC2-AWS-006")
     assert results(doc, "SOC2-AWS-006") == [("fail", "override.tf", 2)]
     assert doc["diff"]["new"] == 1
+
+
+BUCKET_JSON = '{"aws_s3_bucket": {"b": {"bucket": "x"}}}'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"resource": [' + BUCKET_JSON + "]}",
+        '[{"resource": ' + BUCKET_JSON + "}]",
+        '{"resource": {"aws_s3_bucket": [{"b": {"bucket": "x"}}]}}',
+        '{"resource": {"aws_s3_bucket": {"b": [{"bucket": "x"}]}}}',
+        '{"resource": [{"aws_s3_bucket": [{"b": [{"bucket": "x"}]}]}]}',
+        '{"//": "a comment", "resource": '
+        + BUCKET_JSON
+        + ', "resource": {"aws_s3_bucket": {"c": {}}}}',
+    ],
+)
+def test_hcl_json_arrays_at_every_level_are_read(tmp_path: Path, text: str) -> None:
+    repo = repository(tmp_path / "repo", {"main.tf.json": text})
+    doc = scan(repo, "--rule", "SOC2-AWS-001")
+    assert ("fail", "main.tf.json", 1) in results(doc, "SOC2-AWS-001"), doc
+    assert "aws_s3_bucket.b" in {f["resource"] for f in doc["findings"]}
+    assert not doc["errors"], doc["errors"]
+
+
+def test_unicode_identifiers_are_read(tmp_path: Path) -> None:
+    text = (
+        "locals {\n  größe       = 10\n  verschlüsselt = false\n}\n"
+        'resource "aws_ebs_volume" "datenträger" {\n'
+        '  availability_zone = "eu-central-1a"\n'
+        "  size              = local.größe\n"
+        "  encrypted         = local.verschlüsselt\n"
+        '  tags              = { Name = "Größe ${local.größe}" }\n'
+        "}\n"
+    )
+    doc = scan(repository(tmp_path / "repo", {"main.tf": text}), "--rule", "SOC2-AWS-006")
+    assert results(doc, "SOC2-AWS-006") == [("fail", "main.tf", 8)]
+    assert {f["resource"] for f in doc["findings"]} == {"aws_ebs_volume.datenträger"}
+    assert not doc["errors"], doc["errors"]
