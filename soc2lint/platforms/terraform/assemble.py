@@ -67,6 +67,7 @@ def assemble(asm: Assembly, mine: list) -> None:  # mine: list[Loaded]
     project = Project(asm.root, by_dir, tfvars_by_dir, read_directory)
     built = project.build(options.env_vars, cli_layers(options.cli_vars, asm.errors))
     asm.errors.extend(built.errors)
+    asm.notes.extend(built.notes)
     asm.unavailable.extend(built.unavailable)
     resources: list[Resource] = built.resources
     if options.plan:

@@ -23,10 +23,18 @@ from soc2lint.platforms.terraform.blocks import (
     typed_value,
     with_type_defaults,
 )
-from soc2lint.platforms.terraform.evaluate import LazyMap, Scope, evaluate
+from soc2lint.platforms.terraform.evaluate import (
+    BUDGET_EXCEEDED,
+    LazyMap,
+    Scope,
+    evaluate,
+    start_budget,
+)
 from soc2lint.platforms.terraform.functions import to_string
 
 MAX_MODULE_DEPTH = 20
+# module instances one root module may make (count = 1000 calling count = 1000 is a million)
+MAX_MODULE_INSTANCES = 2000
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class ModuleResult:
     errors: list[ParseError] = field(default_factory=list)
     # (call site, source, why) for module sources that could not be read
     unavailable: list[tuple[Location, str, str]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+    instances: int = 0  # module instances made so far, the root's included
 
 
 @dataclass(frozen=True)
@@ -83,8 +93,10 @@ class ModuleInstance:
         loader: ModuleLoader | None = None,
         result: ModuleResult | None = None,
         depth: int = 0,
+        callers: tuple[str, ...] = (),
     ) -> None:
         self.directory = directory
+        self.callers = callers  # the directories of the instances that led here
         self.scope_name = scope_name
         self.call = call or ModuleCall("", {}, (), ())
         self.loader = loader
@@ -215,7 +227,17 @@ class ModuleInstance:
         if directory is None:
             self.result.unavailable.append((site, source, str(files)))
             return None
+        if directory in (*self.callers, self.directory):
+            why = f"module calls itself through {directory or '.'} (a cycle): not instantiated"
+            self.result.unavailable.append((site, source, why))
+            return None
         expansion = expansion_of(block, self.scope)
+        wanted = len(expansion.instances) if expansion else 1
+        if self.result.instances + wanted > MAX_MODULE_INSTANCES:
+            why = f"{BUDGET_EXCEEDED}: more than {MAX_MODULE_INSTANCES} module instances"
+            self.result.unavailable.append((site, source, why))
+            return None
+        self.result.instances += wanted
         instances: list[ModuleInstance] = []
         self._suffixed[name] = []
         for suffix, roots in expansion.instances if expansion else [("", {})]:
@@ -240,6 +262,7 @@ class ModuleInstance:
                 self.loader,
                 self.result,
                 self.depth + 1,
+                (*self.callers, self.directory),
             )
             instances.append(instance)
             self._suffixed[name].append((suffix, instance))
@@ -475,6 +498,7 @@ def build_module(
         layers.append({k: raw_value(v) for k, v in env_vars.items()})
     layers += tfvars_layers(tfvars)
     layers += cli_layers or []
+    budget = start_budget()
     instance = ModuleInstance(
         directory if directory is not None else ("" if scope == "." else scope),
         files,
@@ -483,7 +507,16 @@ def build_module(
         layers,
         loader,
     )
-    return instance.build()
+    result = instance.build()
+    if budget.exceeded or any(BUDGET_EXCEEDED in why for _s, _src, why in result.unavailable):
+        result.notes.append(
+            {
+                "path": scope,
+                "message": f"Terraform {BUDGET_EXCEEDED} in this root module: values past "
+                "it are Unknown (expressions or module instances written to blow up?)",
+            }
+        )
+    return result
 
 
 __all__ = [
