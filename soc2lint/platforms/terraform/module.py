@@ -508,6 +508,7 @@ def build_module(
         loader,
     )
     result = instance.build()
+    start_budget()  # what is evaluated after this root module has a budget of its own
     if budget.exceeded or any(BUDGET_EXCEEDED in why for _s, _src, why in result.unavailable):
         result.notes.append(
             {
