@@ -222,7 +222,32 @@ def load_rule_file(path: Path) -> Rule:
         data = YAML(typ="safe").load(raw)
     except YAMLError as exc:
         raise RuleError(f"{path}: not valid YAML: {exc}") from None
+    except RecursionError:
+        raise RuleError(f"{path}: nested more than {MAX_RULE_DEPTH} levels deep") from None
+    if _nesting(data) > MAX_RULE_DEPTH:  # the evaluator walks conditions recursively
+        raise RuleError(f"{path}: nested more than {MAX_RULE_DEPTH} levels deep")
     return parse_rule(data, str(path), hashlib.sha256(raw).hexdigest())
+
+
+MAX_RULE_DEPTH = 64  # the bundled rules nest 14 levels at most
+
+
+def _nesting(value: Any) -> int:
+    """How deep mappings and lists nest in value (walked without recursion)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            items: Any = node.values()
+        elif isinstance(node, list):
+            items = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_RULE_DEPTH:
+            stack.extend((item, depth + 1) for item in items)
+    return deepest
 
 
 def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
