@@ -47,13 +47,16 @@ def parse_body(text: str) -> ast.Body:
     """Parse HCL text into a Body; raises HCLSyntaxError with a line number."""
     try:
         return _parse_body(text)
-    except HCLSyntaxError:
+    except HCLSyntaxError as first:
         if text.isascii():
             raise
         unicode = _UnicodeNames(text)  # python-hcl2 reads ASCII identifiers only
         if not unicode.table:
             raise
-        return unicode.restore(_parse_body(unicode.text))
+        try:
+            return unicode.restore(_parse_body(unicode.text))
+        except HCLSyntaxError:
+            raise first from None  # worded and placed in the text as written
 
 
 def _parse_body(text: str) -> ast.Body:
