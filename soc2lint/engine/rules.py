@@ -224,8 +224,6 @@ def load_rule_file(path: Path) -> Rule:
         raise RuleError(f"{path}: not valid YAML: {exc}") from None
     except RecursionError:
         raise RuleError(f"{path}: nested more than {MAX_RULE_DEPTH} levels deep") from None
-    if _nesting(data) > MAX_RULE_DEPTH:  # the evaluator walks conditions recursively
-        raise RuleError(f"{path}: nested more than {MAX_RULE_DEPTH} levels deep")
     return parse_rule(data, str(path), hashlib.sha256(raw).hexdigest())
 
 
@@ -258,6 +256,8 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
 
     if not isinstance(data, dict):
         raise fail("(top)", "a rule file must be a mapping")
+    if _nesting(data) > MAX_RULE_DEPTH:  # the evaluator walks conditions recursively
+        raise RuleError(f"{source}: nested more than {MAX_RULE_DEPTH} levels deep")
     unknown = sorted(set(data) - _RULE_KEYS)
     if unknown:
         raise fail(unknown[0], f"unknown key (allowed: {', '.join(sorted(_RULE_KEYS))})")

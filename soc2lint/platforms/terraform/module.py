@@ -286,7 +286,7 @@ class ModuleInstance:
         locations: dict[str, Location] = {}
         refs: set[tuple[str, str]] = set()
         attributes = evaluate_body(block.body, self.scope, path, "", locations, refs, top=True)
-        self._relocate(block, locations)
+        self._relocate(path, block, locations)
         alias = attributes.get("alias")
         name = block.labels[0] + (f".{alias}" if isinstance(alias, str) and alias else "")
         self.result.resources.append(
@@ -315,7 +315,7 @@ class ModuleInstance:
             locations: dict[str, Location] = {}
             refs: set[tuple[str, str]] = set()
             attributes = evaluate_body(block.body, scope, path, "", locations, refs, top=True)
-            self._relocate(block, locations)
+            self._relocate(path, block, locations)
             self.result.resources.append(
                 Resource(
                     address=f"{self.call.prefix}{base}{suffix}",
@@ -337,7 +337,7 @@ class ModuleInstance:
         locations: dict[str, Location] = {}
         refs: set[tuple[str, str]] = set()
         attributes = evaluate_body(block.body, self.scope, path, "", locations, refs, top=True)
-        self._relocate(block, locations)
+        self._relocate(path, block, locations)
         instances = self._instantiate_call(name) or []
         own: set[tuple[str, str]] = set()
         for inst in instances:
@@ -360,9 +360,9 @@ class ModuleInstance:
         for inst in instances:
             inst.build()
 
-    def _relocate(self, block: ast.Block, locations: dict[str, Location]) -> None:
+    def _relocate(self, path: str, block: ast.Block, locations: dict[str, Location]) -> None:
         """Arguments and nested blocks an override file set are located in that file."""
-        origins = self.origins.get(id(block))
+        origins = self.origins.get(override.block_key(path, block))
         if not origins:
             return
         for key, loc in locations.items():

@@ -32,8 +32,9 @@ class Merged:
 
     # (file, block) in the primary files' order; an overridden block keeps its original file
     blocks: list[tuple[str, ast.Block]] = field(default_factory=list)
-    # id(merged block) -> {attribute name or nested block type: override file it came from}
-    origins: dict[int, dict[str, str]] = field(default_factory=dict)
+    # block_key(file, merged block) -> {argument or nested block type: override file it came
+    # from}; keyed by place, not identity, so a block rewritten later (replace()) still finds it
+    origins: dict[tuple, dict[str, str]] = field(default_factory=dict)
     errors: list[ParseError] = field(default_factory=list)
 
 
@@ -118,7 +119,7 @@ def merge(files: list) -> Merged:  # files: list[TfFile]
                     attributes = dict(base.body.attributes)
                     attributes[name] = attr
                     merged_block = replace(base, body=ast.Body(attributes, base.body.blocks))
-                    _record(out, where, path, merged_block, base, {name: tf.path})
+                    _record(out, where, path, merged_block, {name: tf.path})
                 continue
             where = index.get(_ident(block))
             if where is None:
@@ -138,7 +139,7 @@ def merge(files: list) -> Merged:  # files: list[TfFile]
                 nested = frozenset({"required_providers"})
             body, touched = _merge_body(base.body, block.body, nested)
             merged_block = replace(base, body=body)
-            _record(out, where, path, merged_block, base, dict.fromkeys(touched, tf.path))
+            _record(out, where, path, merged_block, dict.fromkeys(touched, tf.path))
     return out
 
 
@@ -147,9 +148,13 @@ def _record(
     where: int,
     path: str,
     merged_block: ast.Block,
-    base: ast.Block,
     origins: dict[str, str],
 ) -> None:
-    previous = out.origins.pop(id(base), {})
     out.blocks[where] = (path, merged_block)
-    out.origins[id(merged_block)] = {**previous, **origins}
+    key = block_key(path, merged_block)
+    out.origins[key] = {**out.origins.get(key, {}), **origins}
+
+
+def block_key(path: str, block: ast.Block) -> tuple:
+    """Where a top-level block is written: the key of its overrides' origins."""
+    return (path, block.line, block.type, block.labels)
