@@ -147,3 +147,18 @@ def test_unicode_identifiers_are_read(tmp_path: Path) -> None:
     assert results(doc, "SOC2-AWS-006") == [("fail", "main.tf", 8)]
     assert {f["resource"] for f in doc["findings"]} == {"aws_ebs_volume.datenträger"}
     assert not doc["errors"], doc["errors"]
+
+
+def test_a_nested_block_in_an_override_replaces_the_original_blocks(tmp_path: Path) -> None:
+    repo = repository(
+        tmp_path / "repo",
+        {
+            "main.tf": 'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n'
+            "  versioning {\n    enabled = true\n  }\n}\n",
+            "override.tf": 'resource "aws_s3_bucket" "b" {\n'
+            "  versioning {\n    enabled = false\n  }\n}\n",
+        },
+    )
+    doc = scan(repo, "--rule", "SOC2-AWS-003")
+    assert results(doc, "SOC2-AWS-003") == [("fail", "override.tf", 3)]
+    assert not doc["errors"], doc["errors"]
