@@ -83,13 +83,15 @@ class _Budget:
 
 
 class _Converter:
-    def __init__(self, budget: _Budget) -> None:
-        self.budget = budget
+    def __init__(self, budget: _Budget | None = None) -> None:
+        self.budget = budget if budget is not None else _Budget("")  # one document alone
+        self.nodes = 0
         self.locations: dict[str, tuple[int, int]] = {}
         self.last_line = 1
         self.yaml11: dict[tuple[str | int, ...], Any] = {}
 
     def value(self, node: Any, path: str, depth: int, steps: tuple[str | int, ...] = ()) -> Any:
+        self.nodes += 1
         self.budget.left -= 1
         if self.budget.left < 0:
             raise _TooLarge(
