@@ -44,7 +44,8 @@ def test_c_parser_reads_ordinary_files() -> None:
     if yamlsrc.CParser is None:
         pytest.skip("ruamel.yaml.clib is not installed")
     assert yamlsrc._c_readable(CASES["plain"])
-    assert yamlsrc._load_fast(CASES["plain"]) == _pure(CASES["plain"])[0]
+    plain = CASES["plain"]
+    assert yamlsrc._load_fast(plain, yamlsrc._Budget(plain)) == _pure(plain)[0]
     assert not yamlsrc._c_readable(CASES["yaml 1.1 directive"])
 
 

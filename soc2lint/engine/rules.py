@@ -21,6 +21,7 @@ from soc2lint.engine.severity import SEVERITIES
 from soc2lint.engine.tsc import catalogue
 from soc2lint.pipeline.inputs import InputFileError, inside, read_regular
 
+
 @dataclass(frozen=True)
 class Peer:
     """A tool whose checks rules name in `references`, so users can migrate and compare."""
@@ -321,6 +322,8 @@ def _rule_data(raw: bytes, path: Path) -> Any:
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise RuleError(f"{path}{where}: not valid YAML: {problem}") from None
+    except RecursionError:
+        raise RuleError(f"{path}: nested more than {MAX_RULE_DEPTH} levels deep") from None
 
 
 def _parse_located(data: Any, raw: bytes, path: Path, digest: str) -> Rule:
@@ -362,6 +365,27 @@ def _line_of(raw: bytes, field: str) -> int:
     return line
 
 
+MAX_RULE_DEPTH = 64  # the bundled rules nest 14 levels at most
+
+
+def _nesting(value: Any) -> int:
+    """How deep mappings and lists nest in value (walked without recursion)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            items: Any = node.values()
+        elif isinstance(node, list):
+            items = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_RULE_DEPTH:
+            stack.extend((item, depth + 1) for item in items)
+    return deepest
+
+
 def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
     """Validate one rule's data."""
 
@@ -370,6 +394,8 @@ def parse_rule(data: Any, source: str, digest: str = "") -> Rule:
 
     if not isinstance(data, dict):
         raise fail("(top)", "a rule file must be a mapping")
+    if _nesting(data) > MAX_RULE_DEPTH:  # the evaluator walks conditions recursively
+        raise RuleError(f"{source}: nested more than {MAX_RULE_DEPTH} levels deep")
     unknown = sorted(set(data) - _RULE_KEYS)
     if unknown:
         raise fail(unknown[0], f"unknown key ({_hint(unknown[0], _RULE_KEYS)})")

@@ -71,7 +71,11 @@ def discover(
         if start.is_file() or start.is_symlink() and not start.is_dir():
             _consider(start, root_path, result, ignore, max_bytes, seen_files)
             continue
-        if not _inside(start.resolve(), root_path):
+        resolved = _resolve(start)
+        if resolved is None:
+            result.skipped.append(Skipped(_rel(start, root_path), "symbolic link loop"))
+            continue
+        if not _inside(resolved, root_path):
             reason = (
                 "symbolic link leads outside the scanned root"
                 if start.is_symlink()
@@ -102,7 +106,10 @@ def discover(
                     result.excluded.append({"path": rel + "/", "reason": reason})
                     continue
                 if full.is_symlink():
-                    target = full.resolve()
+                    target = _resolve(full)
+                    if target is None:
+                        result.skipped.append(Skipped(rel, "symbolic link loop"))
+                        continue
                     if not _inside(target, root_path):
                         result.skipped.append(
                             Skipped(rel, "symbolic link leads outside the scanned root")
@@ -183,6 +190,12 @@ def _consider(
     seen: set[str],
 ) -> None:
     rel = _rel(path, root)
+    if not _valid_name(rel):
+        shown = printable_name(rel)
+        if shown not in seen:
+            seen.add(shown)
+            result.skipped.append(Skipped(shown, "file name is not valid UTF-8"))
+        return
     kind = classify(rel)
     if kind is None:
         _unsupported(rel, result, ignore, seen)
@@ -195,7 +208,10 @@ def _consider(
         result.excluded.append({"path": rel, "reason": reason})
         return
     if path.is_symlink():
-        target = path.resolve()
+        target = _resolve(path)
+        if target is None:
+            result.skipped.append(Skipped(rel, "symbolic link loop"))
+            return
         if not _inside(target, root):
             result.skipped.append(Skipped(rel, "symbolic link leads outside the scanned root"))
             return
@@ -230,6 +246,28 @@ def _unsupported(rel: str, result: Discovery, ignore: _Ignore, seen: set[str]) -
         result.excluded.append({"path": rel, "reason": reason})
         return
     result.unsupported.append({"path": rel, "kind": kind})
+
+
+def _resolve(path: Path) -> Path | None:
+    """path with every link followed; None for a link loop (a.tf -> b.tf -> a.tf)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # Python < 3.13 raises RuntimeError for a loop
+        return None
+
+
+def _valid_name(rel: str) -> bool:
+    """Whether a path is valid UTF-8 (os.walk hands other bytes over as surrogates)."""
+    try:
+        rel.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def printable_name(rel: str) -> str:
+    """A path that is not valid UTF-8, with its stray bytes written as \\xNN."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -8,6 +8,7 @@ entry; an entry that does not load is ignored and rewritten.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import hashlib
 import os
@@ -205,6 +206,44 @@ def _key(kind: str, path: str, raw: bytes) -> str:
     return h.hexdigest()
 
 
+# byte order marks, longest first (UTF-32 LE's begins with UTF-16 LE's)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def decode_text(raw: bytes) -> tuple[str, str]:
+    """(text, "") or (the text as far as it reads, why it cannot be read as text).
+
+    UTF-8 is the default; a UTF-16 or UTF-32 byte order mark says otherwise (editors on Windows
+    write them, and kubectl and the Actions runner read such files). Lone carriage returns
+    (classic Mac line ends) are line ends for YAML and for our line numbers alike."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            try:
+                text = raw[len(bom) :].decode(encoding)
+            except UnicodeDecodeError as exc:
+                why = f"not valid {encoding.upper()} after its byte order mark"
+                return raw[len(bom) :].decode(encoding, "replace"), f"{why} (byte {exc.start})"
+            break
+    else:
+        if b"\x00" in raw[:8192]:
+            return raw.decode("utf-8", "replace"), "binary file (contains NUL bytes)"
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return raw.decode("utf-8", "replace"), f"not UTF-8 (byte {exc.start})"
+    if "\x00" in text[:8192]:
+        return text, "binary file (contains NUL characters)"
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, ""
+
+
 def load_one(source: SourceFile, max_bytes: int, cache_dir: str | None) -> Loaded:
     """Read, check and parse one file (or take its parse from the cache)."""
     out = Loaded(source)
@@ -217,16 +256,11 @@ def load_one(source: SourceFile, max_bytes: int, cache_dir: str | None) -> Loade
         out.skip = Skipped(source.path, f"cannot read: {exc.strerror or exc}")
         return out
     out.digest = hashlib.sha256(raw).hexdigest()
-    if b"\x00" in raw[:8192]:
-        out.skip = Skipped(source.path, "binary file (contains NUL bytes)")
-    else:
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            out.skip = Skipped(source.path, f"not UTF-8 (byte {exc.start})")
-    if out.skip is not None:
+    text, problem = decode_text(raw)
+    if problem:
+        out.skip = Skipped(source.path, problem)
         # an unreadable manifest is worth saying; an unreadable stray YAML file is not ours
-        out.ours = bool(source.platform) or _sniffed(source.path, raw.decode("utf-8", "replace"))
+        out.ours = bool(source.platform) or _sniffed(source.path, text)
         return out
     owner = platforms.get(source.platform) if source.platform else None
     if not text.strip() and not (owner is not None and owner.keeps_empty_files):

@@ -93,3 +93,33 @@ def test_a_ledger_that_is_no_regular_file(tmp_path: Path, kind: str) -> None:
     proc = soc2lint("evidence", "verify", str(ledger), cwd=repo)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert "not a regular file" in proc.stdout + proc.stderr
+
+
+_RULE_HEAD = """id: SOC2-X-001
+name: deep
+title: Steps run nothing evil
+severity: low
+platform: github_actions
+resource_types: [github_step]
+criteria: [CC8.1]
+rationale: "A test rule (CC8.1 point of focus: manages changes)."
+remediation:
+  description: Do not.
+  example: "run: echo ok"
+condition: """
+
+
+@pytest.mark.parametrize("depth", [100, 10_000])
+def test_a_rule_nested_deep_is_refused_at_load(tmp_path: Path, depth: int) -> None:
+    condition = "{not: " * depth + "{attribute: run, op: exists}" + "}" * depth
+    repo = repository(
+        tmp_path / "repo",
+        {
+            "rules/x.yaml": _RULE_HEAD + condition + "\n",
+            ".soc2lint.yaml": "rules_dirs: [rules]\n",
+            "main.tf": TF,
+        },
+    )
+    proc = soc2lint("scan", "--no-cache", ".", cwd=repo)
+    _one_line_refusal(proc, "rules/x.yaml", "nested more than")
+    assert "RecursionError" not in proc.stderr and "internal error" not in proc.stderr

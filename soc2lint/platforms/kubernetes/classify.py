@@ -16,8 +16,9 @@ from soc2lint.platforms.shared.yamlsrc import YamlDoc
 TYPE_PATTERN = re.compile(r"^[A-Za-z*]+$")
 
 # at a line start, or after `{` or `,` in one-line JSON and flow-style YAML
-_K8S_HINT = re.compile(r"(?:^|[{,])\s*[\"']?apiVersion[\"']?\s*:", re.M)
-_KIND_HINT = re.compile(r"(?:^|[{,])\s*[\"']?kind[\"']?\s*:", re.M)
+# (after `- ` too: a bare YAML list of objects)
+_K8S_HINT = re.compile(r"(?:^|[{,])[\s-]*[\"']?apiVersion[\"']?\s*:", re.M)
+_KIND_HINT = re.compile(r"(?:^|[{,])[\s-]*[\"']?kind[\"']?\s*:", re.M)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
 
 
@@ -69,4 +70,8 @@ def is_kubernetes(docs: list[YamlDoc]) -> bool:
     The other documents of such a file are read as objects too, and reported when they are not:
     one bad document must not hide the others.
     """
-    return any(has_type(d.data) and not is_tool_config(d.data) for d in docs)
+    return any(
+        has_type(item) and not is_tool_config(item)
+        for d in docs
+        for item in (d.data if isinstance(d.data, list) else [d.data])
+    )

@@ -109,13 +109,12 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
         data = doc.data
         if data in (None, {}, []) or is_tool_config(data):
             continue
-        if not isinstance(data, dict):
+        if not isinstance(data, (dict, list)):
             errors.append(ParseError(path, doc.start_line, "document is not a Kubernetes object"))
             continue
         _as_yaml11(data, doc.yaml11)
-        if str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list):
-            for i, item in enumerate(data["items"]):
-                prefix = f"items.{i}"
+        if _is_list(data):
+            for item, prefix in _list_items(data, ""):
                 line = doc.locations.get(prefix, (doc.start_line, 1))[0]
                 res = _resource(path, item, doc, prefix, line, doc.span(prefix)[1])
                 if res is None:
@@ -138,6 +137,29 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
     return _unique(resources), errors
 
 
+def _is_list(data: Any) -> bool:
+    """A `List` kind, or a bare YAML list / JSON array of objects (read as a List is)."""
+    if isinstance(data, list):
+        return True
+    return str(data.get("kind", "")).endswith("List") and isinstance(data.get("items"), list)
+
+
+def _list_items(data: Any, prefix: str, depth: int = 0) -> list[tuple[Any, str]]:
+    """(object, dotted path) of every item, a List inside a List read through."""
+    items = data if isinstance(data, list) else data["items"]
+    base = prefix if isinstance(data, list) else (f"{prefix}.items" if prefix else "items")
+    out: list[tuple[Any, str]] = []
+    for i, item in enumerate(items):
+        where = f"{base}.{i}" if base else str(i)
+        nested = isinstance(item, list) or (isinstance(item, dict) and _is_list(item))
+        if nested and depth < MAX_LIST_DEPTH:
+            out.extend(_list_items(item, where, depth + 1))
+        else:
+            out.append((item, where))
+    return out
+
+
+MAX_LIST_DEPTH = 10
 _NESTED = ("spec", "template", "jobTemplate")
 _CONTAINERS = ("containers", "initContainers", "ephemeralContainers")
 

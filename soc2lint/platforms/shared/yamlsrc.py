@@ -37,6 +37,7 @@ except ImportError:  # pragma: no cover - no C extension (PyPy, a source-only in
     CParser = None
 
 from soc2lint.model import Location, ParseError
+from soc2lint.platforms.shared import jsonsrc
 
 MAX_NODES = 250_000  # values one document may expand to, aliases included
 MAX_DEPTH = 100
@@ -87,8 +88,18 @@ class _TooLarge(Exception):
     pass
 
 
+class _Budget:
+    """Values a whole file may expand to, across all its documents: without aliases a file
+    cannot hold more values than it has characters, so only an alias bomb reaches this."""
+
+    def __init__(self, text: str) -> None:
+        self.left = MAX_NODES + len(text)
+        self.limit = self.left
+
+
 class _Converter:
-    def __init__(self) -> None:
+    def __init__(self, budget: _Budget | None = None) -> None:
+        self.budget = budget if budget is not None else _Budget("")  # one document alone
         self.nodes = 0
         self.locations: dict[str, tuple[int, int]] = {}
         self.last_line = 1
@@ -96,8 +107,11 @@ class _Converter:
 
     def value(self, node: Any, path: str, depth: int, steps: tuple[str | int, ...] = ()) -> Any:
         self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _TooLarge(f"document expands to more than {MAX_NODES} values (alias bomb?)")
+        self.budget.left -= 1
+        if self.budget.left < 0:
+            raise _TooLarge(
+                f"aliases expand the file to more than {self.budget.limit} values (alias bomb?)"
+            )
         if depth > MAX_DEPTH:
             raise _TooLarge(f"nesting deeper than {MAX_DEPTH} levels")
         if isinstance(node, CommentedMap):
@@ -214,9 +228,9 @@ if CParser is not None:
             VersionedResolver.__init__(self, version=None, loadumper=self)
 
 
-def _load_fast(text: str) -> list[YamlDoc] | None:
+def _load_fast(text: str, budget: _Budget) -> list[YamlDoc] | None:
     """The documents read through the C parser, or None when the pure loader must decide (a
-    syntax error, a document too large, anything the C path does not take)."""
+    syntax error, a file over its budget, anything the C path does not take)."""
     loader = _CLoader(text)
     docs: list[YamlDoc] = []
     try:
@@ -224,7 +238,7 @@ def _load_fast(text: str) -> list[YamlDoc] | None:
         while loader.check_data():
             raw = loader.get_data()
             if raw is not None:
-                converter = _Converter()
+                converter = _Converter(budget)
                 data = converter.value(raw, "", 0)
                 start = _start_line(raw)
                 end = max(start, converter.last_line)
@@ -238,25 +252,73 @@ def _load_fast(text: str) -> list[YamlDoc] | None:
 
 
 def load_documents(path: str, text: str) -> tuple[list[YamlDoc], list[ParseError]]:
-    """Every document in text; a syntax error ends the stream with a ParseError at its line."""
+    """Every document in text; a document that does not load is a ParseError at its line, and
+    the documents after it are still read (a duplicate key in one object must not hide the
+    privileged Pod after it). A `.json` file is read as JSON, never as YAML."""
+    if path.endswith(".json"):
+        return _load_json(path, text)
     if _c_readable(text):
-        fast = _load_fast(text)
+        fast = _load_fast(text, _Budget(text))
         if fast is not None:
             return fast, []
+    # the pure loader decides whatever the C path did not take, and words every error
+    budget = _Budget(text)
+    docs, errors, broken = _load_stream(path, text, budget, 0)
+    if not broken or not _DOC_MARKER.search(text):
+        return docs, errors
+    # read the stream again one document at a time: the markers end a document whatever it
+    # holds (block scalars and flow collections cannot run past a `---` at column 1)
+    docs, errors = [], []
+    budget = _Budget(text)
+    lines = text.split("\n")
+    starts = [0] + [i for i, line in enumerate(lines) if _DOC_MARKER.fullmatch(line)]
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        chunk = "\n" * start + "\n".join(lines[start:end])
+        more, problems, _broken = _load_stream(path, chunk, budget, len(docs))
+        docs += more
+        errors += problems
+        if budget.left < 0:
+            break
+    return docs, errors
+
+
+def _load_json(path: str, text: str) -> tuple[list[YamlDoc], list[ParseError]]:
+    try:
+        value = jsonsrc.parse(text)
+    except jsonsrc.JsonError as exc:
+        return [], [ParseError(path, exc.line, f"invalid JSON: {exc.message}", exc.column)]
+    repeated = jsonsrc.repeated_name(value)
+    if repeated is not None:  # tools disagree on which one counts: say so, read neither
+        return [], [ParseError(path, repeated[1], f"invalid JSON: duplicate key {repeated[0]!r}")]
+    data, locations, end = jsonsrc.located(value)
+    start = min((line for line, _c in locations.values()), default=1)
+    return [YamlDoc(data, locations, start, max(start, end), 0)], []
+
+
+_DOC_MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t]|$).*$", re.M)
+
+
+def _load_stream(
+    path: str, text: str, budget: _Budget, first_index: int
+) -> tuple[list[YamlDoc], list[ParseError], bool]:
+    """The documents of text, the errors, and whether a syntax error ended the stream early."""
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     yaml.preserve_quotes = True  # quoted scalars keep their type, so `"no"` stays a string
     docs: list[YamlDoc] = []
     errors: list[ParseError] = []
     try:
-        for index, raw in enumerate(yaml.load_all(io.StringIO(text))):
+        for index, raw in enumerate(yaml.load_all(io.StringIO(text)), first_index):
             if raw is None:
                 continue
-            converter = _Converter()
+            converter = _Converter(budget)
             try:
                 data = converter.value(raw, "", 0)
             except _TooLarge as exc:
                 errors.append(ParseError(path, _start_line(raw), str(exc)))
+                if budget.left < 0:
+                    return docs, errors, False
                 continue
             start = _start_line(raw)
             end = max(start, converter.last_line)
@@ -273,7 +335,9 @@ def load_documents(path: str, text: str) -> tuple[list[YamlDoc], list[ParseError
         errors.append(ParseError(path, 1, "invalid YAML: nesting is too deep to read"))
     except (ValueError, TypeError, AttributeError) as exc:  # constructor errors on odd input
         errors.append(ParseError(path, 1, f"invalid YAML: {type(exc).__name__}: {exc}"[:200]))
-    return docs, errors
+    else:
+        return docs, errors, False
+    return docs, errors, True
 
 
 def _start_line(node: Any) -> int:

@@ -52,11 +52,18 @@ def assemble(asm: Assembly, mine: list) -> None:  # mine: list[Loaded]
         out = []
         for path in sorted(base.iterdir()):
             kind = kind_of(path.name)
-            if kind not in MODULE_KINDS or not path.is_file():
-                continue
             rel = f"{directory}/{path.name}" if directory else path.name
-            if path.is_symlink() and root not in path.resolve().parents:
-                asm.skipped.append(Skipped(rel, "symbolic link leads outside the scanned root"))
+            if kind in MODULE_KINDS and path.is_symlink():
+                try:
+                    target = path.resolve()
+                except (RuntimeError, OSError):  # a link loop
+                    asm.skipped.append(Skipped(rel, "symbolic link loop"))
+                    continue
+                if root not in target.parents:
+                    why = "symbolic link leads outside the scanned root"
+                    asm.skipped.append(Skipped(rel, why))
+                    continue
+            if kind not in MODULE_KINDS or not path.is_file():
                 continue
             loaded = asm.load(SourceFile(rel, str(path), "terraform", kind))
             if loaded.parsed is not None and loaded.parsed.unit is not None:
@@ -67,6 +74,7 @@ def assemble(asm: Assembly, mine: list) -> None:  # mine: list[Loaded]
     project = Project(asm.root, by_dir, tfvars_by_dir, read_directory)
     built = project.build(options.env_vars, cli_layers(options.cli_vars, asm.errors))
     asm.errors.extend(built.errors)
+    asm.notes.extend(built.notes)
     asm.unavailable.extend(built.unavailable)
     resources: list[Resource] = built.resources
     if options.plan:

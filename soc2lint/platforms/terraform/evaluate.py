@@ -10,6 +10,12 @@ from soc2lint.platforms.terraform import ast
 from soc2lint.platforms.terraform.functions import FUNCTIONS
 from soc2lint.platforms.terraform.functions import number as _number
 from soc2lint.platforms.terraform.functions import to_string as _to_string
+from soc2lint.platforms.terraform.functions.core import (
+    MAX_INT_BITS,
+    MAX_ITEMS,
+    BudgetExceeded,
+    sized,
+)
 
 # Roots whose values exist only after `terraform apply` or in the provider.
 _SPECIAL_ROOTS = {"path", "terraform", "self", "count", "each"}
@@ -79,18 +85,60 @@ def render(expr: ast.Expr) -> str:
     return ".".join(path) if path else type(expr).__name__
 
 
+BUDGET_EXCEEDED = "evaluation budget exceeded"
+MAX_STEPS_PER_EXPRESSION = 200_000  # one attribute's value, the locals it reads included
+MAX_STEPS_PER_MODULE = 5_000_000  # a root module and every module it calls
+
+
+class Budget:
+    """The work a root module's evaluation may do: steps per expression and in all.
+
+    Expressions written to blow up (for over range() three deep, a local doubled 40 times)
+    stop here and are Unknown with the reason BUDGET_EXCEEDED, never a hang or an OOM."""
+
+    def __init__(self, total: int = MAX_STEPS_PER_MODULE) -> None:
+        self.total = total
+        self.expression = 0
+        self.nesting = 0
+        self.exceeded = False
+
+
+_budget = Budget()
+
+
+def start_budget(total: int = MAX_STEPS_PER_MODULE) -> Budget:
+    """A fresh budget for the evaluations that follow (one root module's)."""
+    global _budget
+    _budget = Budget(total)
+    return _budget
+
+
 def evaluate(expr: ast.Expr, scope: Scope) -> Any:
     """The value of expr in scope; Unknown where it cannot be known statically."""
+    budget = _budget
+    if budget.nesting == 0:
+        budget.expression = MAX_STEPS_PER_EXPRESSION
+    budget.nesting += 1
     try:
         return _eval(expr, scope, 0)
     except RecursionError:
         return Unknown("expression too deeply nested")
+    except (BudgetExceeded, MemoryError):
+        budget.exceeded = True
+        return Unknown(BUDGET_EXCEEDED)
+    finally:
+        budget.nesting -= 1
 
 
 def _eval(expr: ast.Expr, scope: Scope, depth: int) -> Any:
     if depth > 150:
         return Unknown("expression too deeply nested")
     depth += 1
+    budget = _budget
+    budget.expression -= 1
+    budget.total -= 1
+    if budget.expression < 0 or budget.total < 0:
+        raise BudgetExceeded(BUDGET_EXCEEDED)
     if isinstance(expr, ast.Lit):
         return expr.value
     if isinstance(expr, ast.Template):
@@ -231,7 +279,7 @@ def _template(expr: ast.Template, scope: Scope, depth: int) -> Any:
         if isinstance(value, (list, dict)):
             return Unknown("cannot interpolate a collection into a string")
         out.append(_to_string(value))
-    text = "".join(out)
+    text = sized("".join(out))
     if not unknowns:
         return text
     structured = _json_with_holes(text, unknowns)
@@ -308,11 +356,14 @@ def _binop(expr: ast.BinOp, scope: Scope, depth: int) -> Any:
     a, b = _number(left), _number(right)
     if a is None or b is None:
         return Unknown(f"operator {op} needs numbers")
+    wide = isinstance(a, int) and isinstance(b, int) and a.bit_length() + b.bit_length()
+    if op == "*" and wide and wide > MAX_INT_BITS + 1:  # before Python multiplies them
+        raise BudgetExceeded(f"a number of more than {MAX_INT_BITS} bits")
     try:
         if op == "+":
-            return a + b
+            return sized(a + b)
         if op == "-":
-            return a - b
+            return sized(a - b)
         if op == "*":
             return a * b
         if op == "/":
@@ -370,7 +421,7 @@ def _call(expr: ast.Call, scope: Scope, depth: int) -> Any:
                 return Unknown(f"an argument of {expr.name}() is not known")
             leaves = True
     try:
-        return fn(*args)
+        return sized(fn(*args))
     except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError, OverflowError) as exc:
         if leaves:
             # the unknown leaf may be what the function could not read: not an error
@@ -440,6 +491,8 @@ def _for(expr: ast.ForExpr, scope: Scope, depth: int) -> Any:
         item = _eval(expr.value, inner, depth)
         if expr.key is None:
             out_list.append(item)
+            if len(out_list) > MAX_ITEMS:
+                sized(out_list)
             continue
         out_key = _eval(expr.key, inner, depth)
         if is_unknown(out_key):

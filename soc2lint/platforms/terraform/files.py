@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import YAMLError
-
 from soc2lint.model import ParseError
+from soc2lint.platforms.shared import jsonsrc
+from soc2lint.platforms.shared.jsonsrc import JArray, JObject
 from soc2lint.platforms.terraform import ast
 from soc2lint.platforms.terraform.hcl import (
     HCLSyntaxError,
@@ -43,100 +40,78 @@ def parse_file(path: str, text: str) -> TfFile:
 
 
 def _parse_json(path: str, text: str) -> TfFile:
-    yaml = YAML(typ="rt")
     try:
-        data = yaml.load(io.StringIO(text))
-    except YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        return TfFile(
-            path, None, (ParseError(path, line, f"invalid JSON: {getattr(exc, 'problem', exc)}"),)
-        )
-    except (RecursionError, ValueError) as exc:
-        return TfFile(path, None, (ParseError(path, 1, f"invalid JSON: {type(exc).__name__}"),))
-    if not isinstance(data, CommentedMap):
+        data = jsonsrc.parse(text)
+    except jsonsrc.JsonError as exc:
+        return TfFile(path, None, (ParseError(path, exc.line, f"invalid JSON: {exc.message}"),))
+    if path.endswith(".tfvars.json"):
+        if not isinstance(data, JObject):
+            error = ParseError(path, 1, "a tfvars JSON file must be an object")
+            return TfFile(path, None, (error,))
+        return TfFile(path, _json_body(data, is_vars=True))
+    # HCL's JSON syntax: a body is an object or an array of objects, and so is each level of
+    # block labels; a block type may be repeated
+    bodies = _objects(data)
+    if bodies is None:
         return TfFile(path, None, (ParseError(path, 1, "a Terraform JSON file must be an object"),))
-    try:
-        if path.endswith((".tfvars.json",)):
-            return TfFile(path, _json_body(data, is_vars=True))
-        blocks: list[ast.Block] = []
-        for block_type, content in data.items():
-            line = _line(data, block_type)
+    blocks: list[ast.Block] = []
+    for body in bodies:
+        for block_type, content, line in body.pairs:
+            if block_type == "//":
+                continue  # a JSON syntax comment
             depth = _LABELS.get(block_type, 0)
             blocks.extend(_json_blocks(block_type, content, depth, (), line))
-        return TfFile(path, ast.Body({}, tuple(blocks)))
-    except RecursionError:
-        return TfFile(path, None, (ParseError(path, 1, "nesting is too deep to analyse"),))
+    return TfFile(path, ast.Body({}, tuple(blocks)))
 
 
-def _line(mapping: Any, key: Any) -> int:
-    try:
-        return int(mapping.lc.key(key)[0]) + 1
-    except (AttributeError, KeyError, TypeError):
-        return 1
+def _objects(value: Any) -> list[JObject] | None:
+    """An object, or an array of objects, as a list of objects; None for anything else."""
+    if isinstance(value, JObject):
+        return [value]
+    if isinstance(value, JArray) and all(isinstance(v, JObject) for v, _line in value.items):
+        return [v for v, _line in value.items]
+    return None
 
 
 def _json_blocks(
     block_type: str, content: Any, depth: int, labels: tuple[str, ...], line: int
 ) -> list[ast.Block]:
-    if depth > 0 and isinstance(content, CommentedMap):
-        out: list[ast.Block] = []
-        for label, inner in content.items():
-            out.extend(
-                _json_blocks(
-                    block_type, inner, depth - 1, labels + (str(label),), _line(content, label)
-                )
-            )
-        return out
-    items = content if isinstance(content, CommentedSeq) else [content]
-    blocks = []
-    for item in items:
-        if isinstance(item, CommentedMap):
-            blocks.append(ast.Block(block_type, labels, _json_body(item), line, _end(item, line)))
-    return blocks
+    out: list[ast.Block] = []
+    for obj in _objects(content) or []:
+        if depth > 0:
+            for label, inner, label_line in obj.pairs:
+                if label == "//":
+                    continue
+                out.extend(_json_blocks(block_type, inner, depth - 1, (*labels, label), label_line))
+        else:
+            out.append(ast.Block(block_type, labels, _json_body(obj), line, obj.end_line))
+    return out
 
 
-def _end(node: Any, default: int) -> int:
-    last = default
-    if isinstance(node, CommentedMap):
-        for key, value in node.items():
-            last = max(last, _line(node, key), _end(value, _line(node, key)))
-    elif isinstance(node, CommentedSeq):
-        for value in node:
-            last = max(last, _end(value, last))
-    return last
-
-
-def _json_body(data: CommentedMap, is_vars: bool = False) -> ast.Body:
+def _json_body(data: JObject, is_vars: bool = False) -> ast.Body:
     attributes: dict[str, ast.Attribute] = {}
     blocks: list[ast.Block] = []
-    for key, value in data.items():
-        line = _line(data, key)
+    for key, value, line in data.pairs:
         if key == "//":
             continue  # JSON syntax comments
-        if not is_vars and isinstance(value, CommentedMap) and key in ("lifecycle",):
-            blocks.append(ast.Block(str(key), (), _json_body(value), line, _end(value, line)))
+        end = value.end_line if isinstance(value, (JObject, JArray)) else line
+        if not is_vars and key == "lifecycle" and isinstance(value, (JObject, JArray)):
+            for body in _objects(value) or []:
+                blocks.append(ast.Block(key, (), _json_body(body), line, body.end_line))
             continue
-        attributes[str(key)] = ast.Attribute(
-            str(key), _json_expr(value, line), line, _end(value, line)
-        )
+        attributes[key] = ast.Attribute(key, _json_expr(value, line), line, end)
     return ast.Body(attributes, tuple(blocks))
 
 
 def _json_expr(value: Any, line: int) -> ast.Expr:
-    if isinstance(value, CommentedMap):
+    if isinstance(value, JObject):
         return ast.ObjectExpr(
-            tuple(
-                (ast.Lit(str(k)), _json_expr(v, _line(value, k)), _line(value, k))
-                for k, v in value.items()
-            )
+            tuple((ast.Lit(k), _json_expr(v, key_line), key_line) for k, v, key_line in value.pairs)
         )
-    if isinstance(value, CommentedSeq):
-        return ast.TupleExpr(tuple(_json_expr(v, line) for v in value))
+    if isinstance(value, JArray):
+        return ast.TupleExpr(tuple(_json_expr(v, item_line) for v, item_line in value.items))
     if isinstance(value, str):
         if "${" in value or "%{" in value:
             return _template(_split_interpolations(value, line))
         return ast.Lit(value)
-    if isinstance(value, (bool, int, float)) or value is None:
-        return ast.Lit(value)
-    return ast.Lit(str(value))
+    return ast.Lit(value)

@@ -8,6 +8,7 @@ so we take the raw Lark tree (`hcl2.parses_to_tree`, positions propagated) and c
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import textwrap
 from typing import Any
@@ -45,6 +46,21 @@ class HCLSyntaxError(Exception):
 def parse_body(text: str) -> ast.Body:
     """Parse HCL text into a Body; raises HCLSyntaxError with a line number."""
     try:
+        return _parse_body(text)
+    except HCLSyntaxError as first:
+        if text.isascii():
+            raise
+        unicode = _UnicodeNames(text)  # python-hcl2 reads ASCII identifiers only
+        if not unicode.table:
+            raise
+        try:
+            return unicode.restore(_parse_body(unicode.text))
+        except HCLSyntaxError:
+            raise first from None  # worded and placed in the text as written
+
+
+def _parse_body(text: str) -> ast.Body:
+    try:
         tree = hcl2.parses_to_tree(text)
     except UnexpectedInput as exc:
         raise HCLSyntaxError(_describe(exc), exc.line if exc.line > 0 else 1, exc.column) from None
@@ -54,6 +70,46 @@ def parse_body(text: str) -> ast.Body:
         return _Converter().body(tree.children[0], 0)
     except RecursionError:
         raise HCLSyntaxError("nesting is too deep to analyse", 1) from None
+
+
+class _UnicodeNames:
+    """HCL identifiers are Unicode (`größe`), python-hcl2's grammar ASCII: each run of non-ASCII
+    identifier characters is written as an ASCII placeholder for the parse, and put back in
+    every name and string of the tree. Placeholders keep lines; the marker is chosen so that it
+    occurs nowhere in the text."""
+
+    def __init__(self, text: str) -> None:
+        n = 0
+        while f"Q{n}uni" in text:
+            n += 1
+        self.mark = f"Q{n}uni"
+        self.table: list[str] = []
+        self.text = _NON_ASCII_NAME.sub(self._hold, text)
+        self.placeholder = re.compile(re.escape(self.mark) + r"(\d+)" + re.escape(self.mark))
+
+    def _hold(self, match: re.Match[str]) -> str:
+        self.table.append(match.group())
+        return f"{self.mark}{len(self.table) - 1}{self.mark}"
+
+    def restore(self, node: Any) -> Any:
+        if isinstance(node, str):
+            if self.mark not in node:
+                return node
+            return self.placeholder.sub(lambda m: self.table[int(m.group(1))], node)
+        if isinstance(node, tuple):
+            return tuple(self.restore(item) for item in node)
+        if isinstance(node, dict):
+            return {self.restore(k): self.restore(v) for k, v in node.items()}
+        if dataclasses.is_dataclass(node) and not isinstance(node, type):
+            changes = {
+                f.name: self.restore(getattr(node, f.name)) for f in dataclasses.fields(node)
+            }
+            return dataclasses.replace(node, **changes)
+        return node
+
+
+# non-ASCII characters that may continue an identifier (letters, marks, digits of any script)
+_NON_ASCII_NAME = re.compile(r"(?:(?![\x00-\x7f])\w)+")
 
 
 def parse_expression(text: str, line: int = 1) -> ast.Expr:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
-from soc2lint.platforms.terraform import ast, shapes
+from soc2lint.platforms.terraform import ast, override, shapes
 from soc2lint.platforms.terraform.blocks import (
     evaluate_body,
     expansion_of,
@@ -23,10 +23,18 @@ from soc2lint.platforms.terraform.blocks import (
     typed_value,
     with_type_defaults,
 )
-from soc2lint.platforms.terraform.evaluate import LazyMap, Scope, evaluate
+from soc2lint.platforms.terraform.evaluate import (
+    BUDGET_EXCEEDED,
+    LazyMap,
+    Scope,
+    evaluate,
+    start_budget,
+)
 from soc2lint.platforms.terraform.functions import to_string
 
 MAX_MODULE_DEPTH = 20
+# module instances one root module may make (count = 1000 calling count = 1000 is a million)
+MAX_MODULE_INSTANCES = 2000
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class ModuleResult:
     errors: list[ParseError] = field(default_factory=list)
     # (call site, source, why) for module sources that could not be read
     unavailable: list[tuple[Location, str, str]] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
+    instances: int = 0  # module instances made so far, the root's included
 
 
 @dataclass(frozen=True)
@@ -83,8 +93,10 @@ class ModuleInstance:
         loader: ModuleLoader | None = None,
         result: ModuleResult | None = None,
         depth: int = 0,
+        callers: tuple[str, ...] = (),
     ) -> None:
         self.directory = directory
+        self.callers = callers  # the directories of the instances that led here
         self.scope_name = scope_name
         self.call = call or ModuleCall("", {}, (), ())
         self.loader = loader
@@ -96,38 +108,40 @@ class ModuleInstance:
         self.blocks: list[tuple[str, ast.Block]] = []
         self.module_blocks: dict[str, tuple[str, ast.Block]] = {}
         declared: dict[tuple[str, ...], tuple[str, int]] = {}
-        for tf in files:
-            if tf.body is None:
-                continue
-            for block in tf.body.blocks:
-                label = block.labels[0] if block.labels else ""
-                if block.type in _UNIQUE and block.labels:
-                    # Terraform refuses a second block of the same address; so do we (once)
-                    ident = (block.type, *block.labels)
-                    first = declared.setdefault(ident, (tf.path, block.line))
-                    if first != (tf.path, block.line):
-                        name = " ".join(f'"{x}"' for x in block.labels)
-                        message = (
-                            f"duplicate {block.type} {name}: first declared at "
-                            f"{first[0]}:{first[1]}; this one is ignored"
-                        )
-                        error = ParseError(tf.path, block.line, message)
-                        if error not in self.result.errors:  # once for all instances
-                            self.result.errors.append(error)
-                        continue
-                if block.type == "variable" and label:
-                    self.variables[label] = block
-                elif block.type == "locals":
-                    self.locals.update(block.body.attributes)
-                elif block.type == "output" and label:
-                    value = block.body.attributes.get("value")
-                    if value is not None:
-                        self.outputs[label] = value
-                elif block.type == "module" and label:
-                    self.module_blocks[label] = (tf.path, block)
-                    self.blocks.append((tf.path, block))
-                else:
-                    self.blocks.append((tf.path, block))
+        merged = override.merge(files)
+        self.origins = merged.origins  # attributes an override file set: located there
+        for error in merged.errors:
+            if error not in self.result.errors:  # once for all instances
+                self.result.errors.append(error)
+        for path, block in merged.blocks:
+            label = block.labels[0] if block.labels else ""
+            if block.type in _UNIQUE and block.labels:
+                # Terraform refuses a second block of the same address; so do we (once)
+                ident = (block.type, *block.labels)
+                first = declared.setdefault(ident, (path, block.line))
+                if first != (path, block.line):
+                    name = " ".join(f'"{x}"' for x in block.labels)
+                    message = (
+                        f"duplicate {block.type} {name}: first declared at "
+                        f"{first[0]}:{first[1]}; this one is ignored"
+                    )
+                    error = ParseError(path, block.line, message)
+                    if error not in self.result.errors:  # once for all instances
+                        self.result.errors.append(error)
+                    continue
+            if block.type == "variable" and label:
+                self.variables[label] = block
+            elif block.type == "locals":
+                self.locals.update(block.body.attributes)
+            elif block.type == "output" and label:
+                value = block.body.attributes.get("value")
+                if value is not None:
+                    self.outputs[label] = value
+            elif block.type == "module" and label:
+                self.module_blocks[label] = (path, block)
+                self.blocks.append((path, block))
+            else:
+                self.blocks.append((path, block))
         self.var_values = self._variable_values(variable_layers or [])
         self.local_values = LazyMap("local", self._local_value, list(self.locals))
         self.children = LazyMap("module", self._child_outputs, list(self.module_blocks))
@@ -213,7 +227,17 @@ class ModuleInstance:
         if directory is None:
             self.result.unavailable.append((site, source, str(files)))
             return None
+        if directory in (*self.callers, self.directory):
+            why = f"module calls itself through {directory or '.'} (a cycle): not instantiated"
+            self.result.unavailable.append((site, source, why))
+            return None
         expansion = expansion_of(block, self.scope)
+        wanted = len(expansion.instances) if expansion else 1
+        if self.result.instances + wanted > MAX_MODULE_INSTANCES:
+            why = f"{BUDGET_EXCEEDED}: more than {MAX_MODULE_INSTANCES} module instances"
+            self.result.unavailable.append((site, source, why))
+            return None
+        self.result.instances += wanted
         instances: list[ModuleInstance] = []
         self._suffixed[name] = []
         for suffix, roots in expansion.instances if expansion else [("", {})]:
@@ -238,6 +262,7 @@ class ModuleInstance:
                 self.loader,
                 self.result,
                 self.depth + 1,
+                (*self.callers, self.directory),
             )
             instances.append(instance)
             self._suffixed[name].append((suffix, instance))
@@ -261,6 +286,7 @@ class ModuleInstance:
         locations: dict[str, Location] = {}
         refs: set[tuple[str, str]] = set()
         attributes = evaluate_body(block.body, self.scope, path, "", locations, refs, top=True)
+        self._relocate(path, block, locations)
         alias = attributes.get("alias")
         name = block.labels[0] + (f".{alias}" if isinstance(alias, str) and alias else "")
         self.result.resources.append(
@@ -291,6 +317,7 @@ class ModuleInstance:
             locations: dict[str, Location] = {}
             refs: set[tuple[str, str]] = set()
             attributes = evaluate_body(block.body, scope, path, "", locations, refs, top=True)
+            self._relocate(path, block, locations)
             self.result.resources.append(
                 Resource(
                     address=f"{self.call.prefix}{base}{suffix}",
@@ -325,6 +352,7 @@ class ModuleInstance:
         locations: dict[str, Location] = {}
         refs: set[tuple[str, str]] = set()
         attributes = evaluate_body(block.body, self.scope, path, "", locations, refs, top=True)
+        self._relocate(path, block, locations)
         instances = self._instantiate_call(name) or []
         own: set[tuple[str, str]] = set()
         for inst in instances:
@@ -346,6 +374,16 @@ class ModuleInstance:
         )
         for inst in instances:
             inst.build()
+
+    def _relocate(self, path: str, block: ast.Block, locations: dict[str, Location]) -> None:
+        """Arguments and nested blocks an override file set are located in that file."""
+        origins = self.origins.get(override.block_key(path, block))
+        if not origins:
+            return
+        for key, loc in locations.items():
+            source = origins.get(key.split(".", 1)[0])
+            if source is not None:
+                locations[key] = Location(source, loc.start_line, loc.end_line)
 
     # -- references ----------------------------------------------------------------------------
 
@@ -475,6 +513,7 @@ def build_module(
         layers.append({k: raw_value(v) for k, v in env_vars.items()})
     layers += tfvars_layers(tfvars)
     layers += cli_layers or []
+    budget = start_budget()
     instance = ModuleInstance(
         directory if directory is not None else ("" if scope == "." else scope),
         files,
@@ -483,7 +522,17 @@ def build_module(
         layers,
         loader,
     )
-    return instance.build()
+    result = instance.build()
+    start_budget()  # what is evaluated after this root module has a budget of its own
+    if budget.exceeded or any(BUDGET_EXCEEDED in why for _s, _src, why in result.unavailable):
+        result.notes.append(
+            {
+                "path": scope,
+                "message": f"Terraform {BUDGET_EXCEEDED} in this root module: values past "
+                "it are Unknown (expressions or module instances written to blow up?)",
+            }
+        )
+    return result
 
 
 __all__ = [

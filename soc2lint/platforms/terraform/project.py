@@ -29,6 +29,7 @@ class ProjectResult:
     errors: list[ParseError] = field(default_factory=list)
     unavailable: list[dict[str, Any]] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)
+    notes: list[dict[str, str]] = field(default_factory=list)
 
 
 def is_local(source: str) -> bool:
@@ -145,6 +146,7 @@ class Project:
             )
             result.resources.extend(module.resources)
             result.errors.extend(module.errors)
+            result.notes.extend(module.notes)
             for site, source, why in module.unavailable:
                 result.unavailable.append(_unavailable(site, source, why))
         return result

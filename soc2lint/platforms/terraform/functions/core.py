@@ -28,6 +28,30 @@ from soc2lint.model import Unknown
 FUNCTIONS: dict[str, Callable[..., Any]] = {}
 
 
+# Values an attacker's expression may build: past these the evaluation stops (Unknown), before
+# a string doubled through 40 locals or a number squared 40 times exhausts memory.
+MAX_STRING = 8_000_000  # characters
+MAX_ITEMS = 200_000  # elements of one list or map
+MAX_INT_BITS = 4096
+
+
+class BudgetExceeded(Exception):
+    """An evaluation did more work or built a larger value than the budget allows."""
+
+
+def sized(value: Any) -> Any:
+    """value, if it is within the size limits; BudgetExceeded otherwise."""
+    if isinstance(value, str):
+        if len(value) > MAX_STRING:
+            raise BudgetExceeded(f"a string longer than {MAX_STRING} characters")
+    elif isinstance(value, (list, dict)):
+        if len(value) > MAX_ITEMS:
+            raise BudgetExceeded(f"a collection of more than {MAX_ITEMS} elements")
+    elif isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise BudgetExceeded(f"a number of more than {MAX_INT_BITS} bits")
+    return value
+
+
 class _Unsupported(Exception):
     """A call Terraform accepts but soc2lint cannot evaluate faithfully: Unknown, not an error."""
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from soc2lint.engine.linear_regex import RegexError, compile_linear
 from soc2lint.platforms.terraform.functions.core import (
+    MAX_STRING,
+    BudgetExceeded,
     _chars,
     _int,
     _list,
@@ -112,7 +114,11 @@ def _join(separator: Any, *lists: Any) -> str:
     """join(sep, lists...): the elements of the lists joined with sep."""
     if not lists:
         raise TypeError("join needs at least one list")
-    return _str(separator).join(_str(item) for items in lists for item in _list(items))
+    parts = [_str(item) for items in lists for item in _list(items)]
+    sep = _str(separator)
+    if sum(map(len, parts)) + len(sep) * len(parts) > MAX_STRING:
+        raise BudgetExceeded(f"join() would build more than {MAX_STRING} characters")
+    return sep.join(parts)
 
 
 @function("replace")
@@ -121,6 +127,10 @@ def _replace(text: Any, search: Any, replacement: Any) -> str:
     text, search, replacement = _str(text), _str(search), _str(replacement)
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
         return _regex_replace(text, search[1:-1], replacement)
+    if len(replacement) > len(search):
+        found = text.count(search) if search else len(text) + 1
+        if len(text) + found * (len(replacement) - len(search)) > MAX_STRING:
+            raise BudgetExceeded(f"replace() would build more than {MAX_STRING} characters")
     return text.replace(search, replacement)
 
 
