@@ -492,6 +492,8 @@ class _Fast:
         if len(kids) < 2 or kids[0].type not in ("-", "!"):
             raise Decline("unexpected unary operation")
         op_node, operand = kids[0], kids[1:]
+        if operand[0].type == "operation":
+            raise Decline("operation as the operand of a unary operator")  # Lark: expr_term only
         if _row(operand[0]) != _row(op_node):
             raise Decline("newline after a unary operator")
         if op_node.type == "-" and operand[0].start_byte == op_node.end_byte:
@@ -505,9 +507,14 @@ class _Fast:
                 ):
                     raise Decline("negative number with a traversal")
                 text = self.text(lit[0])
+                if self.src[operand[0].end_byte : operand[0].end_byte + 1] == b"-":
+                    raise Decline("`-1-2.5` is one float token for Lark")
+                # Lark's INT_LITERAL is "-" DECIMAL DECIMAL+ and FLOAT_LITERAL takes a leading
+                # "-" too: `-10` and `-1.5` are literals, `-1` is a minus and an int
                 if _FLOAT.match(text):
-                    # Lark lexes `-1.5` as one float literal (but `-1` as minus and an int)
                     return ast.Lit(float("-" + text))
+                if len(text) >= 2:
+                    return ast.Lit(int("-" + text))
         return ast.UnOp(op_node.type, self.terms(operand, depth))
 
     def e_for_expr(self, node: Any, depth: int) -> ast.Expr:
