@@ -61,6 +61,8 @@ def parse_body(text: str) -> ast.Body:
     root = tree.root_node
     if root.has_error:
         raise Decline("syntax error")
+    if b"/*" in src:
+        _check_block_comments(root)
     return _Fast(src).config(root)
 
 
@@ -93,16 +95,22 @@ _POSTFIX = frozenset({"get_attr", "index", "splat"})
 
 
 def _kids(node: Any) -> list:
-    """Children without comments (tree-sitter extras); a block comment where Lark allows no
-    comment declines."""
-    out = []
-    for child in node.children:
-        if child.type == "comment":
-            if node.type not in ("body", "config_file") and child.text.startswith(b"/*"):
-                raise Decline("block comment inside an expression")
-            continue
-        out.append(child)
-    return out
+    """Children without comments (tree-sitter extras)."""
+    return [child for child in node.children if child.type != "comment"]
+
+
+def _check_block_comments(node: Any) -> None:
+    """A `/* */` comment is whitespace to tree-sitter anywhere, but Lark allows comments only
+    where it allows a newline: decline one that is not between body items."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        for child in current.children:
+            if child.type == "comment":
+                if current.type not in ("body", "config_file") and child.text.startswith(b"/*"):
+                    raise Decline("block comment inside an expression")
+            elif child.child_count:
+                stack.append(child)
 
 
 def _row(node: Any) -> int:
@@ -202,14 +210,14 @@ class _Fast:
         depth += 1
         kind = node.type
         if kind == "expression":
-            return self.expression(node, depth)
-        handler = getattr(self, "e_" + kind, None)
+            kids = _kids(node)
+            if len(kids) == 1:
+                return self.expr(kids[0], depth)
+            return self.terms(kids, depth)
+        handler = _HANDLERS.get(kind)
         if handler is None:
             raise Decline(f"unknown node {kind}")
-        return handler(node, depth)
-
-    def expression(self, node: Any, depth: int) -> ast.Expr:
-        return self.terms(_kids(node), depth)
+        return handler(self, node, depth)
 
     def terms(self, kids: list, depth: int) -> ast.Expr:
         """A term and its traversals; tree-sitter-hcl lays them out as siblings (also inside
@@ -327,6 +335,13 @@ class _Fast:
             or kids[-1].type != "quoted_template_end"
         ):
             raise Decline("unexpected string")
+        if len(kids) <= 3:
+            # no interpolation: the common case, often without escapes either
+            raw = self.src[kids[0].end_byte : kids[-1].start_byte]
+            if not (b"\\" in raw or b"$" in raw or b"%" in raw) and (
+                len(kids) == 2 or kids[1].type == "template_literal"
+            ):
+                return ast.Lit(raw.decode("utf-8"))
         parts: list[str | ast.Expr] = []
         pos = kids[0].end_byte
         for child in kids[1:-1]:
@@ -573,6 +588,11 @@ class _Fast:
                 group,
             )
         return ast.ForExpr(key_var, value_var, collection, None, self.expr(body[0], depth), cond)
+
+
+_HANDLERS = {
+    name[2:]: function for name, function in vars(_Fast).items() if name.startswith("e_")
+}
 
 
 def _template(parts: list[str | ast.Expr]) -> ast.Expr:
