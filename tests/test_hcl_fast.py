@@ -242,3 +242,13 @@ def test_quirks_the_fast_path_reproduces():
     fast = _fast(text)
     assert fast is not None
     assert fast == _reference(text)
+
+
+def test_without_tree_sitter_the_reference_path_is_used(monkeypatch):
+    monkeypatch.setattr(hcl_fast, "_PARSER", None)
+    assert not hcl_fast.available()
+    text = "x = 1\ny = True\n"
+    with pytest.raises(HCLSyntaxError) as exc:
+        hcl.parse_body(text)
+    assert exc.value.line == 2
+    assert hcl.parse_body("x = -10\n") == hcl.parse_body_lark("x = -10\n")
