@@ -216,6 +216,12 @@ FALLBACK_CASES = {
     "keyword variable": "x = [in]\n",
     "negative number traversal": "x = -1.5.a\n",
     "heredoc without end": "x = <<EOF\nabc\n",
+    "newline inside an interpolation": 'x = "${\n  a}"\n',
+    "newline after the comma of a for": "x = [for k,\n v in m : v]\n",
+    "newline before the comma of a for": "x = [for k\n, v in m : v]\n",
+    "newline before &&": "x = (a\n  && b)\n",
+    "unary on an operation": "x = !-1\n",
+    "float token for Lark": "x = (-1-2)\n",
 }
 
 

@@ -359,6 +359,8 @@ class _Fast:
                 or inner[1].type != "expression"
             ):
                 raise Decline("unexpected interpolation")  # strip markers, comments
+            if _row(inner[1]) != _end_row(inner[0]) or _row(inner[2]) != _end_row(inner[1]):
+                raise Decline("newline inside ${ }")  # Lark allows none there
             parts.append(self.expr(inner[1], depth + 1))
             pos = child.end_byte
         self.literal(self.src[pos : kids[-1].start_byte], parts)
@@ -560,7 +562,14 @@ class _Fast:
             raise Decline("unexpected for shape")
         names: list[str] = []
         coll = None
+        first_row = None
         for child in _kids(intro):
+            if child.type in ("identifier", ","):
+                # Lark: `for k, v`, with no newline before or after the comma
+                if first_row is None:
+                    first_row = _row(child)
+                elif _row(child) != first_row:
+                    raise Decline("newline between the names of a for")
             if child.type == "identifier":
                 names.append(self.ident(child))
             elif child.type == "expression":
@@ -590,9 +599,7 @@ class _Fast:
         return ast.ForExpr(key_var, value_var, collection, None, self.expr(body[0], depth), cond)
 
 
-_HANDLERS = {
-    name[2:]: function for name, function in vars(_Fast).items() if name.startswith("e_")
-}
+_HANDLERS = {name[2:]: function for name, function in vars(_Fast).items() if name.startswith("e_")}
 
 
 def _template(parts: list[str | ast.Expr]) -> ast.Expr:
