@@ -222,6 +222,7 @@ FALLBACK_CASES = {
     "newline before &&": "x = (a\n  && b)\n",
     "unary on an operation": "x = !-1\n",
     "float token for Lark": "x = (-1-2)\n",
+    "dollar before an escaped interpolation": 'x = "$$${var.x}"\n',
 }
 
 

@@ -350,6 +350,8 @@ class _Fast:
                 continue
             if kind != "template_interpolation":
                 raise Decline(f"{kind} in a quoted string")
+            if self.src[child.start_byte - 1 : child.start_byte] == b"$":
+                raise Decline("`$${` escape across an interpolation")  # Lark reads `$` `$${...}`
             self.literal(self.src[pos : child.start_byte], parts)
             inner = child.children
             if (
