@@ -18,7 +18,7 @@ from hcl2.utils import process_escape_sequences
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
-from soc2lint.platforms.terraform import ast
+from soc2lint.platforms.terraform import ast, hcl_fast
 
 MAX_DEPTH = 200  # nesting beyond this is reported as a parse error, not a crash
 
@@ -44,7 +44,21 @@ class HCLSyntaxError(Exception):
 
 
 def parse_body(text: str) -> ast.Body:
-    """Parse HCL text into a Body; raises HCLSyntaxError with a line number."""
+    """Parse HCL text into a Body; raises HCLSyntaxError with a line number.
+
+    The compiled tree-sitter path (hcl_fast) is tried first; whenever it is not sure it gives the
+    same Body as the reference, the whole file is parsed by python-hcl2's Lark grammar below.
+    SOC2LINT_HCL=lark forces the reference path."""
+    if hcl_fast.available():
+        try:
+            return hcl_fast.parse_body(text)
+        except (hcl_fast.Decline, RecursionError):
+            pass
+    return parse_body_lark(text)
+
+
+def parse_body_lark(text: str) -> ast.Body:
+    """The reference path: python-hcl2's Lark parse tree, converted by _Converter."""
     try:
         return _parse_body(text)
     except HCLSyntaxError as first:
