@@ -94,6 +94,14 @@ POD_SHAPES = (
     ("spec",),
 )
 WORKLOAD = "Workload"
+# a workload found by shape that keeps its pods running (not a job template, and its pods
+# restart Always, as a Deployment's must): also judged by the rules of `LongRunningWorkload`
+# (liveness and readiness probes), which leave run-to-completion kinds alone
+LONG_RUNNING = "LongRunningWorkload"
+BATCH_SHAPES = (
+    ("spec", "jobTemplate", "spec", "template", "spec"),
+    ("spec", "jobTargetRef", "template", "spec"),
+)
 # an audit.k8s.io Policy is the API server's audit configuration, a file it reads: typed `Policy`
 # like Kyverno's, judged by the rules of `AuditPolicy`, and cluster-wide
 AUDIT_GROUP = "audit.k8s.io/"
@@ -241,7 +249,7 @@ def _resource(
     also: tuple[str, ...] = ()
     if pod_path is None and not str(obj["apiVersion"]).startswith(CORE_GROUPS):
         pod_path = pod_shape(obj)
-        also = (WORKLOAD,) if pod_path is not None else ()
+        also = _shape_types(obj, pod_path) if pod_path is not None else ()
     if pod_path is not None:
         _derive_pod(attributes, obj, pod_path, locations)
     if audit and kind == "Policy":
@@ -277,6 +285,18 @@ def pod_shape(obj: dict[str, Any]) -> tuple[str, ...] | None:
         ):
             return path
     return None
+
+
+def _shape_types(obj: dict[str, Any], pod_path: tuple[str, ...]) -> tuple[str, ...]:
+    """`Workload`, and `LongRunningWorkload` unless its pods run to completion: a job template
+    (CronJob-like, KEDA ScaledJob) or a pod template whose restartPolicy is not Always."""
+    spec: Any = obj
+    for step in pod_path:
+        spec = spec.get(step) if isinstance(spec, dict) else None
+    restart = spec.get("restartPolicy") if isinstance(spec, dict) else None
+    if pod_path in BATCH_SHAPES or restart not in (None, "Always"):
+        return (WORKLOAD,)
+    return (WORKLOAD, LONG_RUNNING)
 
 
 def _derive_pod(
