@@ -75,6 +75,9 @@ class Provenance:
     inputs: tuple[str, ...]  # shown: "values file deploy/prod.yaml", "--set image.tag=1.2"
     files: tuple[str, ...]  # the repository-relative file of each input ("" for --set)
     before: tuple[Any, ...]
+    # the object in a second rendering with every input: a value that differs between the two
+    # is made at random by the template (randAlphaNum, uuidv4, now) and no input set it
+    again: Any = None
 
 
 @dataclass(frozen=True)

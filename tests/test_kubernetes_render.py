@@ -610,6 +610,8 @@ apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: {{ required "name is required" .Values.name }}
+  annotations:
+    rollme: {{ randAlphaNum 8 | quote }}
 spec:
   replicas: {{ .Values.replicas }}
   selector:
@@ -672,6 +674,12 @@ def test_real_helm_findings_name_the_values_file_a_value_came_from(tmp_path: Pat
             },
         ),
         _k8s_rule(4, ["Ingress"], {"attribute": "spec.tls", "op": "exists"}),
+        # made at random by the template: differs between every two renderings
+        _k8s_rule(
+            5,
+            ["Deployment"],
+            {"attribute": "metadata.annotations.rollme", "op": "equals", "value": "fixed"},
+        ),
     ]
     options = ScanOptions(
         helm_values=[str(repo / "deploy/prod.yaml"), str(repo / "deploy/team.yaml")],
@@ -689,6 +697,11 @@ def test_real_helm_findings_name_the_values_file_a_value_came_from(tmp_path: Pat
             (),
         ),
         ("004", "object rendered only with values file deploy/prod.yaml", ("deploy/prod.yaml",)),
+        (
+            "005",
+            "rendered with values files deploy/prod.yaml, deploy/team.yaml and --set tag=latest",
+            (),
+        ),
     }
     out = text.render(report)
     assert "        value from values file deploy/prod.yaml\n" in out
@@ -731,7 +744,7 @@ def test_value_source_walks_dotted_keys_lists_and_missing_values() -> None:
     assert values_at(obj, "spec.containers.*.securityContext") == []
     later = {**obj, "spec": {"containers": [{"image": "a:2"}, {"image": "b:1"}]}}
     # v.yaml changed the first image (before[0] -> before[1]), the --set nothing
-    prov = Provenance(("values file v.yaml", "--set x=1"), ("v.yaml", ""), (obj, later))
+    prov = Provenance(("values file v.yaml", "--set x=1"), ("v.yaml", ""), (obj, later), later)
     assert value_source(prov, later, "spec.containers.0.image") == (
         "value from values file v.yaml",
         ("v.yaml",),
@@ -740,9 +753,14 @@ def test_value_source_walks_dotted_keys_lists_and_missing_values() -> None:
         "rendered with values file v.yaml and --set x=1",
         (),
     )
-    failed = Provenance(prov.inputs, prov.files, (Unknown("failed"), later))
+    # a value that differs between two renderings with the same inputs is made at random
+    random = Provenance(prov.inputs, prov.files, (obj, later), obj)
+    assert value_source(random, later, "spec.containers.0.image")[1] == ()
+    # a result decided by other objects (no path) is not the object's value
+    assert value_source(prov, later, "")[1] == ()
+    failed = Provenance(prov.inputs, prov.files, (Unknown("failed"), later), later)
     assert value_source(failed, later, "spec.containers.0.image")[1] == ()
-    absent = Provenance(prov.inputs, prov.files, (None, later))
+    absent = Provenance(prov.inputs, prov.files, (None, later), later)
     assert value_source(absent, later, "spec.containers.0.image") == (
         "object rendered only with values file v.yaml",
         ("v.yaml",),

@@ -56,6 +56,9 @@ def value_source(
 ) -> tuple[str, tuple[str, ...]]:
     """(what to say, the input files it names) about the value at path of a rendered object."""
     layers = [*provenance.before, attributes]
+    # a value decided by other objects (no linked NetworkPolicy: no path), or made at random by
+    # the template, is not compared: only the object's own existence can come from an input
+    compare = bool(path) and values_at(provenance.again, path) == values_at(attributes, path)
     for k in range(len(provenance.inputs) - 1, -1, -1):
         earlier, later = layers[k], layers[k + 1]
         if is_unknown(earlier):  # that rendering failed: nothing earlier can be told apart
@@ -63,7 +66,7 @@ def value_source(
         file = (provenance.files[k],) if provenance.files[k] else ()
         if earlier is None:
             return f"object rendered only with {provenance.inputs[k]}", file
-        if values_at(earlier, path) != values_at(later, path):
+        if compare and values_at(earlier, path) != values_at(later, path):
             return f"value from {provenance.inputs[k]}", file
     return rendered_with(provenance), ()
 

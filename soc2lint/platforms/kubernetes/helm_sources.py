@@ -50,9 +50,12 @@ def attach(
     final_keys: list[Key],
     inputs: list[Input],
     before: list[list[tuple[Key, dict[str, Any]]] | None],
+    again: list[tuple[Key, dict[str, Any]]] | None,
 ) -> list[Resource]:
-    """The final objects, each with its provenance: itself in every earlier rendering."""
+    """The final objects, each with its provenance: itself in every earlier rendering, and in
+    a second rendering with every input (`again`)."""
     indexes = [None if b is None else _index(b) for b in before]
+    repeat = None if again is None else _index(again)
     shown = tuple(i.shown for i in inputs)
     files = tuple(i.file for i in inputs)
     out = []
@@ -64,7 +67,10 @@ def attach(
                 continue
             by_address, by_place = index
             earlier.append(by_address.get(address) or by_place.get(place))
-        out.append(replace(res, provenance=Provenance(shown, files, tuple(earlier))))
+        # the same rendering twice, so the same place (a random name changes the address)
+        second = None if repeat is None else repeat[1].get(place)
+        provenance = Provenance(shown, files, tuple(earlier), second)
+        out.append(replace(res, provenance=provenance))
     return out
 
 

@@ -469,6 +469,7 @@ def render_chart(root: Path, directory: str, settings: HelmSettings | None = Non
         for v in values
     ] + [helm_sources.Input(f"--set {item}", "", ("--set", item)) for item in sets]
     earlier: list[str | None] = []
+    again: str | None = None
     with tempfile.TemporaryDirectory(prefix="soc2lint-helm-") as home:
         env = {**os.environ, **{k: home for k in OFFLINE_ENV}, "KUBECONFIG": os.devnull}
         env["HELM_REGISTRY_CONFIG"] = os.path.join(home, "registry.json")
@@ -483,6 +484,8 @@ def render_chart(root: Path, directory: str, settings: HelmSettings | None = Non
             # value came from (helm_sources)
             for k in range(len(inputs)):
                 earlier.append(_run(helm_sources.command(common, inputs[:k]), cwd, env)[0])
+            # and again with every input: values that differ are made at random
+            again = _run(helm_sources.command(common, inputs), cwd, env)[0]
     shown = ["helm template"]
     if values:
         shown.append("values " + ", ".join(_show_path(root, v) for v in values))
@@ -503,7 +506,8 @@ def render_chart(root: Path, directory: str, settings: HelmSettings | None = Non
     if inputs:
         keys = helm_sources.keys(resources, sources)
         before = [_parsed_render(marker, t) for t in earlier]
-        located = helm_sources.attach(located, keys, inputs, before)
+        repeat = _parsed_render(marker, again)
+        located = helm_sources.attach(located, keys, inputs, before, repeat)
     note = f"rendered with `{' '.join(command)}`"
     if len(shown) > 1:
         note += " (" + "; ".join(shown[1:]) + ")"
