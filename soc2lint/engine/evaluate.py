@@ -332,6 +332,8 @@ class Evaluator:
                 if _type_matches(n.type, t)
             ]
         names = "/".join(cond.types)
+        if not neighbours and cond.missing == "unknown":
+            return Outcome(UNKNOWN, None, "", f"no linked {names} in the scanned files")
         outcomes: list[Outcome] = []
         for n in neighbours:
             if cond.condition is None:
