@@ -129,7 +129,7 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
                 if res is None:
                     errors.append(ParseError(path, line, "List item without apiVersion and kind"))
                 else:
-                    resources.append(res)
+                    resources += [res, *claim_templates(res)]
             continue
         malformed = _malformed(data, doc)
         if malformed is not None:  # rules would walk nothing and pass: an error instead
@@ -142,7 +142,7 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
                 line = min((ln for ln, _col in doc.locations.values()), default=doc.start_line)
                 errors.append(ParseError(path, line, "object without apiVersion and kind"))
         else:
-            resources.append(res)
+            resources += [res, *claim_templates(res)]
     return _unique(resources), errors
 
 
@@ -342,6 +342,56 @@ def _alias(locations: dict[str, Location], source: str, target: str) -> None:
             locations[target] = loc
         elif key.startswith(source + "."):
             locations[target + key[len(source) :]] = loc
+
+
+def claim_templates(res: Resource) -> list[Resource]:
+    """The PersistentVolumeClaims a StatefulSet creates from its volumeClaimTemplates, judged
+    like written claims (storage encryption): one per template, named `<template>-<set>` (the
+    controller adds each pod's ordinal), located at the template."""
+    spec = res.attributes.get("spec")
+    templates = spec.get("volumeClaimTemplates") if isinstance(spec, dict) else None
+    if res.type != "StatefulSet" or not isinstance(templates, list):
+        return []
+    namespace = str(res.attributes.get("namespace") or "default")
+    owner = str(_meta_of(res.attributes).get("name"))
+    out = []
+    for i, template in enumerate(templates):
+        if not isinstance(template, dict):
+            continue
+        meta = _meta_of(template)
+        name = f"{meta.get('name') or f'template-{i}'}-{owner}"
+        prefix = f"spec.volumeClaimTemplates.{i}"
+        where = res.attribute_locations.get(prefix, res.location)
+        cut = len(prefix) + 1
+        locations = {
+            k[cut:]: v for k, v in res.attribute_locations.items() if k.startswith(prefix + ".")
+        }
+        attributes = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {**meta, "name": name, "namespace": namespace},
+            "spec": template.get("spec") if isinstance(template.get("spec"), dict) else {},
+            "namespace": namespace,
+        }
+        end = max([where.start_line, *(v.end_line for v in locations.values())])
+        out.append(
+            Resource(
+                address=f"PersistentVolumeClaim/{namespace}/{name}",
+                type="PersistentVolumeClaim",
+                platform=res.platform,
+                attributes=attributes,
+                location=Location(where.path, where.start_line, end),
+                attribute_locations=locations,
+                kind="object",
+                scope=res.scope,
+            )
+        )
+    return out
+
+
+def _meta_of(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, dict) else {}
 
 
 def _unique(resources: list[Resource]) -> list[Resource]:
