@@ -765,3 +765,31 @@ def test_value_source_walks_dotted_keys_lists_and_missing_values() -> None:
         "object rendered only with values file v.yaml",
         ("v.yaml",),
     )
+
+
+@REAL_HELM
+def test_real_helm_renders_once_more_per_input_and_once_without_inputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from soc2lint.platforms.kubernetes import renderers
+
+    repo = _chart(tmp_path / "repo", "chart", {"prod.yaml": "replicas: 2\n"})
+    runs: list[list[str]] = []
+    real = renderers._run
+
+    def counted(command, *args, **kwargs):  # type: ignore[no-untyped-def]
+        runs.append(command)
+        return real(command, *args, **kwargs)
+
+    monkeypatch.setattr(renderers, "_run", counted)
+    rendered = renderers.render_chart(repo, "chart")
+    assert len(runs) == 1 and all(r.provenance is None for r in rendered.resources)
+    runs.clear()
+    settings = renderers.HelmSettings(values=[str(repo / "prod.yaml")], sets=["replicas=3"])
+    rendered = renderers.render_chart(repo, "chart", settings)
+    # every input, then none, then the values file alone, then every input again
+    assert [r.count("--values") + r.count("--set") for r in runs] == [2, 0, 1, 2]
+    (deployment,) = rendered.resources
+    assert deployment.provenance is not None
+    assert deployment.provenance.inputs == ("values file prod.yaml", "--set replicas=3")
+    assert [b["spec"]["replicas"] for b in deployment.provenance.before] == [1, 2]

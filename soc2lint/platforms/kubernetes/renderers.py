@@ -479,7 +479,7 @@ def render_chart(root: Path, directory: str, settings: HelmSettings | None = Non
             cwd = Path(home) / "chart"
             _copy_without(base, cwd, set(missing))
         text, error = _run(helm_sources.command(common, inputs), cwd, env)
-        if text is not None:
+        if text is not None and inputs:
             # rendered again with only the inputs before each one: findings name the input a
             # value came from (helm_sources)
             for k in range(len(inputs)):
