@@ -758,6 +758,13 @@ def test_value_source_walks_dotted_keys_lists_and_missing_values() -> None:
     assert value_source(random, later, "spec.containers.0.image")[1] == ()
     # a result decided by other objects (no path) is not the object's value
     assert value_source(prov, later, "")[1] == ()
+    # an input that unsets a value
+    unset = {**obj, "spec": {"containers": [{}, {"image": "b:1"}]}}
+    removed = Provenance(prov.inputs, prov.files, (obj, unset), unset)
+    assert value_source(removed, unset, "spec.containers.0.image") == (
+        "not set because of values file v.yaml",
+        ("v.yaml",),
+    )
     failed = Provenance(prov.inputs, prov.files, (Unknown("failed"), later), later)
     assert value_source(failed, later, "spec.containers.0.image")[1] == ()
     absent = Provenance(prov.inputs, prov.files, (None, later), later)

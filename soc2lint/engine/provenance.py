@@ -66,8 +66,11 @@ def value_source(
         file = (provenance.files[k],) if provenance.files[k] else ()
         if earlier is None:
             return f"object rendered only with {provenance.inputs[k]}", file
-        if compare and values_at(earlier, path) != values_at(later, path):
-            return f"value from {provenance.inputs[k]}", file
+        now = values_at(later, path)
+        if compare and values_at(earlier, path) != now:
+            # a value the input unset, or whose object it changed (a container it inserted)
+            verb = "value from" if now else "not set because of"
+            return f"{verb} {provenance.inputs[k]}", file
     return rendered_with(provenance), ()
 
 
