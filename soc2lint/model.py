@@ -65,6 +65,22 @@ class Platform(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """The inputs a rendered object was built from, for findings to name the one a value came
+    from: a Helm chart's values files and --set items, in the order helm applies them, and the
+    object as rendered with only the inputs before each one (`before[k]` lacks `inputs[k]`
+    and the later ones; None where that rendering has no such object, Unknown where it failed).
+    """
+
+    inputs: tuple[str, ...]  # shown: "values file deploy/prod.yaml", "--set image.tag=1.2"
+    files: tuple[str, ...]  # the repository-relative file of each input ("" for --set)
+    before: tuple[Any, ...]
+    # the object in a second rendering with every input: a value that differs between the two
+    # is made at random by the template (randAlphaNum, uuidv4, now) and no input set it
+    again: Any = None
+
+
+@dataclass(frozen=True)
 class Resource:
     """One declared thing the rules can look at, identified by a stable address."""
 
@@ -88,6 +104,8 @@ class Resource:
     # further types whose rules judge it, found by its shape (a Kubernetes custom kind with a
     # pod template is also a `Workload`)
     also_types: tuple[str, ...] = ()
+    # a rendered object (Helm): the inputs its values came from, to name them in findings
+    provenance: Provenance | None = field(default=None, compare=False)
 
     @property
     def key(self) -> str:
@@ -137,6 +155,11 @@ class Finding:
     resource_location: Location | None = None
     # module call sites of the resource, outermost first (SARIF relatedLocations)
     call_sites: tuple[Location, ...] = ()
+    # a rendered object: where the deciding value came from ("value from values file
+    # prod.yaml", or "rendered with values files a.yaml, b.yaml" when no one input set it),
+    # and that input's file, if it is one
+    value_source: str = ""
+    value_files: tuple[str, ...] = ()
 
     @property
     def sort_key(self) -> tuple:

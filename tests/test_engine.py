@@ -206,6 +206,29 @@ def test_connections_either_direction_and_orphans_are_unknown() -> None:
     assert Evaluator(graph).check(rule.condition, other, other.attributes).status is Q
 
 
+def test_a_connection_to_nothing_scanned_can_be_unknown() -> None:
+    # `missing: unknown`: what the resource names (a StorageClass) is declared elsewhere, so
+    # neither `any` (fail) nor `all` (pass) can be decided without it
+    encrypted = {"attribute": "encrypted", "op": "is_true"}
+    graph = ResourceGraph()
+    claim, other = _res({}, "a.claim", "claim"), _res({}, "a.other", "claim")
+    klass = _res({"encrypted": True}, "a.klass", "klass")
+    for r in (claim, other, klass):
+        graph.add_resource(r)
+    graph.add_edge(claim.key, klass.key, "storage", "class")
+    for match in ("any", "all"):
+        spec = {"type": "klass", "match": match, "condition": encrypted, "missing": "unknown"}
+        rule = _rule(condition={"connected": spec})
+        ev = Evaluator(graph)
+        assert ev.check(rule.condition, claim, claim.attributes).status is P
+        assert ev.check(rule.condition, other, other.attributes).status is Q
+        del spec["missing"]
+        plain = _rule(condition={"connected": spec}).condition
+        assert ev.check(plain, other, {}).status is (F if match == "any" else P)
+    with pytest.raises(RuleError, match="connected.missing"):
+        _rule(condition={"connected": {"type": "klass", "missing": "pass"}})
+
+
 def test_an_orphan_that_fails_the_condition_changes_nothing() -> None:
     rule = _rule(
         condition={

@@ -783,12 +783,36 @@ def test_workloads_found_by_shape_are_judged_by_the_workload_rules(tmp_path: Pat
     assert "Rollout/shop/web" in _linked(graph, by_address, "Service/shop/web", "selects")
 
 
+def test_only_workloads_found_by_shape_that_keep_running_are_long_running() -> None:
+    # the probe rules judge `LongRunningWorkload`: a job template or a pod template that does
+    # not restart Always runs to completion and needs no liveness or readiness probe
+    extra = """\
+---
+apiVersion: example.com/v1
+kind: BatchRun
+metadata: {name: once, namespace: shop}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: run, image: example.com/run:1}]
+"""
+    types = {r.address: r.also_types for r in _parse("x.yaml", WORKLOADS_BY_SHAPE + extra)}
+    long_running = ("Workload", "LongRunningWorkload")
+    assert types["Rollout/shop/web"] == long_running
+    assert types["DeploymentConfig/shop/legacy"] == long_running
+    assert types["Service/shop/hello"] == long_running  # Knative
+    assert types["ScaledJob/shop/worker"] == ("Workload",)
+    assert types["BatchRun/shop/once"] == ("Workload",)
+    assert types["Service/shop/web"] == ()  # a core Service
+
+
 def test_a_rule_applies_through_the_types_a_resource_also_has() -> None:
     from soc2lint.engine.evaluate import _work
 
     (rule,) = [r for r in K8S_RULES if r.name == "privileged-container"]
     res = _parse("x.yaml", WORKLOADS_BY_SHAPE)[0]
-    assert res.type == "Rollout" and res.also_types == ("Workload",)
+    assert res.type == "Rollout" and res.also_types == ("Workload", "LongRunningWorkload")
     graph = ResourceGraph()
     graph.add_resource(res)
     assert _work([rule], graph) == [(res, [(rule, rule.condition)])]

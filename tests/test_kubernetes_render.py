@@ -658,3 +658,218 @@ def test_a_tool_that_could_not_run_or_a_remote_base_is_never_reused(
     scan([str(remote)], [REPLICAS], options)
     scan([str(remote)], [REPLICAS], options)
     assert calls == [1, 1, 1]  # what the remote base holds is in no digest: rendered each time
+
+
+def _k8s_rule(number: int, types: list[str], condition: dict) -> object:
+    return parse_rule(
+        {
+            "id": f"SOC2-TEST-{number:03d}",
+            "name": f"rule-{number}",
+            "title": f"rule {number}",
+            "severity": "low",
+            "platform": "kubernetes",
+            "resource_types": types,
+            "criteria": ["A1.2"],
+            "rationale": "A1.2 test rule",
+            "remediation": {"description": "d", "example": "e"},
+            "condition": condition,
+        },
+        "test",
+    )
+
+
+SOURCED_TEMPLATE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ required "name is required" .Values.name }}
+  annotations:
+    rollme: {{ randAlphaNum 8 | quote }}
+spec:
+  replicas: {{ .Values.replicas }}
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: "nginx:{{ .Values.tag }}"
+{{- if .Values.ingress }}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  defaultBackend:
+    service: {name: web, port: {number: 80}}
+{{- end }}
+"""
+
+
+@REAL_HELM
+def test_real_helm_findings_name_the_values_file_a_value_came_from(tmp_path: Path) -> None:
+    import json
+
+    from soc2lint.pipeline.report import ScanOptions
+    from soc2lint.reporters import json_report, sarif, text
+
+    repo = _files(
+        tmp_path / "repo",
+        {
+            "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "chart/values.yaml": "replicas: 1\ntag: '1.27'\nname: web\ningress: false\n",
+            "chart/templates/web.yaml": SOURCED_TEMPLATE,
+            "deploy/prod.yaml": "replicas: 2\ningress: true\n",
+            "deploy/team.yaml": "replicas: 2\n",  # the same value again: prod.yaml set it
+        },
+    )
+    rules = [
+        REPLICAS,  # spec.replicas >= 3
+        _k8s_rule(
+            2,
+            ["Deployment"],
+            {
+                "attribute": "spec.template.spec.containers.*.image",
+                "op": "not_matches",
+                "value": ":latest$",
+            },
+        ),
+        # not set in any rendering; the container holding it changes with --set tag=...
+        _k8s_rule(
+            3,
+            ["Deployment"],
+            {
+                "every": "spec.template.spec.containers",
+                "condition": {"attribute": "securityContext.runAsNonRoot", "op": "is_true"},
+            },
+        ),
+        _k8s_rule(4, ["Ingress"], {"attribute": "spec.tls", "op": "exists"}),
+        # made at random by the template: differs between every two renderings
+        _k8s_rule(
+            5,
+            ["Deployment"],
+            {"attribute": "metadata.annotations.rollme", "op": "equals", "value": "fixed"},
+        ),
+    ]
+    options = ScanOptions(
+        helm_values=[str(repo / "deploy/prod.yaml"), str(repo / "deploy/team.yaml")],
+        helm_set=["tag=latest"],
+    )
+    report = scan([str(repo)], rules, options)
+    assert not report.errors
+    got = {(f.rule_id[-3:], f.value_source, f.value_files) for f in report.findings}
+    assert got == {
+        ("001", "value from values file deploy/prod.yaml", ("deploy/prod.yaml",)),
+        ("002", "value from --set tag=latest", ()),
+        (
+            "003",
+            "rendered with values files deploy/prod.yaml, deploy/team.yaml and --set tag=latest",
+            (),
+        ),
+        ("004", "object rendered only with values file deploy/prod.yaml", ("deploy/prod.yaml",)),
+        (
+            "005",
+            "rendered with values files deploy/prod.yaml, deploy/team.yaml and --set tag=latest",
+            (),
+        ),
+    }
+    out = text.render(report)
+    assert "        value from values file deploy/prod.yaml\n" in out
+    findings = json.loads(json_report.render(report))["findings"]
+    by_rule = {f["rule_id"]: f for f in findings}
+    assert by_rule["SOC2-TEST-001"]["value_source"] == {
+        "text": "value from values file deploy/prod.yaml",
+        "values_files": ["deploy/prod.yaml"],
+    }
+    results = json.loads(sarif.render(report))["runs"][0]["results"]
+    (result,) = [r for r in results if r["ruleId"] == "SOC2-TEST-001"]
+    assert result["message"]["text"].endswith("(value from values file deploy/prod.yaml)")
+    assert result["properties"]["valueSource"] == "value from values file deploy/prod.yaml"
+    (related,) = result["relatedLocations"]
+    assert related["physicalLocation"]["artifactLocation"]["uri"] == "deploy/prod.yaml"
+    # without the values files helm fails (`required`): no earlier rendering to compare with,
+    # so the finding says what it was rendered with and names no file
+    (repo / "chart/values.yaml").write_text("replicas: 1\ntag: '1.27'\ningress: false\n")
+    (repo / "deploy/team.yaml").write_text("name: web\n")
+    report = scan([str(repo)], rules, options)
+    (replicas,) = [f for f in report.findings if f.rule_id == "SOC2-TEST-001"]
+    assert replicas.value_source == (
+        "rendered with values files deploy/prod.yaml, deploy/team.yaml and --set tag=latest"
+    )
+    assert replicas.value_files == ()
+
+
+def test_value_source_walks_dotted_keys_lists_and_missing_values() -> None:
+    from soc2lint.engine.provenance import value_source, values_at
+    from soc2lint.model import Provenance, Unknown
+
+    obj = {
+        "metadata": {"annotations": {"a.io/b": "x", "a.io/c": "y"}},
+        "spec": {"containers": [{"image": "a:1"}, {"image": "b:1"}]},
+    }
+    assert values_at(obj, "metadata.annotations.a.io/b") == ["x"]
+    assert values_at(obj, "metadata.annotations.a.io/*") == ["x", "y"]
+    assert values_at(obj, "spec.containers.image") == ["a:1", "b:1"]
+    assert values_at(obj, "spec.containers.1.image") == ["b:1"]
+    assert values_at(obj, "spec.containers.*.securityContext") == []
+    later = {**obj, "spec": {"containers": [{"image": "a:2"}, {"image": "b:1"}]}}
+    # v.yaml changed the first image (before[0] -> before[1]), the --set nothing
+    prov = Provenance(("values file v.yaml", "--set x=1"), ("v.yaml", ""), (obj, later), later)
+    assert value_source(prov, later, "spec.containers.0.image") == (
+        "value from values file v.yaml",
+        ("v.yaml",),
+    )
+    assert value_source(prov, later, "spec.containers.1.image") == (
+        "rendered with values file v.yaml and --set x=1",
+        (),
+    )
+    # a value that differs between two renderings with the same inputs is made at random
+    random = Provenance(prov.inputs, prov.files, (obj, later), obj)
+    assert value_source(random, later, "spec.containers.0.image")[1] == ()
+    # a result decided by other objects (no path) is not the object's value
+    assert value_source(prov, later, "")[1] == ()
+    # an input that unsets a value
+    unset = {**obj, "spec": {"containers": [{}, {"image": "b:1"}]}}
+    removed = Provenance(prov.inputs, prov.files, (obj, unset), unset)
+    assert value_source(removed, unset, "spec.containers.0.image") == (
+        "not set because of values file v.yaml",
+        ("v.yaml",),
+    )
+    failed = Provenance(prov.inputs, prov.files, (Unknown("failed"), later), later)
+    assert value_source(failed, later, "spec.containers.0.image")[1] == ()
+    absent = Provenance(prov.inputs, prov.files, (None, later), later)
+    assert value_source(absent, later, "spec.containers.0.image") == (
+        "object rendered only with values file v.yaml",
+        ("v.yaml",),
+    )
+
+
+@REAL_HELM
+def test_real_helm_renders_once_more_per_input_and_once_without_inputs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from soc2lint.platforms.kubernetes import renderers
+
+    repo = _chart(tmp_path / "repo", "chart", {"prod.yaml": "replicas: 2\n"})
+    runs: list[list[str]] = []
+    real = renderers._run
+
+    def counted(command, *args, **kwargs):  # type: ignore[no-untyped-def]
+        runs.append(command)
+        return real(command, *args, **kwargs)
+
+    monkeypatch.setattr(renderers, "_run", counted)
+    rendered = renderers.render_chart(repo, "chart")
+    assert len(runs) == 1 and all(r.provenance is None for r in rendered.resources)
+    runs.clear()
+    settings = renderers.HelmSettings(values=[str(repo / "prod.yaml")], sets=["replicas=3"])
+    rendered = renderers.render_chart(repo, "chart", settings)
+    # every input, then none, then the values file alone, then every input again
+    assert [r.count("--values") + r.count("--set") for r in runs] == [2, 0, 1, 2]
+    (deployment,) = rendered.resources
+    assert deployment.provenance is not None
+    assert deployment.provenance.inputs == ("values file prod.yaml", "--set replicas=3")
+    assert [b["spec"]["replicas"] for b in deployment.provenance.before] == [1, 2]

@@ -312,6 +312,12 @@ def test_a_reused_report_holds_every_result_as_the_scan_made_it(tmp_path: Path) 
     statuses = {f.status.value for f in report.findings}
     assert statuses == {"fail", "pass", "unknown"}
     assert any(f.call_sites for f in report.findings) and any(f.evidence for f in report.findings)
+    # a rendered object's finding names where its value came from
+    from dataclasses import replace
+
+    report.findings[0] = replace(
+        report.findings[0], value_source="value from values file prod.yaml", value_files=("p.yaml",)
+    )
     cache = cache_store.Cache(tmp_path / "cache")
     result_cache.store(cache, "k", report)
     again = result_cache.load(cache, "k", Path(report.root), RULES)
@@ -323,11 +329,11 @@ def test_a_reused_report_holds_every_result_as_the_scan_made_it(tmp_path: Path) 
     "table",
     [
         [],
-        [["SOC2-X"], [0, 0, 0, 0, [0, 1, 1, 1, 1], 0, [], None, []]],  # status is no status
-        [["fail", "a"], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, [9]]],  # no such string
-        [["fail", "a"], [1, 1, 1, 0, [1, "1", 1, 1, 1], 1, [], None, []]],  # a line as text
-        [["fail", 7], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, []]],  # a number as text
-        [["fail", "a"], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None]],  # a field missing
+        [["SOC2-X"], [0, 0, 0, 0, [0, 1, 1, 1, 1], 0, [], None, [], 0, []]],  # no status
+        [["fail", "a"], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, [9], 1, []]],  # no string 9
+        [["fail", "a"], [1, 1, 1, 0, [1, "1", 1, 1, 1], 1, [], None, [], 1, []]],  # line as text
+        [["fail", 7], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, [], 1, []]],  # number as text
+        [["fail", "a"], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, []]],  # fields missing
     ],
 )
 def test_a_findings_table_the_cache_could_not_have_written_is_a_miss(table: list) -> None:

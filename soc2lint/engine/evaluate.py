@@ -16,6 +16,7 @@ from soc2lint.engine.operators import (
     decide_by_prefix,
     excluded_by_prefix,
 )
+from soc2lint.engine.provenance import value_source
 from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
 from soc2lint.graph import ResourceGraph
 from soc2lint.model import Finding, Resource, Status, Unknown, contains_unknown, is_unknown
@@ -37,11 +38,14 @@ class Outcome(NamedTuple):
     resource: Resource | None = None  # where the deciding value lives, when not the subject
     path: Lazy = ""  # attribute path of the deciding value
     detail: Lazy = ""
+    # the full path of the deciding value where it is not written (path is then the deepest
+    # written part): what a rendered object's provenance is asked about
+    value_path: Lazy = ""
 
     def negate(self) -> Outcome:
         # the detail names the value that decided, which is what a failing `not` reports too
         flipped = {PASS: FAIL, FAIL: PASS, UNKNOWN: UNKNOWN}[self.status]
-        return Outcome(flipped, self.resource, self.path, self.detail)
+        return Outcome(flipped, self.resource, self.path, self.detail, self.value_path)
 
 
 class Match(NamedTuple):
@@ -246,12 +250,12 @@ class Evaluator:
                 out = Outcome(UNKNOWN, None, first.path, _why(first.value, shown))
             else:
                 where = matches[0].path if matches else _deepest_later(value, cond.path, prefix)
-                out = Outcome(FAIL, None, where, f"{shown} is not set")
+                out = Outcome(FAIL, None, where, f"{shown} is not set", _join(prefix, shown))
             return out if cond.op == "exists" else out.negate()
         if not present:
             status = {"fail": FAIL, "pass": PASS, "unknown": UNKNOWN}[cond.missing]
             where = matches[0].path if matches else _deepest_later(value, cond.path, prefix)
-            return Outcome(status, None, where, f"{shown} is not set")
+            return Outcome(status, None, where, f"{shown} is not set", _join(prefix, shown))
         operator = OPERATORS[cond.op]
         outcomes = []
         for m in present:
@@ -340,6 +344,8 @@ class Evaluator:
                 if _type_matches(n.type, t)
             ]
         names = "/".join(cond.types)
+        if not neighbours and cond.missing == "unknown":
+            return Outcome(UNKNOWN, None, "", f"no linked {names} in the scanned files")
         outcomes: list[Outcome] = []
         for n in neighbours:
             if cond.condition is None:
@@ -348,7 +354,9 @@ class Evaluator:
                 o = self.check(cond.condition, n, n.attributes)
                 # a nested connection keeps the resource that decided: the path is into it
                 where = o.resource or n
-                outcomes.append(Outcome(o.status, where, o.path, _prefixed(n.address, o.detail)))
+                outcomes.append(
+                    Outcome(o.status, where, o.path, _prefixed(n.address, o.detail), o.value_path)
+                )
         if cond.match == "all":
             return combine_all(outcomes) if outcomes else Outcome(PASS, None, "", f"no {names}")
         none = f"no {names} in this module" if cond.within else f"no linked {names}"
@@ -546,6 +554,11 @@ def make_finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
     if detail:
         message = f"{message}: {detail}"
     evidence = (outcome.resource.address,) if outcome.resource is not None else ()
+    source = ""
+    files: tuple[str, ...] = ()
+    if where.provenance is not None and outcome.status is not PASS:
+        value_path = lazy_text(outcome.value_path) or path
+        source, files = value_source(where.provenance, where.attributes, value_path)
     return Finding(
         rule_id=rule.id,
         resource=res.address,
@@ -556,4 +569,6 @@ def make_finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
         evidence=evidence,
         resource_location=res.location,
         call_sites=res.call_sites,
+        value_source=source,
+        value_files=files,
     )

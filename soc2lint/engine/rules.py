@@ -173,6 +173,9 @@ class Connected:
     # "module": resources of the types declared in the same module instance, linked or not
     # (an account-wide detector and the EventBridge rule that routes its findings)
     within: str = ""
+    # "unknown": with no resource of the types linked, the result is Unknown (what it links to
+    # is declared outside the scanned files), whatever match says
+    missing: str = ""
 
 
 Condition = All | AnyOf | Not | Attr | Each | Connected
@@ -674,7 +677,9 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
         spec = node["connected"]
         if not isinstance(spec, dict):
             raise fail(f"{where}.connected", "must be a mapping")
-        extra = sorted(set(spec) - {"type", "match", "direction", "condition", "via", "within"})
+        extra = sorted(
+            set(spec) - {"type", "match", "direction", "condition", "via", "within", "missing"}
+        )
         if extra:
             keys = ("condition", "direction", "match", "type", "via", "within")
             raise fail(f"{where}.connected.{extra[0]}", f"unknown key ({_hint(extra[0], keys)})")
@@ -705,7 +710,10 @@ def parse_condition(node: Any, where: str, fail: Any) -> Condition:
             raise fail(f"{where}.connected.within", "must be module")
         if within and (via or "direction" in spec):
             raise fail(f"{where}.connected.within", "takes no via or direction: nothing links")
-        return Connected(tuple(types), match, direction, parsed, tuple(via), within)
+        missing = spec.get("missing", "")
+        if missing not in ("", "unknown"):
+            raise fail(f"{where}.connected.missing", "must be unknown")
+        return Connected(tuple(types), match, direction, parsed, tuple(via), within, missing)
     raise fail(
         where,
         f"unknown condition {sorted(keys)} (use all, any, not, attribute, every, some, connected)",

@@ -46,6 +46,7 @@ def _classes() -> dict[str, type]:
         model.Location,
         model.Unknown,
         model.Resource,
+        model.Provenance,
         model.ParseError,
         model.Skipped,
         model.Finding,

@@ -152,6 +152,8 @@ def _table(findings: list[Finding]) -> codec.Rows:
             [n(e) for e in f.evidence],
             None if f.resource_location is None else place(f.resource_location),
             [place(site) for site in f.call_sites],
+            n(f.value_source),
+            [n(v) for v in f.value_files],
         ]
         for f in findings
     ]
@@ -180,7 +182,7 @@ def _findings(table: Any) -> list[Finding]:
     out: list[Finding] = []
     append, new, set_dict = out.append, object.__new__, object.__setattr__
     for row in rows:
-        rule_id, resource, rtype, status, loc, message, evidence, rloc, sites = row
+        rule_id, resource, rtype, status, loc, message, evidence, rloc, sites, source, files = row
         finding = new(Finding)  # as Finding(...) would, without its per-field setattr
         set_dict(
             finding,
@@ -195,6 +197,8 @@ def _findings(table: Any) -> list[Finding]:
                 "evidence": tuple(strings[e] for e in evidence),
                 "resource_location": None if rloc is None else place(rloc),
                 "call_sites": tuple(map(place, sites)),
+                "value_source": strings[source],
+                "value_files": tuple(strings[v] for v in files),
             },
         )
         append(finding)

@@ -14,7 +14,7 @@ SCHEMA_VERSION = "1.0"
 
 
 def _finding(f: Finding, rule: Rule, status: str | None = None) -> dict:
-    return {
+    entry = {
         "rule_id": f.rule_id,
         "rule_name": rule.name,
         "status": status or f.status.value,
@@ -30,6 +30,11 @@ def _finding(f: Finding, rule: Rule, status: str | None = None) -> dict:
         # module call sites that instantiated the resource, outermost first
         "call_sites": [{"path": c.path, "line": c.start_line} for c in f.call_sites],
     }
+    if f.value_source:
+        # a rendered Helm object: the values file or --set the deciding value came from, or
+        # the inputs it was rendered with when none of them set it
+        entry["value_source"] = {"text": f.value_source, "values_files": list(f.value_files)}
+    return entry
 
 
 def render(report: Report, **_options: object) -> str:

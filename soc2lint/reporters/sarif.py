@@ -12,7 +12,7 @@ import sarif_om as om
 
 from soc2lint.engine.rules import Rule
 from soc2lint.engine.tsc import catalogue
-from soc2lint.model import Location, Suppression
+from soc2lint.model import Finding, Location, Suppression
 from soc2lint.pipeline.coverage import headline
 from soc2lint.reporters.common import fingerprint, visible
 from soc2lint.reporters.rule_docs import help_markdown
@@ -121,17 +121,21 @@ def build(
                 kind="review" if unknown else "fail",
                 # SARIF §3.27.9: a result that is not kind "fail" has level "none"
                 level="none" if unknown else LEVEL[rule.severity],
-                message=om.Message(text=f"{f.message} [{f.resource}]"),
+                message=om.Message(text=f"{f.message} [{f.resource}]{_source(f)}"),
                 locations=[_location(f.location.path, f.location.start_line, f.location.end_line)],
                 related_locations=[
                     _related(i, site, f"module call that instantiates {f.resource}")
                     for i, site in enumerate(f.call_sites, start=1)
                 ]
+                + _values_files(f, len(f.call_sites) + 1)
                 or None,
                 partial_fingerprints={"soc2lint/v1": fingerprint(f)},
                 suppressions=[_suppression(suppressed[id(f)])] if id(f) in suppressed else None,
                 properties=_props(
-                    resource=f.resource, resource_type=f.resource_type, criteria=list(rule.criteria)
+                    resource=f.resource,
+                    resource_type=f.resource_type,
+                    criteria=list(rule.criteria),
+                    **_source_props(f),
                 ),
             )
         )
@@ -224,6 +228,33 @@ def build(
         column_kind="unicodeCodePoints",
     )
     return om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
+
+
+def _source(f: Finding) -> str:
+    """Where a rendered object's deciding value came from, after the message."""
+    return f" ({f.value_source})" if f.value_source else ""
+
+
+def _source_props(f: Finding) -> dict[str, Any]:
+    return {"valueSource": f.value_source} if f.value_source else {}
+
+
+def _values_files(f: Finding, first: int) -> list[om.Location]:
+    """The values files a rendered object's deciding value came from, inside the repository
+    (a file given from elsewhere has no repository-relative URI and is named in the message)."""
+    out: list[om.Location] = []
+    for path in f.value_files:
+        if path.startswith("/") or path.startswith("../"):
+            continue
+        loc = om.Location(
+            physical_location=om.PhysicalLocation(
+                artifact_location=om.ArtifactLocation(uri=artifact_uri(path), uri_base_id=SRCROOT)
+            ),
+            message=om.Message(text=f"values file that set the value of {f.resource}"),
+        )
+        loc.id = first + len(out)
+        out.append(loc)
+    return out
 
 
 def _related(index: int, site: Location, text: str) -> om.Location:

@@ -75,6 +75,8 @@ def render(
                 f"{c(f.resource)}"
             )
             lines.append(f"        {c(f.message)}")
+            if f.value_source:
+                lines.append(paint(f"        {c(f.value_source)}", "dim"))
             for site in f.call_sites:
                 via = f"        via module call at {c(site.path)}:{site.start_line}"
                 lines.append(paint(via, "dim"))

@@ -7,6 +7,10 @@ Edge kinds (source -> target):
   runs_as        workload -> ServiceAccount
   scales         HorizontalPodAutoscaler -> its target
   mounts         workload -> Secret / ConfigMap it mounts or reads
+  stored_on      PersistentVolumeClaim -> the PersistentVolume its volumeName binds it to, else
+                 the StorageClass that provisions it (its storageClassName, or without one the
+                 classes annotated as the cluster's default); a dynamically provisioned
+                 PersistentVolume (pv.kubernetes.io/provisioned-by) -> its StorageClass
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
 
     def named(kind: str, namespace: str, name: Any) -> list[Resource]:
         return by_name.get((kind, namespace, str(name)), [])
+
+    defaults = [r for r in k8s if r.type == "StorageClass" and _default_class(r)]
 
     for res in k8s:
         attrs = res.attributes
@@ -75,6 +81,9 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
             )
             for t in named(str(target.get("kind")), ns, target.get("name")):
                 graph.add_edge(res.key, t.key, "scales", "spec.scaleTargetRef")
+        elif res.type in ("PersistentVolumeClaim", "PersistentVolume"):
+            for target, attribute in _storage(res, spec, named, defaults):
+                graph.add_edge(res.key, target.key, "stored_on", attribute)
         if _workload(res):
             pod = attrs.get("podSpec") if isinstance(attrs.get("podSpec"), dict) else {}
             account = pod.get("serviceAccountName") or pod.get("serviceAccount") or "default"
@@ -88,6 +97,44 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
 def _workload(res: Resource) -> bool:
     """A built-in workload kind, or another kind with a pod template (found by shape)."""
     return res.type in POD_PATHS or WORKLOAD in res.also_types
+
+
+DEFAULT_CLASS = (
+    "storageclass.kubernetes.io/is-default-class",
+    "storageclass.beta.kubernetes.io/is-default-class",
+)
+
+
+def _default_class(res: Resource) -> bool:
+    meta = res.attributes.get("metadata")
+    annotations = meta.get("annotations") if isinstance(meta, dict) else None
+    return isinstance(annotations, dict) and any(
+        str(annotations.get(a)).lower() == "true" for a in DEFAULT_CLASS
+    )
+
+
+def _storage(
+    res: Resource, spec: dict[str, Any], named: Any, defaults: list[Resource]
+) -> list[tuple[Resource, str]]:
+    """(PersistentVolume or StorageClass, attribute) a claim or volume is stored on."""
+    klass = spec.get("storageClassName")
+    if res.type == "PersistentVolume":
+        meta = res.attributes.get("metadata")
+        annotations = meta.get("annotations") if isinstance(meta, dict) else None
+        # a class's parameters decide only the volumes its provisioner created
+        provisioned = isinstance(annotations, dict) and "pv.kubernetes.io/provisioned-by" in (
+            annotations
+        )
+        if not provisioned or not klass:
+            return []
+        return [(c, "spec.storageClassName") for c in named("StorageClass", "", klass)]
+    if spec.get("volumeName"):  # bound to a volume that exists already: nothing is provisioned
+        return [(v, "spec.volumeName") for v in named("PersistentVolume", "", spec["volumeName"])]
+    if klass is None:  # the cluster's default class provisions it
+        return [(c, "storageclass.kubernetes.io/is-default-class") for c in defaults]
+    if klass == "":  # binds to a pre-provisioned volume without a class: none named
+        return []
+    return [(c, "spec.storageClassName") for c in named("StorageClass", "", klass)]
 
 
 def _pod_labels(workload: Resource) -> dict[str, Any]:

@@ -94,6 +94,14 @@ POD_SHAPES = (
     ("spec",),
 )
 WORKLOAD = "Workload"
+# a workload found by shape that keeps its pods running (not a job template, and its pods
+# restart Always, as a Deployment's must): also judged by the rules of `LongRunningWorkload`
+# (liveness and readiness probes), which leave run-to-completion kinds alone
+LONG_RUNNING = "LongRunningWorkload"
+BATCH_SHAPES = (
+    ("spec", "jobTemplate", "spec", "template", "spec"),
+    ("spec", "jobTargetRef", "template", "spec"),
+)
 # an audit.k8s.io Policy is the API server's audit configuration, a file it reads: typed `Policy`
 # like Kyverno's, judged by the rules of `AuditPolicy`, and cluster-wide
 AUDIT_GROUP = "audit.k8s.io/"
@@ -120,7 +128,7 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
                 if res is None:
                     errors.append(ParseError(path, line, "List item without apiVersion and kind"))
                 else:
-                    resources.append(res)
+                    resources += [res, *claim_templates(res)]
             continue
         malformed = _malformed(data, doc)
         if malformed is not None:  # rules would walk nothing and pass: an error instead
@@ -133,7 +141,7 @@ def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseErr
                 line = min((ln for ln, _col in doc.locations.values()), default=doc.start_line)
                 errors.append(ParseError(path, line, "object without apiVersion and kind"))
         else:
-            resources.append(res)
+            resources += [res, *claim_templates(res)]
     return _unique(resources), errors
 
 
@@ -263,7 +271,7 @@ def _resource(
     also: tuple[str, ...] = ()
     if pod_path is None and not str(obj["apiVersion"]).startswith(CORE_GROUPS):
         pod_path = pod_shape(obj)
-        also = (WORKLOAD,) if pod_path is not None else ()
+        also = _shape_types(obj, pod_path) if pod_path is not None else ()
     if pod_path is not None:
         _derive_pod(attributes, obj, pod_path, locations)
     if audit and kind == "Policy":
@@ -299,6 +307,18 @@ def pod_shape(obj: dict[str, Any]) -> tuple[str, ...] | None:
         ):
             return path
     return None
+
+
+def _shape_types(obj: dict[str, Any], pod_path: tuple[str, ...]) -> tuple[str, ...]:
+    """`Workload`, and `LongRunningWorkload` unless its pods run to completion: a job template
+    (CronJob-like, KEDA ScaledJob) or a pod template whose restartPolicy is not Always."""
+    spec: Any = obj
+    for step in pod_path:
+        spec = spec.get(step) if isinstance(spec, dict) else None
+    restart = spec.get("restartPolicy") if isinstance(spec, dict) else None
+    if pod_path in BATCH_SHAPES or restart not in (None, "Always"):
+        return (WORKLOAD,)
+    return (WORKLOAD, LONG_RUNNING)
 
 
 def _derive_pod(
@@ -344,6 +364,56 @@ def _alias(locations: dict[str, Location], source: str, target: str) -> None:
             locations[target] = loc
         elif key.startswith(source + "."):
             locations[target + key[len(source) :]] = loc
+
+
+def claim_templates(res: Resource) -> list[Resource]:
+    """The PersistentVolumeClaims a StatefulSet creates from its volumeClaimTemplates, judged
+    like written claims (storage encryption): one per template, named `<template>-<set>` (the
+    controller adds each pod's ordinal), located at the template."""
+    spec = res.attributes.get("spec")
+    templates = spec.get("volumeClaimTemplates") if isinstance(spec, dict) else None
+    if res.type != "StatefulSet" or not isinstance(templates, list):
+        return []
+    namespace = str(res.attributes.get("namespace") or "default")
+    owner = str(_meta_of(res.attributes).get("name"))
+    out = []
+    for i, template in enumerate(templates):
+        if not isinstance(template, dict):
+            continue
+        meta = _meta_of(template)
+        name = f"{meta.get('name') or f'template-{i}'}-{owner}"
+        prefix = f"spec.volumeClaimTemplates.{i}"
+        where = res.attribute_locations.get(prefix, res.location)
+        cut = len(prefix) + 1
+        locations = {
+            k[cut:]: v for k, v in res.attribute_locations.items() if k.startswith(prefix + ".")
+        }
+        attributes = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {**meta, "name": name, "namespace": namespace},
+            "spec": template.get("spec") if isinstance(template.get("spec"), dict) else {},
+            "namespace": namespace,
+        }
+        end = max([where.start_line, *(v.end_line for v in locations.values())])
+        out.append(
+            Resource(
+                address=f"PersistentVolumeClaim/{namespace}/{name}",
+                type="PersistentVolumeClaim",
+                platform=res.platform,
+                attributes=attributes,
+                location=Location(where.path, where.start_line, end),
+                attribute_locations=locations,
+                kind="object",
+                scope=res.scope,
+            )
+        )
+    return out
+
+
+def _meta_of(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata")
+    return meta if isinstance(meta, dict) else {}
 
 
 def _unique(resources: list[Resource]) -> list[Resource]:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from soc2lint.model import Location, ParseError, Resource, Skipped
+from soc2lint.platforms.kubernetes import helm_sources
 from soc2lint.platforms.kubernetes import kustomization as kz
 from soc2lint.platforms.kubernetes import objects as kubernetes
 from soc2lint.platforms.shared.yamlsrc import load_documents
@@ -455,18 +456,26 @@ def render_chart(root: Path, directory: str, settings: HelmSettings | None = Non
     missing = [d["name"] for d in _dependencies(base, meta) if not _vendored(base, d)]
     own = settings.for_chart(base)
     release = str(own.get("release") or "release-name")  # helm's own default
-    args = [*command, release, ".", "--include-crds"]
+    common = [*command, release, ".", "--include-crds"]
     if own.get("namespace"):
-        args += ["--namespace", str(own["namespace"])]
-    values = [*own.get("values", []), *settings.values]
-    for v in values:
-        args += ["--values", str(Path(v).resolve())]
-    for item in [*own.get("set", []), *settings.sets]:
-        args += ["--set", str(item)]
+        common += ["--namespace", str(own["namespace"])]
     if settings.kube_version:
-        args += ["--kube-version", settings.kube_version]
+        common += ["--kube-version", settings.kube_version]
     for api in settings.api_versions:
-        args += ["--api-versions", api]
+        common += ["--api-versions", api]
+    values = [*own.get("values", []), *settings.values]
+    sets = [str(item) for item in [*own.get("set", []), *settings.sets]]
+    # the user's inputs in the order helm applies them: values files, then --set
+    inputs = [
+        helm_sources.Input(
+            f"values file {_show_path(root, v)}",
+            _show_path(root, v),
+            ("--values", str(Path(v).resolve())),
+        )
+        for v in values
+    ] + [helm_sources.Input(f"--set {item}", "", ("--set", item)) for item in sets]
+    earlier: list[str | None] = []
+    again: str | None = None
     with tempfile.TemporaryDirectory(prefix="soc2lint-helm-") as home:
         env = {**os.environ, **{k: home for k in OFFLINE_ENV}, "KUBECONFIG": os.devnull}
         env["HELM_REGISTRY_CONFIG"] = os.path.join(home, "registry.json")
@@ -475,12 +484,19 @@ def render_chart(root: Path, directory: str, settings: HelmSettings | None = Non
         if missing:
             cwd = Path(home) / "chart"
             _copy_without(base, cwd, set(missing))
-        text, error = _run(args, cwd, env)
+        text, error = _run(helm_sources.command(common, inputs), cwd, env)
+        if text is not None and inputs:
+            # rendered again with only the inputs before each one: findings name the input a
+            # value came from (helm_sources)
+            for k in range(len(inputs)):
+                earlier.append(_run(helm_sources.command(common, inputs[:k]), cwd, env)[0])
+            # and again with every input: values that differ are made at random
+            again = _run(helm_sources.command(common, inputs), cwd, env)[0]
     shown = ["helm template"]
     if values:
         shown.append("values " + ", ".join(_show_path(root, v) for v in values))
-    if settings.sets or own.get("set"):
-        shown.append("--set " + ", ".join([*own.get("set", []), *settings.sets]))
+    if sets:
+        shown.append("--set " + ", ".join(sets))
     gap = (
         f"; dependencies not vendored in charts/ were not checked (never fetched): "
         f"{', '.join(missing)}"
@@ -493,10 +509,27 @@ def render_chart(root: Path, directory: str, settings: HelmSettings | None = Non
     resources, more = kubernetes.parse(marker, docs)
     sources = _helm_sources(text)
     located = [_locate_templated(res, marker, sources, base, directory) for res in resources]
+    if inputs:
+        keys = helm_sources.keys(resources, sources)
+        before = [_parsed_render(marker, t) for t in earlier]
+        repeat = _parsed_render(marker, again)
+        located = helm_sources.attach(located, keys, inputs, before, repeat)
     note = f"rendered with `{' '.join(command)}`"
     if len(shown) > 1:
         note += " (" + "; ".join(shown[1:]) + ")"
     return Rendered(located, errors + more, note + gap)
+
+
+def _parsed_render(
+    marker: str, text: str | None
+) -> list[tuple[helm_sources.Key, dict[str, Any]]] | None:
+    """(key, attributes) of each object of an earlier rendering; None when it failed."""
+    if text is None:
+        return None
+    docs, _errors = load_documents(marker, text)
+    resources, _more = kubernetes.parse(marker, docs)
+    keys = helm_sources.keys(resources, _helm_sources(text))
+    return [(k, r.attributes) for k, r in zip(keys, resources, strict=True)]
 
 
 def _show_path(root: Path, name: str) -> str:
