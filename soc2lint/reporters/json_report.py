@@ -26,8 +26,12 @@ def _finding(f: Finding, rule: Rule, status: str | None = None) -> dict:
         "end_line": f.location.end_line,
         "message": f.message,
         "fingerprint": fingerprint(f),
-        # module call sites that instantiated the resource, outermost first
+        # module call sites that instantiated the resource, outermost first; a finding that
+        # stands for several instances (a module several root modules call) lists every one
         "call_sites": [{"path": c.path, "line": c.start_line} for c in f.call_sites],
+        "instances": f.instances,
+        # "repository": about the repository as a whole (path ".", lines 0), else "file"
+        "scope": "repository" if f.location.repository_level else "file",
     }
 
 

@@ -241,6 +241,15 @@ def artifact_uri(path: str) -> str:
 
 
 def _location(path: str, start: int, end: int) -> om.Location:
+    if path == "." and not start:
+        # the repository as a whole (no CODEOWNERS file, say): its root directory, no region;
+        # code scanning needs a non-empty artifact URI, and `.` names the root (%SRCROOT%)
+        return om.Location(
+            physical_location=om.PhysicalLocation(
+                artifact_location=om.ArtifactLocation(uri=".", uri_base_id=SRCROOT)
+            ),
+            message=om.Message(text="the repository as a whole"),
+        )
     return om.Location(
         physical_location=om.PhysicalLocation(
             artifact_location=om.ArtifactLocation(uri=artifact_uri(path), uri_base_id=SRCROOT),
