@@ -222,8 +222,27 @@ def build(
         ],
         results=results,
         column_kind="unicodeCodePoints",
+        version_control_provenance=_provenance(report.root),
     )
     return om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
+
+
+def _provenance(root: str) -> list[om.VersionControlDetails] | None:
+    """The repository, commit and branch the scanned tree came from (none outside git)."""
+    from soc2lint.evidence.gitinfo import provenance
+
+    found = provenance(root)
+    if not found:
+        return None
+    return [
+        om.VersionControlDetails(
+            repository_uri=found["url"],
+            revision_id=found["commit"],
+            branch=found["branch"],
+            # %SRCROOT% is the repository's root directory (when the scan root is its top)
+            mapped_to=om.ArtifactLocation(uri_base_id=SRCROOT) if found["at_top"] else None,
+        )
+    ]
 
 
 def _related(index: int, site: Location, text: str) -> om.Location:
