@@ -387,7 +387,19 @@ def _github_actions(value: Any, fail: Callable[[str, str], ConfigError]) -> dict
     return {"code_inputs": {k.lower(): [i.lower() for i in v] for k, v in sinks.items()}}
 
 
-STARTER = """\
+# where editors (the YAML language server: VS Code, JetBrains, Neovim) find the schema of a
+# configuration or rule file: the copy published with this release's tag
+SCHEMA_BASE = "https://raw.githubusercontent.com/soc2lint/soc2lint/v{version}/soc2lint/schemas/"
+
+
+def schema_url(name: str) -> str:
+    """The published URL of soc2lint/schemas/<name>.schema.json for this version."""
+    from soc2lint import __version__
+
+    return SCHEMA_BASE.format(version=__version__) + f"{name}.schema.json"
+
+
+STARTER = f"# yaml-language-server: $schema={schema_url('config')}\n" + """\
 # soc2lint configuration (https://github.com/soc2lint/soc2lint). Every key is optional.
 
 # Trust Services Categories your SOC 2 report covers: security is always in scope; add
@@ -417,4 +429,9 @@ fail_on_uncovered: false
 
 # Directories with your own rules (same YAML schema as the bundled ones).
 rules_dirs: []
+
+# Terraform variable files and a plan (terraform show -json) used by every scan, relative to
+# this file; --var-file and --plan on the command line replace them.
+# var_files: [env/prod.tfvars]
+# plan: plan.json
 """
