@@ -399,7 +399,9 @@ def schema_url(name: str) -> str:
     return SCHEMA_BASE.format(version=__version__) + f"{name}.schema.json"
 
 
-STARTER = f"# yaml-language-server: $schema={schema_url('config')}\n" + """\
+STARTER = (
+    f"# yaml-language-server: $schema={schema_url('config')}\n"
+    + """\
 # soc2lint configuration (https://github.com/soc2lint/soc2lint). Every key is optional.
 
 # Trust Services Categories your SOC 2 report covers: security is always in scope; add
@@ -435,3 +437,4 @@ rules_dirs: []
 # var_files: [env/prod.tfvars]
 # plan: plan.json
 """
+)
