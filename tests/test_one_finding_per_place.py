@@ -129,8 +129,10 @@ def test_a_finding_about_the_repository_points_at_no_file(repo: Path, rules) -> 
     (result,) = [r for r in run["results"] if r["ruleId"] == "SOC2-GOV-101"]
     (location,) = result["locations"]
     assert location["physicalLocation"] == {
-        "artifactLocation": {"uri": ".", "uriBaseId": "%SRCROOT%"}
+        "artifactLocation": {"uri": ".", "uriBaseId": "%SRCROOT%"},
+        "region": {"startLine": 1, "endLine": 1},
     }
+    assert location["message"]["text"] == "the repository as a whole"
     assert "CODEOWNERS" not in json.dumps(result["locations"])
     doc = json.loads(json_report.render(report))
     (entry,) = [f for f in doc["findings"] if f["rule_id"] == "SOC2-GOV-101"]

@@ -261,11 +261,14 @@ def artifact_uri(path: str) -> str:
 
 def _location(path: str, start: int, end: int) -> om.Location:
     if path == "." and not start:
-        # the repository as a whole (no CODEOWNERS file, say): its root directory, no region;
-        # code scanning needs a non-empty artifact URI, and `.` names the root (%SRCROOT%)
+        # the repository as a whole (no CODEOWNERS file, say): its root directory, `.` under
+        # %SRCROOT%, never a file that does not exist. Code scanning rejects a result without
+        # an artifact URI, and SARIF validators ask every physical location for a region: the
+        # minimal one (line 1) stands for "the whole artifact"
         return om.Location(
             physical_location=om.PhysicalLocation(
-                artifact_location=om.ArtifactLocation(uri=".", uri_base_id=SRCROOT)
+                artifact_location=om.ArtifactLocation(uri=".", uri_base_id=SRCROOT),
+                region=om.Region(start_line=1, end_line=1),
             ),
             message=om.Message(text="the repository as a whole"),
         )
