@@ -2,9 +2,11 @@
 cache, no local index or pip configuration, only the package registry; every dependency
 from action-requirements.txt with its hash (pip --require-hashes), nothing resolved.
 
-Opt-in (it downloads ~15 MB from https://pypi.org): the default suite skips it. CI runs it
-with `SOC2LINT_INSTALL_TEST=1 pytest -p no:xdist -m install tests/test_action_install.py`
-(.ci/run does, after the suite). A clean Debian or Ubuntu container is the fuller test; this
+Opt-in (it downloads ~15 MB from https://pypi.org and builds soc2lint: 1-1.5 minutes, over
+the 60 s .ci/run can spare): the default suite skips it. Run it when action-requirements.txt
+or action.yml's install step changes and before every release (docs/RELEASING.md), e.g. as a
+CI job of its own on changes to those files:
+`SOC2LINT_INSTALL_TEST=1 pytest -p no:xdist -m install tests/test_action_install.py`. A clean Debian or Ubuntu container is the fuller test; this
 is its stand-in where containers are not available: nothing from this machine's Python
 packages, caches or pip configuration reaches the install."""
 
