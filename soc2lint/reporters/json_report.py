@@ -9,7 +9,8 @@ from soc2lint.model import Finding
 from soc2lint.reporters.common import fingerprint, summary, visible
 from soc2lint.scan import Report
 
-SCHEMA_VERSION = "1.0"
+# 1.1: findings gained instances and scope (soc2lint/schemas/report.schema.json)
+SCHEMA_VERSION = "1.1"
 
 
 def _finding(f: Finding, rule: Rule, status: str | None = None) -> dict:
