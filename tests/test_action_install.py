@@ -6,7 +6,8 @@ Opt-in (it downloads ~15 MB from https://pypi.org and builds soc2lint: 1-1.5 min
 the 60 s .ci/run can spare): the default suite skips it. Run it when action-requirements.txt
 or action.yml's install step changes and before every release (docs/RELEASING.md), e.g. as a
 CI job of its own on changes to those files:
-`SOC2LINT_INSTALL_TEST=1 pytest -p no:xdist -m install tests/test_action_install.py`. A clean Debian or Ubuntu container is the fuller test; this
+`SOC2LINT_INSTALL_TEST=1 pytest -p no:xdist -m install tests/test_action_install.py`.
+A clean Debian or Ubuntu container is the fuller test; this
 is its stand-in where containers are not available: nothing from this machine's Python
 packages, caches or pip configuration reaches the install."""
 
