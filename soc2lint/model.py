@@ -17,6 +17,16 @@ class Location:
     start_col: int = 1
     end_col: int = 1
 
+    @property
+    def repository_level(self) -> bool:
+        """True for REPOSITORY: the repository as a whole, no file and no line."""
+        return self.path == "." and self.start_line == 0
+
+
+# where a finding about the repository as a whole points (no CODEOWNERS file, say): its root,
+# no line; reporters show it as "repository" and SARIF gives it no region
+REPOSITORY = Location(".", 0, 0)
+
 
 @dataclass(frozen=True, slots=True)
 class Unknown:
@@ -153,13 +163,17 @@ class Finding:
     evidence: tuple[str, ...] = ()
     # the resource's own header location, when location points elsewhere
     resource_location: Location | None = None
-    # module call sites of the resource, outermost first (SARIF relatedLocations)
+    # module call sites of the resource, outermost first (SARIF relatedLocations); a finding
+    # that stands for several instances lists the call sites of every one, in order
     call_sites: tuple[Location, ...] = ()
     # a rendered object: where the deciding value came from ("value from values file
     # prod.yaml", or "rendered with values files a.yaml, b.yaml" when no one input set it),
     # and that input's file, if it is one
     value_source: str = ""
     value_files: tuple[str, ...] = ()
+    # how many module instances gave this same result at this place: a module that several
+    # root modules call is one finding listing every call site (soc2lint.pipeline.report)
+    instances: int = 1
 
     @property
     def sort_key(self) -> tuple:

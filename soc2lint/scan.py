@@ -22,7 +22,7 @@ from soc2lint.model import Finding, ParseError, Resource, Skipped
 from soc2lint.pipeline import coverage, result_cache
 from soc2lint.pipeline.discover import Discovery, SourceFile, discover
 from soc2lint.pipeline.load import Cache, Loaded, load_all, load_one, tty_progress
-from soc2lint.pipeline.report import Report, ScanOptions
+from soc2lint.pipeline.report import Report, ScanOptions, merge_instances
 from soc2lint.policies import scope
 from soc2lint.policies.baseline import key as baseline_key
 from soc2lint.policies.baseline import load as load_baseline
@@ -260,6 +260,8 @@ def _scan(
     graph = _link(resources)
     judged = [r for r in rules if coverage.configured(options, r.needs_config)]
     findings, rule_errors = evaluate_rules(judged, graph, options.jobs or os.cpu_count() or 1)
+    # one finding per place: a module several root modules call gives one finding per result
+    findings = merge_instances(findings)
     findings, exceptions, known, baseline_info = _exceptions(
         findings, sink, resources, rules, options
     )

@@ -926,13 +926,15 @@ def test_own_actions_and_workflows_need_no_pin(
 
 def test_repository_findings_point_where_codeowners_is_or_belongs(tmp_path: Path) -> None:
     from soc2lint.engine.rules import load_rules
+    from soc2lint.model import REPOSITORY
 
     (tmp_path / ".git").mkdir()
     _write(tmp_path, {"infra/main.tf": 'resource "aws_s3_bucket" "b" {}\n'})
     rules = [r for r in load_rules() if r.id in ("SOC2-GOV-101", "SOC2-GOV-102")]
     found = {f.rule_id: f.location for f in scan([str(tmp_path)], rules).findings}
-    assert found["SOC2-GOV-101"] == Location("CODEOWNERS", 1, 1)
-    assert found["SOC2-GOV-102"] == Location("CODEOWNERS", 1, 1)
+    # no CODEOWNERS: the repository as a whole, never a CODEOWNERS:1 that does not exist
+    assert found["SOC2-GOV-101"] == REPOSITORY
+    assert found["SOC2-GOV-102"] == REPOSITORY
     _write(tmp_path, {".github/CODEOWNERS": "* @acme/eng\n# un-owned\ninfra/\n"})
     found = {f.rule_id: f for f in scan([str(tmp_path)], rules).findings}
     assert found["SOC2-GOV-101"].status.value == "pass"

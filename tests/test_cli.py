@@ -89,6 +89,8 @@ def test_json_output_shape(tmp_path: Path) -> None:
         "message": finding["message"],
         "fingerprint": finding["fingerprint"],
         "call_sites": [],
+        "instances": 1,
+        "scope": "file",
     }
     assert finding["criteria"][0] == "CC6.1"
     assert doc["summary"]["fail"] == 1

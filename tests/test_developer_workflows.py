@@ -400,28 +400,45 @@ def test_action_annotates_the_most_severe_findings_first_and_only_gating_ones_as
         format="json",
         output="o.json",
         fail_on="high",
-        max_annotations="6",
+        max_annotations="3",
     )
     proc = _action(workspace, env)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert len(json.loads((workspace / "o.json").read_text())["findings"]) > 6
+    findings = json.loads((workspace / "o.json").read_text())["findings"]
+    order = ["critical", "high", "medium", "low", "info"]
+    failing = [f for f in findings if f["status"] == "fail"]
+    gating = [f for f in failing if order.index(f["severity"]) <= order.index("high")]
+    others = [f for f in failing if f not in gating and f["severity"] != "info"]
+    assert len(gating) > 3 and len(others) > 3  # both levels are capped
     # the annotations (the report before them is printed between stop-commands and its token)
     annotations = ("::error ", "::warning ", "::notice ")
     commands = [line for line in proc.stdout.splitlines() if line.startswith(annotations)]
-    assert len(commands) == 6  # capped
+    levels = [c[2 : c.index(" ")] for c in commands]
+    # at most max-annotations of each level: GitHub drops the rest of a level per step
+    assert levels.count("error") == 3 and levels.count("warning") == 3
     assert commands[0].startswith("::error file=z/pod.yaml,line=10,title=SOC2-K8S-001 ")
     assert commands[0].partition("title=")[2].split("::")[0].endswith("(critical)")
-    levels = [c[2 : c.index(" ")] for c in commands]
     severities = [c.split("::")[1].rsplit("(", 1)[1].rstrip(")") for c in commands]
-    order = ["critical", "high", "medium", "low", "info"]
     assert severities == sorted(severities, key=order.index)
     for level, severity in zip(levels, severities, strict=True):
         assert level == ("error" if order.index(severity) <= order.index("high") else "warning")
-    assert "warning" in levels  # medium findings are shown, but do not fail the step
     summary = (tmp_path / "summary.md").read_text()
-    assert "the first 6 are annotated" in summary
-    table = [line for line in summary.splitlines() if line.startswith("| ") and "`" in line]
-    assert table[0].startswith("| critical | SOC2-K8S-001")
+    rest = len(failing) - 6
+    assert "**Annotated on the diff:** 3 errors, 3 warnings (at most 3 of each level" in summary
+    assert f"The other {rest} failing findings are in the findings table below" in summary
+    assert "the report file `o.json`" in summary
+    header = "| gate | result | severity | rule | resource | location | criteria | annotation |"
+    assert header in summary
+    rows = [line for line in summary.splitlines() if line.startswith("| ") and "`" in line]
+    assert rows[0].startswith("| ❌ fails | fail | critical | SOC2-K8S-001")
+    assert rows[0].endswith("| error |")
+    assert sum(row.endswith("| error |") for row in rows) == 3
+    assert sum(row.endswith("| warning |") for row in rows) == 3
+    # a failing medium finding is listed but does not fail the gate
+    medium = next(row for row in rows if "| fail | medium |" in row)
+    assert medium.startswith("|  | fail | medium |")
+    assert "| high | " in summary and "| medium | " in summary
+    assert "| severity | failed findings | fails the gate |" in summary
 
 
 def test_action_creates_a_missing_output_directory_in_the_workspace(tmp_path: Path) -> None:

@@ -316,7 +316,10 @@ def test_a_reused_report_holds_every_result_as_the_scan_made_it(tmp_path: Path) 
     from dataclasses import replace
 
     report.findings[0] = replace(
-        report.findings[0], value_source="value from values file prod.yaml", value_files=("p.yaml",)
+        report.findings[0],
+        value_source="value from values file prod.yaml",
+        value_files=("p.yaml",),
+        instances=3,
     )
     cache = cache_store.Cache(tmp_path / "cache")
     result_cache.store(cache, "k", report)
@@ -329,10 +332,10 @@ def test_a_reused_report_holds_every_result_as_the_scan_made_it(tmp_path: Path) 
     "table",
     [
         [],
-        [["SOC2-X"], [0, 0, 0, 0, [0, 1, 1, 1, 1], 0, [], None, [], 0, []]],  # no status
-        [["fail", "a"], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, [9], 1, []]],  # no string 9
-        [["fail", "a"], [1, 1, 1, 0, [1, "1", 1, 1, 1], 1, [], None, [], 1, []]],  # line as text
-        [["fail", 7], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, [], 1, []]],  # number as text
+        [["SOC2-X"], [0, 0, 0, 0, [0, 1, 1, 1, 1], 0, [], None, [], 0, [], 1]],  # no status
+        [["fail", "a"], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, [9], 1, [], 1]],  # no string 9
+        [["fail", "a"], [1, 1, 1, 0, [1, "1", 1, 1, 1], 1, [], None, [], 1, [], 1]],  # line as text
+        [["fail", 7], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, [], 1, [], 1]],  # number as text
         [["fail", "a"], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, []]],  # fields missing
     ],
 )

@@ -299,7 +299,9 @@ def test_config_errors_name_file_key_and_a_fix(tmp_path: Path, text: str, messag
 def test_init_writes_a_starter_config_that_loads(tmp_path: Path) -> None:
     repo = repo_with(tmp_path, {"main.tf": BUCKET.format(name="a")})
     assert run("init", cwd=repo).returncode == 0
-    assert (repo / ".soc2lint.yaml").read_text().startswith("# soc2lint configuration")
+    first, second = (repo / ".soc2lint.yaml").read_text().splitlines()[:2]
+    assert first.startswith("# yaml-language-server: $schema=https://")  # editors' schema
+    assert second.startswith("# soc2lint configuration")
     assert run("init", cwd=repo).returncode == 2  # never overwrites silently
     assert run("scan", ".", cwd=repo).returncode == 1
 

@@ -35,6 +35,10 @@ KEYS = {
     "max_file_size": "skip files larger than this many bytes",
     "baseline": "baseline file to apply by default",
     "helm": "{kube_version, api_versions, charts: {CHART-DIR: {values, set, release, namespace}}}",
+    "var_files": "Terraform variable files (-var-file) for every scan, relative to the "
+    "configuration file; --var-file on the command line replaces them",
+    "plan": "a plan (terraform show -json output) to evaluate, relative to the configuration "
+    "file; --plan on the command line replaces it",
     "cfn_parameters": "CloudFormation parameter values file, relative to the configuration file",
     "github_actions": "{code_inputs: {owner/action: [input, ...]}} action inputs run as code "
     "(added to soc2lint/data/github_code_inputs.yaml for SOC2-GHA-005); "
@@ -74,6 +78,9 @@ class Config:
     kube_version: str | None = None
     api_versions: list[str] = field(default_factory=list)
     cfn_parameters: str | None = None
+    # Terraform inputs set once for the repository (absolute paths)
+    var_files: list[str] = field(default_factory=list)
+    plan: str | None = None
     github_actions: dict[str, Any] = field(default_factory=dict)
 
     def apply(self, rules: list[Rule], requested: list[str] | None = None) -> list[Rule]:
@@ -290,6 +297,19 @@ def _validate(
         raise fail("cfn_parameters", "must be a path")
     config.cfn_parameters = str(path.parent / cfn) if cfn else None
     config.github_actions = _github_actions(data.get("github_actions"), fail)
+    for file in strings("var_files"):
+        if not (path.parent / file).is_file():
+            raise fail("var_files", f"{file!r} is not a file (relative to this file)")
+        contained("var_files", path.parent / file)
+    config.var_files = [str(path.parent / f) for f in strings("var_files")]
+    plan = data.get("plan")
+    if plan is not None and not isinstance(plan, str):
+        raise fail("plan", "must be a path")
+    if plan:
+        if not (path.parent / plan).is_file():
+            raise fail("plan", f"{plan!r} is not a file (relative to this file)")
+        contained("plan", path.parent / plan)
+    config.plan = str(path.parent / plan) if plan else None
     return config
 
 
@@ -396,7 +416,21 @@ def _approved(value: Any, fail: Callable[[str, str], ConfigError]) -> dict[str, 
     return out
 
 
-STARTER = """\
+# where editors (the YAML language server: VS Code, JetBrains, Neovim) find the schema of a
+# configuration or rule file: the copy published with this release's tag
+SCHEMA_BASE = "https://raw.githubusercontent.com/soc2lint/soc2lint/v{version}/soc2lint/schemas/"
+
+
+def schema_url(name: str) -> str:
+    """The published URL of soc2lint/schemas/<name>.schema.json for this version."""
+    from soc2lint import __version__
+
+    return SCHEMA_BASE.format(version=__version__) + f"{name}.schema.json"
+
+
+STARTER = (
+    f"# yaml-language-server: $schema={schema_url('config')}\n"
+    + """\
 # soc2lint configuration (https://github.com/soc2lint/soc2lint). Every key is optional.
 
 # Trust Services Categories your SOC 2 report covers: security is always in scope; add
@@ -426,4 +460,10 @@ fail_on_uncovered: false
 
 # Directories with your own rules (same YAML schema as the bundled ones).
 rules_dirs: []
+
+# Terraform variable files and a plan (terraform show -json) used by every scan, relative to
+# this file; --var-file and --plan on the command line replace them.
+# var_files: [env/prod.tfvars]
+# plan: plan.json
 """
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from soc2lint.cli.config import Config, find_config, load_config
@@ -121,6 +121,12 @@ def run(request: Request) -> Outcome:
         root=None if request.config else root,
     )
     rules = effective_rules(config, request.rules_dirs, request.only, available, cache)
+    # Terraform inputs the configuration sets once; the command line's replace them
+    request = replace(
+        request,
+        var_files=request.var_files or list(config.var_files),
+        plan=request.plan or config.plan,
+    )
     for item in request.tf_vars:
         if "=" not in item or not item.partition("=")[0].strip():
             raise UsageError(f"--var: {item!r} is not NAME=VALUE")

@@ -61,6 +61,32 @@ def sanitize_url(url: str) -> str:
     return url
 
 
+def provenance(root: str | Path) -> dict | None:
+    """What SARIF's versionControlProvenance needs of the git work tree holding root: the
+    remote's URL without credentials as a URI (an scp-like remote as ssh://), else the work
+    tree's file URI; the commit; the branch (None when detached); whether root is the work
+    tree's top (SARIF can then map %SRCROOT% to the repository root). None outside git or
+    before the first commit."""
+    root = Path(root)
+    if shutil.which("git") is None:
+        return None
+    top = (git(root, "rev-parse", "--show-toplevel") or "").strip()
+    commit = (git(root, "rev-parse", "--verify", "-q", "HEAD") or "").strip()
+    if not top or not commit:
+        return None
+    url = _remote_url(root)
+    if url and "://" not in url:
+        match = _SCP.match(url)
+        if match:
+            user = f"{match.group('user')}@" if match.group("user") else ""
+            url = f"ssh://{user}{match.group('host')}/{match.group('path').lstrip('/')}"
+    if not url or "://" not in url:
+        url = Path(top).as_uri()
+    branch = (git(root, "symbolic-ref", "--short", "-q", "HEAD") or "").strip() or None
+    prefix = (git(root, "rev-parse", "--show-prefix") or "").strip()
+    return {"url": url, "commit": commit, "branch": branch, "at_top": not prefix}
+
+
 def _remote_url(root: Path) -> str | None:
     names = (git(root, "remote") or "").split()
     if not names:

@@ -6,6 +6,7 @@ from html import escape
 
 from soc2lint.evidence.markdown import narrowing, partial_note
 from soc2lint.evidence.record import platforms_of
+from soc2lint.reporters.common import place
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1b1f23}
@@ -137,7 +138,7 @@ def render_html(record: dict) -> str:
             e(f["status"]),
             e(f["severity"]),
             c(f["resource"]),
-            c(f"{f['path']}:{f['line']}"),
+            c(place(f["path"], f["line"])),
             e(f["message"]),
         ]
         for f in record["findings"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from soc2lint.reporters.common import place
+
 RESULT_LABELS = {
     "fail": "❌ fail",
     "unknown": "❔ unknown",
@@ -149,7 +151,7 @@ def render_markdown(record: dict, limit: int = 25) -> str:
             code(f["rule_id"]),
             text(f["severity"]),
             code(f["resource"]),
-            code(f"{f['path']}:{f['line']}"),
+            code(place(f["path"], f["line"])),
             text(f["message"]),
         )
         for f in failing

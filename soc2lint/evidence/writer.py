@@ -18,12 +18,21 @@ from soc2lint.scan import Report
 LEDGER_NAME = "ledger.jsonl"
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write(path: Path, data: bytes) -> None:
-    """Write whole or not at all: a crash never leaves half a record."""
+    """Write whole or not at all: a crash never leaves half a record. The file gets the mode
+    any new file gets (0666 less the umask), as the ledger does, so an auditor's account that
+    may read the ledger may read the records (mkstemp alone would make them 0600)."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

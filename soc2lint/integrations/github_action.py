@@ -19,6 +19,9 @@ from soc2lint.reporters import RENDERERS
 from soc2lint.reporters.common import most_severe_first, printable, scope_warning
 from soc2lint.reporters.markdown import render as render_markdown
 
+# GitHub shows at most 10 error, 10 warning and 10 notice annotations per step
+ANNOTATIONS = 10
+
 
 class InputError(Exception):
     """An input that cannot work; the message is the one line the log shows."""
@@ -46,9 +49,15 @@ def log_safe(text: object) -> str:
 
 
 def annotation(level: str, path: str, line: int, title: str, message: str) -> str:
-    """A workflow command that GitHub shows on the pull request's diff."""
+    """A workflow command that GitHub shows on the pull request's diff; a finding about the
+    repository as a whole (path `.`, line 0) has no file, so it shows on the run's page."""
+    where = (
+        ""
+        if path == "." and not line
+        else (f"file={_escape_property(log_safe(path))},line={line},")
+    )
     return (
-        f"::{level} file={_escape_property(log_safe(path))},line={line},"
+        f"::{level} {where}"
         f"title={_escape_property(log_safe(title))}::{_escape_data(log_safe(message))}"
     )
 
@@ -108,6 +117,49 @@ def _write(target: Path, text: str) -> None:
         raise InputError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
+def _lines(name: str) -> list[str]:
+    """A multi-line input: one item a line (a YAML block `|`), blank lines and `#` comments
+    skipped; items are not split on spaces, so a file name may hold one."""
+    out = []
+    for line in os.environ.get(f"SOC2LINT_{name}", "").splitlines():
+        item = line.strip()
+        if item and not item.startswith("#"):
+            out.append(item)
+    return out
+
+
+def _existing_files(option: str, given: list[str]) -> list[str]:
+    for item in given:
+        if not Path(item).is_file():
+            raise InputError(
+                f"{option} {item!r} is not a file (paths are relative to the workspace, "
+                f"{_workspace()})"
+            )
+    return given
+
+
+def automation_id(category: str) -> str:
+    """SARIF runAutomationDetails.id for a category: code scanning keeps one analysis per
+    category (the id up to its last `/`), so matrix jobs with their own category do not
+    replace each other's results. Empty: `soc2lint/`."""
+    category = category.strip().strip("/")
+    return f"{category}/" if category else "soc2lint/"
+
+
+def choose_annotations(failing: list, rules: dict, threshold: str, cap: int) -> dict[int, str]:
+    """id(finding) -> level for the findings to annotate: most severe first (the order of
+    failing), at most cap of each level (GitHub shows 10 errors, 10 warnings and 10 notices
+    per step and drops the rest)."""
+    used: Counter = Counter()
+    chosen: dict[int, str] = {}
+    for f in failing:
+        level = level_for(rules[f.rule_id].severity, threshold)
+        if used[level] < cap:
+            used[level] += 1
+            chosen[id(f)] = level
+    return chosen
+
+
 def main() -> int:
     fmt = _env("FORMAT", "sarif") or "sarif"
     if fmt not in RENDERERS:
@@ -117,9 +169,19 @@ def main() -> int:
     if fail_on is not None and fail_on not in (*SEVERITIES, "none"):
         raise InputError(f"fail-on must be one of {', '.join(SEVERITIES)}, none")
     try:
-        cap = max(0, int(_env("MAX_ANNOTATIONS", "50") or "50"))
+        cap = max(0, int(_env("MAX_ANNOTATIONS", str(ANNOTATIONS)) or ANNOTATIONS))
     except ValueError:
         raise InputError("max-annotations must be a whole number") from None
+    plan = _env("PLAN") or None
+    if plan:
+        _existing_files("plan", [plan])
+    rules_dirs = _lines("RULES_DIR")
+    for directory in rules_dirs:
+        if not Path(directory).is_dir():
+            raise InputError(
+                f"rules-dir {directory!r} is not a directory (paths are relative to the "
+                f"workspace, {_workspace()})"
+            )
     request = Request(
         paths=_paths(),
         config=_env("CONFIG") or None,
@@ -129,6 +191,10 @@ def main() -> int:
         fail_on_uncovered={"true": True, "false": False}.get(
             (_env("FAIL_ON_UNCOVERED") or "").lower()
         ),
+        var_files=_existing_files("var-file", _lines("VAR_FILE")),
+        plan=plan,
+        rules_dirs=rules_dirs,
+        exclude=_lines("EXCLUDE"),
     )
     target = _output_target(output)
     try:
@@ -137,7 +203,7 @@ def main() -> int:
         raise InputError(str(exc)) from None
     report, threshold = outcome.report, outcome.threshold
     passed = gate(report, threshold, outcome.fail_on_uncovered)
-    _write(target, RENDERERS[fmt](report))
+    _write(target, RENDERERS[fmt](report, automation_id=automation_id(_env("CATEGORY"))))
     # the report is text from the repository: each such string passes log_safe, and the whole
     # report is printed with workflow commands stopped (a token nobody can know in advance)
     token = secrets.token_hex(16)
@@ -149,11 +215,14 @@ def main() -> int:
         print(f"::warning::soc2lint: {_escape_data(gap)}")
     rules = {r.id: r for r in report.rules}
     failing = [f for f in most_severe_first(report) if f.status.value == "fail"]
-    for f in failing[:cap]:
+    chosen = choose_annotations(failing, rules, threshold, cap)
+    for f in failing:
+        if id(f) not in chosen:
+            continue
         rule = rules[f.rule_id]
         print(
             annotation(
-                level_for(rule.severity, threshold),
+                chosen[id(f)],
                 f.location.path,
                 f.location.start_line,
                 f"{f.rule_id} {rule.name} ({rule.severity})",
@@ -164,7 +233,9 @@ def main() -> int:
         report,
         threshold=threshold,
         passed=passed,
-        listed_from=cap if len(failing) > cap else None,
+        annotated=chosen,
+        report_file=output,
+        annotation_cap=cap,
     )
     _append(os.environ.get("GITHUB_STEP_SUMMARY"), summary)
     counts = Counter(rules[f.rule_id].severity for f in failing)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from soc2lint import __version__
 from soc2lint.engine.rules import Rule
@@ -98,3 +98,41 @@ class Report:
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
+
+
+def merge_instances(findings: list[Finding]) -> list[Finding]:
+    """One finding per place: the results of a module that several root modules instantiate
+    (each example calling the module, say) are one finding when they are the same result (rule,
+    resource address, status, location and message), listing the call sites of every instance;
+    instances with different results stay separate. Findings of resources no module call made
+    are left as they are. Order is kept (each merged finding where its first instance was)."""
+    groups: dict[tuple, list[Finding]] = {}
+    order: list[tuple] = []
+    for f in findings:
+        if not f.call_sites:
+            key: tuple = ("single", len(order))
+        else:
+            key = (
+                f.rule_id,
+                f.resource,
+                f.resource_type,
+                f.status,
+                f.location,
+                f.message,
+                f.evidence,
+                f.resource_location,
+            )
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(f)
+    out: list[Finding] = []
+    for key in order:
+        group = groups[key]
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        chains = list(dict.fromkeys(f.call_sites for f in group))
+        sites = tuple(dict.fromkeys(site for chain in chains for site in chain))
+        out.append(replace(group[0], call_sites=sites, instances=len(chains)))
+    return out

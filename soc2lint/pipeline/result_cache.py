@@ -154,6 +154,7 @@ def _table(findings: list[Finding]) -> codec.Rows:
             [place(site) for site in f.call_sites],
             n(f.value_source),
             [n(v) for v in f.value_files],
+            f.instances,
         ]
         for f in findings
     ]
@@ -182,7 +183,22 @@ def _findings(table: Any) -> list[Finding]:
     out: list[Finding] = []
     append, new, set_dict = out.append, object.__new__, object.__setattr__
     for row in rows:
-        rule_id, resource, rtype, status, loc, message, evidence, rloc, sites, source, files = row
+        (
+            rule_id,
+            resource,
+            rtype,
+            status,
+            loc,
+            message,
+            evidence,
+            rloc,
+            sites,
+            source,
+            files,
+            instances,
+        ) = row
+        if type(instances) is not int:
+            raise ValueError("a malformed instance count")
         finding = new(Finding)  # as Finding(...) would, without its per-field setattr
         set_dict(
             finding,
@@ -199,6 +215,7 @@ def _findings(table: Any) -> list[Finding]:
                 "call_sites": tuple(map(place, sites)),
                 "value_source": strings[source],
                 "value_files": tuple(strings[v] for v in files),
+                "instances": instances,
             },
         )
         append(finding)

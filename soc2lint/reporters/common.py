@@ -32,6 +32,12 @@ def printable(text: object) -> str:
     )
 
 
+def place(path: str, line: int) -> str:
+    """`path:line`, or `repository` for a result about the repository as a whole (path `.`,
+    line 0: model.REPOSITORY), which has no file to point at."""
+    return "repository" if path == "." and not line else f"{path}:{line}"
+
+
 def fingerprint(finding: Finding) -> str:
     """Stable across unrelated edits: rule, file and resource address, never the line."""
     key = f"{finding.rule_id}\0{finding.location.path}\0{finding.resource}"

@@ -10,7 +10,8 @@ from soc2lint.model import Finding
 from soc2lint.reporters.common import fingerprint, summary, visible
 from soc2lint.scan import Report
 
-SCHEMA_VERSION = "1.0"
+# 1.1: findings gained instances and scope (soc2lint/schemas/report.schema.json)
+SCHEMA_VERSION = "1.1"
 
 
 def _finding(f: Finding, rule: Rule, status: str | None = None) -> dict:
@@ -27,8 +28,12 @@ def _finding(f: Finding, rule: Rule, status: str | None = None) -> dict:
         "end_line": f.location.end_line,
         "message": f.message,
         "fingerprint": fingerprint(f),
-        # module call sites that instantiated the resource, outermost first
+        # module call sites that instantiated the resource, outermost first; a finding that
+        # stands for several instances (a module several root modules call) lists every one
         "call_sites": [{"path": c.path, "line": c.start_line} for c in f.call_sites],
+        "instances": f.instances,
+        # "repository": about the repository as a whole (path ".", lines 0), else "file"
+        "scope": "repository" if f.location.repository_level else "file",
     }
     if f.value_source:
         # a rendered Helm object: the values file or --set the deciding value came from, or

@@ -226,6 +226,7 @@ def build(
         ],
         results=results,
         column_kind="unicodeCodePoints",
+        version_control_provenance=_provenance(report.root),
     )
     return om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
 
@@ -257,6 +258,24 @@ def _values_files(f: Finding, first: int) -> list[om.Location]:
     return out
 
 
+def _provenance(root: str) -> list[om.VersionControlDetails] | None:
+    """The repository, commit and branch the scanned tree came from (none outside git)."""
+    from soc2lint.evidence.gitinfo import provenance
+
+    found = provenance(root)
+    if not found:
+        return None
+    return [
+        om.VersionControlDetails(
+            repository_uri=found["url"],
+            revision_id=found["commit"],
+            branch=found["branch"],
+            # %SRCROOT% is the repository's root directory (when the scan root is its top)
+            mapped_to=om.ArtifactLocation(uri_base_id=SRCROOT) if found["at_top"] else None,
+        )
+    ]
+
+
 def _related(index: int, site: Location, text: str) -> om.Location:
     loc = _location(site.path, site.start_line, site.end_line)
     loc.id = index
@@ -272,6 +291,18 @@ def artifact_uri(path: str) -> str:
 
 
 def _location(path: str, start: int, end: int) -> om.Location:
+    if path == "." and not start:
+        # the repository as a whole (no CODEOWNERS file, say): its root directory, `.` under
+        # %SRCROOT%, never a file that does not exist. Code scanning rejects a result without
+        # an artifact URI, and SARIF validators ask every physical location for a region: the
+        # minimal one (line 1) stands for "the whole artifact"
+        return om.Location(
+            physical_location=om.PhysicalLocation(
+                artifact_location=om.ArtifactLocation(uri=".", uri_base_id=SRCROOT),
+                region=om.Region(start_line=1, end_line=1),
+            ),
+            message=om.Message(text="the repository as a whole"),
+        )
     return om.Location(
         physical_location=om.PhysicalLocation(
             artifact_location=om.ArtifactLocation(uri=artifact_uri(path), uri_base_id=SRCROOT),

@@ -65,14 +65,14 @@ def render(
     lines: list[str] = []
     shown = visible(report)
     for path, group in groupby(shown, key=lambda f: f.location.path):
-        lines.append(paint(c(path), "bold"))
+        lines.append(paint("repository (as a whole)" if path == "." else c(path), "bold"))
         for f in group:
             rule = rules[f.rule_id]
             label = "UNKNOWN" if f.status.value == "unknown" else c(rule.severity.upper())
             style = "unknown" if f.status.value == "unknown" else rule.severity
+            line = f.location.start_line or ""  # none for the repository as a whole
             lines.append(
-                f"  {f.location.start_line:>4}  {paint(label.ljust(8), style)} {c(f.rule_id)}  "
-                f"{c(f.resource)}"
+                f"  {line:>4}  {paint(label.ljust(8), style)} {c(f.rule_id)}  {c(f.resource)}"
             )
             lines.append(f"        {c(f.message)}")
             if f.value_source:

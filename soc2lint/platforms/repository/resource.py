@@ -4,9 +4,8 @@ leaves unowned.
 Rules about change control ask repository-wide questions (is there a CODEOWNERS file; does it
 give every infrastructure file an owner?). The repository root is the scanned directory when it
 holds a CODEOWNERS of its own, else the enclosing git work tree. Findings point into the
-CODEOWNERS file (at the entry that un-owns a path, else its first line); without one, at line 1
-of `CODEOWNERS` in the root of the git work tree, where the file belongs (a path that does not
-exist yet, which SARIF and code scanning accept like any other repository-relative path).
+CODEOWNERS file (at the entry that un-owns a path, else its first line); without one, at the
+repository as a whole (model.REPOSITORY: no file, no line), never at a file that does not exist.
 
 The identity (`owner/repo`) lets CI rules recognise the repository's own actions and reusable
 workflows: it is read from the `origin` remote in the root's git configuration, else from
@@ -20,7 +19,7 @@ import os
 import re
 from pathlib import Path
 
-from soc2lint.model import Location, ParseError, Platform, Resource
+from soc2lint.model import REPOSITORY, Location, ParseError, Platform, Resource
 from soc2lint.platforms.repository.codeowners import (
     Entry,
     find_codeowners,
@@ -51,7 +50,7 @@ def repository_resource(
     inside = [p[len(prefix) :] for p in scanned if p.startswith(prefix)]
     locations: dict[str, Location] = {}
     if found is None:  # GitHub reads CODEOWNERS only from the root of the repository
-        location = Location("CODEOWNERS", 1, 1)
+        location = REPOSITORY
         attributes["codeowners_uncovered"] = inside
     else:
         shown = prefix + found
