@@ -208,13 +208,15 @@ def _findings(table: Any) -> list[Finding]:
                 "resource": strings[resource],
                 "resource_type": strings[rtype],
                 "status": _STATUS[strings[status]],
-                "location": place(loc),
+                "location": places.get(tuple(loc)) or place(loc),
                 "message": strings[message],
-                "evidence": tuple(strings[e] for e in evidence),
-                "resource_location": None if rloc is None else place(rloc),
-                "call_sites": tuple(map(place, sites)),
+                "evidence": tuple([strings[e] for e in evidence]) if evidence else (),
+                "resource_location": None
+                if rloc is None
+                else places.get(tuple(rloc)) or place(rloc),
+                "call_sites": tuple(map(place, sites)) if sites else (),
                 "value_source": strings[source],
-                "value_files": tuple(strings[v] for v in files),
+                "value_files": tuple([strings[v] for v in files]) if files else (),
                 "instances": instances,
             },
         )

@@ -111,11 +111,16 @@ def _emit(value: object, newline: str, out: list[str]) -> None:
             for key, item in value.items():  # type: ignore[union-attr]
                 if type(key) is not str:
                     raise _Other
-                out.append(between)
-                out.append(_string(key))
-                out.append(": ")
-                _emit(item, inner, out)
+                named = between + _string(key) + ": "
                 between = "," + inner
+                # most values are text or numbers: written here, without a call each
+                if type(item) is str:
+                    out.append(named + _string(item))
+                elif type(item) is int:
+                    out.append(named + int.__repr__(item))
+                else:
+                    out.append(named)
+                    _emit(item, inner, out)
         else:
             for item in value:  # type: ignore[union-attr]
                 out.append(between)
