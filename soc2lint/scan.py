@@ -97,7 +97,7 @@ def _cached(
         return None
     cache = Cache(Path(options.cache_dir))
     cache_key = result_cache.key(root, paths, rules, options, discovered)
-    hit = result_cache.load(cache, cache_key, root, rules)
+    hit = result_cache.load(cache, cache_key, root, rules, discovered)
     return hit if hit is not None else (cache, cache_key)
 
 

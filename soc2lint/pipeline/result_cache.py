@@ -96,8 +96,15 @@ def _content_digest(name: str) -> str:
 _STORED = tuple(f.name for f in fields(Report) if f.name != "rules")
 
 
-def load(cache: Cache, cache_key: str, root: Path, rules: list[Rule]) -> Any | None:
-    """The cached report if every file it read is unchanged, else None."""
+def load(
+    cache: Cache,
+    cache_key: str,
+    root: Path,
+    rules: list[Rule],
+    hashed: dict[str, str] | None = None,
+) -> Any | None:
+    """The cached report if every file it read is unchanged, else None. hashed: digests this
+    scan has just taken (the discovered files, which the key covers); the others are taken now."""
     entry = cache.get("report-" + cache_key)
     if not isinstance(entry, dict) or set(entry) != set(_STORED):
         return None
@@ -108,7 +115,14 @@ def load(cache: Cache, cache_key: str, root: Path, rules: list[Rule]) -> Any | N
     report = Report(rules=list(rules), **entry)
     if not isinstance(report.files, dict):
         return None
-    current = digest_files(root, list(report.files))
+    known = hashed or {}
+    try:
+        others = digest_files(root, [p for p in report.files if p not in known])
+        if others is None:
+            return None
+        current = {p: known.get(p) or others[p] for p in report.files}
+    except (TypeError, ValueError):  # an entry this code could not have written
+        return None
     if current != report.files:
         return None
     return report

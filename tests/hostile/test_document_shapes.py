@@ -121,13 +121,22 @@ def test_an_alias_bomb_split_over_documents_is_a_parse_error_of_its_file(tmp_pat
     assert len(errors) == 1 and "alias" in errors[0]["message"], doc["errors"]
 
 
+CFN_JSON = {
+    "AWSTemplateFormatVersion": "2010-09-09",
+    "Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "p"}}},
+}
+
+
 @pytest.mark.parametrize(
     "name",
-    ["pod.json", "main.tf.json"],
+    ["pod.json", "main.tf.json", "stack.template.json"],
 )
 def test_a_json_file_is_read_as_json_not_yaml(tmp_path: Path, name: str) -> None:
     if name.endswith(".tf.json"):
         body = {"resource": {"aws_s3_bucket": {"b": {"bucket": "x"}}}}
+    elif name.startswith("stack"):
+        body = CFN_JSON
+        body = json.loads(json.dumps(body).replace('"BucketName": "p"', '"name": "p"'))
     else:
         body = POD_JSON
     # YAML would take the comment and the anchors; JSON has neither
@@ -136,3 +145,13 @@ def test_a_json_file_is_read_as_json_not_yaml(tmp_path: Path, name: str) -> None
     doc = scan(repository(tmp_path / "repo", {name: text}))
     assert [(e["path"], e["line"]) for e in doc["errors"]] == [(name, 1)]
     assert "invalid JSON" in doc["errors"][0]["message"]
+
+
+def test_a_json_template_with_a_property_given_twice_is_an_error(tmp_path: Path) -> None:
+    """CloudFormation takes one of two `BucketName`s, a YAML reader the other: read neither."""
+    text = json.dumps(CFN_JSON, indent=1).replace(
+        '"BucketName": "p"', '"BucketName": "p",\n "BucketName": "q"'
+    )
+    doc = scan(repository(tmp_path / "repo", {"stack.json": text}))
+    assert [(e["path"], e["line"]) for e in doc["errors"]] == [("stack.json", 8)]
+    assert "duplicate key 'BucketName'" in doc["errors"][0]["message"]

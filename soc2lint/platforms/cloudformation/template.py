@@ -8,7 +8,6 @@ evaluator reads both.
 from __future__ import annotations
 
 import io
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from ruamel.yaml.comments import TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from soc2lint.model import ParseError
+from soc2lint.platforms.shared import jsonsrc
 from soc2lint.platforms.shared.yamlsrc import YamlDoc, _Converter, _TooLarge
 
 SHORT_FORMS = {
@@ -112,6 +112,8 @@ def load(path: str, text: str) -> tuple[Template | None, list[ParseError]]:
 
 
 def _load(path: str, text: str) -> tuple[Template | None, list[ParseError]]:
+    if path.endswith(".json"):  # a JSON template is read as JSON, never as YAML
+        return _load_json(path, text)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -121,13 +123,6 @@ def _load(path: str, text: str) -> tuple[Template | None, list[ParseError]]:
     except _TooLarge as exc:
         return None, [ParseError(path, 1, str(exc))]
     except MarkedYAMLError as exc:
-        if path.endswith(".json"):  # JSON that YAML does not take (tabs): read it without lines
-            try:
-                data = json.loads(text)
-            except ValueError:
-                data = None
-            if is_template(data):
-                return Template(path, YamlDoc(data, {}, 1, text.count("\n") + 1)), []
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         return None, [ParseError(path, line, f"invalid YAML: {exc.problem or 'invalid YAML'}")]
@@ -137,3 +132,22 @@ def _load(path: str, text: str) -> tuple[Template | None, list[ParseError]]:
         return None, []
     end = max(1, converter.last_line)
     return Template(path, YamlDoc(data, converter.locations, 1, end)), []
+
+
+def _load_json(path: str, text: str) -> tuple[Template | None, list[ParseError]]:
+    """A JSON template through the strict JSON reader (lines for every key; comments, YAML
+    syntax and a property name given twice in one object are errors, as CloudFormation has
+    them)."""
+    try:
+        value = jsonsrc.parse(text)
+    except jsonsrc.JsonError as exc:
+        return None, [ParseError(path, exc.line, f"invalid JSON: {exc.message}", exc.column)]
+    except RecursionError:
+        return None, [ParseError(path, 1, "invalid JSON: nesting is too deep to read")]
+    data, locations, end = jsonsrc.located(value)
+    if not is_template(data):
+        return None, []
+    repeated = jsonsrc.repeated_name(value)
+    if repeated is not None:  # which one counts differs between tools: read neither
+        return None, [ParseError(path, repeated[1], f"invalid JSON: duplicate key {repeated[0]!r}")]
+    return Template(path, YamlDoc(data, locations, 1, max(1, end))), []
