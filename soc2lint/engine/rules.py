@@ -285,6 +285,10 @@ def load_rules(
                 raise RuleError(f"{path}: a link out of the rules directory {directory}; not read")
             files.append((path, _read_rule_file(path)))
     digests = [hashlib.sha256(raw).hexdigest() for _, raw in files]
+    # rules are frozen: the same files give the same rules, so a process loads them once
+    seen = tuple((str(path), digest) for (path, _), digest in zip(files, digests, strict=True))
+    if seen in _LOADED:
+        return list(_LOADED[seen])
     key = "rules-" + hashlib.sha256("\0".join(digests).encode()).hexdigest()
     data = cache.get(key) if cache is not None else None
     if not isinstance(data, list) or len(data) != len(files):
@@ -301,7 +305,14 @@ def load_rules(
             raise RuleError(f"{path}: name: {rule.name} is already used by {names[rule.name]}")
         rules[rule.id] = rule
         names[rule.name] = str(path)
-    return [rules[k] for k in sorted(rules)]
+    loaded = [rules[k] for k in sorted(rules)]
+    if len(_LOADED) >= 16:  # a long-lived process reading many rule sets: keep the latest
+        _LOADED.clear()
+    _LOADED[seen] = loaded
+    return list(loaded)
+
+
+_LOADED: dict[tuple[tuple[str, str], ...], list[Rule]] = {}
 
 
 def load_rule_file(path: Path) -> Rule:

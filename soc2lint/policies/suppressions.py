@@ -483,7 +483,7 @@ class _Excusing(Evaluator):
         outcomes = []
         for m in rest:
             one = super()._attr(single, m.value, m.path)
-            outcomes.append(replace(one, detail=lambda d=one.detail: f"{shown}{lazy_text(d)}"))
+            outcomes.append(one._replace(detail=lambda d=one.detail: f"{shown}{lazy_text(d)}"))
         return combine_all(outcomes) if cond.match == "all" else combine_any(outcomes)
 
 
