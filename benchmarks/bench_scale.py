@@ -237,13 +237,7 @@ def generate(
         (chart / "templates" / "deployment.yaml").write_text(CHART_TEMPLATE)
     n_wf = files - n_tf - n_k8s
     n_k8s -= charts // 3 * 3  # the charts' files are Kubernetes files too
-    modules = max(1, n_tf // 20) if n_tf else 0
-    for m in range(modules):
-        mdir = root / "modules" / f"m{m:03d}"
-        mdir.mkdir(parents=True)
-        (mdir / "main.tf").write_text(
-            MODULE.format(port=rnd.choice([22, 443]), cidr=rnd.choice(["0.0.0.0/0", "10.0.0.0/8"]))
-        )
+    modules = _modules(root, rnd, n_tf)
     for i in range(n_tf - modules):
         env = root / "envs" / f"stack{i // 10:04d}"
         env.mkdir(parents=True, exist_ok=True)
@@ -259,53 +253,22 @@ def generate(
         ns = i // 25
         k8s = root / "k8s" / f"team-{ns}"
         k8s.mkdir(parents=True, exist_ok=True)
-        (k8s / f"app{i}.yaml").write_text(
-            MANIFEST.format(
-                i=i,
-                ns=ns,
-                replicas=rnd.choice([1, 3]),
-                tag=rnd.choice(["1.2.3", "latest"]),
-                privileged=rnd.choice(["true", "false"]),
-                svc=rnd.choice(["ClusterIP", "LoadBalancer"]),
-            )
-        )
-    wf = root / ".github" / "workflows"
-    wf.mkdir(parents=True, exist_ok=True)
-    for i in range(n_wf):
-        ref = rnd.choice(["v4", "11bd71901bbe5b1630ceea73d27597364c9af683"])
-        (wf / f"ci{i}.yml").write_text(WORKFLOW.format(i=i, ref=ref))
+        (k8s / f"app{i}.yaml").write_text(_manifest(rnd, i, ns))
+    _workflows(root, rnd, n_wf)
 
 
-def generate_realistic(
-    root: Path, files: int, seed: int = 11, mix: tuple[float, float] = (0.6, 0.3), charts: int = 0
-) -> None:
+def generate_realistic(root: Path, files: int, seed: int = 11) -> None:
     """generate()'s mix, as a monorepo has it: Terraform stacks with a terraform.tfvars each,
     every fifth Kubernetes team a Kustomize base with a production overlay, and a tenth of the
     CI files a GitLab pipeline that includes one file a team."""
     rnd = random.Random(seed)
     (root / ".git").mkdir(parents=True)
-    n_tf, n_k8s = int(files * mix[0]), int(files * mix[1])
-    for c in range(charts // 3):
-        chart = root / "charts" / f"app{c}"
-        (chart / "templates").mkdir(parents=True)
-        (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: app{c}\nversion: 0.1.0\n")
-        (chart / "values.yaml").write_text(
-            f"replicas: {rnd.choice([1, 3])}\ntag: {rnd.choice(['1.27', 'latest'])}\n"
-            f"privileged: {rnd.choice(['true', 'false'])}\n"
-        )
-        (chart / "templates" / "deployment.yaml").write_text(CHART_TEMPLATE)
+    n_tf, n_k8s = int(files * 0.6), int(files * 0.3)
     n_wf = files - n_tf - n_k8s
-    n_k8s -= charts // 3 * 3  # the charts' files are Kubernetes files too
     # a GitLab pipeline (its root and one included file a team) takes a tenth of the CI files
-    n_gitlab = n_wf // 10 if mix == (0.6, 0.3) else 0
+    n_gitlab = n_wf // 10
     n_wf -= n_gitlab
-    modules = max(1, n_tf // 20) if n_tf else 0
-    for m in range(modules):
-        mdir = root / "modules" / f"m{m:03d}"
-        mdir.mkdir(parents=True)
-        (mdir / "main.tf").write_text(
-            MODULE.format(port=rnd.choice([22, 443]), cidr=rnd.choice(["0.0.0.0/0", "10.0.0.0/8"]))
-        )
+    modules = _modules(root, rnd, n_tf)
     # stacks of ten roots; a full stack is nine .tf files and its terraform.tfvars
     roots, i, stack = n_tf - modules, 0, 0
     while i < roots:
@@ -342,16 +305,7 @@ def generate_realistic(
         k8s = root / "k8s" / f"team-{ns}"
         k8s.mkdir(parents=True, exist_ok=True)
         for i in members:
-            (k8s / f"app{i}.yaml").write_text(
-                MANIFEST.format(
-                    i=i,
-                    ns=ns,
-                    replicas=rnd.choice([1, 3]),
-                    tag=rnd.choice(["1.2.3", "latest"]),
-                    privileged=rnd.choice(["true", "false"]),
-                    svc=rnd.choice(["ClusterIP", "LoadBalancer"]),
-                )
-            )
+            (k8s / f"app{i}.yaml").write_text(_manifest(rnd, i, ns))
         if ns in kustomized:
             listed = "\n".join(f"  - app{i}.yaml" for i in members)
             (k8s / "kustomization.yaml").write_text(KUSTOMIZATION.format(resources=listed))
@@ -359,11 +313,7 @@ def generate_realistic(
             overlay.mkdir(parents=True)
             (overlay / "kustomization.yaml").write_text(OVERLAY.format(ns=ns))
             (overlay / "replicas.yaml").write_text(OVERLAY_PATCH.format(i=members[0], ns=ns))
-    wf = root / ".github" / "workflows"
-    wf.mkdir(parents=True, exist_ok=True)
-    for i in range(n_wf):
-        ref = rnd.choice(["v4", "11bd71901bbe5b1630ceea73d27597364c9af683"])
-        (wf / f"ci{i}.yml").write_text(WORKFLOW.format(i=i, ref=ref))
+    _workflows(root, rnd, n_wf)
     if n_gitlab:
         ci = root / "ci"
         ci.mkdir()
@@ -372,6 +322,37 @@ def generate_realistic(
             (ci / f"team{i}.yml").write_text(GITLAB_TEAM.format(i=i, digest=digest))
         includes = "\n".join(f"  - local: ci/team{i}.yml" for i in range(n_gitlab - 1))
         (root / ".gitlab-ci.yml").write_text(GITLAB_ROOT.format(includes=includes or "  []"))
+
+
+def _modules(root: Path, rnd: random.Random, n_tf: int) -> int:
+    """A module for every twenty Terraform files; how many."""
+    modules = max(1, n_tf // 20) if n_tf else 0
+    for m in range(modules):
+        mdir = root / "modules" / f"m{m:03d}"
+        mdir.mkdir(parents=True)
+        (mdir / "main.tf").write_text(
+            MODULE.format(port=rnd.choice([22, 443]), cidr=rnd.choice(["0.0.0.0/0", "10.0.0.0/8"]))
+        )
+    return modules
+
+
+def _manifest(rnd: random.Random, i: int, ns: int) -> str:
+    return MANIFEST.format(
+        i=i,
+        ns=ns,
+        replicas=rnd.choice([1, 3]),
+        tag=rnd.choice(["1.2.3", "latest"]),
+        privileged=rnd.choice(["true", "false"]),
+        svc=rnd.choice(["ClusterIP", "LoadBalancer"]),
+    )
+
+
+def _workflows(root: Path, rnd: random.Random, n_wf: int) -> None:
+    wf = root / ".github" / "workflows"
+    wf.mkdir(parents=True, exist_ok=True)
+    for i in range(n_wf):
+        ref = rnd.choice(["v4", "11bd71901bbe5b1630ceea73d27597364c9af683"])
+        (wf / f"ci{i}.yml").write_text(WORKFLOW.format(i=i, ref=ref))
 
 
 def some_file(root: Path) -> Path:

@@ -28,7 +28,7 @@ LOCK = REPO / "action-requirements.txt"
 
 opt_in = pytest.mark.skipif(
     not os.environ.get("SOC2LINT_INSTALL_TEST"),
-    reason="downloads from PyPI: set SOC2LINT_INSTALL_TEST=1 (its own CI job, see docs/RELEASING.md)",
+    reason="downloads from PyPI: set SOC2LINT_INSTALL_TEST=1 (its own CI job: docs/RELEASING.md)",
 )
 
 

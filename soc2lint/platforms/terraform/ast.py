@@ -220,3 +220,14 @@ def _index_keys(expr: Expr) -> list[Expr]:
             keys.extend(v for kind, v in expr.each if kind == "index")
         expr = expr.obj
     return keys
+
+
+def for_expr(
+    names: list[str], collection: Expr, parts: list[Expr], cond: Expr | None, group: bool
+) -> ForExpr:
+    """A for expression from its converted parts (either parser's): `[for v in c : x]` has one
+    part, `{for k, v in c : key => value}` two (and may group with `...`)."""
+    key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+    if len(parts) == 2:
+        return ForExpr(key_var, value_var, collection, parts[0], parts[1], cond, group)
+    return ForExpr(key_var, value_var, collection, None, parts[0], cond)

@@ -407,18 +407,8 @@ class _Converter:
             ]
             cond = self.expr(cond_expr[0], depth)
         group = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in kids)
-        key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
-        if is_object:
-            return ast.ForExpr(
-                key_var,
-                value_var,
-                collection,
-                self.expr(body[0], depth),
-                self.expr(body[1], depth),
-                cond,
-                group,
-            )
-        return ast.ForExpr(key_var, value_var, collection, None, self.expr(body[0], depth), cond)
+        parts = [self.expr(b, depth) for b in body[: 2 if is_object else 1]]
+        return ast.for_expr(names, collection, parts, cond, group)
 
 
 def _end_line(tree: Tree) -> int:

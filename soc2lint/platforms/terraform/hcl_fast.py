@@ -587,18 +587,8 @@ class _Fast:
             if len(cond_kids) != 1:
                 raise Decline("unexpected for condition")
             cond = self.expr(cond_kids[0], depth)
-        key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
-        if is_object:
-            return ast.ForExpr(
-                key_var,
-                value_var,
-                collection,
-                self.expr(body[0], depth),
-                self.expr(body[1], depth),
-                cond,
-                group,
-            )
-        return ast.ForExpr(key_var, value_var, collection, None, self.expr(body[0], depth), cond)
+        parts = [self.expr(b, depth) for b in body[: 2 if is_object else 1]]
+        return ast.for_expr(names, collection, parts, cond, group)
 
 
 _HANDLERS = {name[2:]: function for name, function in vars(_Fast).items() if name.startswith("e_")}
