@@ -3,6 +3,8 @@ writes."""
 
 from __future__ import annotations
 
+import functools
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,3 +27,79 @@ def test_the_json_report_writes_what_json_dumps_writes(value: object) -> None:
 
     doc = {"findings": value, "tuple": (1, "a"), 1: "not a str key"} if value == 0 else {"v": value}
     assert _dumps(doc) == json.dumps(doc, indent=2) + "\n"
+
+
+@functools.lru_cache(maxsize=1)
+def _rules():  # type: ignore[no-untyped-def]
+    from soc2lint.engine.rules import load_rules
+
+    return load_rules()[:3]
+
+
+def _report(findings, suppressed):  # type: ignore[no-untyped-def]
+    from soc2lint.scan import Report
+
+    rules = _rules()
+    return Report(
+        root="/r",
+        targets=["."],
+        rules=rules,
+        findings=findings,
+        errors=[],
+        skipped=[],
+        rule_errors=[],
+        files={},
+        resources=len(findings),
+        started="",
+        finished="",
+        suppressed=suppressed,
+    )
+
+
+_TEXT = st.text(max_size=8)
+_PLACE = st.builds(
+    lambda path, line: __import__("soc2lint.model").model.Location(path, line, line + 1),
+    st.sampled_from([".", "a.tf", "dir/ü.tf", '"q"\n.tf']),
+    st.integers(0, 3),
+)
+
+
+@st.composite
+def _findings(draw):  # type: ignore[no-untyped-def]
+    from soc2lint.model import Finding, Status, Suppression
+
+    ids = [r.id for r in _rules()]
+    made = [
+        Finding(
+            rule_id=draw(st.sampled_from(ids)),
+            resource=draw(_TEXT),
+            resource_type=draw(_TEXT),
+            status=draw(st.sampled_from(list(Status))),
+            location=draw(_PLACE),
+            message=draw(_TEXT),
+            call_sites=tuple(draw(st.lists(_PLACE, max_size=3))),
+            value_source=draw(st.sampled_from(["", "value from values file v.yaml"])),
+            value_files=tuple(draw(st.lists(_TEXT, max_size=2))),
+            instances=draw(st.integers(1, 3)),
+        )
+        for _ in range(draw(st.integers(0, 6)))
+    ]
+    suppressed = [
+        (f, Suppression(f.rule_id, f.location.path, 1, draw(_TEXT), draw(st.none() | _TEXT)))
+        for f in draw(st.lists(st.sampled_from(made), max_size=2) if made else st.just([]))
+    ]
+    return made, suppressed
+
+
+@settings(max_examples=150, deadline=None)
+@given(_findings())
+def test_findings_written_as_text_are_what_their_dicts_give(drawn) -> None:  # type: ignore[no-untyped-def]
+    """The findings array, written entry by entry as text, is what json.dumps writes for the
+    entries as dicts: every key, call site, value source and suppression, and the order."""
+    import json
+
+    from soc2lint.reporters.json_report import _dict_entries, _document, render
+
+    report = _report(*drawn)
+    expected = json.dumps(_document(report, _dict_entries(report)), indent=2) + "\n"
+    assert render(report) == expected

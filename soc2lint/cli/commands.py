@@ -517,6 +517,7 @@ def next_steps(report: Report, threshold: str) -> list[str]:
     accept the first finding that failed the gate, and, when no baseline is in use yet, how to
     adopt soc2lint on a repository that already has findings."""
     from soc2lint.cli.run import gate
+    from soc2lint.reporters.common import visible
 
     severities = {r.id: r.severity for r in report.rules}
     limit = SEVERITIES.index(threshold) if threshold in SEVERITIES else len(SEVERITIES)
@@ -531,7 +532,7 @@ def next_steps(report: Report, threshold: str) -> list[str]:
     if not report.baseline and not report.diff:
         lines.append(
             "existing repository? soc2lint baseline create accepts today's "
-            f"{sum(1 for f in report.findings if f.status.value != 'pass')} findings, "
+            f"{len(visible(report))} findings, "
             "so only new ones fail"
         )
     return lines

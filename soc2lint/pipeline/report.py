@@ -94,7 +94,8 @@ class Report:
     invocation: dict = field(default_factory=dict)
 
     def failing(self) -> list[Finding]:
-        return [f for f in self.findings if f.status is Status.FAIL]
+        failed = Status.FAIL
+        return [f for f in self.findings if f.status is failed]
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)

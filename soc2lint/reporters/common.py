@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from soc2lint.model import Finding
+from soc2lint.model import Finding, Status
 
 if TYPE_CHECKING:  # only named in annotations: `place` is used where no scan runs
     from soc2lint.scan import Report
@@ -56,7 +56,8 @@ def fingerprint(finding: Finding) -> str:
 
 def visible(report: Report) -> list[Finding]:
     """Failing and unknown results; passes are counted, not listed."""
-    return [f for f in report.findings if f.status.value != "pass"]
+    passed = Status.PASS
+    return [f for f in report.findings if f.status is not passed]
 
 
 def most_severe_first(report: Report) -> list[Finding]:

@@ -43,6 +43,13 @@ def _finding(f: Finding, rule: Rule, status: str | None = None) -> dict:
 
 
 def render(report: Report, **_options: object) -> str:
+    try:
+        return _dumps(_document(report, _Entries.of(report)))
+    except _Other:  # a value only the json module writes: the whole document its way
+        return json.dumps(_document(report, _dict_entries(report)), indent=2) + "\n"
+
+
+def _dict_entries(report: Report) -> list[dict]:
     rules = {r.id: r for r in report.rules}
     findings = [_finding(f, rules[f.rule_id]) for f in visible(report)]
     for f, s in report.suppressed:
@@ -57,7 +64,11 @@ def render(report: Report, **_options: object) -> str:
         }
         findings.append(entry)
     findings.sort(key=lambda e: (e["path"], e["start_line"], e["rule_id"], e["resource"]))
-    doc = {
+    return findings
+
+
+def _document(report: Report, findings: list) -> dict:
+    return {
         "version": SCHEMA_VERSION,
         "tool": {"name": "soc2lint", "version": report.tool_version},
         "findings": findings,
@@ -75,7 +86,88 @@ def render(report: Report, **_options: object) -> str:
         "unsupported": report.unsupported,
         "excluded": report.excluded,
     }
-    return _dumps(doc)
+
+
+# The findings are most of a report (tens of thousands in a monorepo) and, written through
+# _emit one dict at a time, most of its writing time. _Entries writes each finding's text
+# directly, at the one depth findings have in the document, with the parts a rule's results
+# share (id, name, status, severity, criteria) and each call site written once; the text is
+# what _emit writes for _finding's dict, byte for byte (tests/test_json_writer.py).
+_KEY = "\n      "  # a finding's keys: in the document, in "findings", in an entry
+_SITE = "\n        "  # a call site in "call_sites"
+
+
+class _Entries(list):
+    """The "findings" array as the texts of its entries, in order."""
+
+    @classmethod
+    def of(cls, report: Report) -> _Entries:
+        rules = {r.id: r for r in report.rules}
+        heads: dict[tuple, str] = {}
+        sites: dict[int, str] = {}  # id(Location) -> its text: the report holds every one
+
+        def text(f: Finding, status: str, extra: str = "") -> tuple[tuple, str]:
+            loc = f.location
+            head = heads.get((f.rule_id, status))
+            if head is None:
+                rule = rules[f.rule_id]
+                head = heads[f.rule_id, status] = (
+                    f'{{{_KEY}"rule_id": {_string(f.rule_id)},{_KEY}"rule_name": '
+                    f'{_string(rule.name)},{_KEY}"status": {_string(status)},{_KEY}'
+                    f'"severity": {_string(rule.severity)},{_KEY}"criteria": '
+                    f"{_text(list(rule.criteria), _KEY)}"
+                )
+            if f.call_sites:
+                parts = []
+                for site in f.call_sites:
+                    part = sites.get(id(site))
+                    if part is None:
+                        part = sites[id(site)] = (
+                            f'{{{_SITE}  "path": {_string(site.path)},{_SITE}  "line": '
+                            f"{int.__repr__(site.start_line)}{_SITE}}}"
+                        )
+                    parts.append(part)
+                calls = f"[{_SITE}{(',' + _SITE).join(parts)}{_KEY}]"
+            else:
+                calls = "[]"
+            if f.value_source:
+                extra = (
+                    f',{_KEY}"value_source": '
+                    + _text({"text": f.value_source, "values_files": list(f.value_files)}, _KEY)
+                    + extra
+                )
+            scope = '"repository"' if loc.repository_level else '"file"'
+            return (loc.path, loc.start_line, f.rule_id, f.resource), (
+                f'{head},{_KEY}"resource": {_string(f.resource)},{_KEY}"resource_type": '
+                f'{_string(f.resource_type)},{_KEY}"path": {_string(loc.path)},{_KEY}'
+                f'"start_line": {int.__repr__(loc.start_line)},{_KEY}"end_line": '
+                f'{int.__repr__(loc.end_line)},{_KEY}"message": {_string(f.message)},{_KEY}'
+                f'"fingerprint": "{fingerprint(f)}",{_KEY}"call_sites": {calls},{_KEY}'
+                f'"instances": {int.__repr__(f.instances)},{_KEY}"scope": {scope}{extra}'
+                "\n    }"
+            )
+
+        entries = [text(f, f.status.value) for f in visible(report)]
+        for f, s in report.suppressed:
+            suppression = {
+                "reason": s.reason,
+                "expires": s.expires,
+                "source": s.source,
+                "path": s.path,
+                "line": s.line,
+                "status": f.status.value,
+            }
+            entries.append(
+                text(f, "suppressed", f',{_KEY}"suppression": ' + _text(suppression, _KEY))
+            )
+        entries.sort(key=lambda entry: entry[0])
+        return cls(entry for _key, entry in entries)
+
+
+def _text(value: object, newline: str) -> str:
+    out: list[str] = []
+    _emit(value, newline, out)
+    return "".join(out)
 
 
 def _dumps(doc: dict) -> str:
@@ -135,5 +227,11 @@ def _emit(value: object, newline: str, out: list[str]) -> None:
         out.append("false")
     elif kind is int:
         out.append(int.__repr__(value))  # type: ignore[arg-type]
+    elif kind is _Entries:  # texts written at this depth already
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        out.append("[" + inner + ("," + inner).join(value) + newline + "]")  # type: ignore[arg-type]
     else:
         raise _Other
