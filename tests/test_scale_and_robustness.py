@@ -328,15 +328,22 @@ def test_a_reused_report_holds_every_result_as_the_scan_made_it(tmp_path: Path) 
     assert [type(f.status) for f in again.findings] == [type(f.status) for f in report.findings]
 
 
+# a well-formed table: strings, places (5 numbers each), tuples, findings (12 numbers each)
+_ROW = [0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1]
+
+
 @pytest.mark.parametrize(
     "table",
     [
         [],
-        [["SOC2-X"], [0, 0, 0, 0, [0, 1, 1, 1, 1], 0, [], None, [], 0, [], 1]],  # no status
-        [["fail", "a"], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, [9], 1, [], 1]],  # no string 9
-        [["fail", "a"], [1, 1, 1, 0, [1, "1", 1, 1, 1], 1, [], None, [], 1, [], 1]],  # line as text
-        [["fail", 7], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, [], 1, [], 1]],  # number as text
-        [["fail", "a"], [1, 1, 1, 0, [1, 1, 1, 1, 1], 1, [], None, []]],  # fields missing
+        [["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], [0, 1, 1, 7, 0, 1, 0, 0, 0, 1, 0, 1]],  # status 7
+        [["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], [0, 9, *_ROW[2:]]],  # no string 9
+        [["SOC2-X", "a"], [1, "1", 1, 1, 1], [[]], _ROW],  # line as text
+        [["SOC2-X", 7], [1, 1, 1, 1, 1], [[]], _ROW],  # number as text
+        [["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW[:9]],  # numbers missing
+        [["SOC2-X", "a"], [1, 1, 1, 1], [[]], _ROW],  # a place cut short
+        [["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], [*_ROW[:6], 5, *_ROW[7:]]],  # no tuple 5
+        [["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], [*_ROW[:11], "1"]],  # instances as text
     ],
 )
 def test_a_findings_table_the_cache_could_not_have_written_is_a_miss(table: list) -> None:

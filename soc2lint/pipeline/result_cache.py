@@ -22,15 +22,17 @@ from soc2lint.pipeline import codec
 from soc2lint.pipeline.load import Cache, code_digest
 from soc2lint.pipeline.report import Report
 
-FORMAT = 2
+FORMAT = 3
 
 
 def digest_files(root: Path, paths: list[str]) -> dict[str, str] | None:
     """path -> sha256 for files under root; None when one cannot be read."""
     out: dict[str, str] = {}
+    base, sha256, join = str(root), hashlib.sha256, os.path.join
     for path in paths:
         try:
-            out[path] = hashlib.sha256((root / path).read_bytes()).hexdigest()
+            with open(join(base, path), "rb") as handle:
+                out[path] = sha256(handle.read()).hexdigest()
         except OSError:
             return None
     return out
@@ -136,81 +138,110 @@ def store(cache: Cache, cache_key: str, report: Any) -> None:
 
 
 # Findings are most of a report (every pass is one), and decoding them object by object was
-# most of a warm scan. They are stored as one table: every string once, in a list, and each
-# finding as a row of numbers into it, which the JSON parser reads at C speed; the rows are
-# turned back into findings in one loop, with one Location object for each place.
-_STATUS = {s.value: s for s in Status}
-# the table's columns are Finding's fields (a new field fails the round-trip test)
+# most of a warm scan. They are stored as tables of numbers the JSON parser reads at C speed:
+# every string once; every place (a Location) once, five numbers each; every tuple (evidence,
+# values files, a chain of call sites) once, as the numbers of its strings or places; and the
+# findings as one flat list, _COLUMNS numbers per finding. Reading them back builds each string
+# tuple and Location once, and each finding in one step.
+_STATUSES = tuple(Status)
+# a finding's numbers, in Finding's field order (a new field fails the round-trip test)
+_COLUMNS = 12
 
 
 def _table(findings: list[Finding]) -> codec.Rows:
-    index: dict[str, int] = {}
+    strings: dict[str, int] = {}
+    places: dict[Location, int] = {}
+    groups: dict[tuple[int, ...], int] = {(): 0}
+    flat_places: list[int] = []
 
     def n(text: str) -> int:
-        i = index.get(text)
+        i = strings.get(text)
         if i is None:
-            i = index[text] = len(index)
+            i = strings[text] = len(strings)
         return i
 
-    def place(loc: Location) -> list[int]:
-        return [n(loc.path), loc.start_line, loc.end_line, loc.start_col, loc.end_col]
+    def place(loc: Location) -> int:
+        i = places.get(loc)
+        if i is None:
+            i = places[loc] = len(places)
+            flat_places.extend(
+                (n(loc.path), loc.start_line, loc.end_line, loc.start_col, loc.end_col)
+            )
+        return i
 
-    rows: list[list] = [
-        [
+    def group(items: tuple[int, ...]) -> int:
+        i = groups.get(items)
+        if i is None:
+            i = groups[items] = len(groups)
+        return i
+
+    flat: list[int] = []
+    for f in findings:
+        flat += (
             n(f.rule_id),
             n(f.resource),
             n(f.resource_type),
-            n(f.status.value),
+            _STATUSES.index(f.status),
             place(f.location),
             n(f.message),
-            [n(e) for e in f.evidence],
-            None if f.resource_location is None else place(f.resource_location),
-            [place(site) for site in f.call_sites],
+            group(tuple(map(n, f.evidence))),
+            0 if f.resource_location is None else 1 + place(f.resource_location),
+            group(tuple(map(place, f.call_sites))),
             n(f.value_source),
-            [n(v) for v in f.value_files],
+            group(tuple(map(n, f.value_files))),
             f.instances,
-        ]
-        for f in findings
-    ]
-    return codec.Rows([list(index), *rows])
+        )
+    return codec.Rows([list(strings), flat_places, [list(g) for g in groups], flat])
 
 
 def _findings(table: Any) -> list[Finding]:
     """The findings _table wrote; ValueError (or TypeError, IndexError) for anything else."""
-    if type(table) is not codec.Rows or not table.rows or type(table.rows[0]) is not list:
+    if type(table) is not codec.Rows or len(table.rows) != 4:
         raise ValueError("findings are not a table")
-    strings, *rows = table.rows
+    strings, flat_places, groups, flat = table.rows
     if not all(type(t) is str for t in strings):
         raise ValueError("the string table holds other than text")
-    places: dict[tuple, Location] = {}  # one object for each place: most recur
+    if len(flat_places) % 5 or not all(type(i) is int for i in flat_places):
+        raise ValueError("a malformed place")
+    if len(flat) % _COLUMNS or not all(type(g) is list for g in groups):
+        raise ValueError("malformed findings")
+    at = iter(flat_places)
+    places = [
+        Location(strings[path], start, end, start_col, end_col)
+        for path, start, end, start_col, end_col in zip(at, at, at, at, at, strict=False)
+    ]
+    texts: dict[int, tuple[str, ...]] = {0: ()}
+    chains: dict[int, tuple[Location, ...]] = {0: ()}
 
-    def place(raw: list) -> Location:
-        key = tuple(raw)
-        loc = places.get(key)
-        if loc is None:
-            path, start, end, start_col, end_col = key
-            if not all(type(i) is int for i in key):
-                raise ValueError("a malformed location")
-            loc = places[key] = Location(strings[path], start, end, start_col, end_col)
-        return loc
+    def text_group(i: int) -> tuple[str, ...]:
+        got = texts.get(i)
+        if got is None:
+            got = texts[i] = tuple([strings[s] for s in groups[i]])
+        return got
+
+    def chain(i: int) -> tuple[Location, ...]:
+        got = chains.get(i)
+        if got is None:
+            got = chains[i] = tuple([places[p] for p in groups[i]])
+        return got
 
     out: list[Finding] = []
     append, new, set_dict = out.append, object.__new__, object.__setattr__
-    for row in rows:
-        (
-            rule_id,
-            resource,
-            rtype,
-            status,
-            loc,
-            message,
-            evidence,
-            rloc,
-            sites,
-            source,
-            files,
-            instances,
-        ) = row
+    at = iter(flat)
+    for (
+        rule_id,
+        resource,
+        rtype,
+        status,
+        loc,
+        message,
+        evidence,
+        rloc,
+        sites,
+        source,
+        files,
+        instances,
+    ) in zip(at, at, at, at, at, at, at, at, at, at, at, at, strict=False):
         if type(instances) is not int:
             raise ValueError("a malformed instance count")
         finding = new(Finding)  # as Finding(...) would, without its per-field setattr
@@ -221,16 +252,14 @@ def _findings(table: Any) -> list[Finding]:
                 "rule_id": strings[rule_id],
                 "resource": strings[resource],
                 "resource_type": strings[rtype],
-                "status": _STATUS[strings[status]],
-                "location": places.get(tuple(loc)) or place(loc),
+                "status": _STATUSES[status],
+                "location": places[loc],
                 "message": strings[message],
-                "evidence": tuple([strings[e] for e in evidence]) if evidence else (),
-                "resource_location": None
-                if rloc is None
-                else places.get(tuple(rloc)) or place(rloc),
-                "call_sites": tuple(map(place, sites)) if sites else (),
+                "evidence": (texts.get(evidence) or text_group(evidence)) if evidence else (),
+                "resource_location": places[rloc - 1] if rloc else None,
+                "call_sites": (chains.get(sites) or chain(sites)) if sites else (),
                 "value_source": strings[source],
-                "value_files": tuple([strings[v] for v in files]) if files else (),
+                "value_files": (texts.get(files) or text_group(files)) if files else (),
                 "instances": instances,
             },
         )
