@@ -130,7 +130,15 @@ def discover(
                                 Path(sub) / f, root_path, result, ignore, max_bytes, seen_files
                             )
             for name in sorted(filenames):
-                _consider(Path(dirpath) / name, root_path, result, ignore, max_bytes, seen_files)
+                _consider(
+                    os.path.join(dirpath, name),
+                    root_path,
+                    result,
+                    ignore,
+                    max_bytes,
+                    seen_files,
+                    f"{rel_dir}/{name}" if rel_dir else name,
+                )
     _name_ignore_sources(ignore, result)
     result.files.sort(key=lambda f: f.path)
     result.skipped.sort(key=lambda s: s.path)
@@ -182,14 +190,17 @@ def read_text(
 
 
 def _consider(
-    path: Path,
+    path: Path | str,
     root: Path,
     result: Discovery,
     ignore: _Ignore,
     max_bytes: int,
     seen: set[str],
+    rel: str | None = None,
 ) -> None:
-    rel = _rel(path, root)
+    """One file found; rel: its repository-relative path, when the walk knows it already."""
+    if rel is None:
+        rel = _rel(Path(path), root)
     if not _valid_name(rel):
         shown = printable_name(rel)
         if shown not in seen:
@@ -207,19 +218,20 @@ def _consider(
     if reason:
         result.excluded.append({"path": rel, "reason": reason})
         return
-    if path.is_symlink():
-        target = _resolve(path)
-        if target is None:
-            result.skipped.append(Skipped(rel, "symbolic link loop"))
-            return
-        if not _inside(target, root):
-            result.skipped.append(Skipped(rel, "symbolic link leads outside the scanned root"))
-            return
-        if not target.exists():
-            result.skipped.append(Skipped(rel, "broken symbolic link"))
-            return
     try:
-        info = path.stat()
+        info = os.lstat(path)  # one call for most files: what is not a link is its own target
+        if stat.S_ISLNK(info.st_mode):
+            target = _resolve(Path(path))
+            if target is None:
+                result.skipped.append(Skipped(rel, "symbolic link loop"))
+                return
+            if not _inside(target, root):
+                result.skipped.append(Skipped(rel, "symbolic link leads outside the scanned root"))
+                return
+            if not target.exists():
+                result.skipped.append(Skipped(rel, "broken symbolic link"))
+                return
+            info = os.stat(path)
     except OSError as exc:
         result.skipped.append(Skipped(rel, f"cannot read: {exc.strerror or exc}"))
         return
@@ -232,7 +244,7 @@ def _consider(
             Skipped(rel, f"larger than the size cap ({size} > {max_bytes} bytes)")
         )
         return
-    result.files.append(SourceFile(rel, str(path), kind[0], kind[1]))
+    result.files.append(SourceFile(rel, os.fspath(path), kind[0], kind[1]))
 
 
 def _unsupported(rel: str, result: Discovery, ignore: _Ignore, seen: set[str]) -> None:
