@@ -244,8 +244,11 @@ def decode_text(raw: bytes) -> tuple[str, str]:
     return text, ""
 
 
-def load_one(source: SourceFile, max_bytes: int, cache_dir: str | None) -> Loaded:
-    """Read, check and parse one file (or take its parse from the cache)."""
+def load_one(
+    source: SourceFile, max_bytes: int, cache_dir: str | None, cache: Cache | None = None
+) -> Loaded:
+    """Read, check and parse one file (or take its parse from the cache). cache: the Cache of
+    cache_dir when the caller has one (its directories' trust is checked once, not per file)."""
     out = Loaded(source)
     try:
         if Path(source.abspath).stat().st_size > max_bytes:
@@ -266,7 +269,8 @@ def load_one(source: SourceFile, max_bytes: int, cache_dir: str | None) -> Loade
     if not text.strip() and not (owner is not None and owner.keeps_empty_files):
         out.skip = Skipped(source.path, "empty file")
         return out
-    cache = Cache(Path(cache_dir)) if cache_dir else None
+    if cache is None and cache_dir:
+        cache = Cache(Path(cache_dir))
     key = _key(f"{source.platform}/{source.kind}", source.path, raw)
     cached = cache.get(key) if cache else None
     if (
@@ -312,7 +316,8 @@ def parse_source(path: str, text: str, platform: str | None = None, kind: str = 
 
 def _load_chunk(args: tuple[list[SourceFile], int, str | None]) -> list[Loaded]:
     sources, max_bytes, cache_dir = args
-    return [load_one(s, max_bytes, cache_dir) for s in sources]
+    cache = Cache(Path(cache_dir)) if cache_dir else None
+    return [load_one(s, max_bytes, cache_dir, cache) for s in sources]
 
 
 def load_all(
@@ -326,8 +331,9 @@ def load_all(
     total = len(sources)
     if jobs <= 1 or total < PARALLEL_THRESHOLD:
         out = []
+        cache = Cache(Path(cache_dir)) if cache_dir else None
         for i, source in enumerate(sources, 1):
-            out.append(load_one(source, max_bytes, cache_dir))
+            out.append(load_one(source, max_bytes, cache_dir, cache))
             if progress and i % 50 == 0:
                 progress(i, total)
         return out
