@@ -873,3 +873,33 @@ def test_real_helm_renders_once_more_per_input_and_once_without_inputs(
     assert deployment.provenance is not None
     assert deployment.provenance.inputs == ("values file prod.yaml", "--set replicas=3")
     assert [b["spec"]["replicas"] for b in deployment.provenance.before] == [1, 2]
+
+
+def test_a_kustomization_reading_from_outside_the_repository_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A remote base (or a path above the root) is in no digest: rendered, the report says the
+    objects came partly from files it cannot vouch for; not rendered, it says those objects
+    were not scanned at all (the plain manifests beside it are all that was)."""
+    repo = _repo(tmp_path / "repo")
+    (repo / "deploy" / "kustomization.yaml").write_text(
+        KUSTOMIZATION + "  - github.com/example/base?ref=v1\n  - ../../shared\n"
+    )
+    system_path = os.environ["PATH"]
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no kustomize, no kubectl
+    notes = [n["message"] for n in scan([str(repo)], [REPLICAS]).notes]
+    assert any(
+        "not read (outside the repository): github.com/example/base?ref=v1, ../../shared;" in m
+        and "not checked" in m
+        for m in notes
+    ), notes
+
+    _fake_tool(tmp_path / "bin", "kustomize", DEPLOYMENT)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{system_path}")
+    notes = [n["message"] for n in scan([str(repo)], [REPLICAS]).notes]
+    assert any(
+        m.startswith("read from outside the repository: github.com/example/base?ref=v1, ")
+        and "in no digest" in m
+        for m in notes
+    ), notes
+    assert not any("not read (outside" in m for m in notes)

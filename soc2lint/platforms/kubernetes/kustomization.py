@@ -31,9 +31,14 @@ class Kustomization:
     resources: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
     patches: set[str] = field(default_factory=set)  # patches and other non-object inputs
     directories: set[str] = field(default_factory=set)  # this and every kustomization it reads
-    # a resource outside the repository (a remote base, a path above the root): the build reads
-    # what no digest of the scan covers, so its result is never reused (result_cache)
-    reads_outside: bool = False
+    # resources outside the repository (a remote base, a path above the root), as written: the
+    # build reads what no digest of the scan covers, so its result is never reused
+    # (result_cache), and the report says so
+    outside: list[str] = field(default_factory=list)
+
+    @property
+    def reads_outside(self) -> bool:
+        return bool(self.outside)
 
 
 def marker_name(base: Path) -> str | None:
@@ -70,7 +75,8 @@ def _walk(
         for entry in _strings(data.get(key)):
             path = _local(directory, entry)
             if path is None:
-                out.reads_outside = out.reads_outside or bool(entry.strip())
+                if entry.strip() and entry.strip() not in out.outside:
+                    out.outside.append(entry.strip())
                 continue
             if _abs(root, path).is_dir():
                 _walk(root, path, prefix, suffix, out, stack | {directory})

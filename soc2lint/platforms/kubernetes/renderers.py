@@ -119,9 +119,22 @@ def render_all(
             replaced |= set(info.resources)
             added.extend(rendered.resources)
             outcome.notes.append({"path": info.marker, "message": rendered.note})
+            if info.outside:
+                message = (
+                    f"read from outside the repository: {_listed(info.outside)}; the objects "
+                    "there were scanned as rendered, but their files are in no digest of this "
+                    "scan or its evidence"
+                )
+                outcome.notes.append({"path": info.marker, "message": message})
         else:
             patches = sorted(p for p in info.patches if p in scanned and p not in listed)
             outcome.notes.append({"path": info.marker, "message": _fallback(rendered, patches)})
+            if info.outside:
+                message = (
+                    f"not read (outside the repository): {_listed(info.outside)}; the objects "
+                    "there were not scanned (not checked)"
+                )
+                outcome.notes.append({"path": info.marker, "message": message})
     settings = HelmSettings.of(options)
     own_charts, chart_notes = chart_roots(root, charts)
     outcome.notes.extend(chart_notes)
@@ -167,6 +180,11 @@ def render_kubernetes(
     # templates of a chart helm rendered were scanned, as rendered
     skipped[:] = [s for s in skipped if not outcome.in_rendered_chart(s.path)]
     return outcome.resources, outcome.reusable and runs_failed == failed
+
+
+def _listed(entries: list[str]) -> str:
+    more = f" and {len(entries) - 3} more" if len(entries) > 3 else ""
+    return ", ".join(entries[:3]) + more
 
 
 def _fallback(rendered: Rendered, patches: list[str]) -> str:
