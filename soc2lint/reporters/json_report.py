@@ -6,7 +6,7 @@ import json
 from json.encoder import encode_basestring_ascii as _string
 
 from soc2lint.engine.rules import Rule
-from soc2lint.model import Finding
+from soc2lint.model import Finding, Suppression
 from soc2lint.reporters.common import fingerprint, summary, visible
 from soc2lint.scan import Report
 
@@ -54,17 +54,22 @@ def _dict_entries(report: Report) -> list[dict]:
     findings = [_finding(f, rules[f.rule_id]) for f in visible(report)]
     for f, s in report.suppressed:
         entry = _finding(f, rules[f.rule_id], "suppressed")
-        entry["suppression"] = {
-            "reason": s.reason,
-            "expires": s.expires,
-            "source": s.source,
-            "path": s.path,
-            "line": s.line,
-            "status": f.status.value,
-        }
+        entry["suppression"] = _suppression(f, s)
         findings.append(entry)
     findings.sort(key=lambda e: (e["path"], e["start_line"], e["rule_id"], e["resource"]))
     return findings
+
+
+def _suppression(f: Finding, s: Suppression) -> dict:
+    """The exception that covers a result, as a suppressed finding's entry shows it."""
+    return {
+        "reason": s.reason,
+        "expires": s.expires,
+        "source": s.source,
+        "path": s.path,
+        "line": s.line,
+        "status": f.status.value,
+    }
 
 
 def _document(report: Report, findings: list) -> dict:
@@ -149,17 +154,8 @@ class _Entries(list):
 
         entries = [text(f, f.status.value) for f in visible(report)]
         for f, s in report.suppressed:
-            suppression = {
-                "reason": s.reason,
-                "expires": s.expires,
-                "source": s.source,
-                "path": s.path,
-                "line": s.line,
-                "status": f.status.value,
-            }
-            entries.append(
-                text(f, "suppressed", f',{_KEY}"suppression": ' + _text(suppression, _KEY))
-            )
+            suppression = _text(_suppression(f, s), _KEY)
+            entries.append(text(f, "suppressed", f',{_KEY}"suppression": ' + suppression))
         entries.sort(key=lambda entry: entry[0])
         return cls(entry for _key, entry in entries)
 
