@@ -1,47 +1,58 @@
-"""The resource graph: a small API over networkx so nothing else touches the raw graph."""
+"""The resource graph: a small API over plain dictionaries so nothing else touches the raw graph.
+
+It was a networkx MultiDiGraph; what the scan asks of it (nodes, keyed edges, neighbours) is a
+few dictionaries, and importing networkx cost a one-file pre-commit run a quarter of a second.
+networkx is imported only by `cycles`, which no scan calls."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
-import networkx as nx
-
 from soc2lint.model import Resource
+
+# an edge's key: (kind, attribute); a source and target pair may have several
+_EdgeKey = tuple[str, str]
 
 
 class ResourceGraph:
     """Resources as nodes (by address), references as edges carrying their kind and attribute."""
 
     def __init__(self) -> None:
-        self._g = nx.MultiDiGraph()
+        self._nodes: dict[str, Resource] = {}  # in insertion order
+        self._out: dict[str, dict[str, dict[_EdgeKey, None]]] = {}  # source -> target -> keys
+        self._in: dict[str, dict[str, dict[_EdgeKey, None]]] = {}  # target -> source -> keys
+        self._edges = 0
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
 
     def add_resource(self, resource: Resource) -> None:
-        self._g.add_node(resource.key, resource=resource)
+        self._nodes[resource.key] = resource  # a key added again keeps its place
+        self._out.setdefault(resource.key, {})
+        self._in.setdefault(resource.key, {})
         self._by_type[resource.type].append(resource)
 
     def add_edge(self, source: str, target: str, kind: str, attribute: str = "") -> None:
         """An edge source -> target; ignored when either end is not a resource in the graph."""
-        if source == target or source not in self._g or target not in self._g:
+        if source == target or source not in self._nodes or target not in self._nodes:
             return
-        if self._g.has_edge(source, target, key=(kind, attribute)):
+        keys = self._out[source].setdefault(target, {})
+        if (kind, attribute) in keys:
             return
-        self._g.add_edge(source, target, key=(kind, attribute), kind=kind, attribute=attribute)
+        keys[(kind, attribute)] = None
+        self._in[target].setdefault(source, {})[(kind, attribute)] = None
+        self._edges += 1
 
     def __contains__(self, key: str) -> bool:
-        return key in self._g
+        return key in self._nodes
 
     def __len__(self) -> int:
-        return self._g.number_of_nodes()
+        return len(self._nodes)
 
     def get(self, key: str) -> Resource | None:
-        data = self._g.nodes.get(key)
-        return data["resource"] if data else None
+        return self._nodes.get(key)
 
     def resources(self) -> Iterator[Resource]:
-        for _address, data in self._g.nodes(data=True):
-            yield data["resource"]
+        yield from self._nodes.values()
 
     def of_type(self, resource_type: str) -> list[Resource]:
         return self._by_type.get(resource_type, [])
@@ -50,7 +61,7 @@ class ResourceGraph:
         return self._by_type.keys()
 
     def edge_count(self) -> int:
-        return self._g.number_of_edges()
+        return self._edges
 
     def neighbours(
         self,
@@ -66,29 +77,43 @@ class ResourceGraph:
         side holds the reference).
         """
         found: dict[str, Resource] = {}
-        edges = []
+        edges: list[tuple[str, _EdgeKey]] = []
         if direction in ("out", "any"):
-            edges.extend((v, d) for _u, v, d in self._g.out_edges(key, data=True))
+            for other, keys in self._out.get(key, {}).items():
+                edges.extend((other, k) for k in keys)
         if direction in ("in", "any"):
-            edges.extend((u, d) for u, _v, d in self._g.in_edges(key, data=True))
-        for other, data in edges:
-            if kind is not None and data["kind"] != kind:
+            for other, keys in self._in.get(key, {}).items():
+                edges.extend((other, k) for k in keys)
+        for other, (edge_kind, attribute) in edges:
+            if kind is not None and edge_kind != kind:
                 continue
-            if via and data["attribute"].split(".", 1)[0] not in via:
+            if via and attribute.split(".", 1)[0] not in via:
                 continue
-            res = self._g.nodes[other]["resource"]
+            res = self._nodes[other]
             if resource_type is None or res.type == resource_type:
                 found[other] = res
         return [found[k] for k in sorted(found)]
 
     def edge_attributes(self, source: str, target: str) -> list[str]:
         """The attribute paths of source that refer to target."""
-        if not self._g.has_edge(source, target):
-            return []
-        return sorted(d["attribute"] for d in self._g.get_edge_data(source, target).values())
+        return sorted(attribute for _kind, attribute in self._out.get(source, {}).get(target, {}))
 
     def reachable(self, key: str) -> set[str]:
-        return set(nx.descendants(self._g, key))
+        """Every node a path of edges leads to from key, key itself never (as networkx's
+        descendants)."""
+        seen: set[str] = {key}
+        stack = list(self._out.get(key, {}))
+        while stack:
+            node = stack.pop()
+            if node not in seen:
+                seen.add(node)
+                stack.extend(self._out[node])
+        return seen - {key}
 
     def cycles(self) -> list[list[str]]:
-        return [sorted(c) for c in nx.simple_cycles(nx.DiGraph(self._g))]
+        import networkx as nx  # only here: no scan asks for cycles
+
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self._nodes)
+        graph.add_edges_from((u, v) for u, targets in self._out.items() for v in targets)
+        return [sorted(c) for c in nx.simple_cycles(graph)]

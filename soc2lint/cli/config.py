@@ -13,9 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from soc2lint.engine.rules import SEVERITIES, Rule
 from soc2lint.engine.tsc import catalogue
 from soc2lint.pipeline.inputs import InputFileError, check_inside, read_regular
@@ -178,6 +175,9 @@ def load_config(
     if path.name == "pyproject.toml":
         data = _pyproject(path, raw)
     else:
+        from ruamel.yaml import YAML  # here: a repository without a configuration reads none
+        from ruamel.yaml.error import YAMLError
+
         try:
             data = YAML(typ="safe").load(raw) or {}
         except YAMLError as exc:

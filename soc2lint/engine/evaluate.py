@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import multiprocessing
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, NamedTuple
 
 from soc2lint import platforms
@@ -510,6 +508,12 @@ def _evaluate_slice(bounds: tuple[int, int]) -> tuple[list[Finding], list[str]]:
     return _evaluate(Evaluator(graph), work)
 
 
+def _can_fork() -> bool:
+    import multiprocessing  # here: a small scan (a pre-commit hook's) forks nothing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def evaluate_rules(
     rules: list[Rule], graph: ResourceGraph, jobs: int = 1
 ) -> tuple[list[Finding], list[str]]:
@@ -521,7 +525,10 @@ def evaluate_rules(
     global _SHARED
     work = _work(rules, graph)
     pairs = sum(len(r) for _res, r in work)
-    if jobs > 1 and pairs >= PARALLEL_PAIRS and "fork" in multiprocessing.get_all_start_methods():
+    if jobs > 1 and pairs >= PARALLEL_PAIRS and _can_fork():
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
         step = -(-len(work) // (jobs * 4))
         slices = [(i, i + step) for i in range(0, len(work), step)]
         _SHARED = (rules, graph)

@@ -6,14 +6,12 @@ import difflib
 import fnmatch
 import functools
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
-
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from soc2lint import platforms
 from soc2lint.engine.operators import OPERATORS, SET_OPERATORS, check_regex
@@ -191,7 +189,15 @@ class Variant:
     example: str
 
     def applies_to(self, resource_type: str) -> bool:
-        return any(fnmatch.fnmatchcase(resource_type, p) for p in self.resource_types)
+        return any(type_matches(resource_type, p) for p in self.resource_types)
+
+
+def type_matches(resource_type: str, pattern: str) -> bool:
+    """fnmatchcase(resource_type, pattern): most patterns name one type, and fnmatch compiles
+    a regular expression for each pattern it sees (hundreds, in a run that starts afresh)."""
+    if "*" in pattern or "?" in pattern or "[" in pattern:
+        return fnmatch.fnmatchcase(resource_type, pattern)
+    return resource_type == pattern
 
 
 @dataclass(frozen=True)
@@ -273,15 +279,19 @@ def load_rules(
 ) -> list[Rule]:
     """All rules, sorted by id; any invalid file raises RuleError naming file and field.
 
-    cache (a pipeline.load.Cache): the rule files' data is kept there under the digest of all
-    their contents, so that an unchanged rule set is not parsed as YAML on every run."""
+    cache (a pipeline.load.Cache): the built rules are kept there under a digest of everything
+    that decides them (each file's path and contents, soc2lint's code, the criteria catalogue and
+    the platforms' rule types), so that an unchanged rule set is neither parsed as YAML nor
+    validated again on every run; the rule files' data is kept too, under the digest of their
+    contents, for a run whose code or platforms changed."""
     dirs = ([bundled_rules_dir()] if include_bundled else []) + [Path(d) for d in extra_dirs or []]
     files: list[tuple[Path, bytes]] = []
     for directory in dirs:
         if not directory.is_dir():
             raise RuleError(f"{directory}: rules directory does not exist")
         for path in sorted(directory.rglob("*.y*ml")):
-            if not inside(path, directory):
+            # rglob does not descend through links, so only the file itself can be one
+            if os.path.islink(path) and not inside(path, directory):
                 raise RuleError(f"{path}: a link out of the rules directory {directory}; not read")
             files.append((path, _read_rule_file(path)))
     digests = [hashlib.sha256(raw).hexdigest() for _, raw in files]
@@ -289,6 +299,10 @@ def load_rules(
     seen = tuple((str(path), digest) for (path, _), digest in zip(files, digests, strict=True))
     if seen in _LOADED:
         return list(_LOADED[seen])
+    built_key = _built_key(seen) if cache is not None else ""
+    built = cache.get(built_key) if cache is not None else None
+    if _is_rule_list(built, seen):
+        return _remember(seen, built)
     key = "rules-" + hashlib.sha256("\0".join(digests).encode()).hexdigest()
     data = cache.get(key) if cache is not None else None
     if not isinstance(data, list) or len(data) != len(files):
@@ -306,13 +320,52 @@ def load_rules(
         rules[rule.id] = rule
         names[rule.name] = str(path)
     loaded = [rules[k] for k in sorted(rules)]
+    if cache is not None:
+        cache.put(built_key, loaded)  # a rule holding a value JSON cannot hold is not kept
+    return _remember(seen, loaded)
+
+
+_LOADED: dict[tuple[tuple[str, str], ...], list[Rule]] = {}
+
+
+def _remember(seen: tuple[tuple[str, str], ...], loaded: list[Rule]) -> list[Rule]:
     if len(_LOADED) >= 16:  # a long-lived process reading many rule sets: keep the latest
         _LOADED.clear()
     _LOADED[seen] = loaded
     return list(loaded)
 
 
-_LOADED: dict[tuple[tuple[str, str], ...], list[Rule]] = {}
+def _built_key(seen: tuple[tuple[str, str], ...]) -> str:
+    """The cache key of the rules built from these (path, digest) files: what validation and
+    building read besides the files is in it too (soc2lint's code, which holds the operators
+    and the peers; the criteria catalogue; each platform's rule name and type pattern)."""
+    from soc2lint.pipeline.load import code_digest
+
+    h = hashlib.sha256(f"rules-built\0{code_digest()}\0".encode())
+    h.update(hashlib.sha256(_catalogue_bytes()).digest())
+    for name, platform in sorted(platforms.by_rule_platform().items()):
+        pattern = platform.type_pattern
+        h.update(f"{name}\0{pattern.pattern}\0{pattern.flags}\n".encode())
+    for path, digest in seen:
+        h.update(f"{path}\0{digest}\n".encode())
+    return "rules-built-" + h.hexdigest()
+
+
+def _catalogue_bytes() -> bytes:
+    return resources.files("soc2lint").joinpath("data/tsc.yaml").read_bytes()
+
+
+def _is_rule_list(value: Any, seen: tuple[tuple[str, str], ...]) -> bool:
+    """Whether a cache entry is the rules of these files (their sources and digests, in order:
+    a rule set of unique ids sorted by id, as the loader builds it)."""
+    if not isinstance(value, list) or len(value) != len(seen):
+        return False
+    if not all(type(r) is Rule for r in value):
+        return False
+    ids = [r.id for r in value]
+    if ids != sorted(set(ids)):
+        return False
+    return sorted((r.source, r.digest) for r in value) == sorted(seen)
 
 
 def load_rule_file(path: Path) -> Rule:
@@ -329,6 +382,9 @@ def _read_rule_file(path: Path) -> bytes:
 
 
 def _rule_data(raw: bytes, path: Path) -> Any:
+    from ruamel.yaml import YAML  # here: a run whose rules come from the cache reads no YAML
+    from ruamel.yaml.error import YAMLError
+
     try:
         return YAML(typ="safe").load(raw)
     except YAMLError as exc:
@@ -357,6 +413,9 @@ def _line_of(raw: bytes, field: str) -> int:
     """The line of a rule field (`condition.all[1].op`), or of the nearest enclosing one that
     is there (a missing key: its mapping); 1 for the file as a whole. Only for error messages,
     so the file is read again with positions kept."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
     try:
         node: Any = YAML().load(raw)
     except YAMLError:

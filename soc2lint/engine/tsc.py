@@ -7,8 +7,6 @@ import hashlib
 from dataclasses import dataclass
 from importlib import resources
 
-from ruamel.yaml import YAML
-
 
 @dataclass(frozen=True)
 class Catalogue:
@@ -32,6 +30,8 @@ class Catalogue:
 @functools.lru_cache(maxsize=1)
 def catalogue() -> Catalogue:
     """Load the catalogue once."""
+    from ruamel.yaml import YAML  # here: importing this module reads nothing
+
     raw = resources.files("soc2lint").joinpath("data/tsc.yaml").read_bytes()
     data = YAML(typ="safe").load(raw)
     return Catalogue(

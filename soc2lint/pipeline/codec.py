@@ -13,6 +13,10 @@ raises Unencodable: that parse or report is simply not cached.
     model class instance         {"c": "Name", "f": [field values in declaration order]}
     enum member                  {"e": "Name", "v": value}
     Rows                         {"r": [[..], ..]}  (lists of str, int and None, written as is)
+
+Terraform's parse classes join the table the first time an entry needs them (an encoded value
+of a type not yet known, a decoded name not yet known), so that a scan that parses no Terraform,
+or reuses a whole result, never imports the Terraform parser.
 """
 
 from __future__ import annotations
@@ -23,9 +27,8 @@ import json
 from typing import Any
 
 from soc2lint import model
+from soc2lint.engine import rules
 from soc2lint.platforms.contract import Parsed
-from soc2lint.platforms.terraform import ast
-from soc2lint.platforms.terraform.module import TfFile
 from soc2lint.policies.suppressions import Marker
 
 
@@ -41,8 +44,8 @@ class Rows:
     rows: list
 
 
-def _classes() -> dict[str, type]:
-    named: list[type] = [
+def _core() -> list[type]:
+    return [
         model.Location,
         model.Unknown,
         model.Resource,
@@ -55,19 +58,52 @@ def _classes() -> dict[str, type]:
         model.Platform,
         Parsed,
         Marker,
-        TfFile,
+        # built rules (engine.rules.load_rules keeps them, so a run need not validate again)
+        rules.Rule,
+        rules.Variant,
+        rules.All,
+        rules.AnyOf,
+        rules.Not,
+        rules.Attr,
+        rules.Each,
+        rules.Connected,
     ]
-    named += [c for c in vars(ast).values() if isinstance(c, type) and dataclasses.is_dataclass(c)]
-    return {f"{c.__module__}.{c.__qualname__}": c for c in named}
 
 
-TYPES = _classes()
-_NAMES = {c: name for name, c in TYPES.items()}
-_FIELDS = {
-    c: tuple(f.name for f in dataclasses.fields(c))
-    for c in TYPES.values()
-    if dataclasses.is_dataclass(c)
-}
+def _terraform() -> list[type]:
+    from soc2lint.platforms.terraform import ast
+    from soc2lint.platforms.terraform.module import TfFile
+
+    dataclasses_of_ast = [
+        c for c in vars(ast).values() if isinstance(c, type) and dataclasses.is_dataclass(c)
+    ]
+    return [TfFile, *dataclasses_of_ast]
+
+
+TYPES: dict[str, type] = {}
+_NAMES: dict[type, str] = {}
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_pending = [_terraform]  # classes not yet in the table, imported on first need
+
+
+def _add(classes: list[type]) -> None:
+    for c in classes:
+        name = f"{c.__module__}.{c.__qualname__}"
+        TYPES[name], _NAMES[c] = c, name
+        if dataclasses.is_dataclass(c):
+            _FIELDS[c] = tuple(f.name for f in dataclasses.fields(c))
+
+
+def _more() -> bool:
+    """Add the classes not yet in the table; False when there were none left."""
+    if not _pending:
+        return False
+    while _pending:
+        _add(_pending.pop()())
+    return True
+
+
+_add(_core())
 
 
 def encode(value: Any) -> str:
@@ -106,6 +142,8 @@ def _enc(v: Any) -> Any:
             raise Unencodable("Rows holds a list")
         return {"r": v.rows}
     name = _NAMES.get(t)
+    if name is None and _more():
+        name = _NAMES.get(t)
     if name is None:
         raise Unencodable(f"no cache encoding for {t.__module__}.{t.__qualname__}")
     if isinstance(v, enum.Enum):
@@ -130,12 +168,12 @@ def _object(v: dict[str, Any]) -> Any:
                 raise ValueError("malformed mapping")
             return dict(raw)
     elif len(v) == 2 and "e" in v and "v" in v:
-        cls = TYPES.get(v["e"])
+        cls = _named(v["e"])
         if cls is None or not issubclass(cls, enum.Enum):
             raise ValueError("unknown type in cache entry")
         return cls(v["v"])  # an Enum lookup by value: ValueError when not a member
     elif len(v) == 2 and "c" in v and "f" in v:
-        cls = TYPES.get(v["c"])
+        cls = _named(v["c"])
         if cls is None or issubclass(cls, enum.Enum):
             raise ValueError("unknown type in cache entry")
         names, values = _FIELDS[cls], v["f"]
@@ -149,3 +187,10 @@ def _object(v: dict[str, Any]) -> Any:
 
 
 _SEQUENCES: dict[str, Any] = {"t": tuple, "s": set, "z": frozenset}
+
+
+def _named(name: Any) -> type | None:
+    cls = TYPES.get(name) if type(name) is str else None
+    if cls is None and type(name) is str and _more():
+        cls = TYPES.get(name)
+    return cls

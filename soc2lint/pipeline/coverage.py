@@ -8,10 +8,9 @@ report (text, JSON, SARIF, Markdown, evidence) so that a gap is never read as a 
 from __future__ import annotations
 
 from collections import Counter
-from fnmatch import fnmatchcase
 from pathlib import Path
 
-from soc2lint.engine.rules import Rule
+from soc2lint.engine.rules import Rule, type_matches
 from soc2lint.model import ParseError, Resource, Skipped
 
 # resource kinds a rule can judge (Terraform data sources, variables and modules are inputs)
@@ -158,7 +157,7 @@ def _types(resources: list[Resource], rules: list[Rule]) -> list[dict]:
             1
             for rule in rules
             if rule.platform == platform
-            and any(fnmatchcase(n, pattern) for n in names for pattern in rule.resource_types)
+            and any(type_matches(n, pattern) for n in names for pattern in rule.resource_types)
         )
         out.append({"type": type_, "platform": platform, "resources": count, "rules": applied})
     return out

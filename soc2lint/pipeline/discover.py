@@ -8,12 +8,14 @@ import stat
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pathspec
+from typing import TYPE_CHECKING
 
 from soc2lint import platforms
 from soc2lint.model import Skipped
 from soc2lint.pipeline import unsupported
+
+if TYPE_CHECKING:
+    import pathspec
 
 DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 # directories that hold tools' copies, never sources (platforms add their own)
@@ -299,6 +301,14 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
+def _gitignore_spec(lines: list[str]) -> pathspec.PathSpec:
+    # imported here: inside a git repository (git decides what is ignored) a scan without
+    # --exclude needs no pattern matching of its own
+    import pathspec
+
+    return pathspec.PathSpec.from_lines("gitignore", lines)
+
+
 class _Ignore:
     """--exclude and configuration patterns, then the ignore files as git applies them (nested
     .gitignore files, .git/info/exclude, the user's global excludes). A file git tracks is part
@@ -306,7 +316,7 @@ class _Ignore:
     scanned. Outside a repository the .gitignore files under the root are read by hand."""
 
     def __init__(self, root: Path, exclude: list[str]) -> None:
-        self.exclude = [(p, pathspec.PathSpec.from_lines("gitignore", [p])) for p in exclude]
+        self.exclude = [(p, _gitignore_spec([p])) for p in exclude]
         self.root = root
         self.forced: list[str] = []  # named on the command line: scanned even when ignored
         self._git = (root / ".git").exists()
@@ -352,9 +362,7 @@ class _Ignore:
                     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
                 except OSError:
                     lines = []
-            self._specs[directory] = (
-                pathspec.PathSpec.from_lines("gitignore", lines) if lines else None
-            )
+            self._specs[directory] = _gitignore_spec(lines) if lines else None
         return self._specs[directory]
 
     def _git_ignored(self) -> set[str]:

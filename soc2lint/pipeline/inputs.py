@@ -44,13 +44,24 @@ def read_regular(
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise InputFileError(f"{path}: cannot read {what}: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise InputFileError(f"{path}: {what} is not a regular file; not read")
         if info.st_size > max_bytes:
             raise InputFileError(f"{path}: {what} is larger than the cap ({max_bytes} bytes)")
-        data = handle.read(max_bytes + 1)
+        # os.read, not a file object: hundreds of rule files are read at every start
+        chunks = []
+        left = max_bytes + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, max(info.st_size + 1, 65536)))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    finally:
+        os.close(fd)
     if len(data) > max_bytes:
         raise InputFileError(f"{path}: {what} is larger than the cap ({max_bytes} bytes)")
     return data

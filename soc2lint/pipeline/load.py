@@ -16,7 +16,6 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -340,6 +339,8 @@ def load_all(
     size = max(16, total // (jobs * 8))
     chunks = [sources[i : i + size] for i in range(0, total, size)]
     out = []
+    from concurrent.futures import ProcessPoolExecutor  # here: a small scan starts no workers
+
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for loaded in pool.map(_load_chunk, [(c, max_bytes, cache_dir) for c in chunks]):
             out.extend(loaded)

@@ -1,12 +1,14 @@
 """CloudFormation and SAM as a platform: templates found by content (YAML with short-form tags,
 JSON, CDK's cdk.out/*.template.json); parameters, Conditions and Mappings evaluated statically;
-Ref, GetAtt, Sub and DependsOn as edges."""
+Ref, GetAtt, Sub and DependsOn as edges.
+
+The registry imports every platform to claim files, so the template reader (YAML) and the
+resource builder are imported only when a file is looked at or parsed as a template."""
 
 from __future__ import annotations
 
 import re
 
-from soc2lint.platforms.cloudformation import resources, template
 from soc2lint.platforms.contract import Assembly, Base, Parsed
 
 
@@ -32,9 +34,13 @@ class CloudFormation(Base):
         return name.endswith((".yaml", ".yml", ".json", ".template"))
 
     def sniff(self, path: str, text: str) -> str | None:
+        from soc2lint.platforms.cloudformation import template
+
         return "template" if template.looks_like_template(text[:200_000]) else None
 
     def parse(self, path: str, text: str, kind: str) -> Parsed:
+        from soc2lint.platforms.cloudformation import resources, template
+
         found, errors = template.load(path, text)
         if found is None:
             # a file that looked like a template but does not load: say why
@@ -45,6 +51,8 @@ class CloudFormation(Base):
         overrides = getattr(asm.options, "cfn_parameters", None)
         if not overrides:
             return
+        from soc2lint.platforms.cloudformation import resources
+
         rebuilt = {}
         for loaded in mine:
             unit = loaded.parsed.unit if loaded.parsed is not None else None
@@ -59,6 +67,10 @@ class CloudFormation(Base):
 
     def link(self, graph, found) -> None:  # type: ignore[no-untyped-def]
         mine = [r for r in found if r.platform == self.rule_platform]
+        if not mine:
+            return
+        from soc2lint.platforms.cloudformation import resources
+
         for res in mine:
             for target, attribute in res.references:
                 graph.add_edge(res.key, f"{res.scope}::{target}", "reference", attribute)

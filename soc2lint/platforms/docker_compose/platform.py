@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 from soc2lint.platforms.contract import Base, Parsed
-from soc2lint.platforms.docker_compose.services import build
-from soc2lint.platforms.shared.yamlsrc import load_documents
 
 # docker-compose.yml, compose.yaml, docker-compose.prod.yml, compose.override.yaml
 _NAME = re.compile(r"(^|/)(docker-)?compose(\.[\w.-]+)?\.ya?ml$")
@@ -30,6 +28,10 @@ class DockerCompose(Base):
         return "compose" if _NAME.search(path) else None
 
     def parse(self, path: str, text: str, kind: str) -> Parsed:
+        # imported here: the registry imports every platform to claim files by name
+        from soc2lint.platforms.docker_compose.services import build
+        from soc2lint.platforms.shared.yamlsrc import load_documents
+
         docs, errors = load_documents(path, text)
         resources = []
         for doc in docs[:1]:  # Compose reads the first document of the file

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from soc2lint.platforms.contract import Base, Parsed
-from soc2lint.platforms.dockerfile.resources import build
 
 
 class Dockerfile(Base):
@@ -35,6 +34,9 @@ class Dockerfile(Base):
         return None
 
     def parse(self, path: str, text: str, kind: str) -> Parsed:
+        # imported here: the registry imports every platform to claim files by name
+        from soc2lint.platforms.dockerfile.resources import build
+
         return Parsed(self.name, build(path, text))
 
 

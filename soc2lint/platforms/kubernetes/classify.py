@@ -8,9 +8,10 @@ docker-compose, Ansible, ...). A cheap text test comes before any parsing.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from soc2lint.platforms.shared.yamlsrc import YamlDoc
+if TYPE_CHECKING:  # an annotation only: the registry imports this module to claim files
+    from soc2lint.platforms.shared.yamlsrc import YamlDoc
 
 # the syntax of a kind, as rules name resource types
 TYPE_PATTERN = re.compile(r"^[A-Za-z*]+$")

@@ -1,10 +1,12 @@
-"""Kubernetes as a platform: manifests found by content, Kustomize and Helm rendered at assembly."""
+"""Kubernetes as a platform: manifests found by content, Kustomize and Helm rendered at assembly.
+
+The registry imports every platform to claim files, so the YAML reader, the object model, the
+renderers and the linker are imported only when a manifest is parsed, rendered or linked."""
 
 from __future__ import annotations
 
 from soc2lint.platforms.contract import Assembly, Base, Parsed
-from soc2lint.platforms.kubernetes import classify, linker, objects, renderers
-from soc2lint.platforms.shared.yamlsrc import load_documents
+from soc2lint.platforms.kubernetes import classify
 
 # JSON files that are never manifests (package managers, editors, bots)
 NOT_MANIFESTS = {
@@ -48,6 +50,9 @@ class Kubernetes(Base):
     def parse(self, path: str, text: str, kind: str) -> Parsed:
         if kind == HELM_TEMPLATE:
             return Parsed(None, skip_reason="Helm chart template (render it with helm to scan)")
+        from soc2lint.platforms.kubernetes import objects
+        from soc2lint.platforms.shared.yamlsrc import load_documents
+
         docs, errors = load_documents(path, text)
         if classify.is_kubernetes(docs):
             resources, more = objects.parse(path, docs)
@@ -57,6 +62,8 @@ class Kubernetes(Base):
         return Parsed(None)
 
     def assemble(self, asm: Assembly, mine) -> None:  # type: ignore[no-untyped-def]
+        from soc2lint.platforms.kubernetes import renderers
+
         asm.resources[:], reusable = renderers.render_kubernetes(
             asm.root,
             [f.path for f in asm.discovered],
@@ -69,6 +76,10 @@ class Kubernetes(Base):
         asm.reusable = asm.reusable and reusable
 
     def link(self, graph, resources) -> None:  # type: ignore[no-untyped-def]
+        if not any(r.platform == self.rule_platform for r in resources):
+            return
+        from soc2lint.platforms.kubernetes import linker
+
         linker.link(graph, resources)
 
 

@@ -5,7 +5,6 @@ The resource carries `github_actions` as its platform, the name the governance r
 from __future__ import annotations
 
 from soc2lint.platforms.contract import Assembly, Base, Parsed
-from soc2lint.platforms.repository.resource import repository_resource
 
 
 class Repository(Base):
@@ -29,6 +28,9 @@ class Repository(Base):
         return Parsed(self.name, markers=False)
 
     def assemble(self, asm: Assembly, mine) -> None:  # type: ignore[no-untyped-def]
+        # imported here: the registry imports every platform to claim files by name
+        from soc2lint.platforms.repository.resource import repository_resource
+
         scanned = [p for p in asm.files if not p.endswith("CODEOWNERS")]
         # a scoped scan weighs CODEOWNERS against the files it did not parse too, so that its
         # repository-wide findings are those of a whole scan

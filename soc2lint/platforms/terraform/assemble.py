@@ -10,24 +10,10 @@ from soc2lint.model import ParseError, Resource, Skipped
 from soc2lint.platforms.contract import Assembly
 from soc2lint.platforms.terraform.files import parse_file
 from soc2lint.platforms.terraform.module import TfFile, raw_value, tfvars_layers
+from soc2lint.platforms.terraform.names import MODULE_KINDS, kind_of
 from soc2lint.platforms.terraform.plan import parse_plan
 from soc2lint.platforms.terraform.planned import planned_resources
 from soc2lint.platforms.terraform.project import Project
-
-MODULE_KINDS = ("tf", "tfjson")
-
-
-def kind_of(name: str) -> str | None:
-    """The kind of a Terraform file by its name: tf, tfjson, tfvars; None when not one."""
-    if name.endswith(".tf"):
-        return "tf"
-    if name.endswith(".tf.json"):
-        return "tfjson"
-    if name == "terraform.tfvars" or name.endswith(".auto.tfvars"):
-        return "tfvars"
-    if name == "terraform.tfvars.json" or name.endswith(".auto.tfvars.json"):
-        return "tfvars"
-    return None
 
 
 def assemble(asm: Assembly, mine: list) -> None:  # mine: list[Loaded]

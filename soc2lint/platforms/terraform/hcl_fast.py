@@ -26,8 +26,6 @@ import os
 import re
 from typing import Any
 
-from hcl2.utils import process_escape_sequences
-
 from soc2lint.platforms.terraform import ast
 
 try:  # the fast path is optional: without the wheels, hcl.py uses Lark alone
@@ -379,7 +377,14 @@ class _Fast:
             if match is None:
                 raise Decline("string text the reference lexes differently")
             token = match.group(0)
-            parts.append(token[1:] if match.group("esc") else process_escape_sequences(token))
+            if match.group("esc"):
+                parts.append(token[1:])
+            elif "\\" in token:  # python-hcl2 (and Lark) imported only for an escape
+                from hcl2.utils import process_escape_sequences
+
+                parts.append(process_escape_sequences(token))
+            else:
+                parts.append(token)
             pos = match.end()
 
     def heredoc(self, node: Any) -> ast.Expr:
