@@ -53,6 +53,7 @@ AUDIT_TO_RULES = {
     "known-vulnerable-actions": ["SOC2-GHA-021"],
     "unsound-condition": ["SOC2-GHA-025"],
     "unsound-contains": ["SOC2-GHA-025"],
+    "unsound-ternary": ["SOC2-GHA-025", "SOC2-GHA-026"],
 }
 GHA_OPT_IN = ["SOC2-GHA-020"]
 
