@@ -23,6 +23,12 @@ CASES = {
     "duplicate key": "a: 1\na: 2\n",
     "tab": "a:\n\t- x\n",
     "unclosed": "a: [1, 2\n",
+    "yaml 1.1 booleans": "a: yes\nb: 'no'\nc: On\ne: [off, \"y\"]\nf: 010\n",
+    "dotted keys": "a.b: 1\na:\n  b: 2\nc:\n  d: 3\nc.d: 4\n",
+    "folded keeps": "f: >+\n  one\n  two\n\ng: |-\n  x\n",
+    "null and scalar documents": "---\n~\n---\njust text\n---\n- 1\n- {a: [b]}\n",
+    "timestamps and tags": "t: 2024-01-01T10:00:00Z\nb: !!binary aGk=\nc: !custom x\n",
+    "nested items": "jobs:\n  a:\n    steps:\n      - run: x\n      -\n        uses: y\n",
 }
 
 
@@ -38,6 +44,20 @@ def _pure(text: str):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_pure_loader(name: str) -> None:
     assert yamlsrc.load_documents("x.yaml", CASES[name]) == _pure(CASES[name])
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_node_conversion_same_as_constructed_tree(name: str) -> None:
+    # plain values straight from the C parser's nodes, or _Unusual: the constructor path decides
+    text = CASES[name].replace("\r\n", "\n").lstrip("\ufeff")
+    if yamlsrc.CParser is None or not yamlsrc._c_readable(text):
+        pytest.skip("not read through the C parser")
+    try:
+        direct = yamlsrc._load_nodes(text, yamlsrc._Budget(text))
+    except yamlsrc._Unusual:
+        assert name in ("merge and anchors", "keys", "duplicate key", "cloudformation tags")
+        return
+    assert direct == yamlsrc._load_fast(text, yamlsrc._Budget(text))
 
 
 def test_c_parser_reads_ordinary_files() -> None:

@@ -460,7 +460,6 @@ Work = list[tuple[Resource, list[tuple[Rule, Condition]]]]
 _SHARED: tuple[Work, ResourceGraph] | None = None  # inherited by forked workers
 
 
-
 def _work(rules: list[Rule], graph: ResourceGraph) -> Work:
     """(resource, the rules that apply to it with the condition that judges it there), indexed
     by type: a rule sees only its types, on each platform the condition written for it."""
