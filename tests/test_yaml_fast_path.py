@@ -75,3 +75,21 @@ def test_deep_nesting_is_an_error_not_a_crash(text: str) -> None:
     assert not yamlsrc._c_readable(text)
     docs, errors = yamlsrc.load_documents("x.yaml", text)
     assert docs == [] and "nesting is too deep" in errors[0].message
+
+
+def test_located_places_are_shared_and_survive_pickling() -> None:
+    # the parse workers send resources back pickled: a place is one object however many
+    # resources point at it, and it comes back equal, ordered and frozen
+    import pickle
+
+    from soc2lint.model import Location
+
+    docs, _errors = yamlsrc.load_documents("w.yml", CASES["nested items"])
+    job, step = docs[0].located("w.yml", "jobs.a"), docs[0].located("w.yml", "jobs.a.steps.0")
+    assert job["steps.0.run"] is step["run"] == Location("w.yml", 4, 4)
+    back = pickle.loads(pickle.dumps([job, step]))
+    assert back == [job, step] and back[0]["steps.0.run"] is back[1]["run"]
+    moved = pickle.loads(pickle.dumps(Location("a.tf", 3, 5, 2, 9)))
+    assert moved == Location("a.tf", 3, 5, 2, 9) and moved < Location("a.tf", 4, 4)
+    with pytest.raises(AttributeError):
+        moved.path = "b.tf"  # type: ignore[misc]

@@ -77,7 +77,20 @@ class YamlDoc:
     def located(self, path: str, prefix: str) -> dict[str, Location]:
         """Where each part under the dotted prefix is written, keyed relative to prefix."""
         cut = len(prefix) + 1 if prefix else 0
-        return {key[cut:]: Location(path, line, line) for key, (line, _c) in self.under(prefix)}
+        # one Location per line, shared by every resource of the document that points there:
+        # a job and its steps name the same places (Locations are immutable)
+        made = self.__dict__.get("_made")
+        if made is None or made[0] != path:
+            made = (path, {})
+            object.__setattr__(self, "_made", made)
+        lines: dict[int, Location] = made[1]
+        out = {}
+        for key, (line, _c) in self.under(prefix):
+            loc = lines.get(line)
+            if loc is None:
+                loc = lines[line] = Location(path, line, line)
+            out[key[cut:]] = loc
+        return out
 
     def span(self, prefix: str) -> tuple[int, int]:
         """(first, last) line of the part under the dotted prefix."""
