@@ -431,3 +431,28 @@ SA = Unknown("email known after apply", True, "serviceAccount:")
 )
 def test_a_known_prefix_can_decide_a_partly_unknown_string(cond, attrs, expected) -> None:
     assert _check(cond, attrs) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("main", "main"),
+        ("7", 7),
+        (" 7 ", 7),
+        ("1_000", 1000),
+        ("٣", 3),  # a decimal digit of another script: int() reads it
+        ("1.5e3", 1500.0),
+        ("TRUE", True),
+        ("-inf", float("-inf")),
+        ("Infinity", float("inf")),
+        ("+-inf", "+-inf"),
+        ("information", "information"),
+        ("²", "²"),  # a digit, not a decimal digit: text
+    ],
+)
+def test_scalars_compare_as_terraform_reads_them(text: str, expected: object) -> None:
+    from soc2lint.engine.operators import _scalar
+
+    got = _scalar(text)
+    assert got == expected and type(got) is type(expected)
+    assert _scalar("nan") != _scalar("nan")  # NaN, as float() gives it
