@@ -151,6 +151,14 @@ def restores_cache(step: dict) -> Any:
         return "type=gha" in str(with_.get("cache-from", ""))
     if name not in CACHE_SWITCHES:
         return False
+    if name == "actions/setup-node" and "package-manager-cache" in with_:
+        # v5 and later: the package manager's cache, on by default where package.json names
+        # the package manager (which the workflow does not show); judged only when written
+        value = with_["package-manager-cache"]
+        if isinstance(value, str) and "${{" in value:
+            return Unknown("actions/setup-node package-manager-cache is set by an expression")
+        if str(value).strip().lower() not in _FALSE:
+            return True
     key, default_on = CACHE_SWITCHES[name]
     if not key or key not in with_:
         return default_on
