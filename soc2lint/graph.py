@@ -1,47 +1,61 @@
-"""The resource graph: a small API over networkx so nothing else touches the raw graph."""
+"""The resource graph: a small API over plain adjacency maps so nothing else touches the raw
+graph.
+
+Nodes are kept in the order they were added, edges in the order they were made, each edge keyed
+by (kind, attribute) so a link is recorded once. networkx is imported only for the two whole-
+graph algorithms (reachable, cycles), which no scan runs: importing it costs more than building
+and searching the graph of a thousand workflows."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-
-import networkx as nx
+from typing import Any
 
 from soc2lint.model import Resource
+
+_Edges = dict[str, dict[tuple[str, str], None]]  # other end -> the (kind, attribute) of each edge
 
 
 class ResourceGraph:
     """Resources as nodes (by address), references as edges carrying their kind and attribute."""
 
     def __init__(self) -> None:
-        self._g = nx.MultiDiGraph()
+        self._nodes: dict[str, Resource] = {}
+        self._out: dict[str, _Edges] = {}
+        self._in: dict[str, _Edges] = {}
+        self._edges = 0
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
 
     def add_resource(self, resource: Resource) -> None:
-        self._g.add_node(resource.key, resource=resource)
+        if resource.key not in self._nodes:
+            self._out[resource.key] = {}
+            self._in[resource.key] = {}
+        self._nodes[resource.key] = resource
         self._by_type[resource.type].append(resource)
 
     def add_edge(self, source: str, target: str, kind: str, attribute: str = "") -> None:
         """An edge source -> target; ignored when either end is not a resource in the graph."""
-        if source == target or source not in self._g or target not in self._g:
+        if source == target or source not in self._nodes or target not in self._nodes:
             return
-        if self._g.has_edge(source, target, key=(kind, attribute)):
+        keys = self._out[source].setdefault(target, {})
+        if (kind, attribute) in keys:
             return
-        self._g.add_edge(source, target, key=(kind, attribute), kind=kind, attribute=attribute)
+        keys[(kind, attribute)] = None
+        self._in[target].setdefault(source, {})[(kind, attribute)] = None
+        self._edges += 1
 
     def __contains__(self, key: str) -> bool:
-        return key in self._g
+        return key in self._nodes
 
     def __len__(self) -> int:
-        return self._g.number_of_nodes()
+        return len(self._nodes)
 
     def get(self, key: str) -> Resource | None:
-        data = self._g.nodes.get(key)
-        return data["resource"] if data else None
+        return self._nodes.get(key)
 
     def resources(self) -> Iterator[Resource]:
-        for _address, data in self._g.nodes(data=True):
-            yield data["resource"]
+        yield from self._nodes.values()
 
     def of_type(self, resource_type: str) -> list[Resource]:
         return self._by_type.get(resource_type, [])
@@ -50,7 +64,7 @@ class ResourceGraph:
         return self._by_type.keys()
 
     def edge_count(self) -> int:
-        return self._g.number_of_edges()
+        return self._edges
 
     def neighbours(
         self,
@@ -66,29 +80,48 @@ class ResourceGraph:
         side holds the reference).
         """
         found: dict[str, Resource] = {}
-        edges = []
+        sides = []
         if direction in ("out", "any"):
-            edges.extend((v, d) for _u, v, d in self._g.out_edges(key, data=True))
+            sides.append(self._out.get(key, {}))
         if direction in ("in", "any"):
-            edges.extend((u, d) for u, _v, d in self._g.in_edges(key, data=True))
-        for other, data in edges:
-            if kind is not None and data["kind"] != kind:
-                continue
-            if via and data["attribute"].split(".", 1)[0] not in via:
-                continue
-            res = self._g.nodes[other]["resource"]
-            if resource_type is None or res.type == resource_type:
-                found[other] = res
+            sides.append(self._in.get(key, {}))
+        for side in sides:
+            for other, keys in side.items():
+                for edge_kind, attribute in keys:
+                    if kind is not None and edge_kind != kind:
+                        continue
+                    if via and attribute.split(".", 1)[0] not in via:
+                        continue
+                    res = self._nodes[other]
+                    if resource_type is None or res.type == resource_type:
+                        found[other] = res
         return [found[k] for k in sorted(found)]
 
     def edge_attributes(self, source: str, target: str) -> list[str]:
         """The attribute paths of source that refer to target."""
-        if not self._g.has_edge(source, target):
-            return []
-        return sorted(d["attribute"] for d in self._g.get_edge_data(source, target).values())
+        keys = self._out.get(source, {}).get(target)
+        return sorted(attribute for _kind, attribute in keys) if keys else []
+
+    def _networkx(self) -> Any:
+        import networkx as nx
+
+        g = nx.MultiDiGraph()
+        for key, res in self._nodes.items():
+            g.add_node(key, resource=res)
+        for source, targets in self._out.items():
+            for target, keys in targets.items():
+                for kind, attribute in keys:
+                    g.add_edge(
+                        source, target, key=(kind, attribute), kind=kind, attribute=attribute
+                    )
+        return g
 
     def reachable(self, key: str) -> set[str]:
-        return set(nx.descendants(self._g, key))
+        import networkx as nx
+
+        return set(nx.descendants(self._networkx(), key))
 
     def cycles(self) -> list[list[str]]:
-        return [sorted(c) for c in nx.simple_cycles(nx.DiGraph(self._g))]
+        import networkx as nx
+
+        return [sorted(c) for c in nx.simple_cycles(nx.DiGraph(self._networkx()))]
