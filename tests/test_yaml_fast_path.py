@@ -93,3 +93,31 @@ def test_located_places_are_shared_and_survive_pickling() -> None:
     assert moved == Location("a.tf", 3, 5, 2, 9) and moved < Location("a.tf", 4, 4)
     with pytest.raises(AttributeError):
         moved.path = "b.tf"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id: X-1\nseverity: high\nn: 7\nf: 1.5\nb: true\nz: ~\nd: 2024-01-01\nl: [a, 'b', \"c\"]\n",
+        "s: |\n  two\n  lines\nf: >-\n  folded\n  text\nq: 'it''s'\nyes: no\n",
+        "",
+        "- a\n- {b: [1, 2]}\n",
+    ],
+)
+def test_plain_load_gives_what_the_safe_loader_gives(text: str) -> None:
+    from ruamel.yaml import YAML
+
+    if yamlsrc.CParser is None:
+        pytest.skip("ruamel.yaml.clib is not installed")
+    got = yamlsrc.plain_load(text)
+    want = YAML(typ="safe").load(text)
+    assert got == want and repr(got) == repr(want)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: 1\na: 2\n", "b: &x {k: 1}\nc:\n  <<: *x\n", "1: x\n", "t: !!set {a}\n", "a\n---\nb\n"],
+)
+def test_plain_load_leaves_the_unusual_to_the_safe_loader(text: str) -> None:
+    with pytest.raises(yamlsrc.NotPlain):
+        yamlsrc.plain_load(text)

@@ -26,7 +26,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
@@ -341,6 +341,66 @@ def _load_nodes(text: str, budget: _Budget) -> list[YamlDoc] | None:
     finally:
         loader.dispose()
     return docs
+
+
+if CParser is not None:
+
+    class _CSafeLoader(CParser, SafeConstructor, VersionedResolver):  # type: ignore[misc]
+        """ruamel's safe constructor and YAML 1.2 resolver over libyaml's nodes."""
+
+        processing_version = (1, 2)
+
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            self._parser = self._composer = self
+            SafeConstructor.__init__(self, loader=self)
+            self.allow_duplicate_keys = False
+            VersionedResolver.__init__(self, version=None, loadumper=self)
+
+
+NotPlain = _Unusual  # what plain_load raises where ruamel's own loader must decide
+
+
+def plain_load(text: str) -> Any:
+    """What `YAML(typ="safe").load(text)` gives for one document of plain data, made from the C
+    parser's nodes (strings as written, other scalars by ruamel's safe constructor); raises
+    _Unusual where that path must decide instead (no C parser, a tag on a collection, a key
+    that is not a string, a merge key, a key given twice, several documents, deep nesting,
+    any error), so its errors and messages stay ruamel's."""
+    if CParser is None or not _c_readable(text):
+        raise _Unusual("no C path")
+    loader = _CSafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else _plain(node, loader, 0)
+    except _Unusual:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the safe loader reads it and words the error
+        raise _Unusual(str(exc)) from None
+    finally:
+        loader.dispose()
+
+
+def _plain(node: Any, loader: Any, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise _Unusual("deep")
+    kind = type(node)
+    if kind is MappingNode:
+        if node.tag != _MAP:
+            raise _Unusual(node.tag)
+        out: dict[str, Any] = {}
+        for key, item in node.value:
+            if type(key) is not ScalarNode or key.tag != _STR or key.value in out:
+                raise _Unusual("key")
+            out[key.value] = _plain(item, loader, depth + 1)
+        return out
+    if kind is SequenceNode:
+        if node.tag != _SEQ:
+            raise _Unusual(node.tag)
+        return [_plain(item, loader, depth + 1) for item in node.value]
+    if node.tag == _STR:
+        return node.value
+    return loader.construct_object(node, deep=True)
 
 
 def _load_fast(text: str, budget: _Budget) -> list[YamlDoc] | None:
