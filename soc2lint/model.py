@@ -22,6 +22,12 @@ class Location:
         """True for REPOSITORY: the repository as a whole, no file and no line."""
         return self.path == "." and self.start_line == 0
 
+    def __reduce__(self) -> tuple:
+        # rebuilt from its fields in one call: parse workers send tens of thousands of these
+        # back to the parent, and a frozen dataclass's default state restore is several times
+        # slower
+        return (Location, (self.path, self.start_line, self.end_line, self.start_col, self.end_col))
+
 
 # where a finding about the repository as a whole points (no CODEOWNERS file, say): its root,
 # no line; reporters show it as "repository" and SARIF gives it no region

@@ -18,7 +18,10 @@ from soc2lint.platforms.shared.ci_expressions import (
     CONTEXT_ROOTS,
     analyse,
     contexts_in,
+    falsy_ternary_values,
     find_expressions,
+    parse_tree,
+    possible_results,
 )
 from soc2lint.platforms.shared.yamlsrc import load_documents
 from soc2lint.scan import scan
@@ -151,6 +154,54 @@ def test_expression_parser_never_raises(text: str) -> None:
     for expr in find_expressions(text):
         assert 0 <= expr.start < expr.end <= len(text)
     find_expressions("${{ " + text + " }}")
+    tree = parse_tree(text)
+    if tree is not None:
+        falsy_ternary_values(tree)
+        possible_results(tree)
+
+
+@pytest.mark.parametrize(
+    ("expression", "falsy"),
+    [
+        ("foo && '' || 'bar'", ["''"]),
+        ("foo && ('') || 'bar'", ["('')"]),
+        ("foo && 0 || 'bar'", ["0"]),
+        ("foo && false || 'bar'", ["false"]),
+        ("foo && null || 'bar'", ["null"]),
+        ("foo && fromJSON('false') || 'bar'", ["fromJSON('false')"]),
+        ("foo && format('{0}', '') || 'bar'", ["format('{0}', '')"]),
+        ("foo || bar && '' || 'baz'", ["''"]),
+        ("foo || (bar && '' || 'baz')", ["''"]),
+        ("(foo && '' || 'bar') || baz", ["''"]),
+        ("foo && '' || bar && 0 || 'baz'", ["''", "0"]),
+        ("format('{0}', foo && '' || 'x')", ["''"]),
+        ("foo || (true && '' || 'bar')", []),
+        ("!foo && 'bar' || ''", []),
+        ("foo && 'bar' || ''", []),
+        ("foo && inputs.tag || 'latest'", []),
+        ("foo || bar && ''", []),
+        ("true && '' || 'bar'", []),
+        ("foo && format('{0}', 'x') || 'bar'", []),
+    ],
+)
+def test_pseudo_ternaries_with_a_falsy_value(expression: str, falsy: list[str]) -> None:
+    tree = parse_tree(expression)
+    assert tree is not None
+    assert falsy_ternary_values(tree) == falsy
+
+
+def test_possible_results_of_an_expression() -> None:
+    def results(text: str) -> list | None:
+        tree = parse_tree(text)
+        assert tree is not None
+        return possible_results(tree)
+
+    assert results("github.ref == 'refs/heads/main' && 'production' || ''") == ["production", ""]
+    assert results("github.ref == 'refs/heads/main' && 'prod' || 'staging'") == ["prod", "staging"]
+    assert results("'production'") == ["production"]
+    assert results("inputs.environment") is None
+    assert results("inputs.go && 'production' || 'staging'") is None
+    assert parse_tree("foo &&") is None
 
 
 # -- GitHub Actions ------------------------------------------------------------------------------

@@ -431,3 +431,55 @@ SA = Unknown("email known after apply", True, "serviceAccount:")
 )
 def test_a_known_prefix_can_decide_a_partly_unknown_string(cond, attrs, expected) -> None:
     assert _check(cond, attrs) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("main", "main"),
+        ("7", 7),
+        (" 7 ", 7),
+        ("1_000", 1000),
+        ("٣", 3),  # a decimal digit of another script: int() reads it
+        ("1.5e3", 1500.0),
+        ("TRUE", True),
+        ("-inf", float("-inf")),
+        ("Infinity", float("inf")),
+        ("+-inf", "+-inf"),
+        ("information", "information"),
+        ("²", "²"),  # a digit, not a decimal digit: text
+    ],
+)
+def test_scalars_compare_as_terraform_reads_them(text: str, expected: object) -> None:
+    from soc2lint.engine.operators import _scalar
+
+    got = _scalar(text)
+    assert got == expected and type(got) is type(expected)
+    assert _scalar("nan") != _scalar("nan")  # NaN, as float() gives it
+
+
+def test_graph_keeps_each_link_once_and_finds_neighbours_both_ways() -> None:
+    graph = ResourceGraph()
+    a, b, c = (
+        Resource(f"t.{n}", "t", "terraform", {}, Location("m.tf", i, i))
+        for i, n in enumerate("abc", 1)
+    )
+    for res in (a, b, c):
+        graph.add_resource(res)
+    graph.add_edge(a.key, b.key, "ref", "x.y")
+    graph.add_edge(a.key, b.key, "ref", "x.y")  # the same link again: kept once
+    graph.add_edge(a.key, b.key, "ref", "z")
+    graph.add_edge(c.key, a.key, "ref", "w")
+    graph.add_edge(a.key, a.key, "ref", "self")  # to itself: ignored
+    graph.add_edge(a.key, "t.missing", "ref", "q")  # to nothing scanned: ignored
+    assert len(graph) == 3 and graph.edge_count() == 3
+    assert graph.edge_attributes(a.key, b.key) == ["x.y", "z"]
+    assert graph.edge_attributes(b.key, a.key) == []
+    assert graph.neighbours(a.key) == [b, c]
+    assert graph.neighbours(a.key, direction="out") == [b]
+    assert graph.neighbours(a.key, direction="in", via=("w",)) == [c]
+    assert graph.neighbours(a.key, via=("x",)) == [b]
+    assert graph.neighbours("t.missing") == []
+    assert graph.reachable(c.key) == {a.key, b.key}
+    assert graph.cycles() == []
+    assert list(graph.resources()) == [a, b, c] and graph.get("t.b") is b

@@ -454,10 +454,8 @@ def _show(value: Any) -> str:
 
 
 PARALLEL_PAIRS = 20_000  # fewer (rule, resource) pairs than this evaluate faster in one process
-_SHARED: tuple[list[Rule], ResourceGraph] | None = None  # inherited by forked workers
-
-
 Work = list[tuple[Resource, list[tuple[Rule, Condition]]]]
+_SHARED: tuple[Work, ResourceGraph] | None = None  # inherited by forked workers
 
 
 def _work(rules: list[Rule], graph: ResourceGraph) -> Work:
@@ -466,22 +464,28 @@ def _work(rules: list[Rule], graph: ResourceGraph) -> Work:
     work: Work = []
     for resource_type in sorted(graph.types()):
         type_rules = [r for r in rules if r.applies_to(resource_type)]
+        # the rules and conditions depend only on the platform and the type names: made once
+        # for each, not for each resource
+        known: dict[tuple[str, tuple[str, ...]], list[tuple[Rule, Condition]]] = {}
         for res in graph.of_type(resource_type):
             if res.kind not in ("resource", "object", "provider"):
                 continue
             # a resource is also judged by the rules of the types its shape gives it, once
             names = (resource_type, *res.also_types)
-            matching = type_rules
-            if res.also_types:
-                matching = [r for r in rules if any(map(r.applies_to, names))]
-            applicable = []
-            for r in matching:
-                condition = next(
-                    (c for n in names if (c := r.condition_for(res.platform, n)) is not None),
-                    None,
-                )
-                if condition is not None:
-                    applicable.append((r, condition))
+            applicable = known.get((res.platform, names))
+            if applicable is None:
+                matching = type_rules
+                if res.also_types:
+                    matching = [r for r in rules if any(map(r.applies_to, names))]
+                applicable = []
+                for r in matching:
+                    condition = next(
+                        (c for n in names if (c := r.condition_for(res.platform, n)) is not None),
+                        None,
+                    )
+                    if condition is not None:
+                        applicable.append((r, condition))
+                known[(res.platform, names)] = applicable
             if applicable:
                 work.append((res, applicable))
     return work
@@ -503,9 +507,8 @@ def _evaluate(evaluator: Evaluator, work: Work) -> tuple[list[Finding], list[str
 
 def _evaluate_slice(bounds: tuple[int, int]) -> tuple[list[Finding], list[str]]:
     assert _SHARED is not None
-    rules, graph = _SHARED
-    work = _work(rules, graph)[bounds[0] : bounds[1]]
-    return _evaluate(Evaluator(graph), work)
+    work, graph = _SHARED  # made once by the parent, not again in every slice
+    return _evaluate(Evaluator(graph), work[bounds[0] : bounds[1]])
 
 
 def _can_fork() -> bool:
@@ -531,7 +534,7 @@ def evaluate_rules(
 
         step = -(-len(work) // (jobs * 4))
         slices = [(i, i + step) for i in range(0, len(work), step)]
-        _SHARED = (rules, graph)
+        _SHARED = (work, graph)
         try:
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
                 parts = list(pool.map(_evaluate_slice, slices))

@@ -7,6 +7,7 @@ values never reach an operator: the engine turns them into an unknown outcome fi
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +26,20 @@ class Operator:
     doc: str
 
 
+# int() and float() read only text with a decimal digit, or inf/infinity/nan: anything else is
+# known to stay text without raising two exceptions (most compared values are names)
+_DIGIT = re.compile(r"\d")
+_NON_FINITE = ("inf", "infinity", "nan")
+
+
 def _scalar(v: Any) -> Any:
     """Terraform turns "true"/"7" into bool/number where the schema says so; compare alike."""
     if isinstance(v, str):
         low = v.strip().lower()
         if low in ("true", "false"):
             return low == "true"
+        if _DIGIT.search(v) is None and low.lstrip("+-") not in _NON_FINITE:
+            return v
         try:
             return int(v)
         except ValueError:

@@ -18,6 +18,7 @@ from soc2lint.engine.operators import OPERATORS, SET_OPERATORS, check_regex
 from soc2lint.engine.severity import SEVERITIES
 from soc2lint.engine.tsc import catalogue
 from soc2lint.pipeline.inputs import InputFileError, inside, read_regular
+from soc2lint.platforms.shared.yamlsrc import NotPlain, plain_load
 
 
 @dataclass(frozen=True)
@@ -385,6 +386,15 @@ def _rule_data(raw: bytes, path: Path) -> Any:
     from ruamel.yaml import YAML  # here: a run whose rules come from the cache reads no YAML
     from ruamel.yaml.error import YAMLError
 
+    from soc2lint.platforms.shared.yamlsrc import NotPlain, plain_load
+
+    if not raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        # plain data straight from the C parser's nodes, as the safe loader would give it;
+        # anything else (and every error) is read and worded by the safe loader below
+        try:
+            return plain_load(raw.decode("utf-8"))
+        except (NotPlain, UnicodeDecodeError):
+            pass
     try:
         return YAML(typ="safe").load(raw)
     except YAMLError as exc:

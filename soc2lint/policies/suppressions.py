@@ -152,6 +152,8 @@ def _comment_text(lines: list[str]) -> list[str]:
 
 def _split_comment(line: str) -> tuple[str, bool]:
     """(the comment part of one line, whether a `/*` block stays open past it)."""
+    if "#" not in line and "/" not in line:  # a comment starts only at `#`, `//` or `/*`
+        return "", False
     quote = ""
     i = 0
     while i < len(line):

@@ -13,7 +13,11 @@ from soc2lint.platforms.shared.ci_common import as_map
 from soc2lint.platforms.shared.ci_expressions import (
     attacker_controlled,
     contexts_in,
+    falsy_ternary_values,
     find_expressions,
+    parse_tree,
+    possible_results,
+    truthy,
 )
 
 # events whose runs hold a write token or secrets while reacting to what outsiders send
@@ -147,6 +151,14 @@ def restores_cache(step: dict) -> Any:
         return "type=gha" in str(with_.get("cache-from", ""))
     if name not in CACHE_SWITCHES:
         return False
+    if name == "actions/setup-node" and "package-manager-cache" in with_:
+        # v5 and later: the package manager's cache, on by default where package.json names
+        # the package manager (which the workflow does not show); judged only when written
+        value = with_["package-manager-cache"]
+        if isinstance(value, str) and "${{" in value:
+            return Unknown("actions/setup-node package-manager-cache is set by an expression")
+        if str(value).strip().lower() not in _FALSE:
+            return True
     key, default_on = CACHE_SWITCHES[name]
     if not key or key not in with_:
         return default_on
@@ -261,11 +273,15 @@ def unsound_condition(condition: Any) -> list[str]:
     `${{ }}`; anything else around a `${{ }}` (a block scalar's trailing newline, a space,
     `&& x`, a second `${{ }}`) makes it a string template, and a non-empty string is true.
     `contains('main,develop', github.ref_name)` with a string literal first is a substring
-    test that a chosen branch or actor name (`n,dev`) passes."""
+    test that a chosen branch or actor name (`n,dev`) passes. `cond && '' || x` is a
+    pseudo-ternary that yields x even when cond holds."""
     if not isinstance(condition, str):
         return []
     out = []
     found = find_expressions(condition)
+    for inner in [e.text for e in found] if found else [condition]:
+        for value in ternary_fall_through(inner):
+            out.append(value)
     if found and not (len(found) == 1 and found[0].start == 0 and found[0].end == len(condition)):
         only_space = (
             len(found) == 1 and condition.strip() == condition[found[0].start : found[0].end]
@@ -281,3 +297,63 @@ def unsound_condition(condition: Any) -> list[str]:
                 f"{hit.group(2)} can pass"
             )
     return out
+
+
+def ternary_fall_through(inner: str) -> list[str]:
+    """Why each `cond && value || fallback` in one expression's text falls through: its value is
+    always falsy, so it yields the fallback whether or not cond holds."""
+    if "&&" not in inner or "||" not in inner:
+        return []
+    tree = parse_tree(inner)
+    return [
+        f"falls through: `{value}` is falsy, so `cond && {value} || x` always yields x"
+        for value in (falsy_ternary_values(tree) if tree else [])
+    ]
+
+
+def falling_ternaries(value: Any, skip: tuple[str, ...] = ("if", "steps")) -> list[str]:
+    """YAML paths (relative to value, a job or step mapping) of strings whose `${{ }}` holds a
+    pseudo-ternary that falls through; the keys in skip (at the top) are not read."""
+    out: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if not (path == "" and k in skip):
+                    walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{path}.{i}")
+        elif (
+            isinstance(node, str)
+            and "&&" in node
+            and "||" in node
+            and any(ternary_fall_through(e.text) for e in find_expressions(node))
+        ):
+            out.append(path)
+
+    walk(value, "")
+    return out
+
+
+def deployment_environment(environment: Any) -> Any:
+    """Whether a job's `environment:` names an environment on every run: True, False (none),
+    the reason it can be empty (an expression such as `cond && 'production' || ''`), or
+    Unknown where an expression's value is not in the workflow (`${{ inputs.target }}`)."""
+    name = environment.get("name") if isinstance(environment, dict) else environment
+    if name is None or isinstance(name, bool) or str(name).strip() == "":
+        return False
+    text = str(name)
+    found = find_expressions(text)
+    if not found:
+        return True
+    if len(found) > 1 or text.strip() != text[found[0].start : found[0].end]:
+        return True  # text beside the expression: the name is never empty
+    tree = parse_tree(found[0].text)
+    results = possible_results(tree) if tree else None
+    if results is None:
+        return Unknown(f"the environment is chosen at run time: {text.strip()[:120]}")
+    empty = [r for r in results if not truthy(r)]
+    if empty:
+        return f"`{found[0].text[:120]}` gives no environment"
+    return True

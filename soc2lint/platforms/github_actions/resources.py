@@ -9,7 +9,9 @@ from soc2lint.model import Location, ParseError, Platform, Resource, Unknown
 from soc2lint.platforms.github_actions.addresses import step_keys, uses_info
 from soc2lint.platforms.github_actions.advisories import known_vulnerabilities
 from soc2lint.platforms.github_actions.audits import (
+    deployment_environment,
     env_file_writes,
+    falling_ternaries,
     long_lived_publish_tokens,
     overprovisioned_secrets,
     publishes,
@@ -74,6 +76,7 @@ def workflow_resources(path: str, doc: YamlDoc) -> tuple[list[Resource], list[Pa
         attrs, locs, "literal_secrets", secret_literals(data.get("env"), "env", _literal)
     )
     _unsecure_commands(attrs, locs)
+    set_list_locations(attrs, locs, "falling_ternaries", falling_ternaries(data, ("jobs",)))
     start, end = doc.start_line, doc.end_line
     out = [_resource(path, "github_workflow", attrs, Location(path, start, end), locs)]
     inputs = input_classes(data.get("on"), triggers)
@@ -173,6 +176,7 @@ def _job(
     attrs["unsound_condition"] = unsound_condition(job.get("if"))
     _alias(locs, "if", "unsound_condition")
     set_list_locations(attrs, locs, "overprovisioned_secrets", overprovisioned_secrets(job))
+    set_list_locations(attrs, locs, "falling_ternaries", falling_ternaries(job))
     _release_caches(attrs, locs, data.get("on"), triggers, steps, keys, paths, prefix)
     _secrets_outside_environment(attrs, locs, job)
     start, end = doc.span(prefix)
@@ -227,10 +231,22 @@ def _release_caches(
 
 
 def _secrets_outside_environment(attrs: dict, locs: dict, job: dict) -> None:
-    """Secrets a job without a deployment environment reads (in any of its steps)."""
-    found = [] if job.get("environment") else secrets_read(job)
-    attrs["secrets_outside_environment"] = sorted({name for name, _p in found})
-    if found and found[0][1] in locs:
+    """Secrets a job without a deployment environment reads (in any of its steps); with an
+    `environment:` expression that can give none, the same at that line; Unknown where the
+    expression's value is not in the workflow."""
+    present = deployment_environment(job.get("environment"))
+    found = [] if present is True else secrets_read(job)
+    names = sorted({name for name, _p in found})
+    attrs["secrets_outside_environment"] = names
+    if not found:
+        return
+    if isinstance(present, Unknown):
+        attrs["secrets_outside_environment"] = present
+    elif isinstance(present, str):  # an expression that gives no environment on some runs
+        attrs["secrets_outside_environment"] = [f"{n} when {present}" for n in names]
+    if present is not False:
+        _alias(locs, "environment", "secrets_outside_environment")
+    elif found[0][1] in locs:
         locs["secrets_outside_environment"] = locs[found[0][1]]
 
 
@@ -258,6 +274,7 @@ def action_resources(path: str, doc: YamlDoc) -> list[Resource]:
     attrs = dict(data)
     runs = data["runs"]
     attrs["runs_using"] = runs.get("using")
+    set_list_locations(attrs, locs, "falling_ternaries", falling_ternaries(data, ("runs",)))
     out = [
         _resource(path, "github_action", attrs, Location(path, doc.start_line, doc.end_line), locs)
     ]
@@ -331,6 +348,7 @@ def _step(
     _alias(locs, "if", "unsound_condition")
     _alias(locs, "if", "spoofable_bot_check")
     set_list_locations(attrs, locs, "overprovisioned_secrets", overprovisioned_secrets(step))
+    set_list_locations(attrs, locs, "falling_ternaries", falling_ternaries(step, ("if",)))
     attrs["long_lived_publish_tokens"] = long_lived_publish_tokens(step, env)
     _alias(locs, "with.password" if "password" in with_ else "run", "long_lived_publish_tokens")
     if attrs.get("uses_name") == "actions/checkout":

@@ -91,10 +91,12 @@ def starts_manually(job: dict) -> bool:
 
 
 def environment_protection(name: Any) -> Any:
-    """Unknown: protected environments (who may deploy, which approvals) are project settings,
-    not in the pipeline; a `gitlab_project_protected_environment` in the scan decides instead."""
+    """Unknown: protected environments (who may deploy, which approvals) are project or group
+    settings, not in the pipeline; a `gitlab_project_protected_environment` naming it, or a
+    `gitlab_group_protected_environment` naming its tier, in the scan decides instead."""
     shown = f"'{name}'" if isinstance(name, str) else "the job's environment"
     return Unknown(
         f"whether {shown} is a protected environment (allowed deployers, approvals) is a project "
-        "setting: protect it, or declare it with gitlab_project_protected_environment"
+        "or group setting: protect it, or declare it with gitlab_project_protected_environment "
+        "(its tier, written as deployment_tier, with gitlab_group_protected_environment)"
     )

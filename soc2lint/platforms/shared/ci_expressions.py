@@ -17,6 +17,7 @@ Nothing here raises: input that does not parse falls back to a scan for context-
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -430,3 +431,233 @@ def matrix_values(strategy: Any) -> dict[str, list[Any]]:
             for key, value in entry.items():
                 out.setdefault(str(key).lower(), []).append(value)
     return out
+
+
+# --- a syntax tree, for the questions that need the operators (pseudo-ternaries, results) ---
+# nodes: ("lit", value, raw) | ("ref", raw) | ("call", name, args, raw) | ("not", x, raw)
+#        | (op, left, right, raw) with op one of || && == != < <= > >=
+_FALSY_RAW = ("''", "0", "false", "null")
+
+
+def parse_tree(inner: str) -> tuple | None:
+    """The syntax tree of one expression's inner text, None when it does not parse."""
+    if len(inner) > 4000:
+        return None
+    try:
+        toks = [
+            (m.lastgroup, m.group(0), m.start(), m.end())
+            for m in _TOKEN.finditer(inner)
+            if m.lastgroup != "ws"
+        ]
+        if any(t[0] == "other" for t in toks):
+            return None
+        tree = _TreeParser(inner, toks)
+        node = tree.expression(0)
+        return node if tree.pos == len(toks) else None
+    except (_Invalid, RecursionError):
+        return None
+
+
+class _TreeParser:
+    def __init__(self, text: str, toks: list) -> None:
+        self.text, self.toks, self.pos, self.depth = text, toks, 0, 0
+
+    def peek(self) -> tuple:
+        return self.toks[self.pos] if self.pos < len(self.toks) else ("end", "", -1, -1)
+
+    def take(self, value: str | None = None) -> tuple:
+        tok = self.peek()
+        if tok[0] == "end" or (value is not None and tok[1] != value):
+            raise _Invalid("unexpected token")
+        self.pos += 1
+        return tok
+
+    def expression(self, min_prec: int) -> tuple:
+        self.depth += 1
+        if self.depth > _MAX_DEPTH:
+            raise _Invalid("nested too deeply")
+        try:
+            start = self.peek()[2]
+            left = self.unary()
+            while True:
+                kind, value, _s, _e = self.peek()
+                prec = _Parser._BINARY.get(value) if kind == "op" else None
+                if prec is None or prec < min_prec:
+                    return left
+                self.take()
+                right = self.expression(prec + 1)
+                end = self.toks[self.pos - 1][3]
+                left = (value, left, right, self.text[start:end])
+        finally:
+            self.depth -= 1
+
+    def unary(self) -> tuple:
+        start = self.peek()[2]
+        if self.peek()[1] == "!" and self.peek()[0] == "op":
+            self.take()
+            operand = self.unary()
+            return ("not", operand, self.text[start : self.toks[self.pos - 1][3]])
+        node = self.primary()
+        while self.peek()[0] == "op" and self.peek()[1] in (".", "["):
+            if self.take()[1] == ".":
+                self.take()
+            else:
+                if self.peek()[1] == "*":
+                    self.take()
+                else:
+                    self.expression(0)
+                self.take("]")
+            node = ("ref", self.text[start : self.toks[self.pos - 1][3]])
+        return node
+
+    def primary(self) -> tuple:
+        kind, value, start, end = self.take()
+        if kind == "string":
+            body = value[1:-1] if len(value) >= 2 and value.endswith("'") else value[1:]
+            return ("lit", body.replace("''", "'"), value)
+        if kind == "number":
+            try:
+                return ("lit", float(int(value, 16) if "x" in value.lower() else value), value)
+            except ValueError:
+                return ("ref", value)
+        if kind == "ident":
+            low = value.lower()
+            if low in ("true", "false", "null"):
+                return ("lit", {"true": True, "false": False, "null": None}[low], value)
+            if self.peek()[1] == "(":
+                self.take()
+                args = []
+                if self.peek()[1] != ")":
+                    while True:
+                        args.append(self.expression(0))
+                        if self.peek()[1] != ",":
+                            break
+                        self.take()
+                self.take(")")
+                return ("call", low, args, self.text[start : self.toks[self.pos - 1][3]])
+            return ("ref", value)
+        if value == "(":
+            inner = self.expression(0)
+            self.take(")")
+            raw = self.text[start : self.toks[self.pos - 1][3]]
+            return (*inner[:-1], raw)
+        raise _Invalid("unexpected token")
+
+
+_NOT_CONSTANT = object()
+
+
+def constant_value(node: tuple) -> Any:
+    """The value of a node that holds no context (literals, `!`, `&&`, `||`, `fromJSON` and
+    `format` of constants); _NOT_CONSTANT otherwise."""
+    kind = node[0]
+    if kind == "lit":
+        return node[1]
+    if kind == "not":
+        value = constant_value(node[1])
+        return _NOT_CONSTANT if value is _NOT_CONSTANT else not truthy(value)
+    if kind in ("&&", "||"):
+        left = constant_value(node[1])
+        if left is _NOT_CONSTANT:
+            return _NOT_CONSTANT
+        if truthy(left) == (kind == "||"):
+            return left
+        return constant_value(node[2])
+    if kind == "call" and node[1] in ("fromjson", "format"):
+        args = [constant_value(a) for a in node[2]]
+        if not args or any(a is _NOT_CONSTANT for a in args):
+            return _NOT_CONSTANT
+        if node[1] == "fromjson":
+            try:
+                value = json.loads(str(args[0]))
+            except ValueError:
+                return _NOT_CONSTANT
+            return value if isinstance(value, (str, int, float, bool, type(None))) else {}
+        if not isinstance(args[0], str) or "{" in re.sub(r"\{\d+\}|\{\{|\}\}", "", args[0]):
+            return _NOT_CONSTANT
+        return _format_constant(args[0], args[1:])
+    return _NOT_CONSTANT
+
+
+def _format_constant(template: str, args: list) -> Any:
+    def one(m: re.Match) -> str:
+        if m.group(0) in ("{{", "}}"):
+            return m.group(0)[0]
+        index = int(m.group(0)[1:-1])
+        return _as_text(args[index]) if index < len(args) else m.group(0)
+
+    return re.sub(r"\{\d+\}|\{\{|\}\}", one, template)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    return str(value)
+
+
+def truthy(value: Any) -> bool:
+    """GitHub's truthiness: false, 0, -0, NaN, '' and null are falsy."""
+    if value is None or value is False or value == "":
+        return False
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return value == value and value != 0
+    return True
+
+
+def falsy_ternary_values(node: tuple) -> list[str]:
+    """The true values of `cond && value || fallback` pseudo-ternaries in node that are always
+    falsy (`''`, `0`, `false`, `null`, or a constant that evaluates to one): such an expression
+    yields the fallback even when cond holds. A wholly constant expression is not judged."""
+    if constant_value(node) is not _NOT_CONSTANT:
+        return []
+    kind = node[0]
+    out: list[str] = []
+    if kind == "call":
+        for arg in node[2]:
+            out += falsy_ternary_values(arg)
+    elif kind == "not":
+        out += falsy_ternary_values(node[1])
+    elif kind == "||":
+        operands = _or_operands(node)
+        for operand in operands[:-1]:
+            if operand[0] == "&&":
+                value = constant_value(operand[2])
+                if value is not _NOT_CONSTANT and not truthy(value):
+                    out.append(operand[2][-1])
+        for operand in operands:
+            out += falsy_ternary_values(operand)
+    elif kind in _Parser._BINARY:
+        out += falsy_ternary_values(node[1]) + falsy_ternary_values(node[2])
+    return out
+
+
+def _or_operands(node: tuple) -> list[tuple]:
+    if node[0] == "||" and constant_value(node) is _NOT_CONSTANT:
+        return _or_operands(node[1]) + _or_operands(node[2])
+    return [node]
+
+
+def possible_results(node: tuple) -> list[Any] | None:
+    """Every value node can evaluate to, when each is a constant (`cond && 'a' || 'b'` gives
+    ['a', 'b']); None when a context's own value can be the result."""
+    value = constant_value(node)
+    if value is not _NOT_CONSTANT:
+        return [value]
+    kind = node[0]
+    if kind in ("not", "==", "!=", "<", "<=", ">", ">=") or (
+        kind == "call" and node[1] in _OPAQUE_FUNCTIONS
+    ):
+        return [True, False]
+    if kind in ("&&", "||"):
+        left = possible_results(node[1])
+        right = possible_results(node[2])
+        if left is None or right is None:
+            return None
+        # `a && b` yields a falsy a or b; `a || b` yields a truthy a or b
+        keep = [v for v in left if truthy(v) == (kind == "||")]
+        return keep + right
+    return None

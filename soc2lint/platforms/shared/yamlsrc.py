@@ -26,8 +26,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, TaggedScalar
-from ruamel.yaml.constructor import RoundTripConstructor
+from ruamel.yaml.constructor import RoundTripConstructor, SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarint import ScalarInt
 
@@ -76,7 +77,20 @@ class YamlDoc:
     def located(self, path: str, prefix: str) -> dict[str, Location]:
         """Where each part under the dotted prefix is written, keyed relative to prefix."""
         cut = len(prefix) + 1 if prefix else 0
-        return {key[cut:]: Location(path, line, line) for key, (line, _c) in self.under(prefix)}
+        # one Location per line, shared by every resource of the document that points there:
+        # a job and its steps name the same places (Locations are immutable)
+        made = self.__dict__.get("_made")
+        if made is None or made[0] != path:
+            made = (path, {})
+            object.__setattr__(self, "_made", made)
+        lines: dict[int, Location] = made[1]
+        out = {}
+        for key, (line, _c) in self.under(prefix):
+            loc = lines.get(line)
+            if loc is None:
+                loc = lines[line] = Location(path, line, line)
+            out[key[cut:]] = loc
+        return out
 
     def span(self, prefix: str) -> tuple[int, int]:
         """(first, last) line of the part under the dotted prefix."""
@@ -228,6 +242,167 @@ if CParser is not None:
             VersionedResolver.__init__(self, version=None, loadumper=self)
 
 
+_STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "seq"))
+
+
+class _Unusual(Exception):
+    """A node the direct conversion leaves to ruamel's constructor (see _NodeConverter)."""
+
+
+class _NodeConverter(_Converter):
+    """Plain values straight from the C parser's nodes, without building ruamel's commented
+    objects first: what _Converter makes of the constructed tree, with the same positions
+    (each key's and item's start mark, which is what the constructor records) and the same
+    budget. Strings are taken as written (a `>` block's fold markers removed, as the
+    constructor does); other scalars (numbers, booleans, null, timestamps, custom tags) are
+    still made by the constructor, so they read exactly as before. Anything else, a mapping or
+    sequence with a tag, a key that is not a string, a merge key or a key given twice, raises
+    _Unusual and the file is read by the constructor path instead."""
+
+    def __init__(self, budget: _Budget, loader: Any) -> None:
+        super().__init__(budget)
+        self.loader = loader
+
+    def value(self, node: Any, path: str, depth: int, steps: tuple[str | int, ...] = ()) -> Any:
+        self.nodes += 1
+        self.budget.left -= 1
+        if self.budget.left < 0:
+            raise _TooLarge(
+                f"aliases expand the file to more than {self.budget.limit} values (alias bomb?)"
+            )
+        if depth > MAX_DEPTH:
+            raise _TooLarge(f"nesting deeper than {MAX_DEPTH} levels")
+        kind = type(node)
+        if kind is MappingNode:
+            if node.tag != _MAP:
+                raise _Unusual(node.tag)
+            out: dict[str, Any] = {}
+            for key, item in node.value:
+                if type(key) is not ScalarNode or key.tag != _STR or key.style in ("|", ">"):
+                    raise _Unusual("key")
+                name = key.value
+                if name in out:
+                    raise _Unusual("a key given twice")
+                child = f"{path}.{name}" if path else name
+                line = key.start_mark.line + 1
+                if "." not in name or child not in self.locations:
+                    self.locations[child] = (line, key.start_mark.column + 1)
+                    if line > self.last_line:
+                        self.last_line = line
+                out[name] = self.value(item, child, depth + 1, (*steps, name))
+            return out
+        if kind is SequenceNode:
+            if node.tag != _SEQ:
+                raise _Unusual(node.tag)
+            items = []
+            for i, item in enumerate(node.value):
+                child = f"{path}.{i}" if path else str(i)
+                line = item.start_mark.line + 1
+                self.locations[child] = (line, item.start_mark.column + 1)
+                if line > self.last_line:
+                    self.last_line = line
+                items.append(self.value(item, child, depth + 1, (*steps, i)))
+            return items
+        if node.tag == _STR:
+            text = node.value
+            if node.style == ">":
+                return text.replace("\a", "")
+            if not node.style and text.lower() in _YAML11_BOOLS:  # plain, unquoted
+                self.yaml11[steps] = _YAML11_BOOLS[text.lower()]
+            return text
+        constructed = self.loader.construct_object(node, deep=True)
+        value = _scalar(constructed)
+        old = _yaml11(constructed, value)
+        if old is not None:
+            self.yaml11[steps] = old
+        return value
+
+
+def _load_nodes(text: str, budget: _Budget) -> list[YamlDoc] | None:
+    """The documents read through the C parser and converted from its nodes; None when the
+    pure loader must decide; _Unusual when the constructor path must (see _NodeConverter)."""
+    loader = _CLoader(text)
+    docs: list[YamlDoc] = []
+    try:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            converter = _NodeConverter(budget, loader)
+            data = converter.value(node, "", 0)
+            if data is not None:
+                start = node.start_mark.line + 1 if type(node) is not ScalarNode else 1
+                end = max(start, converter.last_line)
+                docs.append(YamlDoc(data, converter.locations, start, end, index, converter.yaml11))
+            index += 1
+    except _Unusual:
+        raise
+    except Exception:  # noqa: BLE001 - any problem: the pure loader reads it and words it
+        return None
+    finally:
+        loader.dispose()
+    return docs
+
+
+if CParser is not None:
+
+    class _CSafeLoader(CParser, SafeConstructor, VersionedResolver):  # type: ignore[misc]
+        """ruamel's safe constructor and YAML 1.2 resolver over libyaml's nodes."""
+
+        processing_version = (1, 2)
+
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            self._parser = self._composer = self
+            SafeConstructor.__init__(self, loader=self)
+            self.allow_duplicate_keys = False
+            VersionedResolver.__init__(self, version=None, loadumper=self)
+
+
+NotPlain = _Unusual  # what plain_load raises where ruamel's own loader must decide
+
+
+def plain_load(text: str) -> Any:
+    """What `YAML(typ="safe").load(text)` gives for one document of plain data, made from the C
+    parser's nodes (strings as written, other scalars by ruamel's safe constructor); raises
+    _Unusual where that path must decide instead (no C parser, a tag on a collection, a key
+    that is not a string, a merge key, a key given twice, several documents, deep nesting,
+    any error), so its errors and messages stay ruamel's."""
+    if CParser is None or not _c_readable(text):
+        raise _Unusual("no C path")
+    loader = _CSafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else _plain(node, loader, 0)
+    except _Unusual:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the safe loader reads it and words the error
+        raise _Unusual(str(exc)) from None
+    finally:
+        loader.dispose()
+
+
+def _plain(node: Any, loader: Any, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise _Unusual("deep")
+    kind = type(node)
+    if kind is MappingNode:
+        if node.tag != _MAP:
+            raise _Unusual(node.tag)
+        out: dict[str, Any] = {}
+        for key, item in node.value:
+            if type(key) is not ScalarNode or key.tag != _STR or key.value in out:
+                raise _Unusual("key")
+            out[key.value] = _plain(item, loader, depth + 1)
+        return out
+    if kind is SequenceNode:
+        if node.tag != _SEQ:
+            raise _Unusual(node.tag)
+        return [_plain(item, loader, depth + 1) for item in node.value]
+    if node.tag == _STR:
+        return node.value
+    return loader.construct_object(node, deep=True)
+
+
 def _load_fast(text: str, budget: _Budget) -> list[YamlDoc] | None:
     """The documents read through the C parser, or None when the pure loader must decide (a
     syntax error, a file over its budget, anything the C path does not take)."""
@@ -258,7 +433,10 @@ def load_documents(path: str, text: str) -> tuple[list[YamlDoc], list[ParseError
     if path.endswith(".json"):
         return _load_json(path, text)
     if _c_readable(text):
-        fast = _load_fast(text, _Budget(text))
+        try:
+            fast = _load_nodes(text, _Budget(text))
+        except _Unusual:
+            fast = _load_fast(text, _Budget(text))
         if fast is not None:
             return fast, []
     # the pure loader decides whatever the C path did not take, and words every error
