@@ -216,21 +216,41 @@ def secrets_read(value: Any) -> list[tuple[str, str]]:
 
 
 # registries that accept OIDC trusted publishing from GitHub Actions, and how a step publishes
-# to each with a long-lived token: (registry, command pattern, token variables)
+# to each with a long-lived token: (registry, command pattern, token variables, token flags)
+_TOKEN_FLAG = re.compile(r"(--token|--password|-p)[ \t=]+\S*\$\{\{\s*secrets\.", re.I)
 _PUBLISH_COMMANDS = (
-    ("PyPI", re.compile(r"\btwine[ \t]+upload\b"), ("twine_password",)),
-    ("PyPI", re.compile(r"\buv[ \t]+publish\b"), ("uv_publish_token", "uv_publish_password")),
-    ("PyPI", re.compile(r"\bpoetry[ \t]+publish\b"), ("poetry_pypi_token_pypi",)),
-    ("PyPI", re.compile(r"\b(hatch|flit)[ \t]+publish\b"), ("hatch_index_auth", "flit_password")),
+    ("PyPI", re.compile(r"\btwine[ \t]+upload\b"), ("twine_password",), _TOKEN_FLAG),
+    (
+        "PyPI",
+        re.compile(r"\buv[ \t]+publish\b"),
+        ("uv_publish_token", "uv_publish_password"),
+        _TOKEN_FLAG,
+    ),
+    ("PyPI", re.compile(r"\bpoetry[ \t]+publish\b"), ("poetry_pypi_token_pypi",), _TOKEN_FLAG),
+    (
+        "PyPI",
+        re.compile(r"\b(hatch|flit)[ \t]+publish\b"),
+        ("hatch_index_auth", "flit_password"),
+        _TOKEN_FLAG,
+    ),
     (
         "npm",
-        re.compile(r"\b(npm|pnpm)[ \t]+publish\b|\byarn[ \t]+(npm[ \t]+)?publish\b"),
-        ("node_auth_token", "npm_token", "npm_auth_token"),
+        re.compile(r"\b(npm|pnpm|bun)[ \t]+publish\b|\byarn[ \t]+(npm[ \t]+)?publish\b"),
+        ("node_auth_token", "npm_token", "npm_auth_token", "npm_config_token"),
+        _TOKEN_FLAG,
     ),
-    ("crates.io", re.compile(r"\bcargo[ \t]+publish\b"), ("cargo_registry_token",)),
-    ("RubyGems", re.compile(r"\bgem[ \t]+push\b"), ("gem_host_api_key",)),
+    ("crates.io", re.compile(r"\bcargo[ \t]+publish\b"), ("cargo_registry_token",), _TOKEN_FLAG),
+    ("RubyGems", re.compile(r"\bgem[ \t]+push\b"), ("gem_host_api_key",), _TOKEN_FLAG),
+    (
+        "NuGet",
+        re.compile(r"\b(dotnet[ \t]+nuget|nuget(\.exe)?)[ \t]+push\b", re.I),
+        ("nuget_api_key", "nuget_auth_token"),
+        # the API key on the command line: dotnet's --api-key/-k, nuget.exe's -ApiKey
+        re.compile(r"(--api-key|-k|-apikey)[ \t=]+\S*\$\{\{\s*secrets\.", re.I),
+    ),
 )
-_TOKEN_FLAG = re.compile(r"(--token|--password|-p)[ \t=]+\S*\$\{\{\s*secrets\.", re.I)
+# the same key through a variable the step's environment fills from a secret: `-k $NUGET_KEY`
+_FLAG_VARIABLE = re.compile(r"(--api-key|-k|-apikey|--token)[ \t=]+[\"']?\$\{?(\w+)", re.I)
 
 
 def long_lived_publish_tokens(step: dict, env: dict) -> list[str]:
@@ -243,6 +263,20 @@ def long_lived_publish_tokens(step: dict, env: dict) -> list[str]:
     run = step.get("run")
     if not isinstance(run, str):
         return out
+    for registry, command, variables, flags in _PUBLISH_COMMANDS:
+        if not command.search(run):
+            continue
+        named = {m.group(2).lower() for m in _FLAG_VARIABLE.finditer(run)}
+        held = [
+            v
+            for v in (*variables, *sorted(named - set(variables)))
+            if "secrets." in str(env.get(v, "")).lower()
+        ]
+        if held:
+            out.append(f"{registry} with {held[0].upper()} from a secret")
+        elif flags.search(run):
+            out.append(f"{registry} with a token from a secret on the command line")
+    return out
     for registry, command, variables in _PUBLISH_COMMANDS:
         if not command.search(run):
             continue
