@@ -18,7 +18,6 @@ from soc2lint.engine.operators import OPERATORS, SET_OPERATORS, check_regex
 from soc2lint.engine.severity import SEVERITIES
 from soc2lint.engine.tsc import catalogue
 from soc2lint.pipeline.inputs import InputFileError, inside, read_regular
-from soc2lint.platforms.shared.yamlsrc import NotPlain, plain_load
 
 
 @dataclass(frozen=True)
