@@ -4,12 +4,12 @@ from action-requirements.txt with its hash (pip --require-hashes), nothing resol
 
 Opt-in (it downloads ~15 MB from https://pypi.org and builds soc2lint: 1-1.5 minutes, over
 the 60 s .ci/run can spare): the default suite skips it. Run it when action-requirements.txt
-or action.yml's install step changes and before every release (docs/RELEASING.md), e.g. as a
-CI job of its own on changes to those files:
-`SOC2LINT_INSTALL_TEST=1 pytest -p no:xdist -m install tests/test_action_install.py`.
-A clean Debian or Ubuntu container is the fuller test; this
-is its stand-in where containers are not available: nothing from this machine's Python
-packages, caches or pip configuration reaches the install."""
+or action.yml's install step changes and before every release (docs/RELEASING.md):
+`SOC2LINT_INSTALL_TEST=1 pytest -n 0 -m install tests/test_action_install.py`.
+The fuller test is tests/test_action_clean_runner.py (a clean Debian root file system in
+chroot, which .ci/run runs beside the suite); this one is its stand-in where that is not
+possible (no root, no debootstrap): nothing from this machine's Python packages, caches or pip
+configuration reaches the install."""
 
 from __future__ import annotations
 

@@ -153,6 +153,24 @@ def test_diff_mode_on_a_shallow_clone_says_what_history_it_needs(tmp_path: Path)
     assert missing.returncode == 2 and "no such commit" in missing.stderr
 
 
+def _hook_repository(path: Path) -> tuple[Path, str]:
+    """This repository as pre-commit fetches a hook repository: a git repository whose HEAD
+    holds the working tree's tracked files, uncommitted changes included (as try-repo's
+    shadow repository does). Returns it and the revision."""
+    make_repo(path)
+    names = subprocess.run(
+        ["git", "-C", str(REPO), "ls-files", "-z"], capture_output=True, check=True
+    ).stdout.decode()
+    for name in filter(None, names.split("\0")):
+        source = REPO / name
+        if source.is_file() or source.is_symlink():
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, path / name, follow_symlinks=False)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "--no-verify", "-m", "the hooks under test")
+    return path, git(path, "rev-parse", "HEAD")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(
     shutil.which("pre-commit") is None
@@ -166,10 +184,19 @@ def test_pre_commit_hooks_block_a_bad_commit_and_pass_a_fixed_one(tmp_path: Path
     (repo / ".soc2lint.yaml").write_text("rules:\n  enable: [SOC2-AWS-001]\n")
     git(repo, "add", ".")
     env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
+    # The user's configuration names this repository at a revision, as a user's names ours at
+    # a tag. pre-commit installs the hooks' environment (clone, pip install) once and reuses
+    # it; `pre-commit try-repo` would install it afresh on every call (its store is temporary).
+    hooks_repo, rev = _hook_repository(tmp_path / "hooks-repo")
+    config = tmp_path / "pre-commit-config.yaml"  # outside the user's repository
+    config.write_text(
+        f"repos:\n- repo: {hooks_repo}\n  rev: {rev}\n"
+        "  hooks:\n  - id: soc2lint\n  - id: soc2lint-changed\n"
+    )
 
     def hook(hook_id: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [pre_commit, "try-repo", str(REPO), hook_id],
+            [pre_commit, "run", "--config", str(config), hook_id],
             cwd=repo,
             capture_output=True,
             text=True,

@@ -16,6 +16,8 @@ from .harness import HERE, repository, soc2lint
 
 TOOL_DIR = HERE / "node_modules" / "@microsoft" / "sarif-multitool-linux"
 MULTITOOL = TOOL_DIR / "Sarif.Multitool"
+# the validator's defaults without its network check of every URI (SARIF2006, notes only)
+VALIDATOR_CONFIG = HERE / "tests" / "sarif-validator.xml"
 NAMES = [
     "with space.tf",
     "brackets[0]{1}.tf",
@@ -50,7 +52,14 @@ def test_artifact_uris_are_percent_encoded_and_valid(tmp_path: Path) -> None:
         pytest.skip("Microsoft SARIF validator not installed: run `npm ci`")
     if not os.access(MULTITOOL, os.X_OK):
         MULTITOOL.chmod(MULTITOOL.stat().st_mode | stat.S_IXUSR)
-    (tmp_path / "log.sarif").write_text(proc.stdout)
+    # a control run after soc2lint's, with one defect the validator must report: it skips a log
+    # it cannot read (a URI it cannot parse, say) without a word, and that must not pass
+    control = {
+        "tool": {"driver": {"name": "control", "rules": [{"id": "C1", "helpUri": "not a uri"}]}},
+        "results": [],
+    }
+    log["runs"].append(control)
+    (tmp_path / "log.sarif").write_text(json.dumps(log))
     out = tmp_path / "validation.sarif"
     subprocess.run(
         [
@@ -61,6 +70,8 @@ def test_artifact_uris_are_percent_encoded_and_valid(tmp_path: Path) -> None:
             str(out),
             "--log",
             "ForceOverwrite",
+            "--config",
+            str(VALIDATOR_CONFIG),
         ],
         capture_output=True,
         text=True,
@@ -74,4 +85,11 @@ def test_artifact_uris_are_percent_encoded_and_valid(tmp_path: Path) -> None:
         for r in run.get("results", [])
         if r.get("level", "warning") in ("error", "warning")
     ]
+    control_index = f"runs[{len(log['runs']) - 1}]"
+    about_control = [p for p in problems if control_index in p]
+    assert any(
+        p.startswith("SARIF1002:") and f"{control_index}.tool.driver.rules[0].helpUri" in p
+        for p in about_control
+    ), f"the validator did not check the log: {problems}"
+    problems = [p for p in problems if p not in about_control]
     assert not problems, "\n".join(problems)
