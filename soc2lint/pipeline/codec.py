@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+from collections.abc import Callable
 from typing import Any
 
 from soc2lint import model
@@ -83,6 +84,8 @@ def _terraform() -> list[type]:
 TYPES: dict[str, type] = {}
 _NAMES: dict[type, str] = {}
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_ENUMS: dict[str, type] = {}
+_RECORDS: dict[str, Callable[[Any], Any]] = {}  # name -> builder from the field values
 _pending = [_terraform]  # classes not yet in the table, imported on first need
 
 
@@ -90,8 +93,49 @@ def _add(classes: list[type]) -> None:
     for c in classes:
         name = f"{c.__module__}.{c.__qualname__}"
         TYPES[name], _NAMES[c] = c, name
-        if dataclasses.is_dataclass(c):
+        if issubclass(c, enum.Enum):
+            _ENUMS[name] = c
+        elif dataclasses.is_dataclass(c):
             _FIELDS[c] = tuple(f.name for f in dataclasses.fields(c))
+            _RECORDS[name] = _builder(c, _FIELDS[c])
+
+
+def _builder(cls: type, names: tuple[str, ...]) -> Callable[[Any], Any]:
+    """A function that makes an instance of cls from its field values, without its constructor
+    (frozen or not): the values straight into the instance's __dict__, or, for a class with
+    __slots__, set one by one. Decoding a cache entry is mostly this, so it is done once per
+    class rather than worked out for every object."""
+    count = len(names)
+    new = object.__new__
+    try:
+        new(cls).__dict__  # noqa: B018 - does the instance have one?
+        has_dict = True
+    except AttributeError:
+        has_dict = False
+
+    def check(values: Any) -> None:
+        if type(values) is not list or len(values) != count:
+            raise ValueError("malformed record")
+
+    if has_dict:
+
+        def build(values: Any) -> Any:
+            check(values)
+            obj = new(cls)
+            obj.__dict__.update(zip(names, values, strict=True))
+            return obj
+
+    else:
+        put = object.__setattr__
+
+        def build(values: Any) -> Any:
+            check(values)
+            obj = new(cls)
+            for name, value in zip(names, values, strict=True):
+                put(obj, name, value)
+            return obj
+
+    return build
 
 
 def _more() -> bool:
@@ -167,30 +211,27 @@ def _object(v: dict[str, Any]) -> Any:
             if type(raw) is not list or not all(type(p) is list and len(p) == 2 for p in raw):
                 raise ValueError("malformed mapping")
             return dict(raw)
+    elif len(v) == 2 and "c" in v and "f" in v:
+        build = _named(_RECORDS, v["c"])
+        if build is None:
+            raise ValueError("unknown type in cache entry")
+        return build(v["f"])
     elif len(v) == 2 and "e" in v and "v" in v:
-        cls = _named(v["e"])
-        if cls is None or not issubclass(cls, enum.Enum):
+        cls = _named(_ENUMS, v["e"])
+        if cls is None:
             raise ValueError("unknown type in cache entry")
         return cls(v["v"])  # an Enum lookup by value: ValueError when not a member
-    elif len(v) == 2 and "c" in v and "f" in v:
-        cls = _named(v["c"])
-        if cls is None or issubclass(cls, enum.Enum):
-            raise ValueError("unknown type in cache entry")
-        names, values = _FIELDS[cls], v["f"]
-        if type(values) is not list or len(values) != len(names):
-            raise ValueError("malformed record")
-        obj = object.__new__(cls)
-        for name, value in zip(names, values, strict=True):
-            object.__setattr__(obj, name, value)
-        return obj
     raise ValueError("not a cache value")
 
 
 _SEQUENCES: dict[str, Any] = {"t": tuple, "s": set, "z": frozenset}
 
 
-def _named(name: Any) -> type | None:
-    cls = TYPES.get(name) if type(name) is str else None
-    if cls is None and type(name) is str and _more():
-        cls = TYPES.get(name)
-    return cls
+def _named(table: dict[str, Any], name: Any) -> Any:
+    """table's entry for a class name; None when it names no class of the table's kind."""
+    if type(name) is not str:
+        return None
+    found = table.get(name)
+    if found is None and _more():
+        found = table.get(name)
+    return found

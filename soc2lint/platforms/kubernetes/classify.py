@@ -13,6 +13,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # an annotation only: the registry imports this module to claim files
     from soc2lint.platforms.shared.yamlsrc import YamlDoc
 
+# the files that make a directory something to render: a kustomization, a Helm chart
+KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+RENDER_ROOTS = (*KUSTOMIZATION_NAMES, "Chart.yaml")
+
 # the syntax of a kind, as rules name resource types
 TYPE_PATTERN = re.compile(r"^[A-Za-z*]+$")
 

@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from soc2lint.platforms.kubernetes.classify import KUSTOMIZATION_NAMES
 from soc2lint.platforms.shared.yamlsrc import load_documents
-
-KUSTOMIZATION_NAMES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 # entries that are manifests (files) or other kustomizations (directories)
 _RESOURCE_KEYS = ("resources", "bases", "components")

@@ -62,6 +62,8 @@ class Kubernetes(Base):
         return Parsed(None)
 
     def assemble(self, asm: Assembly, mine) -> None:  # type: ignore[no-untyped-def]
+        if not any(f.path.rsplit("/", 1)[-1] in classify.RENDER_ROOTS for f in asm.discovered):
+            return  # no kustomization and no chart: nothing to render (renderers.find_roots)
         from soc2lint.platforms.kubernetes import renderers
 
         asm.resources[:], reusable = renderers.render_kubernetes(

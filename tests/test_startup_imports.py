@@ -1,0 +1,93 @@
+"""A pre-commit run pays only for what its files need (issue 21): a one-file Terraform change
+imports no graph library, no reference HCL parser and no other platform's parser, and a run
+whose rules and result come from the cache imports no Terraform parser at all. Checked by the
+modules a real process loaded, not by timing (benchmarks/bench_startup.py times it)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+TF = """resource "aws_s3_bucket" "logs" {
+  bucket = "logs"
+}
+
+resource "aws_s3_bucket_versioning" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+"""
+
+# what a one-file Terraform scan never needs
+NEVER = (
+    "networkx",
+    "hcl2",  # the Lark reference path: tree-sitter parses this file
+    "lark",
+    "multiprocessing",
+    "concurrent.futures.process",
+    "pathspec",  # inside git, without --exclude
+    "soc2lint.platforms.kubernetes.objects",
+    "soc2lint.platforms.kubernetes.renderers",
+    "soc2lint.platforms.kubernetes.linker",
+    "soc2lint.platforms.cloudformation.template",
+    "soc2lint.platforms.cloudformation.resources",
+    "soc2lint.platforms.docker_compose.services",
+    "soc2lint.platforms.dockerfile.resources",
+    "soc2lint.platforms.gitlab_ci.local_includes",
+    "soc2lint.platforms.gitlab_ci.environments",
+)
+# what a run that reuses its cached rules and result does not need either
+NOT_WHEN_CACHED = ("soc2lint.platforms.terraform.files", "soc2lint.platforms.terraform.hcl_fast")
+
+PROBE = textwrap.dedent(
+    """
+    import sys
+    from soc2lint.cli import main
+    sys.argv = ["soc2lint", *sys.argv[1:]]
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    print(repr((code, sorted(sys.modules))), file=sys.stderr)
+    """
+)
+
+
+def _loaded(cwd: Path, *words: str) -> tuple[int, list[str]]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, *words], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+    code, modules = eval(proc.stderr.strip().splitlines()[-1])  # noqa: S307 - our own print
+    return code, modules
+
+
+def _imported(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    return [m for m in modules if any(m == n or m.startswith(n + ".") for n in names)]
+
+
+def test_a_one_file_terraform_change_imports_only_what_it_needs(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "infra" / "s3.tf").write_text(TF)
+    (repo / "infra" / "other.tf").write_text('resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n')
+    hook = ["scan", "--no-diff-base", "--only-changed", "infra/s3.tf"]
+    hook += ["--cache-dir", str(tmp_path / "cache")]
+    first, modules = _loaded(repo, *hook)  # cold: parses the changed file and its module
+    assert first == 1  # the queue's findings: the scan ran and judged
+    assert _imported(modules, NEVER) == []
+    assert "soc2lint.platforms.terraform.hcl_fast" in modules  # it did parse Terraform
+    again, modules = _loaded(repo, *hook)  # rules and the whole result from the cache
+    assert again == first
+    assert _imported(modules, NEVER + NOT_WHEN_CACHED) == []
+
+
+def test_version_imports_no_platform() -> None:
+    code, modules = _loaded(Path.cwd(), "--version")
+    assert code == 0
+    assert _imported(modules, ("soc2lint.platforms", *NEVER)) == []
