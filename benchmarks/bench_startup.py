@@ -91,12 +91,12 @@ def median_ms(
     for i in range(runs):
         if before is not None:
             before(i)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True)
         walls.append((time.perf_counter() - start) * 1000)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        cpu = after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime
         cpus.append(cpu * 1000)
         code = proc.returncode
     return statistics.median(walls), statistics.median(cpus), code
