@@ -6,7 +6,6 @@ from typing import Any
 
 from soc2lint.model import Location, Resource, Unknown
 from soc2lint.platforms.gitlab_ci.config import Config, Source, extended, under
-from soc2lint.platforms.gitlab_ci.environments import deployment_tier
 from soc2lint.platforms.gitlab_ci.forks import fork_exposure
 from soc2lint.platforms.gitlab_ci.pipeline import resource
 from soc2lint.platforms.gitlab_ci.protection import (
@@ -74,6 +73,10 @@ def job_resource(config: Config, owner: Source, name: str) -> tuple[Resource, st
         attrs["needs"] = _needs(job["needs"])
     env = job.get("environment")
     if env is not None:
+        # here: a scan with no GitLab pipeline (the GitHub Actions parser imports this module)
+        # does not load the environment linker
+        from soc2lint.platforms.gitlab_ci.environments import deployment_tier
+
         attrs["environment_name"] = env.get("name") if isinstance(env, dict) else env
         attrs["environment_tier"] = deployment_tier(env)
     attrs["extends_unresolved"] = unresolved
