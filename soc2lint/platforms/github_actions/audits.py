@@ -4,6 +4,7 @@ conditions, caches in publishing jobs, over-provisioned secrets, secrets outside
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from soc2lint.model import Unknown
@@ -169,49 +170,45 @@ def restores_cache(step: dict) -> Any:
     return not truthy if key in _OFF_WHEN_TRUE else truthy
 
 
+def _strings(value: Any, skip: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(YAML path, text) of every string in value, in order; the keys in skip (at the top) are
+    not read."""
+
+    def walk(node: Any, path: str) -> Iterator[tuple[str, str]]:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if not (path == "" and k in skip):
+                    yield from walk(v, f"{path}.{k}" if path else str(k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                yield from walk(v, f"{path}.{i}")
+        elif isinstance(node, str):
+            yield path, node
+
+    return walk(value, "")
+
+
 def overprovisioned_secrets(value: Any) -> list[str]:
     """`toJSON(secrets)` or `secrets[...]` with a computed key in value (a step or job mapping
     outside its steps), as the YAML paths they are written at."""
-    out: list[str] = []
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if path == "" and k == "steps":
-                    continue
-                walk(v, f"{path}.{k}" if path else str(k))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, f"{path}.{i}")
-        elif (
-            isinstance(node, str)
-            and "secrets" in node.lower()
-            and any(c in ("secrets", "secrets.*") for c in contexts_in(node))
-        ):
-            out.append(path)
-
-    walk(value, "")
-    return out
+    return [
+        path
+        for path, text in _strings(value, ("steps",))
+        if "secrets" in text.lower()
+        and any(c in ("secrets", "secrets.*") for c in contexts_in(text))
+    ]
 
 
 def secrets_read(value: Any) -> list[tuple[str, str]]:
     """(secret name, YAML path) of each `secrets.NAME` read in value, GITHUB_TOKEN aside."""
     out: list[tuple[str, str]] = []
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, f"{path}.{k}" if path else str(k))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, f"{path}.{i}")
-        elif isinstance(node, str) and "secrets" in node.lower():
-            for ctx in contexts_in(node):
-                parts = ctx.split(".")
-                if parts[0] == "secrets" and parts[1:] and parts[1] != "github_token":
-                    out.append((parts[1], path))
-
-    walk(value, "")
+    for path, text in _strings(value):
+        if "secrets" not in text.lower():
+            continue
+        for ctx in contexts_in(text):
+            parts = ctx.split(".")
+            if parts[0] == "secrets" and parts[1:] and parts[1] != "github_token":
+                out.append((parts[1], path))
     return out
 
 
@@ -348,26 +345,13 @@ def ternary_fall_through(inner: str) -> list[str]:
 def falling_ternaries(value: Any, skip: tuple[str, ...] = ("if", "steps")) -> list[str]:
     """YAML paths (relative to value, a job or step mapping) of strings whose `${{ }}` holds a
     pseudo-ternary that falls through; the keys in skip (at the top) are not read."""
-    out: list[str] = []
-
-    def walk(node: Any, path: str) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                if not (path == "" and k in skip):
-                    walk(v, f"{path}.{k}" if path else str(k))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, f"{path}.{i}")
-        elif (
-            isinstance(node, str)
-            and "&&" in node
-            and "||" in node
-            and any(ternary_fall_through(e.text) for e in find_expressions(node))
-        ):
-            out.append(path)
-
-    walk(value, "")
-    return out
+    return [
+        path
+        for path, text in _strings(value, skip)
+        if "&&" in text
+        and "||" in text
+        and any(ternary_fall_through(e.text) for e in find_expressions(text))
+    ]
 
 
 def deployment_environment(environment: Any) -> Any:
