@@ -39,6 +39,12 @@ NEVER = (
     "soc2lint.platforms.dockerfile.resources",
     "soc2lint.platforms.gitlab_ci.local_includes",
     "soc2lint.platforms.gitlab_ci.environments",
+    # the CI parsers: their packages are imported by the registry, their modules only for CI files
+    "soc2lint.platforms.github_actions.resources",
+    "soc2lint.platforms.github_actions.audits",
+    "soc2lint.platforms.gitlab_ci.config",
+    "soc2lint.platforms.gitlab_ci.jobs",
+    "soc2lint.platforms.shared.ci_common",
 )
 # what a run that reuses its cached rules and result does not need either
 NOT_WHEN_CACHED = ("soc2lint.platforms.terraform.files", "soc2lint.platforms.terraform.hcl_fast")

@@ -16,30 +16,23 @@ token permissions) are Unknown.
 
 from __future__ import annotations
 
-from soc2lint.model import ParseError, Resource
-from soc2lint.platforms.github_actions.addresses import step_keys, uses_info
-from soc2lint.platforms.github_actions.resources import (
-    action_resources,
-    steps_errors,
-    workflow_resources,
-)
-from soc2lint.platforms.github_actions.triggers import triggers_of
-from soc2lint.platforms.shared.yamlsrc import YamlDoc
+import importlib
+from typing import Any
+
+# the package's names, imported on first use: the platform registry imports every platform
+# (to claim files by name), and a scan without workflows should not load the whole parser
+_LAZY = {
+    "parse": "soc2lint.platforms.github_actions.documents",
+    "step_keys": "soc2lint.platforms.github_actions.addresses",
+    "uses_info": "soc2lint.platforms.github_actions.addresses",
+    "triggers_of": "soc2lint.platforms.github_actions.triggers",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["parse", "step_keys", "triggers_of", "uses_info"]
-
-
-def parse(path: str, docs: list[YamlDoc]) -> tuple[list[Resource], list[ParseError]]:
-    """A workflow (or composite action) file's resources."""
-    doc = next((d for d in docs if isinstance(d.data, dict)), None)
-    if doc is None:  # no documents: the YAML error, if any, is already reported
-        return [], [
-            ParseError(path, d.start_line, "a workflow must be a mapping") for d in docs[:1]
-        ]
-    if path.rsplit("/", 1)[-1] in ("action.yml", "action.yaml") and isinstance(
-        doc.data.get("runs"), dict
-    ):
-        return action_resources(path, doc), steps_errors(
-            path, doc, "runs.steps", doc.data["runs"].get("steps")
-        )
-    return workflow_resources(path, doc)

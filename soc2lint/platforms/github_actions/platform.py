@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from typing import TYPE_CHECKING
 
 from soc2lint.platforms.contract import Base, Parsed
-from soc2lint.platforms.github_actions import parse as parse_documents
-from soc2lint.platforms.github_actions.advisories import with_commented_versions
-from soc2lint.platforms.github_actions.approved import with_approvals
-from soc2lint.platforms.github_actions.sinks import configured_input_location, with_configured_sinks
-from soc2lint.platforms.shared import ci_linker
-from soc2lint.platforms.shared.yamlsrc import YamlDoc, load_documents
+
+if TYPE_CHECKING:
+    from soc2lint.platforms.shared.yamlsrc import YamlDoc
 
 ACTION_NAMES = ("action.yml", "action.yaml")
 _RUNS = re.compile(r"^runs\s*:", re.M)
@@ -50,6 +48,11 @@ class GitHubActions(Base):
         return "action" if _RUNS.search(text) else None
 
     def parse(self, path: str, text: str, kind: str) -> Parsed:
+        # imported here: the registry imports every platform to claim files by name
+        from soc2lint.platforms.github_actions.advisories import with_commented_versions
+        from soc2lint.platforms.github_actions.documents import parse as parse_documents
+        from soc2lint.platforms.shared.yamlsrc import load_documents
+
         docs, errors = load_documents(path, text)
         if kind == "action" and not is_composite_action(path, docs):
             return Parsed(None)
@@ -66,6 +69,12 @@ class GitHubActions(Base):
         approved = settings.get("approved")
         if not extra and approved is None:
             return
+        from soc2lint.platforms.github_actions.approved import with_approvals
+        from soc2lint.platforms.github_actions.sinks import (
+            configured_input_location,
+            with_configured_sinks,
+        )
+
         for i, res in enumerate(asm.resources):
             if res.platform != self.rule_platform:
                 continue
@@ -87,6 +96,10 @@ class GitHubActions(Base):
                 )
 
     def link(self, graph, resources) -> None:  # type: ignore[no-untyped-def]
+        if not any(r.platform == self.rule_platform for r in resources):
+            return
+        from soc2lint.platforms.shared import ci_linker
+
         ci_linker.link(graph, resources, self.rule_platform)
 
 

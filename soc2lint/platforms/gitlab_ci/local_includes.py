@@ -8,7 +8,8 @@ from pathlib import Path
 
 from soc2lint.model import ParseError, Resource
 from soc2lint.pipeline.discover import SourceFile, read_text
-from soc2lint.platforms.gitlab_ci import include_locations, include_pattern, parse_pipeline
+from soc2lint.platforms.gitlab_ci.documents import parse_pipeline
+from soc2lint.platforms.gitlab_ci.includes import include_locations, include_pattern
 from soc2lint.platforms.shared.yamlsrc import YamlDoc, load_documents
 
 

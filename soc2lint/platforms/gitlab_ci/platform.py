@@ -26,7 +26,7 @@ class GitLabCI(Base):
         return "pipeline" if path.rsplit("/", 1)[-1] in PIPELINE_NAMES else None
 
     def parse(self, path: str, text: str, kind: str) -> Parsed:
-        from soc2lint.platforms.gitlab_ci import parse as parse_documents
+        from soc2lint.platforms.gitlab_ci.documents import parse as parse_documents
         from soc2lint.platforms.shared.yamlsrc import load_documents
 
         docs, errors = load_documents(path, text)
