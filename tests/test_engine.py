@@ -483,3 +483,20 @@ def test_graph_keeps_each_link_once_and_finds_neighbours_both_ways() -> None:
     assert graph.reachable(c.key) == {a.key, b.key}
     assert graph.cycles() == []
     assert list(graph.resources()) == [a, b, c] and graph.get("t.b") is b
+
+
+def test_the_catalogue_json_is_the_yaml_as_written() -> None:
+    """data/tsc.json (read so a run imports no YAML parser) is what --write makes of tsc.yaml;
+    after an edit of the YAML, run `python -m soc2lint.engine.tsc --write`."""
+    from importlib import resources
+
+    from soc2lint.engine import tsc
+
+    shipped = resources.files("soc2lint").joinpath("data/tsc.json").read_text(encoding="utf-8")
+    assert shipped == tsc._json_text()
+    tsc.catalogue.cache_clear()
+    cat = tsc.catalogue()
+    raw = resources.files("soc2lint").joinpath("data/tsc.yaml").read_bytes()
+    from_yaml = tsc._from_yaml(raw)
+    assert list(cat.criteria) == [str(k) for k in from_yaml["criteria"]]
+    assert cat.categories["security"] == ("Security", "CC")
