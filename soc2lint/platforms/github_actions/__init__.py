@@ -16,8 +16,7 @@ token permissions) are Unknown.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from soc2lint.platforms.shared.lazy import lazy_names
 
 # the package's names, imported on first use: the platform registry imports every platform
 # (to claim files by name), and a scan without workflows should not load the whole parser
@@ -27,12 +26,6 @@ _LAZY = {
     "uses_info": "soc2lint.platforms.github_actions.addresses",
     "triggers_of": "soc2lint.platforms.github_actions.triggers",
 }
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__ = lazy_names(__name__, _LAZY)
 
 __all__ = ["parse", "step_keys", "triggers_of", "uses_info"]

@@ -19,8 +19,7 @@ reads them from documents, `include_pattern` matches wildcards).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from soc2lint.platforms.shared.lazy import lazy_names
 
 # the package's names, imported on first use: the platform registry imports every platform
 # (to claim files by name), and a scan without pipelines should not load the whole parser
@@ -31,12 +30,6 @@ _LAZY = {
     "include_locations": "soc2lint.platforms.gitlab_ci.includes",
     "include_pattern": "soc2lint.platforms.gitlab_ci.includes",
 }
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__ = lazy_names(__name__, _LAZY)
 
 __all__ = ["config_document", "include_locations", "include_pattern", "parse", "parse_pipeline"]
