@@ -49,13 +49,20 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def scan(targets: list[str], rules: list[Rule], options: ScanOptions | None = None) -> Report:
-    """Scan targets (files or directories) with rules."""
+def scan(
+    targets: list[str],
+    rules: list[Rule],
+    options: ScanOptions | None = None,
+    found: Discovery | None = None,
+) -> Report:
+    """Scan targets (files or directories) with rules. found: what discover() gave for these
+    targets and options already (a scoped scan walks the tree once, for its scope and here)."""
     options = options or ScanOptions()
     started = _now()
     paths = [Path(t) for t in targets] or [Path.cwd()]
     root = find_root(paths[0])
-    found = discover(root, [str(p) for p in paths], options.max_bytes, options.exclude)
+    if found is None or found.root != str(root.resolve()):
+        found = discover(root, [str(p) for p in paths], options.max_bytes, options.exclude)
     outside: list[SourceFile] = []
     if options.scope_paths is not None:
         outside = [f for f in found.files if f.path not in options.scope_paths]

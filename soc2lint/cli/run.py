@@ -188,6 +188,7 @@ def run(request: Request) -> Outcome:
     )
     diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)
     base_commit = merge_base(root, diff_ref) if diff_ref else None
+    found = None  # the scan's own discovery, when the scope needed it first
     with ExitStack() as stack:
         base_root = stack.enter_context(extracted(root, base_commit)) if base_commit else None
         if request.scoped and (only_paths is not None or base_commit):
@@ -199,15 +200,17 @@ def run(request: Request) -> Outcome:
             # added module file) brings its context to both
             trees = [(root, targets), *([(base_root, [str(base_root)])] if base_root else [])]
             inputs = {_inside(root, f) for f in request.var_files} - {None}
+            walked = [
+                discover(tree, paths, options.max_bytes, options.exclude) for tree, paths in trees
+            ]
+            found = walked[0]
             options.scope_paths = set().union(
                 *(
-                    scope.context(
-                        tree, discover(tree, paths, exclude=options.exclude).files, changed, inputs
-                    )
-                    for tree, paths in trees
+                    scope.context(tree, files.files, changed, inputs)
+                    for (tree, _paths), files in zip(trees, walked, strict=True)
                 )
             )
-        report = scan(targets, rules, options)
+        report = scan(targets, rules, options, found)
         report.invocation = _invocation(request, root, targets, options)
         report.config = {"path": config.path, "sha256": config.digest} if config.path else None
         report.criteria_scope = config.scope()

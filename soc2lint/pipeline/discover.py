@@ -6,6 +6,7 @@ import hashlib
 import os
 import stat
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,11 +68,12 @@ def discover(
     seen_dirs: set[str] = set()
     seen_files: set[str] = set()
     skip_dirs = _skip_dirs()
+    kind_of = platforms.claimer()
     for start in starts:
         start = start if start.is_absolute() else (Path.cwd() / start)
         _force_if_ignored(start, root_path, ignore, result)
         if start.is_file() or start.is_symlink() and not start.is_dir():
-            _consider(start, root_path, result, ignore, max_bytes, seen_files)
+            _consider(start, root_path, result, ignore, max_bytes, seen_files, kind_of=kind_of)
             continue
         resolved = _resolve(start)
         if resolved is None:
@@ -90,16 +92,21 @@ def discover(
             where = _rel(Path(exc.filename), root_path) if exc.filename else "?"
             result.skipped.append(Skipped(where, f"cannot read directory: {exc.strerror or exc}"))
 
+        # each directory's real path and relative path, from its parent's (a directory that is
+        # no link adds its name to both): no realpath() or pathlib per directory
+        known = {os.fspath(start): (os.path.realpath(start), _rel(start, root_path))}
         for dirpath, dirnames, filenames in os.walk(start, onerror=unreadable, followlinks=False):
-            real = os.path.realpath(dirpath)
+            real, rel_dir = known.pop(dirpath, None) or (
+                os.path.realpath(dirpath),
+                _rel(Path(dirpath), root_path),
+            )
             if real in seen_dirs:
                 dirnames[:] = []
                 continue
             seen_dirs.add(real)
-            rel_dir = _rel(Path(dirpath), root_path)
-            keep = []
+            keep, links = [], []
             for d in sorted(dirnames):
-                full = Path(dirpath) / d
+                full = os.path.join(dirpath, d)
                 rel = f"{rel_dir}/{d}" if rel_dir else d
                 if d in skip_dirs:
                     continue
@@ -107,8 +114,8 @@ def discover(
                 if reason:
                     result.excluded.append({"path": rel + "/", "reason": reason})
                     continue
-                if full.is_symlink():
-                    target = _resolve(full)
+                if os.path.islink(full):
+                    target = _resolve(Path(full))
                     if target is None:
                         result.skipped.append(Skipped(rel, "symbolic link loop"))
                         continue
@@ -120,17 +127,24 @@ def discover(
                     if str(target) in seen_dirs or _inside(Path(dirpath).resolve(), target):
                         result.skipped.append(Skipped(rel, "symbolic link loop"))
                         continue
+                    links.append(full)
+                else:
+                    known[full] = (os.path.join(real, d), rel)
                 keep.append(d)
             dirnames[:] = keep
             # symlinked dirs inside root are walked by hand (os.walk does not follow them)
-            for d in keep:
-                full = Path(dirpath) / d
-                if full.is_symlink():
-                    for sub, _dirs, files in os.walk(full, onerror=unreadable, followlinks=False):
-                        for f in sorted(files):
-                            _consider(
-                                Path(sub) / f, root_path, result, ignore, max_bytes, seen_files
-                            )
+            for full in links:
+                for sub, _dirs, files in os.walk(full, onerror=unreadable, followlinks=False):
+                    for f in sorted(files):
+                        _consider(
+                            Path(sub) / f,
+                            root_path,
+                            result,
+                            ignore,
+                            max_bytes,
+                            seen_files,
+                            kind_of=kind_of,
+                        )
             for name in sorted(filenames):
                 _consider(
                     os.path.join(dirpath, name),
@@ -140,6 +154,7 @@ def discover(
                     max_bytes,
                     seen_files,
                     f"{rel_dir}/{name}" if rel_dir else name,
+                    kind_of,
                 )
     _name_ignore_sources(ignore, result)
     result.files.sort(key=lambda f: f.path)
@@ -199,8 +214,10 @@ def _consider(
     max_bytes: int,
     seen: set[str],
     rel: str | None = None,
+    kind_of: Callable[[str], tuple[str, str] | None] = classify,
 ) -> None:
-    """One file found; rel: its repository-relative path, when the walk knows it already."""
+    """One file found; rel: its repository-relative path, when the walk knows it already;
+    kind_of: classify, or the walk's platforms.claimer()."""
     if rel is None:
         rel = _rel(Path(path), root)
     if not _valid_name(rel):
@@ -209,7 +226,7 @@ def _consider(
             seen.add(shown)
             result.skipped.append(Skipped(shown, "file name is not valid UTF-8"))
         return
-    kind = classify(rel)
+    kind = kind_of(rel)
     if kind is None:
         _unsupported(rel, result, ignore, seen)
         return
@@ -322,6 +339,7 @@ class _Ignore:
         self._git = (root / ".git").exists()
         self._ignored: set[str] | None = None  # what git ignores (directories end with "/")
         self._specs: dict[str, pathspec.PathSpec | None] = {}  # outside git: dir -> .gitignore
+        self._directories: dict[str, bool] = {}  # in git: whether git ignores a directory
 
     def reason(self, rel: str) -> str | None:
         """Why rel (a directory when it ends with "/") is left out, or None."""
@@ -336,12 +354,13 @@ class _Ignore:
         """The ignore file that leaves rel out ("ignored by .gitignore"), or None."""
         if self._git:
             ignored = self._git_ignored()
-            parts = rel.rstrip("/").split("/")
-            for i in range(1, len(parts) + 1):
-                head = "/".join(parts[:i])
-                if head in ignored or head + "/" in ignored:
-                    return IGNORED
-            return None
+            if not ignored:
+                return None
+            directory, _, _name = rel.rstrip("/").rpartition("/")
+            if directory and self._git_ignores_directory(directory):
+                return IGNORED
+            path = rel.rstrip("/")
+            return IGNORED if path in ignored or path + "/" in ignored else None
         directory = ""
         for part in rel.rstrip("/").split("/")[:-1] + [None]:  # type: ignore[list-item]
             spec = self._spec(directory)
@@ -352,6 +371,19 @@ class _Ignore:
                 break
             directory = f"{directory}/{part}" if directory else part
         return None
+
+    def _git_ignores_directory(self, directory: str) -> bool:
+        """Whether git ignores a directory or one above it (each directory asked once)."""
+        verdict = self._directories.get(directory)
+        if verdict is None:
+            ignored = self._git_ignored()
+            parent = directory.rpartition("/")[0]
+            verdict = self._directories[directory] = (
+                directory in ignored
+                or directory + "/" in ignored
+                or (bool(parent) and self._git_ignores_directory(parent))
+            )
+        return verdict
 
     def _spec(self, directory: str) -> pathspec.PathSpec | None:
         if directory not in self._specs:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+from collections.abc import Callable
 
 from soc2lint.platforms.contract import Assembly, Base, Parsed, Platform
 
@@ -23,6 +24,7 @@ __all__ = [
     "Platform",
     "by_rule_platform",
     "claim",
+    "claimer",
     "content_candidates",
     "get",
     "platforms",
@@ -91,13 +93,24 @@ def by_rule_platform() -> dict[str, Platform]:
 def claim(path: str) -> tuple[str, str] | None:
     """(platform, kind) for a repository-relative path: by the path alone; ("", "") when the
     content must decide between platforms; None when no platform reads it."""
-    maybe = False
-    for platform in platforms():
-        kind = platform.claim(path)
-        if kind is not None:
-            return platform.name, kind
-        maybe = maybe or platform.may_sniff(path)
-    return ("", "") if maybe else None
+    return claimer()(path)
+
+
+def claimer() -> Callable[[str], tuple[str, str] | None]:
+    """claim() for many paths: the registry as it is now, looked up once (a walk of a large
+    repository asks for every file)."""
+    asked = [(p.name, p.claim, p.may_sniff) for p in platforms()]
+
+    def claim(path: str) -> tuple[str, str] | None:
+        maybe = False
+        for name, claims, may_sniff in asked:
+            kind = claims(path)
+            if kind is not None:
+                return name, kind
+            maybe = maybe or may_sniff(path)
+        return ("", "") if maybe else None
+
+    return claim
 
 
 def content_candidates(path: str) -> list[Platform]:

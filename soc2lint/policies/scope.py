@@ -22,8 +22,9 @@ gives the same results before and after the change by construction.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from soc2lint import platforms
 from soc2lint.pipeline.discover import SourceFile, classify
@@ -32,8 +33,9 @@ from soc2lint.platforms.kubernetes.classify import might_be_kubernetes
 _CI = ("github_actions", "gitlab_ci")
 
 # a local module source in any layout: its own line, a one-line block, a comment after it, or
-# .tf.json; a `source` of something else (a provisioner's file) only widens the context
-_MODULE_SOURCE = re.compile(r"""["']?\bsource["']?\s*[=:]\s*"(\.\.?/[^"]*)["]""")
+# .tf.json; a `source` of something else (a provisioner's file) only widens the context. Read
+# as bytes: a walk of every Terraform file of a monorepo decodes only the sources it finds
+_MODULE_SOURCE = re.compile(rb"""\bsource["']?\s*[=:]\s*"(\.\.?/[^"]*)["]""")
 _NAMESPACE = re.compile(
     r"""(?:^|[{,\s])["']?namespace["']?\s*:\s*["']?([A-Za-z0-9][-.A-Za-z0-9]*)""", re.M
 )
@@ -45,10 +47,18 @@ def _directory(path: str) -> str:
 
 
 def _read(root: Path, path: str) -> str:
+    """A file's text as read_text(errors="replace") gives it, newlines made "\n"."""
+    raw = _read_bytes(root, path)
+    text = raw.decode("utf-8", "replace")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if b"\r" in raw else text
+
+
+def _read_bytes(root: Path, path: str) -> bytes:
     try:
-        return (root / path).read_text(encoding="utf-8", errors="replace")
+        with open(os.path.join(root, path), "rb") as handle:
+            return handle.read()
     except OSError:
-        return ""
+        return b""
 
 
 def context(
@@ -78,7 +88,8 @@ def _terraform_context(root: Path, files: list[SourceFile], changed: set[str]) -
         for path in paths:
             if not path.endswith((".tf", ".tf.json")):
                 continue
-            for source in _MODULE_SOURCE.findall(_read(root, path)):
+            for found in _MODULE_SOURCE.findall(_read_bytes(root, path)):
+                source = found.decode("utf-8", "replace")
                 target = _normal(f"{directory}/{source}" if directory else source)
                 if target is not None:
                     callers.setdefault(target, set()).add(directory)
@@ -97,7 +108,7 @@ def _terraform_context(root: Path, files: list[SourceFile], changed: set[str]) -
 def _normal(path: str) -> str | None:
     """a/b/../c -> a/c; None when it climbs out of the repository."""
     parts: list[str] = []
-    for part in PurePosixPath(path).parts:
+    for part in path.split("/"):
         if part in ("", "."):
             continue
         if part == "..":
@@ -188,13 +199,14 @@ def infrastructure(root: Path, files: list[SourceFile]) -> list[str]:
     """Which of files a whole scan would read as infrastructure (Terraform, pipelines,
     manifests), told from names and a cheap look at the text, without parsing."""
     out = []
+    registry = platforms.platforms()
     for f in files:
         if f.kind == "codeowners":
             continue
         if f.platform:
             out.append(f.path)
             continue
-        candidates = platforms.content_candidates(f.path)
+        candidates = [p for p in registry if p.may_sniff(f.path)]  # content_candidates()
         text = _read(root, f.path) if candidates else ""
         if any(p.sniff(f.path, text) is not None for p in candidates):
             out.append(f.path)
