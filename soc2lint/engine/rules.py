@@ -9,11 +9,10 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from soc2lint import platforms
+from soc2lint import package_file, platforms
 from soc2lint.engine.operators import OPERATORS, SET_OPERATORS, check_regex
 from soc2lint.engine.severity import SEVERITIES
 from soc2lint.engine.tsc import catalogue
@@ -268,7 +267,7 @@ class Rule:
 
 def bundled_rules_dir() -> Path:
     """The rules shipped with soc2lint: in the wheel, or at the top of a source checkout."""
-    packaged = Path(str(resources.files("soc2lint"))) / "_bundled_rules"
+    packaged = package_file("_bundled_rules")
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "rules"
@@ -352,7 +351,7 @@ def _built_key(seen: tuple[tuple[str, str], ...]) -> str:
 
 
 def _catalogue_bytes() -> bytes:
-    return resources.files("soc2lint").joinpath("data/tsc.yaml").read_bytes()
+    return package_file("data", "tsc.yaml").read_bytes()
 
 
 def _is_rule_list(value: Any, seen: tuple[tuple[str, str], ...]) -> bool:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from soc2lint import package_file
 from soc2lint import platforms as registry
 from soc2lint.engine.rules import Rule, ruleset_digest
 from soc2lint.engine.tsc import Catalogue, catalogue
@@ -52,7 +52,7 @@ def platforms_of(record: dict) -> list[str]:
 
 def schema_text(name: str = "record-1.json") -> str:
     """A schema shipped with the package (record-1.json, ledger-entry-1.json)."""
-    return resources.files("soc2lint.evidence").joinpath("schema", name).read_text("utf-8")
+    return package_file("evidence", "schema", name).read_text("utf-8")
 
 
 def build_record(

@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from ruamel.yaml import YAML
 
+from soc2lint import package_file
 from soc2lint.model import Unknown
 
 _VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)$")
@@ -19,7 +19,7 @@ _VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)$")
 @cache
 def snapshot() -> dict[str, Any]:
     """The bundled snapshot: snapshot_date, source and advisories."""
-    raw = resources.files("soc2lint").joinpath("data/github_action_advisories.yaml")
+    raw = package_file("data", "github_action_advisories.yaml")
     return YAML(typ="safe").load(raw.read_text("utf-8")) or {}
 
 

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from ruamel.yaml import YAML
+
+from soc2lint import package_file
 
 
 @cache
 def bundled_code_inputs() -> dict[str, tuple[str, ...]]:
     """action (lower-case owner/repo[/path]) -> the inputs it runs as code."""
-    raw = resources.files("soc2lint").joinpath("data/github_code_inputs.yaml").read_text("utf-8")
+    raw = package_file("data", "github_code_inputs.yaml").read_text("utf-8")
     data = YAML(typ="safe").load(raw) or {}
     return {str(k).lower(): tuple(str(i).lower() for i in v or ()) for k, v in data.items()}
 

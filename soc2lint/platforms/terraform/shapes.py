@@ -19,10 +19,10 @@ import fnmatch
 import functools
 import json
 from collections.abc import Iterable, Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from soc2lint import package_file
 from soc2lint.platforms.terraform import ast
 
 ARGUMENT, BLOCK = "argument", "block"
@@ -31,7 +31,7 @@ ARGUMENT, BLOCK = "argument", "block"
 @functools.cache
 def table() -> dict[str, frozenset[str]]:
     """resource type -> the paths that are arguments."""
-    raw = resources.files("soc2lint").joinpath("data/terraform_shapes.json").read_bytes()
+    raw = package_file("data", "terraform_shapes.json").read_bytes()
     return {t: frozenset(paths) for t, paths in json.loads(raw)["arguments"].items()}
 
 
