@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -328,22 +330,75 @@ def test_a_reused_report_holds_every_result_as_the_scan_made_it(tmp_path: Path) 
     assert [type(f.status) for f in again.findings] == [type(f.status) for f in report.findings]
 
 
-# a well-formed table: strings, places (5 numbers each), tuples, findings (12 numbers each)
+# a well-formed table: strings, places (5 numbers each), tuples, findings (12 numbers each);
+# the places and the findings are packed (result_cache._pack) unless a case says otherwise
 _ROW = [0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1]
+
+
+def _packed(table: list) -> list:
+    from soc2lint.pipeline import result_cache
+
+    if len(table) != 4:
+        return table
+    strings, places, groups, flat = table
+
+    def pack(row: object) -> object:
+        return [result_cache._pack(row)] if isinstance(row, list) else row
+
+    return [strings, pack(places), groups, pack(flat)]
+
+
+def _with(row: int, value: list) -> list:
+    """The well-formed packed table with one row replaced."""
+    table = _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW])
+    table[row] = value
+    return table
+
+
+def test_a_well_formed_packed_table_decodes() -> None:
+    """The control for the cases below: the same table, well formed, is one finding."""
+    from soc2lint.pipeline import codec, result_cache
+
+    table = _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW])
+    [finding] = result_cache._findings(codec.Rows(table))
+    assert (finding.rule_id, finding.resource, finding.location.path) == ("SOC2-X", "a", "a")
+    assert finding.status.value == "fail" and finding.instances == 1  # status 0: Status.FAIL
+
+
+def test_a_report_with_a_number_beyond_the_packed_words_is_not_cached(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from soc2lint.pipeline import load as cache_store
+    from soc2lint.pipeline import result_cache
+
+    demo = Path(__file__).resolve().parents[1] / "fixtures" / "demo"
+    report = scan([str(demo)], RULES, ScanOptions(jobs=1))
+    report.findings[0] = replace(report.findings[0], instances=2**32)
+    cache = cache_store.Cache(tmp_path / "cache")
+    result_cache.store(cache, "k", report)
+    assert result_cache.load(cache, "k", Path(report.root), RULES) is None
 
 
 @pytest.mark.parametrize(
     "table",
     [
         [],
-        [["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], [0, 1, 1, 7, 0, 1, 0, 0, 0, 1, 0, 1]],  # status 7
-        [["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], [0, 9, *_ROW[2:]]],  # no string 9
-        [["SOC2-X", "a"], [1, "1", 1, 1, 1], [[]], _ROW],  # line as text
-        [["SOC2-X", 7], [1, 1, 1, 1, 1], [[]], _ROW],  # number as text
-        [["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW[:9]],  # numbers missing
-        [["SOC2-X", "a"], [1, 1, 1, 1], [[]], _ROW],  # a place cut short
-        [["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], [*_ROW[:6], 5, *_ROW[7:]]],  # no tuple 5
-        [["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], [*_ROW[:11], "1"]],  # instances as text
+        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], [0, 1, 1, 7, 0, 1, 0, 0, 0, 1, 0, 1]]),
+        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], [0, 9, *_ROW[2:]]]),  # no string 9
+        _packed([["SOC2-X", 7], [1, 1, 1, 1, 1], [[]], _ROW]),  # number as text
+        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW[:9]]),  # numbers missing
+        _packed([["SOC2-X", "a"], [1, 1, 1, 1], [[]], _ROW]),  # a place cut short
+        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], [*_ROW[:6], 5, *_ROW[7:]]]),  # no tuple 5
+        # the places as numbers, not packed (the format before), and as one number
+        _with(1, [1, 1, 1, 1, 1]),
+        _with(1, [5]),
+        # packed texts that are not base64, not compressed, or not whole 32-bit words
+        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW])[:3] + [["%%%"]],
+        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW])[:3] + [["AAAA"]],
+        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW])[:3]
+        + [[base64.b64encode(zlib.compress(b"abcdef")).decode()]],
+        # two packed texts where one belongs
+        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW])[:3] + [["AAAA", "AAAA"]],
     ],
 )
 def test_a_findings_table_the_cache_could_not_have_written_is_a_miss(table: list) -> None:

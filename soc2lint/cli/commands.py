@@ -501,7 +501,9 @@ def scan_command(**params: object) -> None:
         except OSError as exc:
             raise click.ClickException(f"--output {output}: {exc.strerror or exc}") from None
     else:
-        click.echo(text, nl=False, color=colour_on)
+        # JSON and SARIF escape every control character, so there is no colour code to strip
+        # (a pass of click's stripping over a monorepo's report of hundreds of megabytes)
+        click.echo(text, nl=False, color=colour_on or fmt in ("json", "sarif"))
     if params["evidence_dir"]:
         _write_evidence(
             report, str(params["evidence_dir"]), params["ledger"], passed, outcome.threshold, quiet

@@ -8,9 +8,14 @@ re-hashing every file the cached scan read, including modules read from outside 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
 import shutil
+import sys
+import zlib
+from array import array
 from dataclasses import astuple, fields, replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +27,7 @@ from soc2lint.pipeline import codec
 from soc2lint.pipeline.load import Cache, code_digest
 from soc2lint.pipeline.report import Report
 
-FORMAT = 3
+FORMAT = 4
 
 
 def digest_files(root: Path, paths: list[str]) -> dict[str, str] | None:
@@ -133,16 +138,21 @@ def load(
 def store(cache: Cache, cache_key: str, report: Any) -> None:
     # a report holding something the format cannot encode is simply not cached (Cache.put)
     entry = {name: getattr(report, name) for name in _STORED}
-    entry["findings"] = _table(report.findings)
+    try:
+        entry["findings"] = _table(report.findings)
+    except OverflowError:  # a number beyond 32 bits (a line number, say): not cached
+        return
     cache.put("report-" + cache_key, entry)
 
 
 # Findings are most of a report (every pass is one), and decoding them object by object was
-# most of a warm scan. They are stored as tables of numbers the JSON parser reads at C speed:
-# every string once; every place (a Location) once, five numbers each; every tuple (evidence,
-# values files, a chain of call sites) once, as the numbers of its strings or places; and the
-# findings as one flat list, _COLUMNS numbers per finding. Reading them back builds each string
-# tuple and Location once, and each finding in one step.
+# most of a warm scan. They are stored as tables of numbers: every string once; every place (a
+# Location) once, five numbers each; every tuple (evidence, values files, a chain of call sites)
+# once, as the numbers of its strings or places; and the findings as one flat list, _COLUMNS
+# numbers per finding. The places and the findings (millions of numbers in a monorepo, which
+# the JSON parser took seconds to read one by one) are each one text: the numbers as unsigned
+# 32-bit little-endian words, compressed, in base64 (_pack). Reading them back builds each
+# string tuple and Location once, and each finding in one step.
 _STATUSES = tuple(Status)
 # a finding's numbers, in Finding's field order (a new field fails the round-trip test)
 _COLUMNS = 12
@@ -191,17 +201,47 @@ def _table(findings: list[Finding]) -> codec.Rows:
             group(tuple(map(n, f.value_files))),
             f.instances,
         )
-    return codec.Rows([list(strings), flat_places, [list(g) for g in groups], flat])
+    return codec.Rows(
+        [list(strings), [_pack(flat_places)], [list(g) for g in groups], [_pack(flat)]]
+    )
+
+
+def _pack(numbers: list[int]) -> str:
+    """Numbers (each 0 .. 2**32 - 1; OverflowError otherwise) as one text, _unpack's input."""
+    words = array("I", numbers)
+    if sys.byteorder == "big":
+        words.byteswap()
+    return base64.b64encode(zlib.compress(words.tobytes(), 1)).decode("ascii")
+
+
+def _unpack(text: object) -> list[int]:
+    """The numbers _pack wrote; ValueError for anything else."""
+    if type(text) is not str:
+        raise ValueError("packed numbers are not text")
+    try:
+        raw = zlib.decompress(base64.b64decode(text, validate=True))
+    except (zlib.error, binascii.Error) as exc:
+        raise ValueError(f"packed numbers do not decode: {exc}") from None
+    if len(raw) % 4:
+        raise ValueError("packed numbers cut short")
+    words = array("I")
+    words.frombytes(raw)
+    if sys.byteorder == "big":
+        words.byteswap()
+    return words.tolist()
 
 
 def _findings(table: Any) -> list[Finding]:
     """The findings _table wrote; ValueError (or TypeError, IndexError) for anything else."""
     if type(table) is not codec.Rows or len(table.rows) != 4:
         raise ValueError("findings are not a table")
-    strings, flat_places, groups, flat = table.rows
+    strings, packed_places, groups, packed = table.rows
+    if len(packed_places) != 1 or len(packed) != 1:
+        raise ValueError("places and findings are not one packed text each")
+    flat_places, flat = _unpack(packed_places[0]), _unpack(packed[0])
     if not all(type(t) is str for t in strings):
         raise ValueError("the string table holds other than text")
-    if len(flat_places) % 5 or not all(type(i) is int for i in flat_places):
+    if len(flat_places) % 5:
         raise ValueError("a malformed place")
     if len(flat) % _COLUMNS or not all(type(g) is list for g in groups):
         raise ValueError("malformed findings")
@@ -242,8 +282,6 @@ def _findings(table: Any) -> list[Finding]:
         files,
         instances,
     ) in zip(at, at, at, at, at, at, at, at, at, at, at, at, strict=False):
-        if type(instances) is not int:
-            raise ValueError("a malformed instance count")
         finding = new(Finding)  # as Finding(...) would, without its per-field setattr
         set_dict(
             finding,
