@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from soc2lint.model import Location, ParseError, Resource
+from soc2lint.platforms.terraform.blocks import shared_facts
 from soc2lint.platforms.terraform.evaluate import Scope, evaluate
 from soc2lint.platforms.terraform.module import TfFile, build_module
 
@@ -133,6 +134,16 @@ class Project:
         cli_layers: list[dict[str, Any]] | None = None,
     ) -> ProjectResult:
         result = ProjectResult()
+        with shared_facts():  # a module several root modules call is read once
+            self._build_roots(result, env_vars, cli_layers)
+        return result
+
+    def _build_roots(
+        self,
+        result: ProjectResult,
+        env_vars: dict[str, str] | None,
+        cli_layers: list[dict[str, Any]] | None,
+    ) -> None:
         for directory in self.roots():
             result.roots.append(directory)
             module = build_module(
@@ -149,7 +160,6 @@ class Project:
             result.notes.extend(module.notes)
             for site, source, why in module.unavailable:
                 result.unavailable.append(_unavailable(site, source, why))
-        return result
 
 
 def _unavailable(site: Location, source: str, why: str) -> dict[str, Any]:
