@@ -87,6 +87,17 @@ def reference_roots(expr: ast.Expr) -> tuple[str, ...]:
     return found
 
 
+def _source_text(expr: ast.Expr) -> str:
+    """repr(expr) (the source an Unknown argument was written as), once per expression."""
+    memo = shared_memo("source")
+    if memo is None:
+        return repr(expr)
+    entry = memo.get(id(expr))
+    if entry is None:
+        entry = memo[id(expr)] = (expr, repr(expr))
+    return entry[1]
+
+
 def location(path: str, line: int, end_line: int) -> Location:
     """Location(path, line, end_line), one object per span while facts are shared (Locations
     are immutable, so every resource written at a span may hold the same one)."""
@@ -242,7 +253,7 @@ def evaluate_body(
             continue
         value = evaluate(attr.expr, scope)
         if top and isinstance(value, Unknown) and not value.source:
-            value = replace(value, source=repr(attr.expr))
+            value = replace(value, source=_source_text(attr.expr))
         out[name] = value
         locations[key] = location(path, attr.line, attr.end_line)
         if isinstance(attr.expr, ast.ObjectExpr):
