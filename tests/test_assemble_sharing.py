@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -127,9 +128,11 @@ def test_sharing_gives_what_building_each_instance_alone_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shared = _project(tmp_path / "shared").build()
-    assert blocks._memos is None  # nothing outlives the build
-    monkeypatch.setattr(blocks, "shared_memo", lambda _name: None)
-    monkeypatch.setattr("soc2lint.platforms.terraform.module.shared_memo", lambda _name: None)
+    # nothing outlives the build
+    assert blocks._memos is blocks._roots_memo is blocks._locations_memo is None
+    # no facts shared: every instance works everything out for itself
+    monkeypatch.setattr("soc2lint.platforms.terraform.project.shared_facts", nullcontext)
+    monkeypatch.setattr("soc2lint.platforms.terraform.module.shared_facts", nullcontext)
     alone = _project(tmp_path / "alone").build()
     assert [(r, r.attribute_locations) for r in shared.resources] == [
         (r, r.attribute_locations) for r in alone.resources

@@ -44,6 +44,9 @@ def root_of(path: tuple[str, ...]) -> str | None:
 # each entry holds the object itself, so no id is reused while the entry lives. Only inside
 # shared_facts(); forgotten when the outermost one ends.
 _memos: dict[str, dict] | None = None
+# the two asked for most (by every argument of every instance), kept at hand
+_roots_memo: dict[int, tuple[ast.Expr, tuple[str, ...]]] | None = None
+_locations_memo: dict[tuple[str, int, int], Location] | None = None
 _shared_depth = 0
 
 
@@ -51,16 +54,16 @@ _shared_depth = 0
 def shared_facts() -> Iterator[None]:
     """Share syntax-tree facts between the module instances built inside (a project's root
     modules); forgotten when the outermost one ends, so nothing outlives the build."""
-    global _memos, _shared_depth
+    global _memos, _roots_memo, _locations_memo, _shared_depth
     if _shared_depth == 0:
-        _memos = {}
+        _memos, _roots_memo, _locations_memo = {}, {}, {}
     _shared_depth += 1
     try:
         yield
     finally:
         _shared_depth -= 1
         if _shared_depth == 0:
-            _memos = None
+            _memos = _roots_memo = _locations_memo = None
 
 
 def shared_memo(name: str) -> dict | None:
@@ -76,15 +79,17 @@ def shared_memo(name: str) -> dict | None:
 
 def reference_roots(expr: ast.Expr) -> tuple[str, ...]:
     """root_of() of every static traversal in expr (those that name something), in order."""
-    memo = shared_memo("roots")
-    if memo is not None:
-        entry = memo.get(id(expr))
-        if entry is not None:
-            return entry[1]
-    found = tuple(t for t in map(root_of, ast.traversals(expr)) if t is not None)
-    if memo is not None:
-        memo[id(expr)] = (expr, found)
-    return found
+    memo = _roots_memo
+    if memo is None:
+        return _reference_roots(expr)
+    entry = memo.get(id(expr))
+    if entry is None:
+        entry = memo[id(expr)] = (expr, _reference_roots(expr))
+    return entry[1]
+
+
+def _reference_roots(expr: ast.Expr) -> tuple[str, ...]:
+    return tuple(t for t in map(root_of, ast.traversals(expr)) if t is not None)
 
 
 def _source_text(expr: ast.Expr) -> str:
@@ -101,7 +106,7 @@ def _source_text(expr: ast.Expr) -> str:
 def location(path: str, line: int, end_line: int) -> Location:
     """Location(path, line, end_line), one object per span while facts are shared (Locations
     are immutable, so every resource written at a span may hold the same one)."""
-    memo = shared_memo("locations")
+    memo = _locations_memo
     if memo is None:
         return Location(path, line, end_line)
     key = (path, line, end_line)
