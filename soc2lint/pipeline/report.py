@@ -108,28 +108,35 @@ def merge_instances(findings: list[Finding]) -> list[Finding]:
     instances with different results stay separate. Findings of resources no module call made
     are left as they are. Order is kept (each merged finding where its first instance was)."""
     groups: dict[tuple, list[Finding]] = {}
-    order: list[tuple] = []
+    # in order: a finding kept as it is, or the key of a group (a tuple, never a Finding);
+    # findings no module call made are never hashed
+    slots: list[Finding | tuple] = []
     for f in findings:
         if not f.call_sites:
-            key: tuple = ("single", len(order))
+            slots.append(f)
+            continue
+        key = (
+            f.rule_id,
+            f.resource,
+            f.resource_type,
+            f.status,
+            f.location,
+            f.message,
+            f.evidence,
+            f.resource_location,
+        )
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [f]
+            slots.append(key)
         else:
-            key = (
-                f.rule_id,
-                f.resource,
-                f.resource_type,
-                f.status,
-                f.location,
-                f.message,
-                f.evidence,
-                f.resource_location,
-            )
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(f)
+            group.append(f)
     out: list[Finding] = []
-    for key in order:
-        group = groups[key]
+    for slot in slots:
+        if type(slot) is not tuple:
+            out.append(slot)  # type: ignore[arg-type]
+            continue
+        group = groups[slot]
         if len(group) == 1:
             out.append(group[0])
             continue

@@ -11,13 +11,16 @@ itself.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -108,12 +111,12 @@ def render_all(
     never: set[str] = set()  # patches: not objects, rendered or not
     listed: set[str] = set()  # manifests some kustomization includes as objects
     added: list[Resource] = []
-    for directory in kustomizations:
-        info = kz.read(root, directory)
+    infos = [kz.read(root, directory) for directory in kustomizations]
+    for info, built in zip(infos, _build_all(root, infos, options), strict=True):
         outcome.reusable = outcome.reusable and not info.reads_outside
         never |= info.patches
         listed |= set(info.resources)
-        rendered = render_kustomization(root, info, declared)
+        rendered = _rendered(root, info, declared, built)
         outcome.errors.extend(rendered.errors)
         if rendered.resources:
             replaced |= set(info.resources)
@@ -204,20 +207,59 @@ def render_kustomization(
     root: Path, info: kz.Kustomization, declared: Callable[[str], list[Resource]]
 ) -> Rendered:
     """`kustomize build` of one kustomization, each object located in the file declaring it."""
+    return _rendered(root, info, declared, _build(root, info))
+
+
+@dataclass(frozen=True)
+class _Built:
+    """What the tool said about one kustomization: its output (None: it failed, error says
+    why) and the directory it ran in (origins are relative to it)."""
+
+    command: list[str] | None
+    text: str | None
+    cwd: Path
+    error: str = ""
+
+
+def _build(root: Path, info: kz.Kustomization) -> _Built:
+    """Run the tool on one kustomization (no scan state read or written: may run in a thread)."""
     command = kustomize_command()
-    if command is None:
-        return Rendered([], [], "kustomize or kubectl not found on PATH: not rendered")
     base = root / info.directory if info.directory else root
+    if command is None:
+        return _Built(None, None, base)
     text, cwd = _build_with_origins(command, base)
     if text is None:
         text, error = _run([*command, "."], base)
-        cwd = base
-        if text is None:
-            return Rendered([], [ParseError(info.marker, 1, error)], error)
-    docs, errors = load_documents(info.marker, text)
+        return _Built(command, text, base, error)
+    return _Built(command, text, cwd)
+
+
+def _build_all(root: Path, infos: list[kz.Kustomization], options: Any) -> list[_Built]:
+    """_build of each kustomization, in order. Each build is a separate process of the tool
+    that reads only its own files, so several run at once (as many as --jobs), the scan
+    waiting for them together rather than one after another."""
+    jobs = min(len(infos), getattr(options, "jobs", None) or os.cpu_count() or 1)
+    if jobs <= 1 or kustomize_command() is None:
+        return [_build(root, info) for info in infos]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(lambda info: _build(root, info), infos))
+
+
+def _rendered(
+    root: Path,
+    info: kz.Kustomization,
+    declared: Callable[[str], list[Resource]],
+    built: _Built,
+) -> Rendered:
+    if built.command is None:
+        return Rendered([], [], "kustomize or kubectl not found on PATH: not rendered")
+    if built.text is None:
+        return Rendered([], [ParseError(info.marker, 1, built.error)], built.error)
+    docs, errors = load_documents(info.marker, built.text)
     resources, more = kubernetes.parse(info.marker, docs)
-    located = [_locate_kustomized(res, root, cwd, info, declared) for res in resources]
-    return Rendered(located, errors + more, f"rendered with `{' '.join(command)}`")
+    origins = _Origins(root, built.cwd)
+    located = [_locate_kustomized(res, origins, info, declared) for res in resources]
+    return Rendered(located, errors + more, f"rendered with `{' '.join(built.command)}`")
 
 
 def _build_with_origins(command: list[str], base: Path) -> tuple[str | None, Path]:
@@ -241,8 +283,7 @@ def _build_with_origins(command: list[str], base: Path) -> tuple[str | None, Pat
 
 def _locate_kustomized(
     res: Resource,
-    root: Path,
-    cwd: Path,
+    origins: _Origins,
     info: kz.Kustomization,
     declared: Callable[[str], list[Resource]],
 ) -> Resource:
@@ -250,7 +291,7 @@ def _locate_kustomized(
     name = _name(res)
     namespace = str(res.attributes.get("namespace") or "")
     if origin is not None:
-        path = _origin_path(origin, root, cwd)
+        path = origins.path(origin)
         if path is not None and isinstance(origin.get("path"), str):
             affixes = info.resources.get(path, set()) | {("", "")}
             known = [(c, affixes) for c in declared(path)]
@@ -284,21 +325,44 @@ def _pop_origin(res: Resource) -> tuple[Resource, dict | None]:
     if kept:
         new_meta["annotations"] = kept
     attributes = {**res.attributes, "metadata": new_meta}
-    docs, _errors = load_documents("origin", raw) if isinstance(raw, str) else ([], [])
-    origin = docs[0].data if docs and isinstance(docs[0].data, dict) else None
+    origin = _origin(raw) if isinstance(raw, str) else None
     return replace(res, attributes=attributes), origin
 
 
-def _origin_path(origin: dict, root: Path, cwd: Path) -> str | None:
-    """The repository-relative file an origin names (path, or configuredIn for generators)."""
-    rel = origin.get("path") or origin.get("configuredIn")
-    if not isinstance(rel, str) or origin.get("repo"):
-        return None
-    full = (cwd / rel).resolve()
-    try:
-        return full.relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return None
+@functools.lru_cache(maxsize=4096)
+def _origin(raw: str) -> dict | None:
+    """An origin annotation read (the objects of one file carry the same text): shared, so
+    read-only."""
+    docs, _errors = load_documents("origin", raw)
+    return docs[0].data if docs and isinstance(docs[0].data, dict) else None
+
+
+class _Origins:
+    """The repository-relative files origins name, for one build (its directory): each
+    relative path resolved once, however many objects come from that file."""
+
+    def __init__(self, root: Path, cwd: Path) -> None:
+        self.root, self.cwd = root, cwd
+        self._root_resolved: Path | None = None
+        self._paths: dict[str, str | None] = {}
+
+    def path(self, origin: dict) -> str | None:
+        """The file an origin names (path, or configuredIn for generators)."""
+        rel = origin.get("path") or origin.get("configuredIn")
+        if not isinstance(rel, str) or origin.get("repo"):
+            return None
+        if rel not in self._paths:
+            self._paths[rel] = self._relative(rel)
+        return self._paths[rel]
+
+    def _relative(self, rel: str) -> str | None:
+        if self._root_resolved is None:
+            self._root_resolved = self.root.resolve()
+        full = (self.cwd / rel).resolve()
+        try:
+            return full.relative_to(self._root_resolved).as_posix()
+        except ValueError:
+            return None
 
 
 def _match(
@@ -633,6 +697,7 @@ def _kind_line(path: Path, kind: str) -> int:
 # tool runs that failed for a reason outside the input (could not start, timed out): a result
 # holding one is not reused, as the next run may succeed
 runs_failed = 0
+_runs_lock = threading.Lock()
 
 
 def _run(
@@ -656,7 +721,8 @@ def _run(
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         global runs_failed
-        runs_failed += 1
+        with _runs_lock:  # kustomizations are built in threads
+            runs_failed += 1
         return None, f"{shown} failed: {exc}"
     if proc.returncode != 0:
         return None, f"{shown} failed: {failure_reason(proc.stderr)}"

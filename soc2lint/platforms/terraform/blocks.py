@@ -5,6 +5,8 @@ make of a resource or module block.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,6 +36,84 @@ def root_of(path: tuple[str, ...]) -> str | None:
     if head in ("count", "each", "self", "path", "terraform"):
         return None
     return f"{head}.{path[1]}"
+
+
+# What every module instance of one build shares: facts of the syntax tree that no value changes
+# (the references an expression makes, the Location of a line span, a module's blocks by kind),
+# computed once however many instances (and root modules) use the same tree. Keyed by id():
+# each entry holds the object itself, so no id is reused while the entry lives. Only inside
+# shared_facts(); forgotten when the outermost one ends.
+_memos: dict[str, dict] | None = None
+# the two asked for most (by every argument of every instance), kept at hand
+_roots_memo: dict[int, tuple[ast.Expr, tuple[str, ...]]] | None = None
+_locations_memo: dict[tuple[str, int, int], Location] | None = None
+_shared_depth = 0
+
+
+@contextmanager
+def shared_facts() -> Iterator[None]:
+    """Share syntax-tree facts between the module instances built inside (a project's root
+    modules); forgotten when the outermost one ends, so nothing outlives the build."""
+    global _memos, _roots_memo, _locations_memo, _shared_depth
+    if _shared_depth == 0:
+        _memos, _roots_memo, _locations_memo = {}, {}, {}
+    _shared_depth += 1
+    try:
+        yield
+    finally:
+        _shared_depth -= 1
+        if _shared_depth == 0:
+            _memos = _roots_memo = _locations_memo = None
+
+
+def shared_memo(name: str) -> dict | None:
+    """The memo of that name while facts are shared, else None (compute every time)."""
+    memos = _memos
+    if memos is None:
+        return None
+    memo = memos.get(name)
+    if memo is None:
+        memo = memos[name] = {}
+    return memo
+
+
+def reference_roots(expr: ast.Expr) -> tuple[str, ...]:
+    """root_of() of every static traversal in expr (those that name something), in order."""
+    memo = _roots_memo
+    if memo is None:
+        return _reference_roots(expr)
+    entry = memo.get(id(expr))
+    if entry is None:
+        entry = memo[id(expr)] = (expr, _reference_roots(expr))
+    return entry[1]
+
+
+def _reference_roots(expr: ast.Expr) -> tuple[str, ...]:
+    return tuple(t for t in map(root_of, ast.traversals(expr)) if t is not None)
+
+
+def _source_text(expr: ast.Expr) -> str:
+    """repr(expr) (the source an Unknown argument was written as), once per expression."""
+    memo = shared_memo("source")
+    if memo is None:
+        return repr(expr)
+    entry = memo.get(id(expr))
+    if entry is None:
+        entry = memo[id(expr)] = (expr, repr(expr))
+    return entry[1]
+
+
+def location(path: str, line: int, end_line: int) -> Location:
+    """Location(path, line, end_line), one object per span while facts are shared (Locations
+    are immutable, so every resource written at a span may hold the same one)."""
+    memo = _locations_memo
+    if memo is None:
+        return Location(path, line, end_line)
+    key = (path, line, end_line)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = Location(path, line, end_line)
+    return found
 
 
 @dataclass(frozen=True)
@@ -172,21 +252,19 @@ def evaluate_body(
     out: dict[str, Any] = {}
     for name, attr in body.attributes.items():
         key = prefix + name
-        for trav in ast.traversals(attr.expr):
-            target = root_of(trav)
-            if target is not None:
-                refs.add((target, key))
+        for target in reference_roots(attr.expr):
+            refs.add((target, key))
         if top and name in _META:
             continue
         value = evaluate(attr.expr, scope)
         if top and isinstance(value, Unknown) and not value.source:
-            value = replace(value, source=repr(attr.expr))
+            value = replace(value, source=_source_text(attr.expr))
         out[name] = value
-        locations[key] = Location(path, attr.line, attr.end_line)
+        locations[key] = location(path, attr.line, attr.end_line)
         if isinstance(attr.expr, ast.ObjectExpr):
             for key_expr, _value, line in attr.expr.items:
                 if isinstance(key_expr, ast.Lit):
-                    locations[f"{key}.{key_expr.value}"] = Location(path, line, line)
+                    locations[f"{key}.{key_expr.value}"] = location(path, line, line)
     for block in body.blocks:
         if top and block.type in _META:
             continue
@@ -197,8 +275,9 @@ def evaluate_body(
         if not isinstance(items, list):
             continue
         item_prefix = f"{prefix}{block.type}.{len(items)}."
-        locations[item_prefix[:-1]] = Location(path, block.line, block.end_line)
-        locations.setdefault(prefix + block.type, Location(path, block.line, block.end_line))
+        here = location(path, block.line, block.end_line)
+        locations[item_prefix[:-1]] = here
+        locations.setdefault(prefix + block.type, here)
         items.append(evaluate_body(block.body, scope, path, item_prefix, locations, refs))
     return out
 
@@ -223,10 +302,8 @@ def _dynamic(
     if content is None:
         return
     if for_each is not None:
-        for trav in ast.traversals(for_each.expr):
-            target = root_of(trav)
-            if target is not None:
-                refs.add((target, prefix + block_type))
+        for target in reference_roots(for_each.expr):
+            refs.add((target, prefix + block_type))
     collection = evaluate(for_each.expr, scope) if for_each else Unknown("no for_each")
     items = out.setdefault(block_type, [])
     if not isinstance(items, list):
@@ -242,7 +319,7 @@ def _dynamic(
         elements = list(enumerate(collection))
     for key, value in elements:
         item_prefix = f"{prefix}{block_type}.{len(items)}."
-        locations[item_prefix[:-1]] = Location(path, content.line, content.end_line)
-        locations.setdefault(prefix + block_type, Location(path, block.line, block.end_line))
+        locations[item_prefix[:-1]] = location(path, content.line, content.end_line)
+        locations.setdefault(prefix + block_type, location(path, block.line, block.end_line))
         inner = scope.child(**{iterator: {"key": key, "value": value}})
         items.append(evaluate_body(content.body, inner, path, item_prefix, locations, refs))

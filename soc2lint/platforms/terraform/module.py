@@ -17,8 +17,12 @@ from soc2lint.platforms.terraform import ast, override, shapes
 from soc2lint.platforms.terraform.blocks import (
     evaluate_body,
     expansion_of,
+    location,
     raw_value,
+    reference_roots,
     root_of,
+    shared_facts,
+    shared_memo,
     template_roots,
     typed_value,
     with_type_defaults,
@@ -80,6 +84,69 @@ def _var_unknown(name: str) -> Unknown:
     return Unknown(f"var.{name} has no default and no value in tfvars")
 
 
+class _Static:
+    """What a module's files say before any value is known: its blocks after the override
+    files, by kind, and the errors in them. The same for every instance of the files."""
+
+    def __init__(self, files: list[TfFile]) -> None:
+        self.files = files  # held: the cache is keyed by id(files)
+        self.variables: dict[str, ast.Block] = {}
+        self.locals: dict[str, ast.Attribute] = {}
+        self.outputs: dict[str, ast.Attribute] = {}
+        self.blocks: list[tuple[str, ast.Block]] = []
+        self.module_blocks: dict[str, tuple[str, ast.Block]] = {}
+        # id(resource block) -> (block, the block as checked, [(path, line, message)])
+        self.shapes: dict[int, tuple[ast.Block, ast.Block, list[tuple[str, int, str]]]] = {}
+        declared: dict[tuple[str, ...], tuple[str, int]] = {}
+        merged = override.merge(files)
+        self.origins = merged.origins
+        self.errors: list[ParseError] = []
+        for error in merged.errors:
+            if error not in self.errors:
+                self.errors.append(error)
+        for path, block in merged.blocks:
+            label = block.labels[0] if block.labels else ""
+            if block.type in _UNIQUE and block.labels:
+                # Terraform refuses a second block of the same address; so do we (once)
+                ident = (block.type, *block.labels)
+                first = declared.setdefault(ident, (path, block.line))
+                if first != (path, block.line):
+                    name = " ".join(f'"{x}"' for x in block.labels)
+                    message = (
+                        f"duplicate {block.type} {name}: first declared at "
+                        f"{first[0]}:{first[1]}; this one is ignored"
+                    )
+                    error = ParseError(path, block.line, message)
+                    if error not in self.errors:
+                        self.errors.append(error)
+                    continue
+            if block.type == "variable" and label:
+                self.variables[label] = block
+            elif block.type == "locals":
+                self.locals.update(block.body.attributes)
+            elif block.type == "output" and label:
+                value = block.body.attributes.get("value")
+                if value is not None:
+                    self.outputs[label] = value
+            elif block.type == "module" and label:
+                self.module_blocks[label] = (path, block)
+                self.blocks.append((path, block))
+            else:
+                self.blocks.append((path, block))
+
+
+def _static_of(files: list[TfFile]) -> _Static:
+    """What the files say; while facts are shared (blocks.shared_facts), computed once for a
+    module directory however many times it is instantiated, by one root module or by many."""
+    memo = shared_memo("statics")
+    if memo is None:
+        return _Static(files)
+    static = memo.get(id(files))
+    if static is None:
+        static = memo[id(files)] = _Static(files)
+    return static
+
+
 class ModuleInstance:
     """One instance of a module: its scope, its resources, its outputs."""
 
@@ -102,46 +169,18 @@ class ModuleInstance:
         self.loader = loader
         self.depth = depth
         self.result = result if result is not None else ModuleResult()
-        self.variables: dict[str, ast.Block] = {}
-        self.locals: dict[str, ast.Attribute] = {}
-        self.outputs: dict[str, ast.Attribute] = {}
-        self.blocks: list[tuple[str, ast.Block]] = []
-        self.module_blocks: dict[str, tuple[str, ast.Block]] = {}
-        declared: dict[tuple[str, ...], tuple[str, int]] = {}
-        merged = override.merge(files)
-        self.origins = merged.origins  # attributes an override file set: located there
-        for error in merged.errors:
+        static = _static_of(files)
+        self.origins = static.origins  # attributes an override file set: located there
+        for error in static.errors:
             if error not in self.result.errors:  # once for all instances
                 self.result.errors.append(error)
-        for path, block in merged.blocks:
-            label = block.labels[0] if block.labels else ""
-            if block.type in _UNIQUE and block.labels:
-                # Terraform refuses a second block of the same address; so do we (once)
-                ident = (block.type, *block.labels)
-                first = declared.setdefault(ident, (path, block.line))
-                if first != (path, block.line):
-                    name = " ".join(f'"{x}"' for x in block.labels)
-                    message = (
-                        f"duplicate {block.type} {name}: first declared at "
-                        f"{first[0]}:{first[1]}; this one is ignored"
-                    )
-                    error = ParseError(path, block.line, message)
-                    if error not in self.result.errors:  # once for all instances
-                        self.result.errors.append(error)
-                    continue
-            if block.type == "variable" and label:
-                self.variables[label] = block
-            elif block.type == "locals":
-                self.locals.update(block.body.attributes)
-            elif block.type == "output" and label:
-                value = block.body.attributes.get("value")
-                if value is not None:
-                    self.outputs[label] = value
-            elif block.type == "module" and label:
-                self.module_blocks[label] = (path, block)
-                self.blocks.append((path, block))
-            else:
-                self.blocks.append((path, block))
+        # read-only, shared by every instance of these files
+        self.variables: dict[str, ast.Block] = static.variables
+        self.locals: dict[str, ast.Attribute] = static.locals
+        self.outputs: dict[str, ast.Attribute] = static.outputs
+        self.blocks: list[tuple[str, ast.Block]] = static.blocks
+        self.module_blocks: dict[str, tuple[str, ast.Block]] = static.module_blocks
+        self._shapes = static.shapes
         self.var_values = self._variable_values(variable_layers or [])
         self.local_values = LazyMap("local", self._local_value, list(self.locals))
         self.children = LazyMap("module", self._child_outputs, list(self.module_blocks))
@@ -157,7 +196,7 @@ class ModuleInstance:
         )
         self._child_instances: dict[str, list[ModuleInstance]] = {}
         self._suffixed: dict[str, list[tuple[str, ModuleInstance]]] = {}
-        self._local_refs: dict[str, set[str]] = {}
+        self._closures: dict[str, set[str]] = {}
         self._output_refs: dict[str, set[str]] = {}
         self.output_values = LazyMap("output", self._output_value, list(self.outputs))
 
@@ -295,7 +334,7 @@ class ModuleInstance:
                 type="provider",
                 platform=Platform.TERRAFORM.value,
                 attributes=attributes,
-                location=Location(path, block.line, block.end_line),
+                location=location(path, block.line, block.end_line),
                 attribute_locations=locations,
                 references=tuple(sorted(self._expand_refs(refs))),
                 kind="provider",
@@ -324,7 +363,7 @@ class ModuleInstance:
                     type=rtype,
                     platform=Platform.TERRAFORM.value,
                     attributes=attributes,
-                    location=Location(path, block.line, block.end_line),
+                    location=location(path, block.line, block.end_line),
                     attribute_locations=locations,
                     references=tuple(sorted(self._expand_refs(refs))),
                     kind=block.type,
@@ -337,15 +376,20 @@ class ModuleInstance:
     def _checked_shape(self, path: str, rtype: str, block: ast.Block) -> ast.Block:
         """block, with each block written where Terraform expects an argument reported as a
         parse error and made Unknown for the rules (shapes.py)."""
-        wrong = shapes.misplaced(rtype, block.body)
-        if not wrong:
-            return block
+        known = self._shapes.get(id(block))
+        if known is None:  # once per block, whatever the instances (the block is held)
+            wrong = shapes.misplaced(rtype, block.body)
+            checked = block
+            if wrong:
+                body = shapes.corrected(block.body, [where for where, _line, _message in wrong])
+                checked = ast.Block(block.type, block.labels, body, block.line, block.end_line)
+            known = self._shapes[id(block)] = (block, checked, wrong)
+        _block, checked, wrong = known
         for _where, line, message in wrong:
             error = ParseError(path, line, message)
             if error not in self.result.errors:  # once for all instances of the module
                 self.result.errors.append(error)
-        body = shapes.corrected(block.body, [where for where, _line, _message in wrong])
-        return ast.Block(block.type, block.labels, body, block.line, block.end_line)
+        return checked
 
     def _module_call(self, path: str, block: ast.Block) -> None:
         name = block.labels[0]
@@ -364,7 +408,7 @@ class ModuleInstance:
                 type="module",
                 platform=Platform.TERRAFORM.value,
                 attributes=attributes,
-                location=Location(path, block.line, block.end_line),
+                location=location(path, block.line, block.end_line),
                 attribute_locations=locations,
                 references=tuple(sorted(self._expand_refs(refs) | own)),
                 kind="module",
@@ -391,9 +435,18 @@ class ModuleInstance:
         """Full addresses of what refs point at, through locals and module outputs."""
         out: set[tuple[str, str]] = set()
         for target, attr in refs:
-            for full in self._targets(target, set()):
+            for full in self._closure(target):
                 out.add((full, attr))
         return out
+
+    def _closure(self, target: str) -> set[str]:
+        """_targets(target) from a fresh start: every address target leads to. The search
+        marks what it has seen for the whole walk, so the answer is all that is reachable,
+        whatever the order: the same each time it is asked (read-only, shared)."""
+        found = self._closures.get(target)
+        if found is None:
+            found = self._closures[target] = self._targets(target, set())
+        return found
 
     def _targets(self, target: str, seen: set[str]) -> set[str]:
         if target in seen:
@@ -406,10 +459,8 @@ class ModuleInstance:
             if name not in self.locals:
                 return set()
             found: set[str] = set()
-            for trav in ast.traversals(self.locals[name].expr):
-                inner = root_of(trav)
-                if inner is not None:
-                    found |= self._targets(inner, seen)
+            for inner in reference_roots(self.locals[name].expr):
+                found |= self._targets(inner, seen)
             return found
         if target.startswith("module."):
             match = _MODULE_REF.match(target)
@@ -431,10 +482,8 @@ class ModuleInstance:
             self._output_refs[name] = set()
             found: set[str] = set()
             if name in self.outputs:
-                for trav in ast.traversals(self.outputs[name].expr):
-                    target = root_of(trav)
-                    if target is not None:
-                        found |= self._targets(target, set())
+                for target in reference_roots(self.outputs[name].expr):
+                    found |= self._closure(target)
             self._output_refs[name] = found
         return self._output_refs[name]
 
@@ -514,15 +563,16 @@ def build_module(
     layers += tfvars_layers(tfvars)
     layers += cli_layers or []
     budget = start_budget()
-    instance = ModuleInstance(
-        directory if directory is not None else ("" if scope == "." else scope),
-        files,
-        scope,
-        None,
-        layers,
-        loader,
-    )
-    result = instance.build()
+    with shared_facts():
+        instance = ModuleInstance(
+            directory if directory is not None else ("" if scope == "." else scope),
+            files,
+            scope,
+            None,
+            layers,
+            loader,
+        )
+        result = instance.build()
     start_budget()  # what is evaluated after this root module has a budget of its own
     if budget.exceeded or any(BUDGET_EXCEEDED in why for _s, _src, why in result.unavailable):
         result.notes.append(
