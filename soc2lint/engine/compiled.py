@@ -1,11 +1,12 @@
 """Condition trees compiled once into closures, for the scan's evaluation.
 
 `Evaluator.check` (evaluate.py) is the definition: it interprets a condition tree, deciding on
-every call which kind of node it holds, which operator, how the path joins, what each detail
-says. A scan asks that of every rule on every resource, so the compiled form decides it once
-per condition: each node becomes a function `(context, resource, value, prefix) -> Outcome`
-holding its children's functions, its operator, its path split into the segments a dictionary
-walk takes and the texts that do not depend on the value. The outcomes are the same, detail for
+every call which kind of node it holds, which branches of the operator's handling apply, how
+the path joins, what each detail says. A scan asks that of every rule on every resource, so the
+compiled form decides it once per condition: each node becomes a function `(context, resource,
+value, prefix) -> Outcome` holding its children's functions, the branches its operator takes,
+its path split into the segments a dictionary walk takes and the texts that do not depend on
+the value (the operator's function itself is looked up when used, as the interpreter does). The outcomes are the same, detail for
 detail and Unknown for Unknown (tests/test_engine_compiled.py compares the two over every
 rule's fixtures and over generated conditions and values); every child is still evaluated, as
 the interpreter does, so a rule that raises on a resource raises here too.
@@ -328,8 +329,6 @@ def _shown_as(shown: str, value: Any) -> Callable[[], str]:
 
 def _compare(cond: Attr, shown: str, combine: Callable) -> tuple:
     op, expected = cond.op, cond.value
-    operator = OPERATORS[op].fn
-    needs_value = OPERATORS[op].needs_value
     missing_status = {"fail": FAIL, "pass": PASS, "unknown": UNKNOWN}[cond.missing]
     not_set = f"{shown} is not set"
     by_prefix = op in ("equals", "not_equals", "in", "not_in")  # decide_by_prefix's operators
@@ -341,13 +340,13 @@ def _compare(cond: Attr, shown: str, combine: Callable) -> tuple:
         if not texts:  # the rule's value is shown only when a failure is reported
             texts.append(
                 f" (expected {op.replace('_', ' ')}"
-                + (f" {_show(expected)})" if needs_value else ")")
+                + (f" {_show(expected)})" if OPERATORS[op].needs_value else ")")
             )
         return texts[0]
 
     def decided_by_known_part(actual: list, path: str) -> Outcome | None:
         known = [v for v in actual if not isinstance(v, Unknown)]
-        if known and operator(known, expected) is decisive:
+        if known and OPERATORS[op].fn(known, expected) is decisive:
             status = PASS if decisive else FAIL
             detail = f"{shown} = {_show(known)} (and values not known)"
             return _new(Outcome, (status, None, path, detail, ""))
@@ -355,7 +354,7 @@ def _compare(cond: Attr, shown: str, combine: Callable) -> tuple:
         if op in ("contains", "not_contains") and all(
             excluded_by_prefix(v, expected) for v in actual if isinstance(v, Unknown)
         ):
-            status = PASS if operator(known, expected) else FAIL
+            status = PASS if OPERATORS[op].fn(known, expected) else FAIL
             detail = f"{shown} = {_show(known)} (and values not known)"
             return _new(Outcome, (status, None, path, detail, ""))
         return None
@@ -375,7 +374,8 @@ def _compare(cond: Attr, shown: str, combine: Callable) -> tuple:
         if isinstance(actual, list) and any(isinstance(v, Unknown) for v in actual):
             known_part = decided_by_known_part(actual, path) if decisive is not None else None
             return known_part or _new(Outcome, (UNKNOWN, None, path, _why(actual, shown), ""))
-        result = operator(actual, expected)
+        # the operator is looked up when used, as the interpreter does (a test replaces one)
+        result = OPERATORS[op].fn(actual, expected)
         if isinstance(result, Unknown):
             return _new(Outcome, (UNKNOWN, None, path, result.reason, ""))
         if result:
