@@ -24,12 +24,15 @@ class ResourceGraph:
         self._in: dict[str, dict[str, dict[_EdgeKey, None]]] = {}  # target -> source -> keys
         self._edges = 0
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
+        # (type, scope) -> resources, made when first asked and again after a resource is added
+        self._by_scope: dict[tuple[str, str], list[Resource]] | None = None
 
     def add_resource(self, resource: Resource) -> None:
         self._nodes[resource.key] = resource  # a key added again keeps its place
         self._out.setdefault(resource.key, {})
         self._in.setdefault(resource.key, {})
         self._by_type[resource.type].append(resource)
+        self._by_scope = None
 
     def add_edge(self, source: str, target: str, kind: str, attribute: str = "") -> None:
         """An edge source -> target; ignored when either end is not a resource in the graph."""
@@ -57,6 +60,17 @@ class ResourceGraph:
     def of_type(self, resource_type: str) -> list[Resource]:
         return self._by_type.get(resource_type, [])
 
+    def in_scope(self, resource_type: str, scope: str) -> list[Resource]:
+        """of_type(resource_type) in one scope, in the same order: asked once per scope, a walk
+        over every resource of the type would cost scopes x resources."""
+        if self._by_scope is None:
+            index: dict[tuple[str, str], list[Resource]] = {}
+            for rtype, resources in self._by_type.items():
+                for res in resources:
+                    index.setdefault((rtype, res.scope), []).append(res)
+            self._by_scope = index
+        return self._by_scope.get((resource_type, scope), [])
+
     def types(self) -> Iterable[str]:
         return self._by_type.keys()
 
@@ -77,21 +91,31 @@ class ResourceGraph:
         side holds the reference).
         """
         found: dict[str, Resource] = {}
-        edges: list[tuple[str, _EdgeKey]] = []
+        nodes = self._nodes
+        sides = []
         if direction in ("out", "any"):
-            for other, keys in self._out.get(key, {}).items():
-                edges.extend((other, k) for k in keys)
+            sides.append(self._out.get(key))
         if direction in ("in", "any"):
-            for other, keys in self._in.get(key, {}).items():
-                edges.extend((other, k) for k in keys)
-        for other, (edge_kind, attribute) in edges:
-            if kind is not None and edge_kind != kind:
+            sides.append(self._in.get(key))
+        for side in sides:
+            if not side:
                 continue
-            if via and attribute.split(".", 1)[0] not in via:
-                continue
-            res = self._nodes[other]
-            if resource_type is None or res.type == resource_type:
-                found[other] = res
+            for other, keys in side.items():
+                if other in found:
+                    continue  # linked already, by an edge of the other direction
+                res = nodes[other]
+                if resource_type is not None and res.type != resource_type:
+                    continue
+                # linked when any one of its edges is of the kind and made by an attribute
+                for edge_kind, attribute in keys:
+                    if kind is not None and edge_kind != kind:
+                        continue
+                    if via and attribute.split(".", 1)[0] not in via:
+                        continue
+                    found[other] = res
+                    break
+        if len(found) < 2:
+            return list(found.values())
         return [found[k] for k in sorted(found)]
 
     def edge_attributes(self, source: str, target: str) -> list[str]:

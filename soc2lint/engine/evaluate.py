@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
+import gc
 import json
 from collections.abc import Iterator
+from dataclasses import MISSING, fields
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from soc2lint import platforms
@@ -15,9 +18,27 @@ from soc2lint.engine.operators import (
     excluded_by_prefix,
 )
 from soc2lint.engine.provenance import value_source
-from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
+from soc2lint.engine.rules import (
+    All,
+    AnyOf,
+    Attr,
+    Condition,
+    Connected,
+    Each,
+    Not,
+    Rule,
+    type_matches,
+)
 from soc2lint.graph import ResourceGraph
-from soc2lint.model import Finding, Resource, Status, Unknown, contains_unknown, is_unknown
+from soc2lint.model import (
+    Finding,
+    Location,
+    Resource,
+    Status,
+    Unknown,
+    contains_unknown,
+    is_unknown,
+)
 
 PASS, FAIL, UNKNOWN = Status.PASS, Status.FAIL, Status.UNKNOWN
 
@@ -385,8 +406,8 @@ class Evaluator:
 
     def _find_orphan(self, cond: Connected, res: Resource) -> Resource | None:
         for t in cond.types:
-            for other in self.graph.of_type(t):
-                if other.scope != res.scope or other.key == res.key:
+            for other in self.graph.in_scope(t, res.scope):
+                if other.key == res.key:
                     continue
                 # with `via`, a link made by that attribute to anything (aws_alb where the
                 # subject is an aws_lb, an API stage) shows what other configures: not ours
@@ -455,60 +476,108 @@ def _show(value: Any) -> str:
 
 PARALLEL_PAIRS = 20_000  # fewer (rule, resource) pairs than this evaluate faster in one process
 Work = list[tuple[Resource, list[tuple[Rule, Condition]]]]
-_SHARED: tuple[Work, ResourceGraph] | None = None  # inherited by forked workers
+# the work with each condition compiled (soc2lint.engine.compiled)
+Plan = list[tuple[Resource, list[tuple[Rule, Any]]]]
+_SHARED: tuple[Plan, ResourceGraph] | None = None  # inherited by forked workers
+
+
+class RuleIndex:
+    """Each platform's rules by the resource types they name, so that a resource meets only
+    the rules that can apply to it: exact type names in a dictionary, patterns (`aws_*`) in a
+    list per platform. Answers as asking every rule `condition_for` would, in rule order."""
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        self._exact: dict[tuple[str, str], list[int]] = {}
+        self._patterns: dict[str, list[tuple[str, int]]] = {}
+        for i, rule in enumerate(rules):
+            seen: set[str] = set()
+            for variant in rule.variants:
+                if variant.platform in seen:
+                    continue  # the rule's first variant for a platform is the one it judges by
+                seen.add(variant.platform)
+                for pattern in variant.resource_types:
+                    if any(ch in pattern for ch in "*?["):
+                        self._patterns.setdefault(variant.platform, []).append((pattern, i))
+                    else:
+                        self._exact.setdefault((variant.platform, pattern), []).append(i)
+
+    def applicable(self, platform: str, names: tuple[str, ...]) -> list[tuple[Rule, Condition]]:
+        """(rule, the condition that judges it) for a resource of platform whose type and
+        further types are names."""
+        hits: set[int] = set()
+        patterns = self._patterns.get(platform, ())
+        for name in names:
+            hits.update(self._exact.get((platform, name), ()))
+            hits.update(i for pattern, i in patterns if type_matches(name, pattern))
+        out = []
+        for i in sorted(hits):
+            variant = self.rules[i].variant(platform)
+            assert variant is not None
+            out.append((self.rules[i], variant.condition))
+        return out
 
 
 def _work(rules: list[Rule], graph: ResourceGraph) -> Work:
     """(resource, the rules that apply to it with the condition that judges it there), indexed
     by type: a rule sees only its types, on each platform the condition written for it."""
+    index = RuleIndex(rules)
     work: Work = []
+    # the rules and conditions depend only on the platform and the type names: found once for
+    # each, not for each resource
+    known: dict[tuple[str, tuple[str, ...]], list[tuple[Rule, Condition]]] = {}
     for resource_type in sorted(graph.types()):
-        type_rules = [r for r in rules if r.applies_to(resource_type)]
-        # the rules and conditions depend only on the platform and the type names: made once
-        # for each, not for each resource
-        known: dict[tuple[str, tuple[str, ...]], list[tuple[Rule, Condition]]] = {}
         for res in graph.of_type(resource_type):
             if res.kind not in ("resource", "object", "provider"):
                 continue
             # a resource is also judged by the rules of the types its shape gives it, once
-            names = (resource_type, *res.also_types)
+            names = (resource_type, *res.also_types) if res.also_types else (resource_type,)
             applicable = known.get((res.platform, names))
             if applicable is None:
-                matching = type_rules
-                if res.also_types:
-                    matching = [r for r in rules if any(map(r.applies_to, names))]
-                applicable = []
-                for r in matching:
-                    condition = next(
-                        (c for n in names if (c := r.condition_for(res.platform, n)) is not None),
-                        None,
-                    )
-                    if condition is not None:
-                        applicable.append((r, condition))
-                known[(res.platform, names)] = applicable
+                applicable = known[(res.platform, names)] = index.applicable(res.platform, names)
             if applicable:
                 work.append((res, applicable))
     return work
 
 
-def _evaluate(evaluator: Evaluator, work: Work) -> tuple[list[Finding], list[str]]:
+def _plan(work: Work) -> Plan:
+    """The work with every condition compiled, once per list of rules (resources of one type
+    share theirs)."""
+    from soc2lint.engine.compiled import compiled
+
+    lists: dict[int, list[tuple[Rule, Any]]] = {}
+    plan: Plan = []
+    for res, rules in work:
+        done = lists.get(id(rules))
+        if done is None:
+            done = lists[id(rules)] = [(rule, compiled(c)) for rule, c in rules]
+        plan.append((res, done))
+    return plan
+
+
+def _evaluate(graph: ResourceGraph, plan: Plan) -> tuple[list[Finding], list[str]]:
+    from soc2lint.engine.compiled import Context
+
+    context = Context(graph)
     findings: list[Finding] = []
     errors: list[str] = []
-    for res, rules in work:
-        for rule, condition in rules:
+    add = findings.append
+    for res, rules in plan:
+        attributes = res.attributes
+        for rule, check in rules:
             try:
-                outcome = evaluator.check(condition, res, res.attributes)
+                outcome = check(context, res, attributes, "")
             except Exception as exc:  # a broken rule must not stop the scan
                 errors.append(f"{rule.id} on {res.address}: {type(exc).__name__}: {exc}")
                 continue
-            findings.append(make_finding(rule, res, outcome))
+            add(make_finding(rule, res, outcome))
     return findings, errors
 
 
 def _evaluate_slice(bounds: tuple[int, int]) -> tuple[list[Finding], list[str]]:
     assert _SHARED is not None
-    work, graph = _SHARED  # made once by the parent, not again in every slice
-    return _evaluate(Evaluator(graph), work[bounds[0] : bounds[1]])
+    plan, graph = _SHARED  # made once by the parent, not again in every slice
+    return _evaluate(graph, plan[bounds[0] : bounds[1]])
 
 
 def _can_fork() -> bool:
@@ -525,16 +594,32 @@ def evaluate_rules(
     Large graphs are split across forked processes, which inherit the graph instead of having
     it pickled to them; the result is the same, sorted, whatever the number of processes.
     """
+    # No reference cycles are made here, but the many findings and outcomes made would set off
+    # the collector's full passes over everything the scan holds (the graph and every file's
+    # data): most of the time evaluation took. Forked workers inherit the setting.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _evaluate_rules(rules, graph, jobs)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _evaluate_rules(
+    rules: list[Rule], graph: ResourceGraph, jobs: int
+) -> tuple[list[Finding], list[str]]:
     global _SHARED
-    work = _work(rules, graph)
-    pairs = sum(len(r) for _res, r in work)
+    plan = _plan(_work(rules, graph))
+    pairs = sum(len(r) for _res, r in plan)
     if jobs > 1 and pairs >= PARALLEL_PAIRS and _can_fork():
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        step = -(-len(work) // (jobs * 4))
-        slices = [(i, i + step) for i in range(0, len(work), step)]
-        _SHARED = (work, graph)
+        step = -(-len(plan) // (jobs * 4))
+        slices = [(i, i + step) for i in range(0, len(plan), step)]
+        graph.in_scope("", "")  # the indexes the workers share are made before they fork
+        _SHARED = (plan, graph)
         try:
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
                 parts = list(pool.map(_evaluate_slice, slices))
@@ -543,42 +628,117 @@ def evaluate_rules(
         findings = [f for part, _e in parts for f in part]
         errors = [e for _f, part in parts for e in part]
     else:
-        findings, errors = _evaluate(Evaluator(graph), work)
-    findings.sort(key=lambda f: f.sort_key)
+        findings, errors = _evaluate(graph, plan)
+    findings.sort(key=_SORT_KEY)
     return findings, sorted(errors)
 
 
+_SORT_KEY = attrgetter("sort_key")
+
+
 def make_finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
-    where = outcome.resource or res
-    path = lazy_text(outcome.path)
+    status, decided_by, path, detail, value_path = outcome
+    where = res if decided_by is None else decided_by
+    if callable(path):
+        path = path()
     location = where.location_of(path) if path else where.location
-    if outcome.status is UNKNOWN:
-        message = f"Needs review, not known statically: {rule.title}"
-    else:
-        message = rule.message if outcome.status is FAIL else rule.title
-    detail = lazy_text(outcome.detail) if outcome.status is not PASS else ""
-    if detail and rule.sensitive:
-        # the value may be a secret: say where it is, never what it is
-        where_text = f"{outcome.resource.address}: " if outcome.resource is not None else ""
-        detail = f"{where_text}{path or 'a value'} holds a literal value (not shown)"
-    if detail:
-        message = f"{message}: {detail}"
-    evidence = (outcome.resource.address,) if outcome.resource is not None else ()
     source = ""
     files: tuple[str, ...] = ()
-    if where.provenance is not None and outcome.status is not PASS:
-        value_path = lazy_text(outcome.value_path) or path
-        source, files = value_source(where.provenance, where.attributes, value_path)
-    return Finding(
-        rule_id=rule.id,
-        resource=res.address,
-        resource_type=res.type,
-        status=outcome.status,
-        location=location,
-        message=message,
-        evidence=evidence,
-        resource_location=res.location,
-        call_sites=res.call_sites,
-        value_source=source,
-        value_files=files,
+    if status is PASS:
+        message = rule.title
+    else:
+        message = rule.message if status is FAIL else f"{_NEEDS_REVIEW}{rule.title}"
+        if callable(detail):
+            detail = detail()
+        if detail and rule.sensitive:
+            # the value may be a secret: say where it is, never what it is
+            where_text = f"{decided_by.address}: " if decided_by is not None else ""
+            detail = f"{where_text}{path or 'a value'} holds a literal value (not shown)"
+        if detail:
+            message = f"{message}: {detail}"
+        if where.provenance is not None:
+            if callable(value_path):
+                value_path = value_path()
+            source, files = value_source(where.provenance, where.attributes, value_path or path)
+    return _finding(
+        rule.id,
+        res.address,
+        res.type,
+        status,
+        location,
+        message,
+        (decided_by.address,) if decided_by is not None else (),
+        res.location,
+        res.call_sites,
+        source,
+        files,
     )
+
+
+_NEEDS_REVIEW = "Needs review, not known statically: "
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding))
+_FINDING_MADE = (
+    "rule_id",
+    "resource",
+    "resource_type",
+    "status",
+    "location",
+    "message",
+    "evidence",
+    "resource_location",
+    "call_sites",
+    "value_source",
+    "value_files",
+)
+_FINDING_REST = {f.name: f.default for f in fields(Finding) if f.name not in _FINDING_MADE}
+
+
+def _finding(
+    rule_id: str,
+    resource: str,
+    resource_type: str,
+    status: Status,
+    location: Location,
+    message: str,
+    evidence: tuple[str, ...],
+    resource_location: Location,
+    call_sites: tuple[Location, ...],
+    value_source: str,
+    value_files: tuple[str, ...],
+) -> Finding:
+    """Finding(...) with these fields, without the frozen dataclass's __init__ (one
+    object.__setattr__ per field: most of the cost of making a finding, and a scan makes one
+    for every rule on every resource). Used only while Finding is a frozen dataclass without
+    slots or __post_init__ whose other fields have defaults (tests compare the two)."""
+    finding = _bare(Finding)
+    finding.__dict__.update(
+        {
+            "rule_id": rule_id,
+            "resource": resource,
+            "resource_type": resource_type,
+            "status": status,
+            "location": location,
+            "message": message,
+            "evidence": evidence,
+            "resource_location": resource_location,
+            "call_sites": call_sites,
+            "value_source": value_source,
+            "value_files": value_files,
+            **_FINDING_REST,
+        }
+    )
+    return finding
+
+
+def _finding_by_init(*values: Any) -> Finding:
+    return Finding(**dict(zip(_FINDING_MADE, values, strict=True)))
+
+
+_bare = object.__new__
+if (
+    hasattr(Finding, "__slots__")
+    or hasattr(Finding, "__post_init__")
+    or _FINDING_FIELDS[: len(_FINDING_MADE)] != _FINDING_MADE
+    or any(f.default is MISSING for f in fields(Finding) if f.name not in _FINDING_MADE)
+):
+    _finding = _finding_by_init  # type: ignore[assignment]  # noqa: F811

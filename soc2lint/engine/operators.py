@@ -6,6 +6,7 @@ values never reach an operator: the engine turns them into an unknown outcome fi
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable
@@ -91,27 +92,36 @@ def _contains(actual: Any, expected: Any) -> bool:
 def _matches(actual: Any, expected: Any) -> bool:
     if not isinstance(actual, (str, int, float)) or isinstance(actual, bool):
         return False
+    return _found(str(expected), str(actual))
+
+
+# A scan asks the same few patterns of the same few values (protocols, images, actions) on
+# every resource; RE2's Python wrapper costs microseconds a search, a dictionary look-up far less
+@functools.lru_cache(maxsize=16384)
+def _found(pattern: str, text: str) -> bool:
     try:
-        return compile_linear(str(expected)).search(str(actual)) is not None
+        return compile_linear(pattern).search(text) is not None
     except RegexError:
         return False  # refused when the rule was loaded (check_regex); never reached
 
 
 def _open_cidr(actual: Any, _expected: Any) -> bool:
     """True when any CIDR in actual admits the whole internet (0.0.0.0/0, ::/0)."""
-    for item in _as_list(actual):
-        if not isinstance(item, str):
-            continue
-        text = item.strip()
-        if text in OPEN_CIDRS:
-            return True
-        try:
-            net = ipaddress.ip_network(text, strict=False)
-        except ValueError:
-            continue
-        if net.prefixlen == 0:
-            return True
-    return False
+    return any(isinstance(item, str) and _admits_all(item) for item in _as_list(actual))
+
+
+@functools.lru_cache(maxsize=4096)
+def _admits_all(item: str) -> bool:
+    """Whether one CIDR admits the whole internet (remembered: parsing an address is slow, and
+    a scan sees the same few ranges on every security group)."""
+    text = item.strip()
+    if text in OPEN_CIDRS:
+        return True
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return False
+    return net.prefixlen == 0
 
 
 def _port_range_includes(actual: Any, expected: Any) -> Any:
