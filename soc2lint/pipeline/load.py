@@ -124,8 +124,10 @@ class Cache:
         return payload
 
     def put(self, key: str, value: object) -> bytes | None:
-        """Store value; its encoding (for codec.decode), or None when the format cannot hold
-        it (then nothing is stored)."""
+        """Store value; its encoding (for codec.decode), or None when nothing is stored (the
+        format cannot hold the value, or the directory is not to be used)."""
+        if not self.usable:
+            return None
         try:
             payload = codec.encode(value)
         except codec.Unencodable:
