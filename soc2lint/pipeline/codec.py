@@ -8,12 +8,15 @@ Unencodable: that parse or report is simply not cached.
 
 decode() reads only what encode() can write. Its unpickler resolves no name but those of the
 table: a class name resolves to a builder that makes an instance field by field (no
-constructor, no __reduce__, no __setstate__ of the class runs, and the class object itself is
-never handed to the stream, so an entry cannot change a class), an enum member's name to that
-member; any other name, and anything that does not build (a wrong number of fields, trailing
-bytes, an opcode that needs a class), is a ValueError. So a planted entry can at worst describe
-wrong data, which the digest check in Cache and the re-hash of every file in the result cache
-already guard against.
+constructor or __reduce__ runs, and the class object itself is never handed to the stream, so
+an entry cannot change a class), an enum member's name to that member; any other name, and
+anything that does not build (a wrong number of fields, trailing bytes, an opcode that needs a
+class), is a ValueError. A hand-written stream could still set state on what it holds (pickle's
+BUILD): on an instance it built, that is other field values, as a planted value could give
+anyway; on a builder, nothing it uses (it takes *values, so has no defaults to set); on an enum
+member, nothing (model's enums refuse state). So a planted entry can at worst describe wrong
+data in its own value, which the digest check in Cache and the re-hash of every file in the
+result cache already guard against.
 
 The same bytes carry a parse from a worker process to the parent (pipeline.load): the worker
 encodes a file's parse once, for the cache and for the parent alike.
@@ -222,7 +225,7 @@ def encode(value: Any) -> bytes:
         _Pickler(out, PROTOCOL).dump(value)
     except RecursionError:
         raise Unencodable("nested too deeply") from None
-    except pickle.PicklingError as exc:  # an unhashable set member cannot be here; be safe
+    except pickle.PicklingError as exc:  # a value pickle itself refuses
         raise Unencodable(str(exc)) from None
     return out.getvalue()
 
