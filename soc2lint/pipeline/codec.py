@@ -1,18 +1,25 @@
-"""Cache entries as data: JSON with an explicit encoding of soc2lint's model classes.
+"""Cache entries as data: a pickle stream restricted to plain values and soc2lint's model classes.
 
-Decoding an entry can only build the plain values JSON holds and instances of the classes
-named in TYPES, field by field (no constructor, no __reduce__, no import by name), so a
-planted entry can at worst describe wrong data, which the digest check in Cache and the
-re-hash of every file in the result cache already guard against. A value of any other type
-raises Unencodable: that parse or report is simply not cached.
+encode() writes a value with pickle (protocol 5), which holds None, bool, int, float, str,
+bytes, list, tuple, set, frozenset and dict natively and at C speed; every other object must be
+an instance of a class named in TYPES (written as its class and its field values in declaration
+order) or a member of an enum named there (written by name). A value of any other type raises
+Unencodable: that parse or report is simply not cached.
 
-    None, bool, int, float, str  as themselves
-    list                         [..]
-    tuple / set / frozenset      {"t": [..]} / {"s": [..]} / {"z": [..]}
-    dict                         {"m": [[key, value], ..]}   (keys of any encodable type)
-    model class instance         {"c": "Name", "f": [field values in declaration order]}
-    enum member                  {"e": "Name", "v": value}
-    Rows                         {"r": [[..], ..]}  (lists of str, int and None, written as is)
+decode() reads only what encode() can write. Its unpickler resolves no name but those of the
+table: a class name resolves to a builder that makes an instance field by field (no
+constructor or __reduce__ runs, and the class object itself is never handed to the stream, so
+an entry cannot change a class), an enum member's name to that member; any other name, and
+anything that does not build (a wrong number of fields, trailing bytes, an opcode that needs a
+class), is a ValueError. A hand-written stream could still set state on what it holds (pickle's
+BUILD): on an instance it built, that is other field values, as a planted value could give
+anyway; on a builder, nothing it uses (it takes *values, so has no defaults to set); on an enum
+member, nothing (model's enums refuse state). So a planted entry can at worst describe wrong
+data in its own value, which the digest check in Cache and the re-hash of every file in the
+result cache already guard against.
+
+The same bytes carry a parse from a worker process to the parent (pipeline.load): the worker
+encodes a file's parse once, for the cache and for the parent alike.
 
 Terraform's parse classes join the table the first time an entry needs them (an encoded value
 of a type not yet known, a decoded name not yet known), so that a scan that parses no Terraform,
@@ -23,14 +30,18 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import json
+import io
+import pickle
 from collections.abc import Callable
+from operator import attrgetter
 from typing import Any
 
 from soc2lint import model
 from soc2lint.engine import rules
 from soc2lint.platforms.contract import Parsed
 from soc2lint.policies.suppressions import Marker
+
+PROTOCOL = 5
 
 
 class Unencodable(TypeError):
@@ -39,8 +50,8 @@ class Unencodable(TypeError):
 
 @dataclasses.dataclass(frozen=True)
 class Rows:
-    """Bulk data of plain values (lists, str, int, None only), written without the walk the
-    other values take and read back at the JSON parser's speed; the reader checks the shape."""
+    """Bulk data of plain values (lists, str, int, None only): one record holding a list, which
+    pickle writes and reads without a Python call per value; the reader checks the shape."""
 
     rows: list
 
@@ -59,6 +70,7 @@ def _core() -> list[type]:
         model.Platform,
         Parsed,
         Marker,
+        Rows,
         # built rules (engine.rules.load_rules keeps them, so a run need not validate again)
         rules.Rule,
         rules.Variant,
@@ -82,59 +94,82 @@ def _terraform() -> list[type]:
 
 
 TYPES: dict[str, type] = {}
-_NAMES: dict[type, str] = {}
 _FIELDS: dict[type, tuple[str, ...]] = {}
-_ENUMS: dict[str, type] = {}
-_RECORDS: dict[str, Callable[[Any], Any]] = {}  # name -> builder from the field values
+_REDUCE: dict[type, Callable[[Any], Any]] = {}  # class -> what encode() writes of an instance
+_ENUMS: dict[type, str] = {}  # enum class -> its qualified name, its members' prefix
+_NAMES: dict[tuple[str, str], Any] = {}  # (module, name) in a stream -> what decode() gives
 _pending = [_terraform]  # classes not yet in the table, imported on first need
 
 
 def _add(classes: list[type]) -> None:
     for c in classes:
-        name = f"{c.__module__}.{c.__qualname__}"
-        TYPES[name], _NAMES[c] = c, name
+        TYPES[f"{c.__module__}.{c.__qualname__}"] = c
         if issubclass(c, enum.Enum):
-            _ENUMS[name] = c
+            # a member by name, as a global: written once per stream, then taken from the memo
+            _ENUMS[c] = c.__qualname__
+            for member in c:
+                _NAMES[(c.__module__, f"{c.__qualname__}.{member.name}")] = member
         elif dataclasses.is_dataclass(c):
-            _FIELDS[c] = tuple(f.name for f in dataclasses.fields(c))
-            _RECORDS[name] = _builder(c, _FIELDS[c])
+            names = _FIELDS[c] = tuple(f.name for f in dataclasses.fields(c))
+            _REDUCE[c] = _reducer(c, names)
+            _NAMES[(c.__module__, c.__qualname__)] = _builder(c, names)
 
 
-def _builder(cls: type, names: tuple[str, ...]) -> Callable[[Any], Any]:
+def _reducer(cls: type, names: tuple[str, ...]) -> Callable[[Any], Any]:
+    """(cls, field values): pickle writes the class by name, then the values, then REDUCE."""
+    get = attrgetter(*names)
+    if len(names) == 1:
+        return lambda obj: (cls, (get(obj),))
+    return lambda obj: (cls, get(obj))
+
+
+def _builder(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
     """A function that makes an instance of cls from its field values, without its constructor
     (frozen or not): the values straight into the instance's __dict__, or, for a class with
-    __slots__, set one by one. Decoding a cache entry is mostly this, so it is done once per
-    class rather than worked out for every object."""
-    count = len(names)
+    __slots__, through each slot's descriptor. Decoding a cache entry is mostly this, so it is
+    worked out once per class rather than for every object."""
     new = object.__new__
-    try:
-        new(cls).__dict__  # noqa: B018 - does the instance have one?
-        has_dict = True
-    except AttributeError:
-        has_dict = False
+    if cls is Rows:
 
-    def check(values: Any) -> None:
-        if type(values) is not list or len(values) != count:
-            raise ValueError("malformed record")
-
-    if has_dict:
-
-        def build(values: Any) -> Any:
-            check(values)
-            obj = new(cls)
-            obj.__dict__.update(zip(names, values, strict=True))
+        def rows(*fields: Any) -> Rows:
+            (values,) = fields
+            if type(values) is not list:
+                raise ValueError("Rows holds a list")
+            obj: Any = new(Rows)
+            obj.__dict__["rows"] = values
             return obj
 
-    else:
-        put = object.__setattr__
+        return rows
+    if "__slots__" in vars(cls):
+        return _slots_builder(cls, names)
 
-        def build(values: Any) -> Any:
-            check(values)
-            obj = new(cls)
-            for name, value in zip(names, values, strict=True):
-                put(obj, name, value)
-            return obj
+    def build(*values: Any) -> Any:
+        obj: Any = new(cls)
+        obj.__dict__.update(zip(names, values, strict=True))  # ValueError: a field short
+        return obj
 
+    build.__qualname__ = build.__name__ = f"build_{cls.__name__}"
+    return build
+
+
+def _slots_builder(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
+    """For a class with __slots__: a function that stores each field value through its slot's
+    descriptor, written out field by field (as dataclasses writes __init__), two to three times
+    faster than a loop over the fields; most of what a parse holds (Location, the Terraform
+    syntax tree) is of such classes. The text is made of numbered names only: no field name or
+    value enters it."""
+    descriptors = {f"set_{i}": vars(cls)[name].__set__ for i, name in enumerate(names)}
+    unpack = "".join(f"v{i}, " for i in range(len(names)))
+    stores = "".join(f"    set_{i}(obj, v{i})\n" for i in range(len(names)))
+    # *values, unpacked in the body (ValueError: a field short or too many): the function has
+    # no parameters whose defaults a stream could set (see decode)
+    source = (
+        f"def build(*values):\n    {unpack}= values\n    obj = new(cls)\n{stores}    return obj\n"
+    )
+    scope = {"new": object.__new__, "cls": cls, **descriptors}
+    exec(source, scope)  # noqa: S102 - the text above
+    build = scope["build"]
+    build.__qualname__ = build.__name__ = f"build_{cls.__name__}"
     return build
 
 
@@ -150,88 +185,60 @@ def _more() -> bool:
 _add(_core())
 
 
-def encode(value: Any) -> str:
-    """value as JSON text; Unencodable when it holds anything but the types above."""
+class _Pickler(pickle.Pickler):
+    """Writes the table's classes by their fields and refuses every other kind of object (the
+    plain types never reach reducer_override: pickle writes them itself)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        reduce = _REDUCE.get(type(obj))
+        if reduce is not None:
+            return reduce(obj)
+        if type(obj) is type and obj in _REDUCE:
+            return NotImplemented  # a table class, by name (once per stream)
+        prefix = _ENUMS.get(type(obj))
+        if prefix is not None:
+            return f"{prefix}.{obj.name}"
+        if _more():
+            return self.reducer_override(obj)
+        raise Unencodable(f"no cache encoding for {type(obj).__module__}.{type(obj).__qualname__}")
+
+
+class _Unpickler(pickle.Unpickler):
+    """Resolves only the names _Pickler writes, to builders and enum members."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        found = _NAMES.get((module, name))
+        if found is None and _more():
+            found = _NAMES.get((module, name))
+        if found is None:
+            raise ValueError(f"unknown type in cache entry: {module}.{name}")
+        return found
+
+    def persistent_load(self, pid: Any) -> Any:
+        raise ValueError("persistent ids are not written")
+
+
+def encode(value: Any) -> bytes:
+    """value as bytes; Unencodable when it holds anything but the types above."""
+    out = io.BytesIO()
     try:
-        return json.dumps(_enc(value), ensure_ascii=False, separators=(",", ":"))
+        _Pickler(out, PROTOCOL).dump(value)
     except RecursionError:
         raise Unencodable("nested too deeply") from None
+    except pickle.PicklingError as exc:  # a value pickle itself refuses
+        raise Unencodable(str(exc)) from None
+    return out.getvalue()
 
 
-def decode(text: str | bytes) -> Any:
-    """The value encode() wrote; ValueError for anything it could not have written.
-
-    Objects are rebuilt by the JSON parser's object hook, innermost first, so the plain values
-    (most of an entry) never pass through Python code."""
+def decode(data: bytes) -> Any:
+    """The value encode() wrote; ValueError for anything it could not have written."""
+    stream = io.BytesIO(data)
     try:
-        return json.loads(text, object_hook=_object)
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
-
-
-def _enc(v: Any) -> Any:
-    t = type(v)
-    if v is None or t in (bool, int, float, str):
-        return v
-    if t is list:
-        return [_enc(x) for x in v]
-    if t is tuple:
-        return {"t": [_enc(x) for x in v]}
-    if t is set or t is frozenset:
-        return {"s" if t is set else "z": [_enc(x) for x in v]}
-    if t is dict:
-        return {"m": [[_enc(k), _enc(x)] for k, x in v.items()]}
-    if t is Rows:
-        if type(v.rows) is not list:
-            raise Unencodable("Rows holds a list")
-        return {"r": v.rows}
-    name = _NAMES.get(t)
-    if name is None and _more():
-        name = _NAMES.get(t)
-    if name is None:
-        raise Unencodable(f"no cache encoding for {t.__module__}.{t.__qualname__}")
-    if isinstance(v, enum.Enum):
-        return {"e": name, "v": _enc(v.value)}
-    return {"c": name, "f": [_enc(getattr(v, f)) for f in _FIELDS[t]]}
-
-
-def _object(v: dict[str, Any]) -> Any:
-    """One encoded object (its members already decoded) as the value it stands for."""
-    if len(v) == 1:
-        ((tag, raw),) = v.items()
-        if tag in _SEQUENCES:
-            if type(raw) is not list:
-                raise ValueError("malformed sequence")
-            return _SEQUENCES[tag](raw)
-        if tag == "r":
-            if type(raw) is not list:
-                raise ValueError("malformed rows")
-            return Rows(raw)
-        if tag == "m":
-            if type(raw) is not list or not all(type(p) is list and len(p) == 2 for p in raw):
-                raise ValueError("malformed mapping")
-            return dict(raw)
-    elif len(v) == 2 and "c" in v and "f" in v:
-        build = _named(_RECORDS, v["c"])
-        if build is None:
-            raise ValueError("unknown type in cache entry")
-        return build(v["f"])
-    elif len(v) == 2 and "e" in v and "v" in v:
-        cls = _named(_ENUMS, v["e"])
-        if cls is None:
-            raise ValueError("unknown type in cache entry")
-        return cls(v["v"])  # an Enum lookup by value: ValueError when not a member
-    raise ValueError("not a cache value")
-
-
-_SEQUENCES: dict[str, Any] = {"t": tuple, "s": set, "z": frozenset}
-
-
-def _named(table: dict[str, Any], name: Any) -> Any:
-    """table's entry for a class name; None when it names no class of the table's kind."""
-    if type(name) is not str:
-        return None
-    found = table.get(name)
-    if found is None and _more():
-        found = table.get(name)
-    return found
+        value = _Unpickler(stream).load()
+    except ValueError:
+        raise
+    except Exception as exc:  # a malformed stream: UnpicklingError, EOFError, TypeError, ...
+        raise ValueError(f"not a cache value ({type(exc).__name__})") from None
+    if stream.tell() != len(data):
+        raise ValueError("bytes after the value")
+    return value

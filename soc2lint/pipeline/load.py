@@ -9,13 +9,15 @@ entry; an entry that does not load is ignored and rewritten.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import functools
+import gc
 import hashlib
+import itertools
 import os
 import stat
 import sys
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +29,7 @@ from soc2lint.platforms.contract import Parsed
 from soc2lint.policies.suppressions import Marker, find_markers
 
 PARALLEL_THRESHOLD = 200  # fewer files than this parse faster in one process
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: entries are restricted pickles (codec), no longer JSON
 
 
 @dataclass
@@ -55,9 +57,9 @@ def default_cache_dir() -> Path:
 class Cache:
     """A directory of parse results (and whole reports) addressed by content.
 
-    Entries are data, never code: JSON written by soc2lint.pipeline.codec, which can only
-    rebuild plain values and soc2lint's model classes. Each entry also carries the sha256 of its
-    payload, so a corrupt entry (a flipped byte, a torn write) is a miss and is rewritten.
+    Entries are data, never code: values written by soc2lint.pipeline.codec, whose reader can
+    only rebuild plain values and soc2lint's model classes. Each entry also carries the sha256
+    of its payload, so a corrupt entry (a flipped byte, a torn write) is a miss and is rewritten.
     Whoever can write the directory could still plant wrong results, so an entry is read only
     when every directory on the way to it, and the entry itself, belongs to this user (or root,
     above the cache) and nobody else may write it (a world-writable ancestor such as /tmp only
@@ -69,25 +71,42 @@ class Cache:
         self.hits = 0
         self.misses = 0
         self.usable = trusted(directory)
+        self._root = os.path.join(directory, f"v{CACHE_FORMAT}")
+        # temporary names unique to this object: no random name drawn per entry
+        self._temporary = f".tmp-{os.getpid()}-{os.urandom(4).hex()}-"
+        self._count = itertools.count()
 
-    def _path(self, key: str) -> Path:
-        return self.directory / f"v{CACHE_FORMAT}" / key[:2] / key
+    def _path(self, key: str) -> str:
+        return os.path.join(self._root, key[:2], key)
 
     def get(self, key: str) -> object | None:
-        if not self.usable:
-            self.misses += 1
-            return None
         try:
-            value = codec.decode(self._read(key))
+            value = codec.decode(self._entry(key))
         except Exception:  # missing, corrupt, foreign or unsafe: a miss; put() rewrites it
             self.misses += 1
             return None
         self.hits += 1
         return value
 
+    def get_payload(self, key: str) -> bytes | None:
+        """An entry's bytes, for codec.decode (which may still refuse them), or None: missing,
+        corrupt or unsafe."""
+        try:
+            payload = self._entry(key)
+        except Exception:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return payload
+
+    def _entry(self, key: str) -> bytes:
+        if not self.usable:
+            raise PermissionError("the cache directory is not trusted")
+        return self._read(key)
+
     def _read(self, key: str) -> bytes:
         path = self._path(key)
-        for directory in (path.parent.parent, path.parent):
+        for directory in (self._root, os.path.dirname(path)):
             if not _private(os.lstat(directory), directory=True):
                 raise PermissionError(f"{directory} may be written by others")
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -104,27 +123,57 @@ class Cache:
             raise ValueError("corrupt entry")
         return payload
 
-    def put(self, key: str, value: object) -> None:
+    def put(self, key: str, value: object) -> bytes | None:
+        """Store value; its encoding (for codec.decode), or None when nothing is stored (the
+        format cannot hold the value, or the directory is not to be used)."""
         if not self.usable:
+            return None
+        try:
+            payload = codec.encode(value)
+        except codec.Unencodable:
+            return None  # a value the format cannot hold is not cached
+        self.put_payload(key, payload)
+        return payload
+
+    def put_payload(self, key: str, payload: bytes) -> None:
+        """Store bytes codec.encode wrote, atomically: written under a temporary name in the
+        entry's directory, then renamed over the entry."""
+        if not self.usable or len(payload) + _BODY > MAX_ENTRY:
             return
         path = self._path(key)
+        directory = os.path.dirname(path)
+        tmp = os.path.join(directory, f"{self._temporary}{next(self._count)}")
+        made = False
         try:
-            payload = codec.encode(value).encode("utf-8")
-        except codec.Unencodable:
-            return  # a value the format cannot hold is not cached
-        if len(payload) + _BODY > MAX_ENTRY:
-            return
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
+            try:
+                fd = os.open(tmp, _CREATE, 0o600)
+            except FileNotFoundError:  # the first entry in its directory
+                os.makedirs(directory, mode=0o700, exist_ok=True)
+                fd = os.open(tmp, _CREATE, 0o600)
+            made = True
+            try:
+                data = memoryview(_MAGIC + hashlib.sha256(payload).digest() + payload)
+                while data:
+                    data = data[os.write(fd, data) :]
+            finally:
+                os.close(fd)
             os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only or full cache directory only costs speed
+        except OSError:  # a read-only or full cache directory only costs speed
+            if made:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
 
-_MAGIC = b"soc2lint-cache\x02\n"
+# a new file, never an existing one or a link's target; not inherited by programs run
+_CREATE = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+_MAGIC = b"soc2lint-cache\x03\n"
 _BODY = len(_MAGIC) + 32
 MAX_ENTRY = 256 * 1024 * 1024
 
@@ -248,30 +297,58 @@ def load_one(
 ) -> Loaded:
     """Read, check and parse one file (or take its parse from the cache). cache: the Cache of
     cache_dir when the caller has one (its directories' trust is checked once, not per file)."""
+    out, text, raw = _read(source, max_bytes)
+    if raw is None:
+        return out
+    if cache is None and cache_dir:
+        cache = Cache(Path(cache_dir))
+    key = _key(f"{source.platform}/{source.kind}", source.path, raw)
+    if cache and _fill(out, cache.get(key)):
+        return out
+    parse = _parse(out, text)
+    if cache:
+        cache.put(key, parse)
+    return out
+
+
+def _read(source: SourceFile, max_bytes: int) -> tuple[Loaded, str, bytes | None]:
+    """(loaded, text, raw); raw is None when the file is not to be parsed (loaded says why)."""
     out = Loaded(source)
     try:
         if Path(source.abspath).stat().st_size > max_bytes:
             out.skip = Skipped(source.path, f"larger than the size cap ({max_bytes} bytes)")
-            return out
+            return out, "", None
         raw = Path(source.abspath).read_bytes()
     except OSError as exc:
         out.skip = Skipped(source.path, f"cannot read: {exc.strerror or exc}")
-        return out
+        return out, "", None
     out.digest = hashlib.sha256(raw).hexdigest()
     text, problem = decode_text(raw)
     if problem:
         out.skip = Skipped(source.path, problem)
         # an unreadable manifest is worth saying; an unreadable stray YAML file is not ours
         out.ours = bool(source.platform) or _sniffed(source.path, text)
-        return out
+        return out, "", None
     owner = platforms.get(source.platform) if source.platform else None
     if not text.strip() and not (owner is not None and owner.keeps_empty_files):
         out.skip = Skipped(source.path, "empty file")
-        return out
-    if cache is None and cache_dir:
-        cache = Cache(Path(cache_dir))
-    key = _key(f"{source.platform}/{source.kind}", source.path, raw)
-    cached = cache.get(key) if cache else None
+        return out, "", None
+    return out, text, raw
+
+
+def _parse(out: Loaded, text: str) -> tuple[Parsed, list[Marker], str | None]:
+    """Parse out's file (its text given): out filled in, and what the cache keeps of it."""
+    source = out.source
+    out.parsed = parse_source(source.path, text, source.platform, source.kind)
+    if out.parsed.markers:
+        out.markers = find_markers(source.path, text)
+    if out.parsed.platform is None and not out.parsed.skip_reason:
+        out.unsupported = unsupported.by_content(source.path, text)
+    return (out.parsed, out.markers, out.unsupported)
+
+
+def _fill(out: Loaded, cached: object) -> bool:
+    """Fill out from a cached parse; False (out unchanged) when cached is not one."""
     if (
         isinstance(cached, tuple)
         and len(cached) == 3
@@ -280,15 +357,8 @@ def load_one(
         and isinstance(cached[2], (str, type(None)))
     ):
         out.parsed, out.markers, out.unsupported = cached
-        return out
-    out.parsed = parse_source(source.path, text, source.platform, source.kind)
-    if out.parsed.markers:
-        out.markers = find_markers(source.path, text)
-    if out.parsed.platform is None and not out.parsed.skip_reason:
-        out.unsupported = unsupported.by_content(source.path, text)
-    if cache:
-        cache.put(key, (out.parsed, out.markers, out.unsupported))
-    return out
+        return True
+    return False
 
 
 def _sniffed(path: str, text: str) -> bool:
@@ -313,10 +383,52 @@ def parse_source(path: str, text: str, platform: str | None = None, kind: str = 
     return Parsed(None)
 
 
-def _load_chunk(args: tuple[list[SourceFile], int, str | None]) -> list[Loaded]:
+def _load_chunk(args: tuple[list[SourceFile], int, str | None]) -> list[Loaded | _Sent]:
+    """In a worker process: each file loaded, or, when it parsed, (digest, the parse as
+    codec bytes). The bytes are those the cache holds (read from it, or just written to it),
+    so a parse is encoded once, and the parent decodes it (load_all)."""
     sources, max_bytes, cache_dir = args
     cache = Cache(Path(cache_dir)) if cache_dir else None
-    return [load_one(s, max_bytes, cache_dir, cache) for s in sources]
+    out: list[Loaded | _Sent] = []
+    for source in sources:
+        loaded, text, raw = _read(source, max_bytes)
+        if raw is None:
+            out.append(loaded)
+            continue
+        key = _key(f"{source.platform}/{source.kind}", source.path, raw)
+        payload = cache.get_payload(key) if cache else None
+        if payload is None:
+            try:
+                payload = codec.encode(_parse(loaded, text))
+            except codec.Unencodable:  # sent as it is, and not cached
+                out.append(loaded)
+                continue
+            if cache:
+                cache.put_payload(key, payload)
+        out.append((loaded.digest, payload))
+    return out
+
+
+_Sent = tuple[str, bytes]
+
+
+def _received(
+    item: Loaded | _Sent, source: SourceFile, max_bytes: int, cache_dir: str | None
+) -> Loaded:
+    """A worker's result for source as the Loaded it stands for."""
+    if type(item) is not tuple:
+        return item  # type: ignore[return-value]
+    digest, payload = item
+    out = Loaded(source, digest)
+    try:
+        cached = codec.decode(payload)
+    except ValueError:
+        cached = None
+    if _fill(out, cached):
+        return out
+    # a cache entry the format cannot read after all (planted, or from a foreign build):
+    # parsed here, and the entry rewritten
+    return load_one(source, max_bytes, cache_dir)
 
 
 def load_all(
@@ -342,11 +454,31 @@ def load_all(
     from concurrent.futures import ProcessPoolExecutor  # here: a small scan starts no workers
 
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for loaded in pool.map(_load_chunk, [(c, max_bytes, cache_dir) for c in chunks]):
-            out.extend(loaded)
-            if progress:
-                progress(len(out), total)
+        results = pool.map(_load_chunk, [(c, max_bytes, cache_dir) for c in chunks])
+        # the workers are running (started by map): from here this process only decodes what
+        # they send, a great many small objects and no cycles, which the cyclic collector
+        # would otherwise walk again and again as the heap grows (a third of the decoding)
+        with _collector_paused():
+            for chunk, items in zip(chunks, results, strict=True):
+                out.extend(
+                    _received(item, source, max_bytes, cache_dir)
+                    for item, source in zip(items, chunk, strict=True)
+                )
+                if progress:
+                    progress(len(out), total)
     return out
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block, then as it was."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def tty_progress(label: str = "parsing") -> Callable[[int, int], None] | None:

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from soc2lint.pipeline import codec
+from soc2lint.pipeline.load import _MAGIC as MAGIC
+
 from .harness import repository, soc2lint
 
-MAGIC = b"soc2lint-cache\x02\n"
 POD = (
     "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
     "    - name: c\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n"
@@ -58,24 +60,24 @@ def test_a_planted_pickle_is_never_run(scanned, tmp_path: Path) -> None:
     repo, cache, expected = scanned
     marker = tmp_path / "executed"
     payload = pickle.dumps(_Boom(marker))
-    for entry in _entries(cache):  # digest right, format as the old cache wrote it
-        for magic in (MAGIC, b"soc2lint-cache\x01\n"):
+    # digest right, under this format's head (a pickle too, but of a name it never resolves)
+    # and the heads of older formats (the first of which was a plain pickle)
+    for magic in (MAGIC, b"soc2lint-cache\x02\n", b"soc2lint-cache\x01\n"):
+        for entry in _entries(cache):
             entry.write_bytes(magic + hashlib.sha256(payload).digest() + payload)
-    assert _failing(_scan(repo, cache)) == expected
-    assert not marker.exists()
-    # and the entries are JSON data again
-    for entry in _entries(cache):
-        json.loads(entry.read_bytes()[len(MAGIC) + 32 :])
+        assert _failing(_scan(repo, cache)) == expected
+        assert not marker.exists()
+        # and the entries are cache data again
+        for entry in _entries(cache):
+            codec.decode(entry.read_bytes()[len(MAGIC) + 32 :])
 
 
 def _forge_clean_report(cache: Path) -> Path:
     """Rewrite the cached report to say there are no findings, digest and all."""
     (entry,) = [e for e in _entries(cache) if e.name.startswith("report-")]
-    body = json.loads(entry.read_bytes()[len(MAGIC) + 32 :])
-    for pair in body["m"]:
-        if pair[0] == "findings":
-            pair[1] = []
-    payload = json.dumps(body).encode()
+    body = codec.decode(entry.read_bytes()[len(MAGIC) + 32 :])
+    body["findings"] = codec.Rows([[], [], [[]], []])  # a table of no findings
+    payload = codec.encode(body)
     entry.write_bytes(MAGIC + hashlib.sha256(payload).digest() + payload)
     return entry
 

@@ -3,8 +3,10 @@ so the parse cache can store it as data (soc2lint.pipeline.codec)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from typing import Any
+
+from soc2lint.model import pickled_by_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,11 @@ class Block:
 class Body:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: tuple[Block, ...] = ()
+
+
+# pickled as class and field values (parse results cross from worker processes to the parent)
+for _node in [c for c in list(globals().values()) if isinstance(c, type) and is_dataclass(c)]:
+    pickled_by_fields(_node)
 
 
 def children(expr: Expr) -> list[Expr]:

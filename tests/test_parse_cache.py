@@ -1,0 +1,101 @@
+"""The parse cache and the way parses travel from worker processes (pipeline.load): a worker
+sends each parse as the codec bytes it stores, and the parent gets the same Loaded as a parse in
+its own process would give, re-parsing when the bytes are not a parse."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from soc2lint.pipeline import codec
+from soc2lint.pipeline import load as loader
+from soc2lint.pipeline.discover import discover
+
+TF = (
+    'resource "aws_s3_bucket" "b{0}" {{\n'
+    '  bucket = "b{0}" # soc2lint:ignore SOC2-AWS-001 reason="x"\n'
+    "}}\n"
+)
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for i in range(3):
+        (repo / f"m{i}.tf").write_text(TF.format(i))
+    (repo / "empty.tf").write_text("")
+    (repo / "stray.yaml").write_text("a: 1\n")
+    return repo
+
+
+def _same(a: loader.Loaded, b: loader.Loaded) -> bool:
+    return (a.source, a.digest, a.skip, a.parsed, a.markers, a.ours, a.unsupported) == (
+        b.source,
+        b.digest,
+        b.skip,
+        b.parsed,
+        b.markers,
+        b.ours,
+        b.unsupported,
+    )
+
+
+def test_what_a_worker_sends_is_what_a_parse_here_gives(tmp_path: Path) -> None:
+    sources = discover(_repo(tmp_path)).files
+    here = [loader.load_one(s, 10**6, None) for s in sources]
+    for cache_dir in (str(tmp_path / "cache"), str(tmp_path / "cache"), None):  # cold, warm, none
+        sent = loader._load_chunk((sources, 10**6, cache_dir))
+        assert any(type(item) is tuple for item in sent)  # parses travel as bytes
+        got = [loader._received(i, s, 10**6, cache_dir) for i, s in zip(sent, sources, strict=True)]
+        assert all(_same(a, b) for a, b in zip(got, here, strict=True))
+
+
+def test_bytes_that_are_not_a_parse_are_parsed_again_and_the_entry_rewritten(
+    tmp_path: Path,
+) -> None:
+    sources = [s for s in discover(_repo(tmp_path)).files if s.path.startswith("m")]
+    cache_dir = str(tmp_path / "cache")
+    expected = [loader.load_one(s, 10**6, None) for s in sources]
+    loader._load_chunk((sources, 10**6, cache_dir))  # cold: every entry written
+    cache = loader.Cache(Path(cache_dir))
+    entries = [p for p in Path(cache_dir).rglob("*") if p.is_file()]
+    assert len(entries) == len(sources)
+    for bad in (codec.encode(("not", "a", "parse")), b"not a pickle"):
+        for entry in entries:  # well-formed entries (the digest holds) of what is no parse
+            cache.put_payload(entry.name, bad)
+        sent = loader._load_chunk((sources, 10**6, cache_dir))
+        assert [item[1] for item in sent] == [bad] * len(sources)  # passed on undecoded
+        got = [loader._received(i, s, 10**6, cache_dir) for i, s in zip(sent, sources, strict=True)]
+        assert all(_same(a, b) for a, b in zip(got, expected, strict=True))
+        # the parent rewrote the entries: a worker reads parses from them again
+        again = loader._load_chunk((sources, 10**6, cache_dir))
+        assert all(
+            loader._fill(loader.Loaded(s), codec.decode(i[1]))
+            for i, s in zip(again, sources, strict=True)
+        )
+
+
+def test_entries_are_written_whole_and_leave_no_temporary_files(tmp_path: Path) -> None:
+    cache = loader.Cache(tmp_path / "cache")
+    for i in range(20):
+        assert cache.put(f"{i:02x}" * 32, {"i": i, "big": "x" * 70_000}) is not None
+    assert cache.get("05" * 32) == {"i": 5, "big": "x" * 70_000}
+    files = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert len(files) == 20 and not [p for p in files if p.name.startswith(".tmp-")]
+    assert all(os.stat(p).st_mode & 0o077 == 0 for p in files)
+    # a value the format cannot hold is not stored
+    assert cache.put("ff" * 32, {"k": object()}) is None and cache.get("ff" * 32) is None
+
+
+def test_a_write_that_fails_leaves_no_temporary_file(tmp_path: Path, monkeypatch) -> None:
+    cache = loader.Cache(tmp_path / "cache")
+    cache.put("aa" * 32, 1)
+
+    def full(fd: int, data: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(loader.os, "write", full)
+    cache.put("ab" * 32, 2)
+    monkeypatch.undo()
+    assert cache.get("ab" * 32) is None
+    assert [p.name for p in (tmp_path / "cache").rglob("*") if p.is_file()] == ["aa" * 32]
