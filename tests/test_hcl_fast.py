@@ -7,13 +7,15 @@ declines, and then the reference parses the whole file.
 
 from __future__ import annotations
 
+import re
+import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from soc2lint.platforms.terraform import hcl, hcl_fast
+from soc2lint.platforms.terraform import ast, hcl, hcl_fast
 from soc2lint.platforms.terraform.hcl import HCLSyntaxError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +69,9 @@ def test_every_fixture_file_agrees_and_few_decline(record_property):
 
 # -- (2) generated bodies --
 
-_names = st.sampled_from(["a", "b", "name", "tags", "for_each", "count", "x_1", "my-key", "id"])
+_names = st.sampled_from(
+    ["a", "b", "name", "tags", "for_each", "count", "x_1", "my-key", "id", "in", "if", "endfor"]
+)
 _roots = st.sampled_from(["var", "local", "each", "aws_s3_bucket", "data", "module", "count"])
 
 
@@ -75,6 +79,8 @@ def _string_text(allow_interp: bool):
     pieces = [
         st.sampled_from(["abc", " ", "  two  spaces ", "x-y", "a.b", "$", "%", "$$", "100%", ":"]),
         st.sampled_from(["\\n", "\\t", '\\"', "\\\\", "\\u00e9", "\\r", "é", "$${esc}", "%%{esc}"]),
+        # runs of `$` before `{`: Lark's escape terminal against tree-sitter's interpolations
+        st.sampled_from(["$$$", "$$", "$$${", "}", "$${a}}"]),
     ]
     return st.lists(st.one_of(*pieces), max_size=4).map("".join)
 
@@ -106,6 +112,7 @@ def _traversal(exprs):
         _names.map(lambda n: "." + n),
         exprs.map(lambda e: "[" + e + "]"),
         st.integers(0, 3).map(lambda i: f"[{i}]"),
+        st.sampled_from([".0", ".1", ".12", ".01", ". 0"]),  # the legacy index
         st.sampled_from(["[*]", ".*", "[*].id", ".*.arn"]),
     )
     return st.tuples(_roots, st.lists(step, max_size=3)).map(lambda t: t[0] + "".join(t[1]))
@@ -127,6 +134,13 @@ def _extend(exprs):
         ).map(lambda t: f"{t[0]}({', '.join(t[1])})"),
         st.lists(exprs, min_size=1, max_size=2).map(lambda xs: f"concat({', '.join(xs)}...)"),
         st.tuples(exprs, exprs, exprs).map(lambda t: f"{t[0]} ? {t[1]} : {t[2]}"),
+        st.tuples(st.lists(st.tuples(exprs, exprs), min_size=2, max_size=3), exprs).map(
+            lambda t: "".join(f"{c} ? {v} : " for c, v in t[0]) + t[1]
+        ),
+        st.lists(st.tuples(exprs, exprs), max_size=2).map(
+            lambda kv: "{" + ", ".join(f"({k}) = {v}" for k, v in kv) + "}"
+        ),
+        st.lists(exprs, max_size=3).map(lambda xs: "[/* c */ " + " /* d */, ".join(xs) + "]"),
         st.tuples(exprs, ops, exprs).map(lambda t: f"{t[0]} {t[1]} {t[2]}"),
         st.tuples(st.sampled_from(["!", "-", "- "]), exprs).map(lambda t: f"{t[0]}{t[1]}"),
         exprs.map(lambda e: f"({e})"),
@@ -189,24 +203,143 @@ def test_generated_expressions_agree(expr, newline):
     assert _public(text) == reference
 
 
-# -- (3) the cases the fast path must leave to the reference --
+# line breaks and comments between tokens: tree-sitter takes them anywhere, Lark in some places
+# only, and before `?` only one (python-hcl2's post-lexer merges it into the operator)
+_GAPS = ["\n", "\n\n", " # c\n", "\n  ", " // c\n", "\r\n", " /* c */ ", "/* c\n d */", " /* c */\n"]
+_BOUNDARY = re.compile(r" |(?<=[(\[{,?:])|(?=[)\]},?:])|(?=\.\.\.)")
+
+
+@settings(max_examples=200, deadline=None)
+@given(_exprs, st.data())
+def test_generated_expressions_with_line_breaks_agree(expr, data):
+    pieces, last = [], 0
+    for match in _BOUNDARY.finditer(expr):
+        if data.draw(st.integers(0, 4)) == 0:
+            pieces += [expr[last : match.start()], data.draw(st.sampled_from(_GAPS))]
+            last = match.end()  # a space is replaced, an empty boundary kept
+    expr = "".join(pieces) + expr[last:]
+    text = f'resource "t" "n" {{\n  value = {expr}\n  other = 1\n}}\n'
+    reference = _reference(text)
+    fast = _fast(text)
+    if fast is not None:
+        assert fast == reference
+    assert _public(text) == reference
+
+
+# -- (3) constructs of real module repositories the fast path reads itself --
+
+HANDLED_CASES = {
+    # terraform-aws-eks, terraform-aws-vpc: Lark nests to the right, tree-sitter to the left
+    "chained conditional": "x = a ? b : c ? d : e\n",
+    "chain of three": "x = a == 1 ? b : c || d ? e : f ? g : h\n",
+    "chain with a nested then": "x = a ? b : c ? d ? x : y : e\n",
+    "chain over lines": "x = (\n  a ? b\n  : c ? d\n  : e\n)\n",
+    "chain in a tuple": "x = [a ? b : c ? d : e, 1]\n",
+    "parenthesised chain": "x = (a ? b : c) ? d : e\n",
+    "newline before ?": "x = a\n  ? b : c\n",
+    "comment before ?": "x = a # c\n  ? b : c\n",
+    "operation, then newlines before ?": "x = a || b\n\n  ? c : d\n",
+    "block comment before ?": "x = a /* c */ ? b : c\n",
+    # terraform-aws-lambda: a parenthesised key is an expression (its value), not a name
+    "parenthesised key": "x = {(k) = v, ((k)) = 1, (var.x) = 2, k = 3}\n",
+    # terragoat: `$$${x}` is `$` and the escaped `$${x}` for Lark, not an interpolation
+    "dollar before an escaped interpolation": 'x = "a/$$${local.n}"\ny = "$$${f("x")}"\n',
+    "dollars after an interpolation": 'x = "${a}$$${b}}${c}"\n',
+    # terragoat: Terraform 0.11's index, `a.0`, whose number tree-sitter-hcl leaves out
+    "legacy index": 'x = aws_instance.web.0.id\ny = "${a.*.0}"\nz = a.1.5\n',
+    # checkov's alicloud tests: python-hcl2 takes keywords as names (not as references)
+    "keywords as names": (
+        'in "for" if {\n  in = "QUERY"\n  else = {if = 1, endfor = 2}\n  x = a.in.for\n}\n'
+    ),
+    # terraform-google-*: block comments between body items and list elements
+    "block comment at the start of a body": "locals {\n  /* c\n  */\n  a = 1\n}\n",
+    "block comment in a tuple": "x = [\n  /* c */\n  a, /* d */ b /* e */,\n]\n",
+    "block comment in an object": "x = {\n  /* c */ a = 1 /* d */, /* e */\n  b = 2 /* f */\n}\n",
+    "block comment in arguments": "x = f(/* c */ a /* d */, b /* e */)\n",
+    "block comment before {": "b /* c */ {\n}\n",
+    "block comment in a conditional": "x = a ? /* c */ b : /* d */ c\n",
+    # terraform-aws-ecs, terraform-aws-autoscaling: deeply nested variable types
+    "deep nesting": "x = " + "[" * 80 + "]" * 80 + "\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HANDLED_CASES))
+def test_handled_cases_give_the_reference_result(name):
+    text = HANDLED_CASES[name]
+    fast = _fast(text)
+    assert fast is not None, name
+    assert fast == _reference(text)
+
+
+# the reference stops at hcl.MAX_DEPTH levels of its converter; the fast path counts depth the
+# same way. Each case nests one construct n times in an attribute's value; the reference reads
+# it up to n = limit - 1 and reports "nesting is too deep" from the limit on: the fast path must
+# read the deepest text the reference reads, and decline the first it rejects
+DEPTH_CASES = {  # name: (text of n, limit)
+    "tuple": (lambda n: "[" * n + "]" * n, 101),
+    "object": (lambda n: "{a = " * n + "1" + "}" * n, 100),
+    "call": (lambda n: "f(" * n + ")" * n, 101),
+    "parentheses": (lambda n: "(" * n + "a" + ")" * n, 199),
+    "traversal": (lambda n: "a" + ".b" * n, 100),
+    "index": (lambda n: "a" + "[0]" * n, 100),
+    "splat": (lambda n: "a" + "[*].b" * n, 100),
+    "index of index": (lambda n: "a[" * n + "0" + "]" * n, 100),
+    "conditional chain": (lambda n: "a ? b : " * n + "c", 199),
+    "conditional in then": (lambda n: "a ? " * n + "b" + " : c" * n, 199),
+    "operation": (lambda n: "a" + " + a" * n, 199),
+    "unary": (lambda n: "!(" * n + "a" + ")" * n, 100),
+    "for": (lambda n: "[for v in " * n + "a : v]" + " : v]" * (n - 1), 100),
+    # (strings nested 60 deep are a syntax error for tree-sitter-hcl: tuples make up the depth)
+    "interpolation": (lambda n: '"${[' * n + "a" + ']}"' * n, 40),
+    "object key": (lambda n: "{(" * n + "k" + ") = 1}" * n, 67),
+}
+
+
+@pytest.mark.parametrize("name", [*sorted(DEPTH_CASES), "blocks"])
+def test_the_fast_path_stops_where_the_reference_does(name):
+    if name == "blocks":
+        limit = 197
+        text = lambda n: "b {\n" * n + "x = [1]\n" + "}\n" * n  # noqa: E731
+    else:
+        make, limit = DEPTH_CASES[name]
+        text = lambda n: f"x = {make(n)}\n"  # noqa: E731
+    deepest = text(limit - 1)
+    fast, reference = _fast(deepest), _reference(deepest)
+    assert isinstance(reference, ast.Body)
+    limit_before = sys.getrecursionlimit()
+    sys.setrecursionlimit(10_000)  # == on 200 nested blocks recurses deeper than either parser
+    try:
+        assert fast == reference
+    finally:
+        sys.setrecursionlimit(limit_before)
+    assert _reference(text(limit))[:2] == ("error", "nesting is too deep to analyse")
+    assert _fast(text(limit)) is None
+
+
+# -- (4) the cases the fast path must leave to the reference --
 
 FALLBACK_CASES = {
     "syntax error": 'resource "a" "b" {\n  x = \n}\n',
     "unclosed block": 'resource "a" "b" {\n  x = 1\n',
-    "legacy index": "x = aws_instance.web.0.id\n",
+    "newline inside a legacy index": "x = aws_instance.web.\n0.id\n",
     "capitalised literal": "x = True\n",
     "capitalised null": "x = {a = NULL}\n",
     "duplicate attribute": "x = 1\ny = 2\nx = 3\n",
-    "deep nesting": "x = " + "[" * 80 + "]" * 80 + "\n",
     "too deep for the reference": "x = " + "[" * 300 + "]" * 300 + "\n",
     "newline after =": "x =\n  1\n",
     "newline before a traversal": "x = a\n  .b\n",
     "newline before minus": "x = a\n  - b\n",
     "newline before plus": "x = a\n  + b\n",
-    "chained conditional": "x = a ? b : c ? d : e\n",
     "block comment in expression": "x = /* c */ 1\n",
-    "parenthesised key": "x = {(a) = 1}\n",
+    "block comment between labels": 'b /* c */ "x" {\n}\n',
+    "block comment before a call's (": "x = f /* c */ (1)\n",
+    "block comment before ...": "x = f(a /* c */ ...)\n",
+    "newline before ...": "x = f(a\n  ...)\n",
+    "newline before =>": "x = {for k, v in m : k\n  => v}\n",
+    "two newlines before ?": "x = a\n\n  ? b : c\n",
+    "comment and newline before ?": "x = a /* c */\n  ? b : c\n",
+    "two newlines before ? in a chain": "x = a ? b : c\n\n  ? d : e\n",
+    "traversal too deep for the reference": "x = a" + ".b" * 150 + "\n",
     "directive in quoted string": 'x = "%{ if a }b%{ endif }"\n',
     "strip marker": 'x = "${~ a ~}"\n',
     "byte-order mark": "\ufeffx = 1\n",
@@ -222,7 +355,7 @@ FALLBACK_CASES = {
     "newline before &&": "x = (a\n  && b)\n",
     "unary on an operation": "x = !-1\n",
     "float token for Lark": "x = (-1-2)\n",
-    "dollar before an escaped interpolation": 'x = "$$${var.x}"\n',
+    "escaped interpolation closing Lark's string early": 'x = "$$${"}"}"\n',
 }
 
 

@@ -36,7 +36,9 @@ def _import_lark() -> None:
     from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
 
-MAX_DEPTH = 200  # nesting beyond this is reported as a parse error, not a crash
+# nesting beyond this is reported as a parse error, not a crash; the fast path counts depth as
+# _Converter does and declines beyond the same limit
+MAX_DEPTH = hcl_fast.MAX_DEPTH
 
 
 # capitalised spellings of HCL's literals, which are invalid references
@@ -319,11 +321,12 @@ class _Converter:
                 key_inner = (
                     only if isinstance(only, Tree) and only.data == "identifier" else key_inner
                 )
-            bare = key_inner.data in ("keyword", "identifier")
-            key = self.expr(key_inner, depth) if not bare else None
-            if key is None or isinstance(key, ast.Var):
-                # `{ a = 1 }`: a bare identifier key is the literal name, not a reference
-                key = ast.Lit(self.name(key_inner))
+            if key_inner.data in ("keyword", "identifier"):
+                # `{ a = 1 }`: a bare identifier key is the literal name, not a reference;
+                # `{ (a) = 1 }` is the value of a, an expression like any other
+                key: ast.Expr = ast.Lit(self.name(key_inner))
+            else:
+                key = self.expr(key_inner, depth)
             items.append((key, self.expr(value_tree, depth), elem.meta.line))
         return ast.ObjectExpr(tuple(items))
 

@@ -36,9 +36,10 @@ try:  # the fast path is optional: without the wheels, hcl.py uses Lark alone
 except Exception:  # pragma: no cover - depends on the installation
     _PARSER = None
 
-# nesting deeper than this declines, far below the depth at which the reference reports
-# "nesting is too deep" (hcl.MAX_DEPTH counts about three of its levels per level here)
-MAX_FAST_DEPTH = 50
+# the reference reports "nesting is too deep to analyse" beyond this depth of its own converter
+# (hcl.MAX_DEPTH is this value); the fast path counts depth as the reference does, level for
+# level of Lark's tree (see _Fast.expr), and declines where the reference would stop
+MAX_DEPTH = 200
 
 
 class Decline(Exception):
@@ -75,10 +76,12 @@ _INT = re.compile(r"[0-9]+\Z")
 _FLOAT = re.compile(r"[0-9]+(?:\.[0-9]+(?:[eE][+-]?[0-9]+)?|[eE][+-]?[0-9]+)\Z")
 _BINARY_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "&&", "||"})
 
-# python-hcl2's string-part terminals (hcl2.lark), tried in Lark's priority order
+# python-hcl2's string-part terminals (hcl2.lark), tried in Lark's priority order: escaped
+# interpolations and directives (priority 2), then the string characters (priority 1); on bytes,
+# which cut a string where the same patterns on its text do (they test ASCII characters only)
 _STRING_TOKEN = re.compile(
-    r"(?P<esc>\$\$\{[^}]*\}|%%\{[^}]*\})"
-    r"|(?P<chars>(?:(?!\$\$\{)(?!\$\{)(?!%%\{)(?!%\{)[^\"\\]|\\.|(?:\$(?!\$?\{))|(?:%(?!%?\{)))+)",
+    rb"(?P<esc>\$\$\{[^}]*\}|%%\{[^}]*\})"
+    rb"|(?P<chars>(?:(?!\$\$\{)(?!\$\{)(?!%%\{)(?!%\{)[^\"\\]|\\.|(?:\$(?!\$?\{))|(?:%(?!%?\{)))+)",
     re.S,
 )
 # python-hcl2's heredoc terminals, on bytes
@@ -90,6 +93,10 @@ _HEREDOC_TRIM = re.compile(
 )
 
 _POSTFIX = frozenset({"get_attr", "index", "splat"})
+# `.0`: Lark's short_index, DOT INT_LITERAL (a newline between them is an error for Lark)
+_LEGACY_INDEX = re.compile(rb"\.[ \t\r]*([0-9]+)\Z")
+# what may stand between two tokens for Lark: ignored space, or one NL_OR_COMMENT token (group 1)
+_GAP = re.compile(rb"[ \t\r]+|(\n[ \t]*|#[^\n]*\n|//[^\n]*\n|/\*.*?\*/)", re.S)
 
 
 def _kids(node: Any) -> list:
@@ -98,17 +105,51 @@ def _kids(node: Any) -> list:
 
 
 def _check_block_comments(node: Any) -> None:
-    """A `/* */` comment is whitespace to tree-sitter anywhere, but Lark allows comments only
-    where it allows a newline: decline one that is not between body items."""
+    """A `/* */` comment is whitespace to tree-sitter anywhere, but one NL_OR_COMMENT token to
+    Lark, allowed only where its grammar allows a newline (`x = /* c */ 1` is an error there):
+    decline a block comment anywhere else. A `#` or `//` comment ends in a newline, which the
+    row checks of _Fast already place; the gap before `?` counts both kinds (_Fast.qmark_gap)."""
     stack = [node]
     while stack:
         current = stack.pop()
-        for child in current.children:
+        kids = current.children
+        for i, child in enumerate(kids):
             if child.type == "comment":
-                if current.type not in ("body", "config_file") and child.text.startswith(b"/*"):
-                    raise Decline("block comment inside an expression")
+                if child.text.startswith(b"/*") and not _comment_allowed(current.type, kids, i):
+                    raise Decline("block comment where the reference allows no newline")
             elif child.child_count:
                 stack.append(child)
+
+
+# parents in which Lark's grammar has `new_line_or_comment?` between every two tokens: body
+# items; tuple and object elements, before and after their commas and brackets; a conditional's
+# parts after `?` and around `:` (the gap before `?` is checked where the conditional is read)
+_COMMENTS_ANYWHERE = frozenset({"body", "config_file", "tuple", "object", "conditional"})
+
+
+def _comment_allowed(parent: str, kids: list, i: int) -> bool:
+    if parent in _COMMENTS_ANYWHERE:
+        return True
+    before = [c.type for c in kids[:i]]
+    after = [c.type for c in kids[i + 1 :] if c.type != "comment"]
+    if parent == "block":  # in the body, or just before its `{`
+        return "block_start" in before or (bool(after) and after[0] == "block_start")
+    if parent == "function_call":  # after `(`: `f /* c */ (a)` is an error
+        return "(" in before
+    if parent == "function_arguments":  # anywhere but before `...`
+        return not (after and after[0] == "ellipsis")
+    return False
+
+
+def _unwrap(node: Any) -> Any:
+    """The node an expression or operation wrapper stands for (itself when it has several
+    children: a term with traversals, or parentheses)."""
+    while node.type in ("expression", "operation"):
+        kids = _kids(node)
+        if len(kids) != 1:
+            return node
+        node = kids[0]
+    return node
 
 
 def _row(node: Any) -> int:
@@ -127,10 +168,20 @@ class _Fast:
         return self.src[node.start_byte : node.end_byte].decode("utf-8")
 
     def ident(self, node: Any) -> str:
+        """A name where python-hcl2 takes an identifier only (a reference, a for's names)."""
+        name = self.name(node)
+        if name in _KEYWORDS:
+            raise Decline("identifier the reference lexes differently")
+        return name
+
+    def name(self, node: Any) -> str:
+        """A name where python-hcl2 takes a keyword too: an attribute's name, a block's type
+        and labels, an object's key, a `.name` (its rules list `keyword` beside `identifier`,
+        or the contextual lexer reads NAME where no keyword is expected)."""
         if node.type != "identifier":
             raise Decline(f"unexpected {node.type}")
         name = self.text(node)
-        if not _NAME.match(name) or name in _KEYWORDS:
+        if not _NAME.match(name):
             raise Decline("identifier the reference lexes differently")
         return name
 
@@ -147,7 +198,7 @@ class _Fast:
         return self.body(bodies[0], 0)
 
     def body(self, node: Any, depth: int) -> ast.Body:
-        if depth > MAX_FAST_DEPTH:
+        if depth > MAX_DEPTH:
             raise Decline("deep nesting")
         attributes: dict[str, ast.Attribute] = {}
         blocks: list[ast.Block] = []
@@ -157,7 +208,7 @@ class _Fast:
                 kids = _kids(child)
                 if len(kids) != 3 or kids[1].type != "=":
                     raise Decline("unexpected attribute shape")
-                name = self.ident(kids[0])
+                name = self.name(kids[0])
                 if not (_row(kids[0]) == _row(kids[1]) == _row(kids[2])):
                     raise Decline("newline inside attribute head")
                 if name in attributes:
@@ -178,7 +229,7 @@ class _Fast:
         for child in _kids(node):
             kind = child.type
             if kind == "identifier":
-                names.append(self.ident(child))
+                names.append(self.name(child))
             elif kind == "string_lit":
                 value = self.quoted(child, depth)
                 if not isinstance(value, ast.Lit):
@@ -203,9 +254,16 @@ class _Fast:
     # -- expressions -------------------------------------------------------------------------
 
     def expr(self, node: Any, depth: int) -> ast.Expr:
-        if depth > MAX_FAST_DEPTH:
+        """node's expression; depth is the one at which the reference's converter meets the
+        Lark node of this expression, so that the fast path declines exactly where the
+        reference reports "nesting is too deep". Per level of Lark's tree: a term (expr_term)
+        and what it wraps count one each, so a tuple's, object's or call's items and a for
+        expression's parts are two deeper, a string's interpolations three, each traversal
+        step (`.a`, `[i]`, a splat) two; a conditional's, operation's or unary operation's
+        operands one. tree-sitter's own wrappers (expression, operation, collection_value,
+        template_expr) count nothing."""
+        if depth >= MAX_DEPTH:  # the reference meets at least one node a level deeper
             raise Decline("deep nesting")
-        depth += 1
         kind = node.type
         if kind == "expression":
             kids = _kids(node)
@@ -219,26 +277,30 @@ class _Fast:
 
     def terms(self, kids: list, depth: int) -> ast.Expr:
         """A term and its traversals; tree-sitter-hcl lays them out as siblings (also inside
-        operations: `count.index + 1` has the children count, .index, +, 1)."""
+        operations: `count.index + 1` has the children count, .index, +, 1). Lark nests them
+        to the left, each step two levels deeper than the one after it."""
         if not kids:
             raise Decline("empty expression")
         if kids[0].type == "(":
             if len(kids) < 3 or kids[2].type != ")":
                 raise Decline("unexpected parentheses")
-            obj = self.expr(kids[1], depth)
-            prev, rest = kids[2], kids[3:]
+            first, prev, rest = kids[1], kids[2], kids[3:]
         else:
-            obj = self.expr(kids[0], depth)
-            prev, rest = kids[0], kids[1:]
-        for op in rest:
+            first, prev, rest = kids[0], kids[0], kids[1:]
+        steps = len(rest)
+        base = depth + 2 * steps
+        # `(e)` is a term wrapping e: one level more
+        obj = self.expr(first, base + 1 if first is not kids[0] else base)
+        for i, op in enumerate(rest):
             if op.type not in _POSTFIX:
                 raise Decline(f"unexpected {op.type} after a term")
             if _row(op) != _end_row(prev):
                 raise Decline("newline before a traversal")
+            at = depth + 2 * (steps - i)  # the reference's depth for this step
             if op.type == "splat":
-                obj = self.splat(obj, op, depth)
+                obj = self.splat(obj, op, at)
             else:
-                kind, value = self.op(op, depth)
+                kind, value = self.op(op, at)
                 obj = ast.GetAttr(obj, value) if kind == "attr" else ast.Index(obj, value)
             prev = op
         return obj
@@ -248,11 +310,17 @@ class _Fast:
             kids = _kids(op)
             if len(kids) != 2 or _row(kids[1]) != _row(kids[0]):
                 raise Decline("unexpected get_attr")
-            return ("attr", self.ident(kids[1]))
+            return ("attr", self.name(kids[1]))
         if op.type == "index":
             kids = _kids(op)
+            if len(kids) == 1 and kids[0].type == "legacy_index":
+                # `a.0`: tree-sitter-hcl has no node for the number, the source has it
+                match = _LEGACY_INDEX.match(self.src, kids[0].start_byte, kids[0].end_byte)
+                if match is None:
+                    raise Decline("unexpected legacy index")
+                return ("index", ast.Lit(int(match.group(1))))
             if len(kids) != 1 or kids[0].type != "new_index":
-                raise Decline("legacy index")  # tree-sitter-hcl drops the number of `a.0`
+                raise Decline("unexpected index")
             inner = [c for c in _kids(kids[0]) if c.type not in ("[", "]")]
             if len(inner) != 1:
                 raise Decline("unexpected index")
@@ -325,7 +393,13 @@ class _Fast:
         raise Decline(f"unknown template {inner.type}")
 
     def quoted(self, node: Any, depth: int) -> ast.Expr:
-        """A quoted string: literal text from the source bytes, cut into Lark's tokens."""
+        """A quoted string, read as Lark lexes it: from the source bytes after the opening
+        quote, with python-hcl2's string terminals in Lark's priority order. tree-sitter gives
+        only the end of the string and where its interpolations are: each `${` Lark reads must
+        open one of them (its expression is converted from tree-sitter's tree), and Lark's string
+        must end at tree-sitter's closing quote. Where Lark reads literal text over an
+        interpolation of tree-sitter's (`$$${x}` is `$` and an escaped `$${x}` for Lark), the
+        text is Lark's."""
         kids = node.children  # a comment cannot occur inside quotes
         if (
             len(kids) < 2
@@ -333,50 +407,34 @@ class _Fast:
             or kids[-1].type != "quoted_template_end"
         ):
             raise Decline("unexpected string")
+        src = self.src
+        pos = kids[0].end_byte
+        end = kids[-1].start_byte
         if len(kids) <= 3:
             # no interpolation: the common case, often without escapes either
-            raw = self.src[kids[0].end_byte : kids[-1].start_byte]
+            raw = src[pos:end]
             if not (b"\\" in raw or b"$" in raw or b"%" in raw) and (
                 len(kids) == 2 or kids[1].type == "template_literal"
             ):
                 return ast.Lit(raw.decode("utf-8"))
+        interpolations = {
+            child.start_byte: child for child in kids[1:-1] if child.type == "template_interpolation"
+        }
         parts: list[str | ast.Expr] = []
-        pos = kids[0].end_byte
-        for child in kids[1:-1]:
-            kind = child.type
-            if kind == "template_literal":
+        while pos < end:
+            if src.startswith(b"${", pos):
+                child = interpolations.get(pos)
+                if child is None:
+                    raise Decline("an interpolation where tree-sitter has none")
+                parts.append(self.interpolation(child, depth))
+                pos = child.end_byte
                 continue
-            if kind != "template_interpolation":
-                raise Decline(f"{kind} in a quoted string")
-            if self.src[child.start_byte - 1 : child.start_byte] == b"$":
-                raise Decline("`$${` escape across an interpolation")  # Lark reads `$` `$${...}`
-            self.literal(self.src[pos : child.start_byte], parts)
-            inner = child.children
-            if (
-                len(inner) != 3
-                or inner[0].type != "template_interpolation_start"
-                or inner[2].type != "template_interpolation_end"
-                or inner[1].type != "expression"
-            ):
-                raise Decline("unexpected interpolation")  # strip markers, comments
-            if _row(inner[1]) != _end_row(inner[0]) or _row(inner[2]) != _end_row(inner[1]):
-                raise Decline("newline inside ${ }")  # Lark allows none there
-            parts.append(self.expr(inner[1], depth + 1))
-            pos = child.end_byte
-        self.literal(self.src[pos : kids[-1].start_byte], parts)
-        return _template(parts)
-
-    @staticmethod
-    def literal(raw: bytes, parts: list[str | ast.Expr]) -> None:
-        if not raw:
-            return
-        text = raw.decode("utf-8")
-        pos = 0
-        while pos < len(text):
-            match = _STRING_TOKEN.match(text, pos)
-            if match is None:
+            if src.startswith(b"%{", pos):
+                raise Decline("template directive in a quoted string")
+            match = _STRING_TOKEN.match(src, pos)
+            if match is None or match.end() > end:
                 raise Decline("string text the reference lexes differently")
-            token = match.group(0)
+            token = match.group(0).decode("utf-8")
             if match.group("esc"):
                 parts.append(token[1:])
             elif "\\" in token:  # python-hcl2 (and Lark) imported only for an escape
@@ -386,6 +444,21 @@ class _Fast:
             else:
                 parts.append(token)
             pos = match.end()
+        return _template(parts)
+
+    def interpolation(self, node: Any, depth: int) -> ast.Expr:
+        inner = node.children
+        if (
+            len(inner) != 3
+            or inner[0].type != "template_interpolation_start"
+            or inner[2].type != "template_interpolation_end"
+            or inner[1].type != "expression"
+        ):
+            raise Decline("unexpected interpolation")  # strip markers, comments
+        if not (self.tight(inner[0], inner[1]) and self.tight(inner[1], inner[2])):
+            raise Decline("newline inside ${ }")  # Lark allows none there
+        # expr_term > string > interpolation's expression: three levels below the string's term
+        return self.expr(inner[1], depth + 3)
 
     def heredoc(self, node: Any) -> ast.Expr:
         from soc2lint.platforms.terraform.hcl import _Converter
@@ -421,7 +494,7 @@ class _Fast:
         items = []
         for child in _kids(node):
             if child.type == "expression":
-                items.append(self.expr(child, depth))
+                items.append(self.expr(child, depth + 2))
             elif child.type not in ("tuple_start", "tuple_end", ","):
                 raise Decline(f"unexpected {child.type} in tuple")
         return ast.TupleExpr(tuple(items))
@@ -441,13 +514,12 @@ class _Fast:
                 raise Decline("newline inside an object element")
             key_kids = _kids(key_node) if key_node.type == "expression" else []
             if len(key_kids) == 1 and key_kids[0].type == "variable_expr":
-                # `{ a = 1 }`: a bare identifier key is the literal name, not a reference
-                key: ast.Expr = ast.Lit(self.ident(_kids(key_kids[0])[0]))
+                # `{ a = 1 }`: a bare identifier key is the literal name, not a reference;
+                # `{ (a) = 1 }` is the value of a, an expression like any other
+                key: ast.Expr = ast.Lit(self.name(_kids(key_kids[0])[0]))
             else:
-                key = self.expr(key_node, depth)
-                if isinstance(key, ast.Var):
-                    raise Decline("parenthesised name as an object key")  # a reference quirk
-            items.append((key, self.expr(value_node, depth), _row(elem) + 1))
+                key = self.expr(key_node, depth + 2)
+            items.append((key, self.expr(value_node, depth + 2), _row(elem) + 1))
         return ast.ObjectExpr(tuple(items))
 
     def e_function_call(self, node: Any, depth: int) -> ast.Expr:
@@ -466,31 +538,66 @@ class _Fast:
         expand = False
         for child in kids[2:]:
             if child.type == "function_arguments":
+                prev = None
                 for arg in _kids(child):
                     if arg.type == "expression":
                         if expand:
                             raise Decline("argument after an ellipsis")
-                        args.append(self.expr(arg, depth))
+                        args.append(self.expr(arg, depth + 2))
                     elif arg.type == "ellipsis":
+                        if prev is None or not self.tight(prev, arg):
+                            raise Decline("newline before `...`")  # Lark allows none there
                         expand = True
                     elif arg.type != ",":
                         raise Decline(f"unexpected {arg.type} in arguments")
+                    prev = arg
             elif child.type != ")":
                 raise Decline(f"unexpected {child.type} in call")
         return ast.Call("::".join(parts), tuple(args), expand)
 
     def e_conditional(self, node: Any, depth: int) -> ast.Expr:
-        kids = _kids(node)
-        if len(kids) != 5 or kids[1].type != "?" or kids[3].type != ":":
-            raise Decline("unexpected conditional")
-        cond_node = kids[0]
-        inner = _kids(cond_node) if cond_node.type == "expression" else []
-        if cond_node.type == "conditional" or (inner and inner[0].type == "conditional"):
-            # tree-sitter nests `a ? b : c ? d : e` to the left, Lark to the right
-            raise Decline("chained conditional")
-        return ast.Conditional(
-            self.expr(cond_node, depth), self.expr(kids[2], depth), self.expr(kids[4], depth)
-        )
+        """`a ? b : c ? d : e` nests to the left in tree-sitter-hcl, to the right in Lark (whose
+        condition is an operation or a term, never a conditional): the chain is read in source
+        order and rebuilt as Lark's, the n-th conditional of the chain one level deeper."""
+        links = []  # innermost first: [cond, ?, then, :, else] of each tree-sitter node
+        while True:
+            kids = _kids(node)
+            if len(kids) != 5 or kids[1].type != "?" or kids[3].type != ":":
+                raise Decline("unexpected conditional")
+            links.append(kids)
+            node = _unwrap(kids[0])
+            if node.type != "conditional":
+                break
+        links.reverse()
+        # source order: cond0 ? then0 : cond1 ? then1 : ... : last
+        conds = [links[0][0]] + [link[4] for link in links[:-1]]
+        for cond, link in zip(conds, links):
+            self.qmark_gap(cond, link[1])
+        result = self.expr(links[-1][4], depth + len(links))
+        for n in range(len(links) - 1, -1, -1):
+            at = depth + n + 1
+            result = ast.Conditional(self.expr(conds[n], at), self.expr(links[n][2], at), result)
+        return result
+
+    def qmark_gap(self, cond: Any, qmark: Any) -> None:
+        """Between a condition and its `?`, Lark takes one newline or comment (python-hcl2's
+        post-lexer merges it into the `?`) and any number after an operation (whose rule ends
+        in an optional new_line_or_comment); more is an error for Lark."""
+        pos, end = cond.end_byte, qmark.start_byte
+        count = 0
+        while pos < end:
+            match = _GAP.match(self.src, pos, end)
+            if match is None:
+                raise Decline("unexpected text before `?`")
+            if match.lastindex:
+                count += 1
+            pos = match.end()
+        if count > 1 and _unwrap(cond).type != "binary_operation":
+            raise Decline("several newlines or comments before `?`")
+
+    def tight(self, left: Any, right: Any) -> bool:
+        """No newline and no comment between two nodes (only what Lark ignores)."""
+        return not self.src[left.end_byte : right.start_byte].strip(b" \t\r")
 
     def e_operation(self, node: Any, depth: int) -> ast.Expr:
         kids = _kids(node)
@@ -499,17 +606,31 @@ class _Fast:
         return self.expr(kids[0], depth)
 
     def e_binary_operation(self, node: Any, depth: int) -> ast.Expr:
-        kids = _kids(node)
-        at = [i for i, c in enumerate(kids) if not c.is_named and c.type in _BINARY_OPS]
-        if len(at) != 1 or at[0] == 0 or at[0] == len(kids) - 1:
-            raise Decline("unexpected binary operation")
-        i = at[0]
-        op_node = kids[i]
-        if _row(op_node) != _end_row(kids[i - 1]):
-            # Lark folds the newline into the operator token (or rejects it before `-`)
-            raise Decline("newline before an operator")
-        left = self.terms(kids[:i], depth)
-        return ast.BinOp(op_node.type, left, self.terms(kids[i + 1 :], depth))
+        """`a + b + c` nests to the left in both grammars; the left spine is walked in a loop
+        (one Python frame per operator would be five here, against the reference's two)."""
+        chain = []  # outermost first: the operator and its right operand's terms
+        while True:
+            kids = _kids(node)
+            at = [i for i, c in enumerate(kids) if not c.is_named and c.type in _BINARY_OPS]
+            if len(at) != 1 or at[0] == 0 or at[0] == len(kids) - 1:
+                raise Decline("unexpected binary operation")
+            i = at[0]
+            op_node = kids[i]
+            if _row(op_node) != _end_row(kids[i - 1]):
+                # Lark folds the newline into the operator token (or rejects it before `-`)
+                raise Decline("newline before an operator")
+            chain.append((op_node.type, kids[i + 1 :]))
+            left = kids[:i]
+            inner = _unwrap(left[0]) if len(left) == 1 else None
+            if inner is None or inner.type != "binary_operation":
+                break
+            node = inner
+        # the n-th operation of the chain is n levels deeper, its operands one more
+        result = self.terms(left, depth + len(chain))
+        for n in range(len(chain) - 1, -1, -1):
+            op, right = chain[n]
+            result = ast.BinOp(op, result, self.terms(right, depth + n + 1))
+        return result
 
     def e_unary_operation(self, node: Any, depth: int) -> ast.Expr:
         kids = _kids(node)
@@ -539,7 +660,7 @@ class _Fast:
                     return ast.Lit(float("-" + text))
                 if len(text) >= 2:
                     return ast.Lit(int("-" + text))
-        return ast.UnOp(op_node.type, self.terms(operand, depth))
+        return ast.UnOp(op_node.type, self.terms(operand, depth + 1))
 
     def e_for_expr(self, node: Any, depth: int) -> ast.Expr:
         kids = _kids(node)
@@ -563,7 +684,10 @@ class _Fast:
                 body.append(child)
             elif kind == "ellipsis":
                 group = True
-            elif kind not in ("tuple_start", "tuple_end", "object_start", "object_end", "=>"):
+            elif kind == "=>":
+                if len(body) != 1 or not self.tight(body[0], child):
+                    raise Decline("newline before `=>`")  # Lark allows none there
+            elif kind not in ("tuple_start", "tuple_end", "object_start", "object_end"):
                 raise Decline(f"unexpected {kind} in for")
         if intro is None or len(body) != (2 if is_object else 1) or (group and not is_object):
             raise Decline("unexpected for shape")
@@ -585,6 +709,7 @@ class _Fast:
                 raise Decline(f"unexpected {child.type} in for intro")
         if coll is None or len(names) not in (1, 2):
             raise Decline("unexpected for intro")
+        depth += 2  # the term, then the for expression
         collection = self.expr(coll, depth)
         cond = None
         if cond_node is not None:
