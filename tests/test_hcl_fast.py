@@ -205,7 +205,8 @@ def test_generated_expressions_agree(expr, newline):
 
 # line breaks and comments between tokens: tree-sitter takes them anywhere, Lark in some places
 # only, and before `?` only one (python-hcl2's post-lexer merges it into the operator)
-_GAPS = ["\n", "\n\n", " # c\n", "\n  ", " // c\n", "\r\n", " /* c */ ", "/* c\n d */", " /* c */\n"]
+_GAPS = ["\n", "\n\n", " # c\n", "\n  ", " // c\n", "\r\n", " /* c */ ", "/* c\n d */"]
+_GAPS += [" /* c */\n"]
 _BOUNDARY = re.compile(r" |(?<=[(\[{,?:])|(?=[)\]},?:])|(?=\.\.\.)")
 
 
@@ -392,3 +393,33 @@ def test_without_tree_sitter_the_reference_path_is_used(monkeypatch):
         hcl.parse_body(text)
     assert exc.value.line == 2
     assert hcl.parse_body("x = -10\n") == hcl.parse_body_lark("x = -10\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='\\nrtuU"0123456789abcdefABCDEFDx\U0001f600 ', max_size=24))
+def test_escapes_are_resolved_as_python_hcl2_resolves_them(text: str) -> None:
+    """The fast path's own escape handling (it imports no python-hcl2 for a string with an
+    escape) against the reference's: the simple escapes, \\uNNNN and \\UNNNNNNNN, and what it
+    keeps verbatim (unknown escapes, lone surrogates, code points past U+10FFFF, a last
+    backslash)."""
+    from hcl2.utils import process_escape_sequences
+
+    assert hcl_fast.unescape(text) == process_escape_sequences(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\\uD800",
+        "\\U00110000",
+        "\\U0001F600",
+        "\\u00e9\\\\n",
+        "\\q\\",
+        "\\\\\\u0041",
+        "\\U0000\\u0041",
+    ],
+)
+def test_escape_corner_cases_match_python_hcl2(text: str) -> None:
+    from hcl2.utils import process_escape_sequences
+
+    assert hcl_fast.unescape(text) == process_escape_sequences(text)

@@ -6,10 +6,11 @@ the path joins, what each detail says. A scan asks that of every rule on every r
 compiled form decides it once per condition: each node becomes a function `(context, resource,
 value, prefix) -> Outcome` holding its children's functions, the branches its operator takes,
 its path split into the segments a dictionary walk takes and the texts that do not depend on
-the value (the operator's function itself is looked up when used, as the interpreter does). The outcomes are the same, detail for
-detail and Unknown for Unknown (tests/test_engine_compiled.py compares the two over every
-rule's fixtures and over generated conditions and values); every child is still evaluated, as
-the interpreter does, so a rule that raises on a resource raises here too.
+the value (the operator's function itself is looked up when used, as the interpreter does).
+The outcomes are the same, detail for detail and Unknown for Unknown
+(tests/test_engine_compiled.py compares the two over every rule's fixtures and over generated
+conditions and values); every child is still evaluated, as the interpreter does, so a rule that
+raises on a resource raises here too.
 """
 
 from __future__ import annotations

@@ -94,6 +94,29 @@ _HEREDOC_TRIM = re.compile(
 
 _POSTFIX = frozenset({"get_attr", "index", "splat"})
 # `.0`: Lark's short_index, DOT INT_LITERAL (a newline between them is an error for Lark)
+# HCL's escapes in a quoted string, resolved as python-hcl2's process_escape_sequences does
+# (one pass, left to right; an escape it does not know, a code point past U+10FFFF or a lone
+# surrogate kept verbatim); our own, so that a string with an escape does not import
+# python-hcl2 and Lark (tests/test_hcl_fast.py compares the two)
+_ESCAPE = re.compile(r'\\(?:([nrt"\\])|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))')
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    simple, short, long = match.groups()
+    if simple:
+        return _SIMPLE_ESCAPES[simple]
+    code = int(short or long, 16)
+    if code > 0x10FFFF or 0xD800 <= code < 0xE000:
+        return match.group(0)
+    return chr(code)
+
+
+def unescape(text: str) -> str:
+    """text with its escapes resolved (see _ESCAPE)."""
+    return _ESCAPE.sub(_escaped, text) if "\\" in text else text
+
+
 _LEGACY_INDEX = re.compile(rb"\.[ \t\r]*([0-9]+)\Z")
 # what may stand between two tokens for Lark: ignored space, or one NL_OR_COMMENT token (group 1)
 _GAP = re.compile(rb"[ \t\r]+|(\n[ \t]*|#[^\n]*\n|//[^\n]*\n|/\*.*?\*/)", re.S)
@@ -418,7 +441,9 @@ class _Fast:
             ):
                 return ast.Lit(raw.decode("utf-8"))
         interpolations = {
-            child.start_byte: child for child in kids[1:-1] if child.type == "template_interpolation"
+            child.start_byte: child
+            for child in kids[1:-1]
+            if child.type == "template_interpolation"
         }
         parts: list[str | ast.Expr] = []
         while pos < end:
@@ -437,10 +462,8 @@ class _Fast:
             token = match.group(0).decode("utf-8")
             if match.group("esc"):
                 parts.append(token[1:])
-            elif "\\" in token:  # python-hcl2 (and Lark) imported only for an escape
-                from hcl2.utils import process_escape_sequences
-
-                parts.append(process_escape_sequences(token))
+            elif "\\" in token:
+                parts.append(unescape(token))
             else:
                 parts.append(token)
             pos = match.end()
@@ -571,7 +594,7 @@ class _Fast:
         links.reverse()
         # source order: cond0 ? then0 : cond1 ? then1 : ... : last
         conds = [links[0][0]] + [link[4] for link in links[:-1]]
-        for cond, link in zip(conds, links):
+        for cond, link in zip(conds, links, strict=True):
             self.qmark_gap(cond, link[1])
         result = self.expr(links[-1][4], depth + len(links))
         for n in range(len(links) - 1, -1, -1):
