@@ -49,8 +49,10 @@ def test_objects_frozen_by_the_caller_stay_frozen(monkeypatch: pytest.MonkeyPatc
         before = gc.get_freeze_count()
         seen = _spy(monkeypatch)
         scan([str(FIXTURE)], RULES, ScanOptions(jobs=1))
-        assert seen == [before]
-        assert gc.get_freeze_count() == before  # the scan neither froze more nor unfroze
+        # frozen objects that die leave the frozen generation, none joins it unless frozen:
+        # the scan neither froze more nor unfroze
+        assert len(seen) == 1 and 0 < seen[0] <= before
+        assert 0 < gc.get_freeze_count() <= before
     finally:
         gc.unfreeze()
 
