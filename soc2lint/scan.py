@@ -10,6 +10,7 @@ module asks the registry and names none of them.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -193,6 +194,23 @@ def _link(resources: list[Resource]) -> ResourceGraph:
     return graph
 
 
+def _evaluate(
+    rules: list[Rule], graph: ResourceGraph, jobs: int
+) -> tuple[list[Finding], list[str]]:
+    """evaluate_rules with the objects made so far kept out of the garbage collector's sight
+    (gc.freeze): a worker forked to evaluate shares the graph with this process until it writes
+    a page, and a full collection in the worker writes into every object's header, so it would
+    copy the whole graph; in one process, collections need not walk the graph again either.
+    Frozen only for the call, and only when nobody else has frozen objects."""
+    if gc.get_freeze_count():
+        return evaluate_rules(rules, graph, jobs)
+    gc.freeze()
+    try:
+        return evaluate_rules(rules, graph, jobs)
+    finally:
+        gc.unfreeze()
+
+
 def _unique_keys(resources: list[Resource]) -> list[Resource]:
     """Two files declaring the same object: both are checked, the later one qualified by path."""
     taken: set[str] = set()
@@ -263,10 +281,13 @@ def _scan(
     sink = _Sink(list(found.skipped))
     _parse(sink, found.files, options)
     asm = _assemble(sink, root, paths, options, found, outside or [])
+    # the parsed files are the platforms' business until they are assembled: what the
+    # resources still use of them stays, the rest need not be copied into evaluation workers
+    sink.mine = {}
     resources = asm.resources
     graph = _link(resources)
     judged = [r for r in rules if coverage.configured(options, r.needs_config)]
-    findings, rule_errors = evaluate_rules(judged, graph, options.jobs or os.cpu_count() or 1)
+    findings, rule_errors = _evaluate(judged, graph, options.jobs or os.cpu_count() or 1)
     # one finding per place: a module several root modules call gives one finding per result
     findings = merge_instances(findings)
     findings, exceptions, known, baseline_info = _exceptions(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import gc
 import json
+import pickle
 from collections.abc import Iterator
 from dataclasses import MISSING, fields
 from operator import attrgetter
@@ -574,10 +575,12 @@ def _evaluate(graph: ResourceGraph, plan: Plan) -> tuple[list[Finding], list[str
     return findings, errors
 
 
-def _evaluate_slice(bounds: tuple[int, int]) -> tuple[list[Finding], list[str]]:
+def _evaluate_slice(bounds: tuple[int, int]) -> bytes:
     assert _SHARED is not None
     plan, graph = _SHARED  # made once by the parent, not again in every slice
-    return _evaluate(graph, plan[bounds[0] : bounds[1]])
+    # sent as bytes, unpickled by the parent once the workers are gone: a slice's findings
+    # take a fifth of the memory pickled, and the workers' copies of the graph are freed first
+    return pickle.dumps(_evaluate(graph, plan[bounds[0] : bounds[1]]), -1)
 
 
 def _can_fork() -> bool:
@@ -622,9 +625,13 @@ def _evaluate_rules(
         _SHARED = (plan, graph)
         try:
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                parts = list(pool.map(_evaluate_slice, slices))
+                sent = list(pool.map(_evaluate_slice, slices))
         finally:
             _SHARED = None
+        parts = []
+        for i, data in enumerate(sent):
+            sent[i] = b""  # each slice's bytes freed as its findings are made
+            parts.append(pickle.loads(data))
         findings = [f for part, _e in parts for f in part]
         errors = [e for _f, part in parts for e in part]
     else:

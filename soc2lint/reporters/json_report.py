@@ -227,7 +227,15 @@ def _emit(value: object, newline: str, out: list[str]) -> None:
         if not value:
             out.append("[]")
             return
+        # each entry a part of out, not one string of them all: the document is joined once,
+        # and the findings' text is not held a third time meanwhile
         inner = newline + "  "
-        out.append("[" + inner + ("," + inner).join(value) + newline + "]")  # type: ignore[arg-type]
+        between = "," + inner
+        out.append("[" + inner)
+        out.append(value[0])  # type: ignore[index]
+        for entry in value[1:]:  # type: ignore[index]
+            out.append(between)
+            out.append(entry)
+        out.append(newline + "]")
     else:
         raise _Other
