@@ -307,7 +307,7 @@ def load_rules(
     if not isinstance(data, list) or len(data) != len(files):
         data = [_rule_data(raw, path) for path, raw in files]
         if cache is not None:
-            cache.put(key, data)  # data YAML gives that JSON cannot hold is simply not kept
+            cache.put(key, data)  # data YAML gives that the codec cannot hold is simply not kept
     rules: dict[str, Rule] = {}
     names: dict[str, str] = {}
     for (path, raw), one, digest in zip(files, data, digests, strict=True):
@@ -320,7 +320,7 @@ def load_rules(
         names[rule.name] = str(path)
     loaded = [rules[k] for k in sorted(rules)]
     if cache is not None:
-        cache.put(built_key, loaded)  # a rule holding a value JSON cannot hold is not kept
+        cache.put(built_key, loaded)  # a rule holding a value the codec cannot hold is not kept
     return _remember(seen, loaded)
 
 
