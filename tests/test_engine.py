@@ -500,3 +500,18 @@ def test_the_catalogue_json_is_the_yaml_as_written() -> None:
     from_yaml = tsc._from_yaml(raw)
     assert list(cat.criteria) == [str(k) for k in from_yaml["criteria"]]
     assert cat.categories["security"] == ("Security", "CC")
+
+
+def test_a_lazy_pattern_compiles_on_first_use_and_matches_as_compiled() -> None:
+    import re
+
+    from soc2lint.engine.linear_regex import Lazy, RegexError
+
+    lazy = Lazy(r"tfsec:ignore:([a-z0-9-]+)", re.IGNORECASE)
+    assert lazy._compiled is None  # nothing compiled at definition
+    assert lazy.search("x TFSEC:IGNORE:aws-s3 y").group(1) == "aws-s3"
+    assert lazy._compiled is not None and lazy.pattern == r"tfsec:ignore:([a-z0-9-]+)"
+    linear = Lazy(r"^(\s*)-\s+x$", linear=True)
+    assert linear.match("  - x") is not None and linear.match("- y") is None
+    with pytest.raises(RegexError):  # RE2 refuses a backreference when first used
+        Lazy(r"(a)\1", linear=True).search("aa")

@@ -10,24 +10,26 @@ from __future__ import annotations
 
 import re
 
+from soc2lint.engine.linear_regex import Lazy
+
 # (kind, test on the repository-relative path)
-_BY_PATH: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("Azure Pipelines", re.compile(r"(^|/)azure-pipelines(\.[\w.-]+)?\.ya?ml$")),
-    ("Bitbucket Pipelines", re.compile(r"(^|/)bitbucket-pipelines\.ya?ml$")),
-    ("CircleCI configuration", re.compile(r"(^|/)\.circleci/config\.ya?ml$")),
-    ("Jenkinsfile", re.compile(r"(^|/)Jenkinsfile(\.[^/]+)?$")),
-    ("GitHub repository settings", re.compile(r"(^|/)\.github/settings\.ya?ml$")),
-    ("Travis CI configuration", re.compile(r"(^|/)\.travis\.ya?ml$")),
-    ("Drone CI configuration", re.compile(r"(^|/)\.drone\.ya?ml$")),
-    ("Buildkite pipeline", re.compile(r"(^|/)\.buildkite/pipeline\.ya?ml$")),
-    ("Serverless Framework", re.compile(r"(^|/)serverless\.ya?ml$")),
-    ("Ansible playbook", re.compile(r"(^|/)playbook\.ya?ml$")),
-    ("Bicep template", re.compile(r"\.bicep$")),
-    ("Pulumi program", re.compile(r"(^|/)Pulumi(\.[\w-]+)?\.ya?ml$")),
+_BY_PATH: tuple[tuple[str, Lazy], ...] = (
+    ("Azure Pipelines", Lazy(r"(^|/)azure-pipelines(\.[\w.-]+)?\.ya?ml$")),
+    ("Bitbucket Pipelines", Lazy(r"(^|/)bitbucket-pipelines\.ya?ml$")),
+    ("CircleCI configuration", Lazy(r"(^|/)\.circleci/config\.ya?ml$")),
+    ("Jenkinsfile", Lazy(r"(^|/)Jenkinsfile(\.[^/]+)?$")),
+    ("GitHub repository settings", Lazy(r"(^|/)\.github/settings\.ya?ml$")),
+    ("Travis CI configuration", Lazy(r"(^|/)\.travis\.ya?ml$")),
+    ("Drone CI configuration", Lazy(r"(^|/)\.drone\.ya?ml$")),
+    ("Buildkite pipeline", Lazy(r"(^|/)\.buildkite/pipeline\.ya?ml$")),
+    ("Serverless Framework", Lazy(r"(^|/)serverless\.ya?ml$")),
+    ("Ansible playbook", Lazy(r"(^|/)playbook\.ya?ml$")),
+    ("Bicep template", Lazy(r"\.bicep$")),
+    ("Pulumi program", Lazy(r"(^|/)Pulumi(\.[\w-]+)?\.ya?ml$")),
 )
 
 # (kind, test on the text) for YAML/JSON files no platform took
-_ARM = re.compile(r"schema\.management\.azure\.com/schemas/[^\"']*deploymentTemplate", re.I)
+_ARM = Lazy(r"schema\.management\.azure\.com/schemas/[^\"']*deploymentTemplate", re.I)
 
 
 def by_path(path: str) -> str | None:

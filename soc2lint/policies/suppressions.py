@@ -29,28 +29,28 @@ from soc2lint.engine.evaluate import (
     resolve,
 )
 from soc2lint.engine.evaluate import Outcome as Result
-from soc2lint.engine.linear_regex import compile_linear
+from soc2lint.engine.linear_regex import Lazy
 from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
 from soc2lint.graph import ResourceGraph
 from soc2lint.model import Finding, Resource, Suppression
 
 # `soc2lint:ignore ID`, and the variants people write: `soc2lint: ignore ID`, `soc2lint:ignore:ID`,
 # `SOC2LINT:IGNORE ID`, `soc2lint:ignore ID1,ID2`; without an id it is reported as malformed
-_OURS = re.compile(
+_OURS = Lazy(
     r"soc2lint\s*:\s*ignore(?![A-Za-z0-9_-])(?:\s*[:=]\s*|\s*)"
     r"((?:{id}(?:\s*,\s*{id})*)?)([^\n]*)".format(id=r"[A-Za-z0-9_.-]+(?![A-Za-z0-9_.-]|\s*=)"),
     re.IGNORECASE,
 )
-_RULE_ID = re.compile(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+$")
-_REASON = re.compile(r"""reason\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
+_RULE_ID = Lazy(r"^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+$")
+_REASON = Lazy(r"""reason\s*=\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')""")
 # a date ends at whitespace or a comment terminator: `until=2099-01-01*/`, `-->`
-_UNTIL = re.compile(r"until\s*=\s*(\S+?)(?=\*/|-->|\s|$)")
+_UNTIL = Lazy(r"until\s*=\s*(\S+?)(?=\*/|-->|\s|$)")
 _PEERS = [
-    ("checkov", re.compile(r"checkov:skip=([A-Za-z0-9_]+)(?::([^\n]*))?")),
-    ("tfsec", re.compile(r"tfsec:ignore:([A-Za-z0-9-]+)")),
-    ("trivy", re.compile(r"trivy:ignore:([A-Za-z0-9-]+)")),
-    ("kics", re.compile(r"kics-scan\s+ignore-line()")),
-    ("zizmor", re.compile(r"zizmor:\s*ignore\[([A-Za-z0-9_,\s-]+)\]")),
+    ("checkov", Lazy(r"checkov:skip=([A-Za-z0-9_]+)(?::([^\n]*))?")),
+    ("tfsec", Lazy(r"tfsec:ignore:([A-Za-z0-9-]+)")),
+    ("trivy", Lazy(r"trivy:ignore:([A-Za-z0-9-]+)")),
+    ("kics", Lazy(r"kics-scan\s+ignore-line()")),
+    ("zizmor", Lazy(r"zizmor:\s*ignore\[([A-Za-z0-9_,\s-]+)\]")),
 ]
 _HINTS = ("soc2lint", "checkov:skip", "tfsec:ignore", "trivy:ignore", "kics-scan", "zizmor:")
 ANNOTATION = "soc2lint.io/ignore."
@@ -104,10 +104,10 @@ def find_markers(path: str, text: str) -> list[Marker]:
     return markers
 
 
-_HEREDOC = re.compile(r"<<-?\s*([A-Za-z_][A-Za-z0-9_-]*)\s*$")
+_HEREDOC = Lazy(r"<<-?\s*([A-Za-z_][A-Za-z0-9_-]*)\s*$")
 # a line that opens a YAML block scalar (`key: |`, `- >-`); RE2, so a long line costs linear time
-_BLOCK_SCALAR = compile_linear(
-    r"""^(\s*)(?:-\s+)*(?:[^#'"\s][^#]*?:\s+|-\s+)?[|>][-+0-9]*\s*(?:#.*)?$"""
+_BLOCK_SCALAR = Lazy(
+    r"""^(\s*)(?:-\s+)*(?:[^#'"\s][^#]*?:\s+|-\s+)?[|>][-+0-9]*\s*(?:#.*)?$""", linear=True
 )
 
 
