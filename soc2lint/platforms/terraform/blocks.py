@@ -5,7 +5,7 @@ make of a resource or module block.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -79,13 +79,7 @@ def shared_memo(name: str) -> dict | None:
 
 def reference_roots(expr: ast.Expr) -> tuple[str, ...]:
     """root_of() of every static traversal in expr (those that name something), in order."""
-    memo = _roots_memo
-    if memo is None:
-        return _reference_roots(expr)
-    entry = memo.get(id(expr))
-    if entry is None:
-        entry = memo[id(expr)] = (expr, _reference_roots(expr))
-    return entry[1]
+    return _once(_roots_memo, expr, _reference_roots)
 
 
 def _reference_roots(expr: ast.Expr) -> tuple[str, ...]:
@@ -94,12 +88,17 @@ def _reference_roots(expr: ast.Expr) -> tuple[str, ...]:
 
 def _source_text(expr: ast.Expr) -> str:
     """repr(expr) (the source an Unknown argument was written as), once per expression."""
-    memo = shared_memo("source")
+    return _once(shared_memo("source"), expr, repr)
+
+
+def _once(memo: dict | None, expr: ast.Expr, compute: Callable[[ast.Expr], Any]) -> Any:
+    """compute(expr), kept in memo (keyed by id; the entry holds expr, so the id is not reused
+    while it lives) when a build shares one, else computed again."""
     if memo is None:
-        return repr(expr)
+        return compute(expr)
     entry = memo.get(id(expr))
     if entry is None:
-        entry = memo[id(expr)] = (expr, repr(expr))
+        entry = memo[id(expr)] = (expr, compute(expr))
     return entry[1]
 
 
