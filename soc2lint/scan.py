@@ -10,12 +10,11 @@ module asks the registry and names none of them.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 from dataclasses import replace
 from pathlib import Path
 
-from soc2lint import platforms
+from soc2lint import collector, platforms
 from soc2lint.engine.evaluate import evaluate_rules
 from soc2lint.engine.rules import Rule
 from soc2lint.graph import ResourceGraph
@@ -202,13 +201,8 @@ def _evaluate(
     a page, and a full collection in the worker writes into every object's header, so it would
     copy the whole graph; in one process, collections need not walk the graph again either.
     Frozen only for the call, and only when nobody else has frozen objects."""
-    if gc.get_freeze_count():
+    with collector.set_aside():
         return evaluate_rules(rules, graph, jobs)
-    gc.freeze()
-    try:
-        return evaluate_rules(rules, graph, jobs)
-    finally:
-        gc.unfreeze()
 
 
 def _unique_keys(resources: list[Resource]) -> list[Resource]:

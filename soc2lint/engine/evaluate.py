@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fnmatch
-import gc
 import json
 import pickle
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from dataclasses import MISSING, fields
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from soc2lint import platforms
+from soc2lint import collector, platforms
 from soc2lint.engine.operators import (
     DECIDED_BY_ONE,
     OPERATORS,
@@ -600,13 +599,8 @@ def evaluate_rules(
     # No reference cycles are made here, but the many findings and outcomes made would set off
     # the collector's full passes over everything the scan holds (the graph and every file's
     # data): most of the time evaluation took. Forked workers inherit the setting.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():
         return _evaluate_rules(rules, graph, jobs)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _evaluate_rules(

@@ -11,17 +11,16 @@ from __future__ import annotations
 import codecs
 import contextlib
 import functools
-import gc
 import hashlib
 import itertools
 import os
 import stat
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from soc2lint import __version__, platforms
+from soc2lint import __version__, collector, platforms
 from soc2lint.model import Skipped
 from soc2lint.pipeline import codec, unsupported
 from soc2lint.pipeline.discover import SourceFile
@@ -458,7 +457,7 @@ def load_all(
         # the workers are running (started by map): from here this process only decodes what
         # they send, a great many small objects and no cycles, which the cyclic collector
         # would otherwise walk again and again as the heap grows (a third of the decoding)
-        with _collector_paused():
+        with collector.paused():
             for chunk, items in zip(chunks, results, strict=True):
                 out.extend(
                     _received(item, source, max_bytes, cache_dir)
@@ -467,18 +466,6 @@ def load_all(
                 if progress:
                     progress(len(out), total)
     return out
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block, then as it was."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def tty_progress(label: str = "parsing") -> Callable[[int, int], None] | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from soc2lint import collector
 from soc2lint.model import Location, ParseError, Resource
 from soc2lint.platforms.terraform.blocks import shared_facts
 from soc2lint.platforms.terraform.evaluate import Scope, evaluate
@@ -172,14 +173,11 @@ def _collector_spares_the_parse() -> Iterator[None]:
     after. Each full collection walked all of it again, as much time as the build itself on a
     5,000-file repository. A no-op if something has already frozen objects (never unfreezes
     what it did not freeze)."""
-    if gc.get_freeze_count() or not gc.isenabled():
+    if not gc.isenabled():
         yield
         return
-    gc.freeze()
-    try:
+    with collector.set_aside():
         yield
-    finally:
-        gc.unfreeze()
 
 
 def _unavailable(site: Location, source: str, why: str) -> dict[str, Any]:
