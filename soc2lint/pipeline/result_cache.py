@@ -150,9 +150,10 @@ def store(cache: Cache, cache_key: str, report: Any) -> None:
 # Location) once, five numbers each; every tuple (evidence, values files, a chain of call sites)
 # once, as the numbers of its strings or places; and the findings as one flat list, _COLUMNS
 # numbers per finding. The places and the findings (millions of numbers in a monorepo, which
-# the JSON parser took seconds to read one by one) are each one text: the numbers as unsigned
-# 32-bit little-endian words, compressed, in base64 (_pack). Reading them back builds each
-# string tuple and Location once, and each finding in one step.
+# the cache's earlier JSON format took seconds to read one by one) are each one text: the
+# numbers as unsigned 32-bit little-endian words, compressed, in base64 (_pack), a small part of
+# the entry that is read at C speed. Reading them back builds each string tuple and Location
+# once, and each finding in one step.
 _STATUSES = tuple(Status)
 # a finding's numbers, in Finding's field order (a new field fails the round-trip test)
 _COLUMNS = 12
