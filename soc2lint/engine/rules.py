@@ -8,6 +8,8 @@ import functools
 import hashlib
 import os
 import re
+import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -623,26 +625,47 @@ def load_rules(
     that decides them (each file's path and contents, soc2lint's code, the criteria catalogue and
     the platforms' rule types), so that an unchanged rule set is neither parsed as YAML nor
     validated again on every run; the rule files' data is kept too, under the digest of their
-    contents, for a run whose code or platforms changed."""
+    contents, for a run whose code or platforms changed; and each file's digest, under what
+    lstat says of it (_FileIndex), so that a run whose rule files have not changed reads none
+    of them."""
     dirs = ([bundled_rules_dir()] if include_bundled else []) + [Path(d) for d in extra_dirs or []]
-    files: list[tuple[Path, bytes]] = []
+    index = _FileIndex(cache, dirs) if cache is not None else None
+    paths: list[str] = []
+    infos: list[os.stat_result | None] = []  # lstat, for the index
+    raws: list[bytes | None] = []  # None: not read, the index knew its digest
+    digests: list[str] = []
     for directory in dirs:
         if not directory.is_dir():
             raise RuleError(f"{directory}: rules directory does not exist")
-        for path in sorted(directory.rglob("*.y*ml")):
-            # rglob does not descend through links, so only the file itself can be one
-            if os.path.islink(path) and not inside(path, directory):
+        for path, info in _rule_files(directory):
+            # the walk does not descend through links, so only the file itself can be one
+            if info is None and os.path.islink(path) and not inside(path, directory):
                 raise RuleError(f"{path}: a link out of the rules directory {directory}; not read")
-            files.append((path, _read_rule_file(path)))
-    digests = [hashlib.sha256(raw).hexdigest() for _, raw in files]
+            known = index.digest(path, info) if index is not None else None
+            raw = None if known else _read_rule_file(path)
+            paths.append(path)
+            infos.append(info)
+            raws.append(raw)
+            digests.append(known or hashlib.sha256(raw or b"").hexdigest())
+    if index is not None and any(raw is not None for raw in raws):
+        index.record(paths, infos, digests)
+    seen = tuple(zip(paths, digests, strict=True))
     # rules are frozen: the same files give the same rules, so a process loads them once
-    seen = tuple((str(path), digest) for (path, _), digest in zip(files, digests, strict=True))
     if seen in _LOADED:
         return list(_LOADED[seen])
     built_key = _built_key(seen) if cache is not None else ""
     built = cache.get(built_key) if cache is not None else None
     if _is_rule_list(built, seen):
         return _remember(seen, built)
+    for i, raw in enumerate(raws):
+        if raw is None:  # to build, the files the index spared, read (and digested) now
+            raws[i] = raw = _read_rule_file(paths[i])
+            digests[i] = hashlib.sha256(raw).hexdigest()
+    rebuilt = tuple(zip(paths, digests, strict=True))
+    if rebuilt != seen:  # a file written since its lstat was taken is built as it is now
+        seen = rebuilt
+        built_key = _built_key(seen) if cache is not None else ""
+    files = [(path, raw or b"") for path, raw in zip(paths, raws, strict=True)]
     key = "rules-" + hashlib.sha256("\0".join(digests).encode()).hexdigest()
     data = cache.get(key) if cache is not None else None
     if not isinstance(data, list) or len(data) != len(files):
@@ -663,6 +686,101 @@ def load_rules(
     if cache is not None:
         cache.put(built_key, loaded)  # a rule holding a value the codec cannot hold is not kept
     return _remember(seen, loaded)
+
+
+def _rule_files(directory: Path) -> list[tuple[str, os.stat_result | None]]:
+    """What sorted(directory.rglob("*.y*ml")) gives (as str), each path with its lstat (None
+    for a link, or when it cannot be had), from a walk with os.scandir: rglob makes a Path of
+    every entry on its way, and sorting Paths costs as much again, a few milliseconds for the
+    rule files every run loads. As rglob, the walk does not descend through links to
+    directories and passes over a directory it may not list. Paths sort by their parts, so a
+    walk that takes each directory's entries in name order, and goes into a directory where it
+    meets it, gives them in order."""
+    top = str(directory)
+    found: list[tuple[str, os.stat_result | None]] = []
+
+    def walk(where: str, parts: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(where) as listing:
+                entries = sorted(listing, key=lambda e: os.path.normcase(e.name))
+        except PermissionError:
+            return
+        for entry in entries:
+            name = entry.name
+            if _rule_file_name(name):
+                try:
+                    info = None if entry.is_symlink() else entry.stat(follow_symlinks=False)
+                except OSError:
+                    info = None
+                # Path(".") / "a.yaml" is "a.yaml", not "./a.yaml"
+                found.append((entry.path if top != "." else os.path.join(*parts, name), info))
+            try:
+                descend = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                descend = False
+            if descend:
+                walk(entry.path, (*parts, name))
+
+    walk(top, ())
+    return found
+
+
+def _rule_file_name(name: str) -> bool:
+    """fnmatch(name, "*.y*ml"), as rglob matches names (case-sensitively but on Windows):
+    ".y" somewhere, and "ml" at the end after it."""
+    name = os.path.normcase(name)
+    dot = name.find(".y")
+    return dot >= 0 and len(name) >= dot + 4 and name.endswith("ml")
+
+
+class _FileIndex:
+    """Rule files' digests by what lstat says of them (device, inode, size, modification and
+    change times), kept in the cache for one list of rule directories: a file whose lstat is
+    the same as when it was read is not read and digested again (355 files at every start).
+
+    A write or a chmod sets the change time, which no program can set back, so a changed file
+    shows a new lstat, provided the times differ: file systems keep them to a second at worst,
+    so a file is recorded only when both times are at least SETTLED old (a file edited twice
+    within one tick of the clock would otherwise keep its first digest). Links are never
+    recorded (lstat says nothing of their target), nor anything but a regular file."""
+
+    SETTLED = 2_000_000_000  # ns
+
+    def __init__(self, cache: Any, dirs: list[Path]) -> None:
+        self.cache = cache
+        self.key = "rules-files-" + hashlib.sha256("\0".join(map(str, dirs)).encode()).hexdigest()
+        known = cache.get(self.key)
+        self.known: dict[str, tuple] = known if isinstance(known, dict) else {}
+
+    @staticmethod
+    def _signature(info: os.stat_result | None) -> tuple | None:
+        if info is None or not stat.S_ISREG(info.st_mode):
+            return None
+        return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+    def digest(self, path: str, info: os.stat_result | None) -> str | None:
+        """The file's digest when its lstat is as recorded, else None (read it)."""
+        entry = self.known.get(path)
+        signature = self._signature(info)
+        if signature is None or not isinstance(entry, tuple) or len(entry) != 2:
+            return None
+        recorded, digest = entry
+        return digest if recorded == signature and isinstance(digest, str) else None
+
+    def record(
+        self, paths: list[str], infos: list[os.stat_result | None], digests: list[str]
+    ) -> None:
+        """Keep the digests of this run's files (each lstat from before the file was read, so
+        one written meanwhile shows a new lstat next time), when any entry changes."""
+        settled = time.time_ns() - self.SETTLED
+        now: dict[str, tuple] = {}
+        for path, info, digest in zip(paths, infos, digests, strict=True):
+            signature = self._signature(info)
+            if signature is not None and max(signature[3], signature[4]) <= settled:
+                now[path] = (signature, digest)
+        if now != self.known:
+            self.cache.put(self.key, now)
+            self.known = now
 
 
 _LOADED: dict[tuple[tuple[str, str], ...], list[Rule]] = {}
@@ -714,14 +832,14 @@ def load_rule_file(path: Path) -> Rule:
     return _parse_located(_rule_data(raw, path), raw, path, hashlib.sha256(raw).hexdigest())
 
 
-def _read_rule_file(path: Path) -> bytes:
+def _read_rule_file(path: str | Path) -> bytes:
     try:
         return read_regular(path, "rule file")
     except InputFileError as exc:
         raise RuleError(str(exc)) from None
 
 
-def _rule_data(raw: bytes, path: Path) -> Any:
+def _rule_data(raw: bytes, path: str | Path) -> Any:
     from ruamel.yaml import YAML  # here: a run whose rules come from the cache reads no YAML
     from ruamel.yaml.error import YAMLError
 
@@ -745,7 +863,7 @@ def _rule_data(raw: bytes, path: Path) -> Any:
         raise RuleError(f"{path}: nested more than {MAX_RULE_DEPTH} levels deep") from None
 
 
-def _parse_located(data: Any, raw: bytes, path: Path, digest: str) -> Rule:
+def _parse_located(data: Any, raw: bytes, path: str | Path, digest: str) -> Rule:
     """parse_rule, with the line of the field at fault in its error."""
     try:
         return parse_rule(data, str(path), digest)
