@@ -47,6 +47,10 @@ NEVER = (
     "soc2lint.platforms.shared.ci_common",
     # package data is read from soc2lint.package_file: importlib.resources brings zipfile & co.
     "importlib.resources",
+    # pull-request mode and its temporary trees: the hooks say --no-diff-base
+    "soc2lint.policies.diff",
+    "tempfile",
+    "difflib",  # only for a mistake's did-you-mean
 )
 # what a run that reuses its cached rules and result does not need either
 NOT_WHEN_CACHED = ("soc2lint.platforms.terraform.files", "soc2lint.platforms.terraform.hcl_fast")

@@ -3,7 +3,6 @@ or `--config FILE`. Unknown keys and bad values are errors naming the file, the 
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import hashlib
 import os
@@ -305,7 +304,9 @@ def _validate(
 
     for key in data:
         if key not in KEYS:
-            close = difflib.get_close_matches(str(key), KEYS, n=1)
+            from difflib import get_close_matches  # only for a mistake's hint
+
+            close = get_close_matches(str(key), KEYS, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(KEYS)})"
             raise fail(str(key), f"unknown key{hint}")
     config = Config(path=str(path), digest=hashlib.sha256(raw).hexdigest())
@@ -340,7 +341,9 @@ def _validate(
             raise fail(f"rules.{sub}", "must be a list of rule ids or names")
         for name in names:
             if rule_names and name not in rule_names:
-                close = difflib.get_close_matches(name, rule_names, n=1)
+                from difflib import get_close_matches
+
+                close = get_close_matches(name, rule_names, n=1)
                 hint = f" (did you mean {close[0]}?)" if close else " (see `soc2lint rules`)"
                 raise fail(f"rules.{sub}", f"no rule {name!r}{hint}")
         setattr(config, sub, names)
@@ -351,7 +354,9 @@ def _validate(
         if level not in SEVERITIES:
             raise fail(f"severity.{name}", f"{level!r} is not one of {', '.join(SEVERITIES)}")
         if rule_names and name not in rule_names:
-            close = difflib.get_close_matches(str(name), rule_names, n=1)
+            from difflib import get_close_matches
+
+            close = get_close_matches(str(name), rule_names, n=1)
             hint = f"did you mean {close[0]}?" if close else "see `soc2lint rules`"
             raise fail(f"severity.{name}", f"no rule {name!r} ({hint})")
     config.severity = {str(k): str(v) for k, v in severity.items()}
@@ -369,7 +374,9 @@ def _validate(
             fnmatch.fnmatchcase(c, entry) for c in cat.criteria
         )
         if not matches:
-            close = difflib.get_close_matches(entry, [*cat.categories, *cat.criteria], n=1)
+            from difflib import get_close_matches
+
+            close = get_close_matches(entry, [*cat.categories, *cat.criteria], n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise fail("criteria", f"{entry!r} is neither a category nor a criterion{hint}")
     config.criteria = strings("criteria")

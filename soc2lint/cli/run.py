@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -15,7 +14,6 @@ from soc2lint.model import FACTORY
 from soc2lint.pipeline.discover import DEFAULT_MAX_BYTES, discover
 from soc2lint.pipeline.load import Cache
 from soc2lint.policies import scope
-from soc2lint.policies.diff import changed_paths, default_base, diff_scan, extracted, merge_base
 from soc2lint.scan import Report, ScanOptions, find_root, scan
 
 
@@ -242,7 +240,9 @@ def find_rule(rules: list[Rule], given: str) -> Rule | None:
 def did_you_mean(given: str, rules: list[Rule]) -> str:
     """' (did you mean SOC2-AWS-001?)' for a mistyped rule id or name, else where to look."""
     names = {n.casefold(): n for r in rules for n in (r.id, r.name)}
-    close = difflib.get_close_matches(given.strip().casefold(), list(names), n=1)
+    from difflib import get_close_matches  # only for a mistake's hint
+
+    close = get_close_matches(given.strip().casefold(), list(names), n=1)
     return f" (did you mean {names[close[0]]}?)" if close else " (see `soc2lint rules`)"
 
 
@@ -328,14 +328,19 @@ def run(request: Request) -> Outcome:
             n for r in _existing(config, request, available, cache) for n in (r.id, r.name)
         },
     )
-    diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)
-    base_commit = merge_base(root, diff_ref) if diff_ref else None
+    # pull-request mode (policies.diff, with its temporary trees) only when asked for or in a
+    # pull request's workflow; the hooks say --no-diff-base, and import none of it
+    diff: Any = None
+    if request.diff_base is None or request.diff_base:
+        from soc2lint.policies import diff
+    diff_ref = request.diff_base or (diff.default_base() if request.diff_base is None else None)
+    base_commit = diff.merge_base(root, diff_ref) if diff_ref else None
     found = None  # the scan's own discovery, when the scope needed it first
     with ExitStack() as stack:
-        base_root = stack.enter_context(extracted(root, base_commit)) if base_commit else None
+        base_root = stack.enter_context(diff.extracted(root, base_commit)) if base_commit else None
         if request.scoped and (only_paths is not None or base_commit):
             changed = set(only_paths or []) | (
-                changed_paths(root, base_commit) if base_commit else set()
+                diff.changed_paths(root, base_commit) if base_commit else set()
             )
             options.scope_to = sorted(changed)
             # one set of paths for both sides: a file only one side has (a deleted policy, an
@@ -357,7 +362,9 @@ def run(request: Request) -> Outcome:
         report.config = {"path": config.path, "sha256": config.digest} if config.path else None
         report.criteria_scope = config.scope()
         if diff_ref:
-            report = diff_scan(report, targets, rules, options, diff_ref, base_commit, base_root)
+            report = diff.diff_scan(
+                report, targets, rules, options, diff_ref, base_commit, base_root
+            )
     threshold = request.threshold or config.fail_on or "info"
     strict = bool(
         request.fail_on_uncovered

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import functools
 import hashlib
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from soc2lint import package_file, platforms
+from soc2lint.engine.linear_regex import Lazy
 from soc2lint.engine.operators import OPERATORS, SET_OPERATORS, check_regex
 from soc2lint.engine.severity import SEVERITIES
 from soc2lint.engine.tsc import catalogue
@@ -33,12 +33,12 @@ class Peer:
     url: str  # where its checks are documented
     ids: str  # what its ids look like, for people
     # a pattern every id must match, where the tool's ids have a fixed form (a typo such as
-    # DL300 or W3 for W35 is refused at load); None where they have none
-    pattern: re.Pattern[str] | None = None
+    # DL300 or W3 for W35 is refused at load); None where they have none. Compiled when first
+    # used (Lazy), as are this module's other patterns: a run whose rules come from the cache
+    # validates none
+    pattern: Lazy | None = None
 
-    def __init__(
-        self, title: str, url: str, ids: str, pattern: re.Pattern[str] | None = None
-    ) -> None:
+    def __init__(self, title: str, url: str, ids: str, pattern: Lazy | None = None) -> None:
         _set(self, "title", title)
         _set(self, "url", url)
         _set(self, "ids", ids)
@@ -85,30 +85,30 @@ PEER_TOOLS: dict[str, Peer] = {
         "Hadolint",
         "https://github.com/hadolint/hadolint#rules",
         "`DL3002` (its own rules; `SC` ids are ShellCheck's)",
-        re.compile(r"^(DL|SC)\d{4}$"),
+        Lazy(r"^(DL|SC)\d{4}$"),
     ),
     "cfn-lint": Peer(
         "cfn-lint",
         "https://github.com/aws-cloudformation/cfn-lint/blob/main/docs/rules.md",
         "`I3013` (E errors, W warnings, I informational)",
-        re.compile(r"^[EWI]\d{4}$"),
+        Lazy(r"^[EWI]\d{4}$"),
     ),
     "cfn-nag": Peer(
         "cfn_nag",
         "https://github.com/stelligent/cfn_nag",
         "`F25` (F failures, W warnings)",
-        re.compile(r"^[FW]\d{1,4}$"),
+        Lazy(r"^[FW]\d{1,4}$"),
     ),
     "cfn-guard": Peer(
         "AWS Guard Rules Registry (cfn-guard)",
         "https://github.com/aws-cloudformation/aws-guard-rules-registry",
         "rule names, `S3_BUCKET_VERSIONING_ENABLED`",
-        re.compile(r"^[A-Z][A-Z0-9_]+$"),
+        Lazy(r"^[A-Z][A-Z0-9_]+$"),
     ),
 }
 PEERS = tuple(PEER_TOOLS)
-ID_RE = re.compile(r"^SOC2-[A-Z0-9]+-\d{3}$")
-NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_RE = Lazy(r"^SOC2-[A-Z0-9]+-\d{3}$")
+NAME_RE = Lazy(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED = (
     "id",
     "name",
@@ -132,7 +132,7 @@ _RULE_KEYS = {
     "needs_config",
     "platforms",
 }
-_CONFIG_PATH = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
+_CONFIG_PATH = Lazy(r"^[a-z_]+(\.[a-z_]+)+$")
 # a rule written only in the `platforms:` form names these inside each platform's block
 _PER_PLATFORM = ("platform", "resource_types", "condition")
 _VARIANT_KEYS = {"resource_types", "condition", "example"}
@@ -150,7 +150,9 @@ class RuleError(Exception):
 def _hint(word: object, choices: object) -> str:
     """'did you mean 'x'?' for a near miss, else the allowed names."""
     names = sorted(str(c) for c in choices)  # type: ignore[attr-defined]
-    close = difflib.get_close_matches(str(word), names, n=1)
+    from difflib import get_close_matches  # only for a mistake's hint
+
+    close = get_close_matches(str(word), names, n=1)
     return f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(names)}"
 
 
@@ -1096,7 +1098,7 @@ def _types(types: Any, platform: str, known: dict, where: str, fail: Any) -> lis
     return types
 
 
-_SEGMENT = re.compile(r"""\[\s*(?:"([^"]*)"|'([^']*)')\s*\]|\[\*\]|\[(\d+)\]|([^.\[\]]+)|\.""")
+_SEGMENT = Lazy(r"""\[\s*(?:"([^"]*)"|'([^']*)')\s*\]|\[\*\]|\[(\d+)\]|([^.\[\]]+)|\.""")
 
 
 def _path(value: Any, where: str, fail: Any) -> tuple[str, ...]:
