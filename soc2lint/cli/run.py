@@ -328,19 +328,24 @@ def run(request: Request) -> Outcome:
             n for r in _existing(config, request, available, cache) for n in (r.id, r.name)
         },
     )
-    # pull-request mode (policies.diff, with its temporary trees) only when asked for or in a
-    # pull request's workflow; the hooks say --no-diff-base, and import none of it
-    diff: Any = None
-    if request.diff_base is None or request.diff_base:
-        from soc2lint.policies import diff
-    diff_ref = request.diff_base or (diff.default_base() if request.diff_base is None else None)
-    base_commit = diff.merge_base(root, diff_ref) if diff_ref else None
+    if request.diff_base != "":
+        # pull-request mode (with its temporary trees), used below only when there is a base:
+        # the hooks say --no-diff-base (""), and import none of it
+        from soc2lint.policies.diff import (
+            changed_paths,
+            default_base,
+            diff_scan,
+            extracted,
+            merge_base,
+        )
+    diff_ref = request.diff_base or (default_base() if request.diff_base is None else None)
+    base_commit = merge_base(root, diff_ref) if diff_ref else None
     found = None  # the scan's own discovery, when the scope needed it first
     with ExitStack() as stack:
-        base_root = stack.enter_context(diff.extracted(root, base_commit)) if base_commit else None
+        base_root = stack.enter_context(extracted(root, base_commit)) if base_commit else None
         if request.scoped and (only_paths is not None or base_commit):
             changed = set(only_paths or []) | (
-                diff.changed_paths(root, base_commit) if base_commit else set()
+                changed_paths(root, base_commit) if base_commit else set()
             )
             options.scope_to = sorted(changed)
             # one set of paths for both sides: a file only one side has (a deleted policy, an
@@ -362,9 +367,7 @@ def run(request: Request) -> Outcome:
         report.config = {"path": config.path, "sha256": config.digest} if config.path else None
         report.criteria_scope = config.scope()
         if diff_ref:
-            report = diff.diff_scan(
-                report, targets, rules, options, diff_ref, base_commit, base_root
-            )
+            report = diff_scan(report, targets, rules, options, diff_ref, base_commit, base_root)
     threshold = request.threshold or config.fail_on or "info"
     strict = bool(
         request.fail_on_uncovered
