@@ -51,6 +51,9 @@ NEVER = (
     "soc2lint.policies.diff",
     "tempfile",
     "difflib",  # only for a mistake's did-you-mean
+    # a Terraform plan's reader: only with --plan
+    "soc2lint.platforms.terraform.plan",
+    "soc2lint.platforms.terraform.planned",
 )
 # what a run that reuses its cached rules and result does not need either
 NOT_WHEN_CACHED = ("soc2lint.platforms.terraform.files", "soc2lint.platforms.terraform.hcl_fast")
