@@ -55,6 +55,8 @@ WRITTEN_OUT: dict[str, dict[str, dict[str, Any]]] = {
         "Variant": {"frozen": True},
         "Rule": {"frozen": True},
     },
+    "soc2lint.engine.tsc": {"Catalogue": {"frozen": True}},
+    "soc2lint.engine.operators": {"Operator": {"frozen": True}},
     "soc2lint.cli.config": {"Config": {}},
     "soc2lint.cli.run": {"Request": {}, "Outcome": {}},
 }
