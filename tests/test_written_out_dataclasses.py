@@ -57,6 +57,20 @@ WRITTEN_OUT: dict[str, dict[str, dict[str, Any]]] = {
     },
     "soc2lint.engine.tsc": {"Catalogue": {"frozen": True}},
     "soc2lint.engine.operators": {"Operator": {"frozen": True}},
+    "soc2lint.platforms.contract": {"Parsed": {}, "Assembly": {}},
+    "soc2lint.policies.suppressions": {"Marker": {"frozen": True}, "Outcome": {}},
+    "soc2lint.platforms.repository.codeowners": {"Entry": {"frozen": True}},
+    "soc2lint.platforms.terraform.module": {
+        "TfFile": {"frozen": True},
+        "ModuleResult": {},
+        "ModuleCall": {"frozen": True},
+    },
+    "soc2lint.platforms.terraform.blocks": {
+        "_Expansion": {"frozen": True},
+        "_Raw": {"frozen": True},
+    },
+    "soc2lint.platforms.terraform.project": {"ProjectResult": {}},
+    "soc2lint.platforms.terraform.override": {"Merged": {}},
     "soc2lint.cli.config": {"Config": {}},
     "soc2lint.cli.run": {"Request": {}, "Outcome": {}},
 }
