@@ -47,6 +47,13 @@ NEVER = (
     "soc2lint.platforms.shared.ci_common",
     # package data is read from soc2lint.package_file: importlib.resources brings zipfile & co.
     "importlib.resources",
+    # pull-request mode and its temporary trees: the hooks say --no-diff-base
+    "soc2lint.policies.diff",
+    "tempfile",
+    "difflib",  # only for a mistake's did-you-mean
+    # a Terraform plan's reader: only with --plan
+    "soc2lint.platforms.terraform.plan",
+    "soc2lint.platforms.terraform.planned",
 )
 # what a run that reuses its cached rules and result does not need either
 NOT_WHEN_CACHED = ("soc2lint.platforms.terraform.files", "soc2lint.platforms.terraform.hcl_fast")
@@ -99,3 +106,19 @@ def test_version_imports_no_platform() -> None:
     code, modules = _loaded(Path.cwd(), "--version")
     assert code == 0
     assert _imported(modules, ("soc2lint.platforms", *NEVER)) == []
+
+
+def test_code_digest_covers_every_module_as_rglob_finds_them() -> None:
+    """code_digest walks the package with os.scandir (passing over __pycache__); it stays the
+    digest of every module's path, size and mtime in sorted(rglob("*.py")) order."""
+    import hashlib
+
+    from soc2lint import __version__
+    from soc2lint.pipeline import load
+
+    package = Path(load.__file__).resolve().parents[1]
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(package.rglob("*.py")):
+        info = path.stat()
+        h.update(f"{path.relative_to(package)}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    assert load.code_digest() == h.hexdigest()

@@ -343,12 +343,17 @@ def _run(request: Request) -> Outcome:
     from soc2lint.cli.run import UsageError, run
     from soc2lint.engine.rules import RuleError
     from soc2lint.policies.baseline import BaselineError
-    from soc2lint.policies.diff import DiffError
 
     try:
         return run(request)
-    except (RuleError, ConfigError, BaselineError, DiffError, UsageError) as exc:
-        raise click.ClickException(str(exc)) from None
+    except Exception as exc:
+        # pull-request mode's module is imported only by a scan that needs it (run), so its
+        # error class only here, where one may be raised
+        from soc2lint.policies.diff import DiffError
+
+        if isinstance(exc, (RuleError, ConfigError, BaselineError, DiffError, UsageError)):
+            raise click.ClickException(str(exc)) from None
+        raise
 
 
 @main.command("scan")

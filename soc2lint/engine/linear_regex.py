@@ -57,6 +57,9 @@ class Lazy:
         self._pattern, self._flags, self._linear = pattern, flags, linear
         self._compiled: Any = None
 
+    def __repr__(self) -> str:
+        return f"Lazy({self._pattern!r})"
+
     def __getattr__(self, name: str) -> Any:  # match, search, findall, sub, pattern, ...
         compiled = self._compiled
         if compiled is None:

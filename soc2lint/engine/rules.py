@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import functools
 import hashlib
 import os
 import re
+import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from soc2lint import package_file, platforms
+from soc2lint.engine.linear_regex import Lazy
 from soc2lint.engine.operators import OPERATORS, SET_OPERATORS, check_regex
 from soc2lint.engine.severity import SEVERITIES
 from soc2lint.engine.tsc import catalogue
+from soc2lint.model import FACTORY, frozen_delattr, frozen_setattr
 from soc2lint.pipeline.inputs import InputFileError, inside, read_regular
 
+# the dataclasses below have their methods written out (soc2lint.model says why)
+_set = object.__setattr__
 
-@dataclass(frozen=True)
+
+@dataclass(init=False, repr=False, eq=False)
 class Peer:
     """A tool whose checks rules name in `references`, so users can migrate and compare."""
 
@@ -27,8 +33,37 @@ class Peer:
     url: str  # where its checks are documented
     ids: str  # what its ids look like, for people
     # a pattern every id must match, where the tool's ids have a fixed form (a typo such as
-    # DL300 or W3 for W35 is refused at load); None where they have none
-    pattern: re.Pattern[str] | None = None
+    # DL300 or W3 for W35 is refused at load); None where they have none. Compiled when first
+    # used (Lazy), as are this module's other patterns: a run whose rules come from the cache
+    # validates none
+    pattern: Lazy | None = None
+
+    def __init__(self, title: str, url: str, ids: str, pattern: Lazy | None = None) -> None:
+        _set(self, "title", title)
+        _set(self, "url", url)
+        _set(self, "ids", ids)
+        _set(self, "pattern", pattern)
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__qualname__}(title={self.title!r}, url={self.url!r}, "
+            f"ids={self.ids!r}, pattern={self.pattern!r})"
+        )
+
+    def _values(self) -> tuple:
+        """The fields compared and hashed, in order."""
+        return (self.title, self.url, self.ids, self.pattern)
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    __setattr__ = frozen_setattr
+    __delattr__ = frozen_delattr
 
 
 PEER_TOOLS: dict[str, Peer] = {
@@ -50,30 +85,30 @@ PEER_TOOLS: dict[str, Peer] = {
         "Hadolint",
         "https://github.com/hadolint/hadolint#rules",
         "`DL3002` (its own rules; `SC` ids are ShellCheck's)",
-        re.compile(r"^(DL|SC)\d{4}$"),
+        Lazy(r"^(DL|SC)\d{4}$"),
     ),
     "cfn-lint": Peer(
         "cfn-lint",
         "https://github.com/aws-cloudformation/cfn-lint/blob/main/docs/rules.md",
         "`I3013` (E errors, W warnings, I informational)",
-        re.compile(r"^[EWI]\d{4}$"),
+        Lazy(r"^[EWI]\d{4}$"),
     ),
     "cfn-nag": Peer(
         "cfn_nag",
         "https://github.com/stelligent/cfn_nag",
         "`F25` (F failures, W warnings)",
-        re.compile(r"^[FW]\d{1,4}$"),
+        Lazy(r"^[FW]\d{1,4}$"),
     ),
     "cfn-guard": Peer(
         "AWS Guard Rules Registry (cfn-guard)",
         "https://github.com/aws-cloudformation/aws-guard-rules-registry",
         "rule names, `S3_BUCKET_VERSIONING_ENABLED`",
-        re.compile(r"^[A-Z][A-Z0-9_]+$"),
+        Lazy(r"^[A-Z][A-Z0-9_]+$"),
     ),
 }
 PEERS = tuple(PEER_TOOLS)
-ID_RE = re.compile(r"^SOC2-[A-Z0-9]+-\d{3}$")
-NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_RE = Lazy(r"^SOC2-[A-Z0-9]+-\d{3}$")
+NAME_RE = Lazy(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _REQUIRED = (
     "id",
     "name",
@@ -97,7 +132,7 @@ _RULE_KEYS = {
     "needs_config",
     "platforms",
 }
-_CONFIG_PATH = re.compile(r"^[a-z_]+(\.[a-z_]+)+$")
+_CONFIG_PATH = Lazy(r"^[a-z_]+(\.[a-z_]+)+$")
 # a rule written only in the `platforms:` form names these inside each platform's block
 _PER_PLATFORM = ("platform", "resource_types", "condition")
 _VARIANT_KEYS = {"resource_types", "condition", "example"}
@@ -115,29 +150,82 @@ class RuleError(Exception):
 def _hint(word: object, choices: object) -> str:
     """'did you mean 'x'?' for a near miss, else the allowed names."""
     names = sorted(str(c) for c in choices)  # type: ignore[attr-defined]
-    close = difflib.get_close_matches(str(word), names, n=1)
+    from difflib import get_close_matches  # only for a mistake's hint
+
+    close = get_close_matches(str(word), names, n=1)
     return f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(names)}"
 
 
 # -- condition tree ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, repr=False, eq=False)
 class All:
     items: tuple[Condition, ...]
 
+    def __init__(self, items: tuple[Condition, ...]) -> None:
+        _set(self, "items", items)
 
-@dataclass(frozen=True)
+    def __repr__(self) -> str:
+        return f"{self.__class__.__qualname__}(items={self.items!r})"
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return (self.items,) == (other.items,)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.items,))
+
+    __setattr__ = frozen_setattr
+    __delattr__ = frozen_delattr
+
+
+@dataclass(init=False, repr=False, eq=False)
 class AnyOf:
     items: tuple[Condition, ...]
 
+    def __init__(self, items: tuple[Condition, ...]) -> None:
+        _set(self, "items", items)
 
-@dataclass(frozen=True)
+    def __repr__(self) -> str:
+        return f"{self.__class__.__qualname__}(items={self.items!r})"
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return (self.items,) == (other.items,)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.items,))
+
+    __setattr__ = frozen_setattr
+    __delattr__ = frozen_delattr
+
+
+@dataclass(init=False, repr=False, eq=False)
 class Not:
     item: Condition
 
+    def __init__(self, item: Condition) -> None:
+        _set(self, "item", item)
 
-@dataclass(frozen=True)
+    def __repr__(self) -> str:
+        return f"{self.__class__.__qualname__}(item={self.item!r})"
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return (self.item,) == (other.item,)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.item,))
+
+    __setattr__ = frozen_setattr
+    __delattr__ = frozen_delattr
+
+
+@dataclass(init=False, repr=False, eq=False)
 class Attr:
     path: tuple[str, ...]
     op: str
@@ -149,8 +237,56 @@ class Attr:
     # cannot be the problem (a credential that is not a literal is not hard-coded)
     unknown: str = "unknown"
 
+    def __init__(
+        self,
+        path: tuple[str, ...],
+        op: str,
+        value: Any = None,
+        match: str = "all",
+        missing: str = "fail",
+        to_path: tuple[str, ...] | None = None,
+        unknown: str = "unknown",
+    ) -> None:
+        _set(self, "path", path)
+        _set(self, "op", op)
+        _set(self, "value", value)
+        _set(self, "match", match)
+        _set(self, "missing", missing)
+        _set(self, "to_path", to_path)
+        _set(self, "unknown", unknown)
 
-@dataclass(frozen=True)
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__qualname__}(path={self.path!r}, op={self.op!r}, "
+            f"value={self.value!r}, match={self.match!r}, missing={self.missing!r}, "
+            f"to_path={self.to_path!r}, unknown={self.unknown!r})"
+        )
+
+    def _values(self) -> tuple:
+        """The fields compared and hashed, in order."""
+        return (
+            self.path,
+            self.op,
+            self.value,
+            self.match,
+            self.missing,
+            self.to_path,
+            self.unknown,
+        )
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    __setattr__ = frozen_setattr
+    __delattr__ = frozen_delattr
+
+
+@dataclass(init=False, repr=False, eq=False)
 class Each:
     """every / some element at path satisfies condition (paths inside are relative)."""
 
@@ -159,8 +295,37 @@ class Each:
     condition: Condition
     entries: bool = False  # a map's elements are its entries, {key, value}, not the map itself
 
+    def __init__(
+        self, quantifier: str, path: tuple[str, ...], condition: Condition, entries: bool = False
+    ) -> None:
+        _set(self, "quantifier", quantifier)
+        _set(self, "path", path)
+        _set(self, "condition", condition)
+        _set(self, "entries", entries)
 
-@dataclass(frozen=True)
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__qualname__}(quantifier={self.quantifier!r}, path={self.path!r}, "
+            f"condition={self.condition!r}, entries={self.entries!r})"
+        )
+
+    def _values(self) -> tuple:
+        """The fields compared and hashed, in order."""
+        return (self.quantifier, self.path, self.condition, self.entries)
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    __setattr__ = frozen_setattr
+    __delattr__ = frozen_delattr
+
+
+@dataclass(init=False, repr=False, eq=False)
 class Connected:
     types: tuple[str, ...]
     match: str  # any | all | none
@@ -174,11 +339,59 @@ class Connected:
     # is declared outside the scanned files), whatever match says
     missing: str = ""
 
+    def __init__(
+        self,
+        types: tuple[str, ...],
+        match: str,
+        direction: str,
+        condition: Condition | None,
+        via: tuple[str, ...] = (),
+        within: str = "",
+        missing: str = "",
+    ) -> None:
+        _set(self, "types", types)
+        _set(self, "match", match)
+        _set(self, "direction", direction)
+        _set(self, "condition", condition)
+        _set(self, "via", via)
+        _set(self, "within", within)
+        _set(self, "missing", missing)
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__qualname__}(types={self.types!r}, match={self.match!r}, "
+            f"direction={self.direction!r}, condition={self.condition!r}, via={self.via!r}, "
+            f"within={self.within!r}, missing={self.missing!r})"
+        )
+
+    def _values(self) -> tuple:
+        """The fields compared and hashed, in order."""
+        return (
+            self.types,
+            self.match,
+            self.direction,
+            self.condition,
+            self.via,
+            self.within,
+            self.missing,
+        )
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    __setattr__ = frozen_setattr
+    __delattr__ = frozen_delattr
+
 
 Condition = All | AnyOf | Not | Attr | Each | Connected
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, repr=False, eq=False)
 class Variant:
     """One control on one platform: the types it judges there, its condition and its example."""
 
@@ -186,6 +399,36 @@ class Variant:
     resource_types: tuple[str, ...]
     condition: Condition
     example: str
+
+    def __init__(
+        self, platform: str, resource_types: tuple[str, ...], condition: Condition, example: str
+    ) -> None:
+        _set(self, "platform", platform)
+        _set(self, "resource_types", resource_types)
+        _set(self, "condition", condition)
+        _set(self, "example", example)
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__qualname__}(platform={self.platform!r}, "
+            f"resource_types={self.resource_types!r}, condition={self.condition!r}, "
+            f"example={self.example!r})"
+        )
+
+    def _values(self) -> tuple:
+        """The fields compared and hashed, in order."""
+        return (self.platform, self.resource_types, self.condition, self.example)
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    __setattr__ = frozen_setattr
+    __delattr__ = frozen_delattr
 
     def applies_to(self, resource_type: str) -> bool:
         return any(type_matches(resource_type, p) for p in self.resource_types)
@@ -199,7 +442,7 @@ def type_matches(resource_type: str, pattern: str) -> bool:
     return resource_type == pattern
 
 
-@dataclass(frozen=True)
+@dataclass(init=False, repr=False, eq=False)
 class Rule:
     id: str
     name: str
@@ -235,6 +478,108 @@ class Rule:
 
     # the same control on further platforms (`platforms:`); the fields above are the first
     others: tuple[Variant, ...] = field(default=())
+
+    def __init__(
+        self,
+        id: str,
+        name: str,
+        title: str,
+        severity: str,
+        platform: str,
+        resource_types: tuple[str, ...],
+        criteria: tuple[str, ...],
+        rationale: str,
+        remediation: str,
+        remediation_example: str,
+        references: dict[str, tuple[str, ...]],
+        condition: Condition,
+        message: str,
+        source: str,
+        digest: str,
+        help_uri: str = "",
+        tags: tuple[str, ...] = (),
+        enabled_by_default: bool = True,
+        sensitive: bool = False,
+        needs_config: str = "",
+        partial_references: dict[tuple[str, str], str] = FACTORY,
+        others: tuple[Variant, ...] = (),
+    ) -> None:
+        _set(self, "id", id)
+        _set(self, "name", name)
+        _set(self, "title", title)
+        _set(self, "severity", severity)
+        _set(self, "platform", platform)
+        _set(self, "resource_types", resource_types)
+        _set(self, "criteria", criteria)
+        _set(self, "rationale", rationale)
+        _set(self, "remediation", remediation)
+        _set(self, "remediation_example", remediation_example)
+        _set(self, "references", references)
+        _set(self, "condition", condition)
+        _set(self, "message", message)
+        _set(self, "source", source)
+        _set(self, "digest", digest)
+        _set(self, "help_uri", help_uri)
+        _set(self, "tags", tags)
+        _set(self, "enabled_by_default", enabled_by_default)
+        _set(self, "sensitive", sensitive)
+        _set(self, "needs_config", needs_config)
+        _set(
+            self, "partial_references", {} if partial_references is FACTORY else partial_references
+        )
+        _set(self, "others", others)
+
+    def __repr__(self) -> str:
+        return (
+            f"{self.__class__.__qualname__}(id={self.id!r}, name={self.name!r}, "
+            f"title={self.title!r}, severity={self.severity!r}, platform={self.platform!r}, "
+            f"resource_types={self.resource_types!r}, criteria={self.criteria!r}, "
+            f"rationale={self.rationale!r}, remediation={self.remediation!r}, "
+            f"remediation_example={self.remediation_example!r}, references={self.references!r}, "
+            f"condition={self.condition!r}, message={self.message!r}, source={self.source!r}, "
+            f"digest={self.digest!r}, help_uri={self.help_uri!r}, tags={self.tags!r}, "
+            f"enabled_by_default={self.enabled_by_default!r}, sensitive={self.sensitive!r}, "
+            f"needs_config={self.needs_config!r}, partial_references={self.partial_references!r}, "
+            f"others={self.others!r})"
+        )
+
+    def _values(self) -> tuple:
+        """The fields compared and hashed, in order."""
+        return (
+            self.id,
+            self.name,
+            self.title,
+            self.severity,
+            self.platform,
+            self.resource_types,
+            self.criteria,
+            self.rationale,
+            self.remediation,
+            self.remediation_example,
+            self.references,
+            self.condition,
+            self.message,
+            self.source,
+            self.digest,
+            self.help_uri,
+            self.tags,
+            self.enabled_by_default,
+            self.sensitive,
+            self.needs_config,
+            self.partial_references,
+            self.others,
+        )
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is self.__class__:
+            return self._values() == other._values()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    __setattr__ = frozen_setattr
+    __delattr__ = frozen_delattr
 
     @functools.cached_property
     def variants(self) -> tuple[Variant, ...]:
@@ -282,26 +627,47 @@ def load_rules(
     that decides them (each file's path and contents, soc2lint's code, the criteria catalogue and
     the platforms' rule types), so that an unchanged rule set is neither parsed as YAML nor
     validated again on every run; the rule files' data is kept too, under the digest of their
-    contents, for a run whose code or platforms changed."""
+    contents, for a run whose code or platforms changed; and each file's digest, under what
+    lstat says of it (_FileIndex), so that a run whose rule files have not changed reads none
+    of them."""
     dirs = ([bundled_rules_dir()] if include_bundled else []) + [Path(d) for d in extra_dirs or []]
-    files: list[tuple[Path, bytes]] = []
+    index = _FileIndex(cache, dirs) if cache is not None else None
+    paths: list[str] = []
+    infos: list[os.stat_result | None] = []  # lstat, for the index
+    raws: list[bytes | None] = []  # None: not read, the index knew its digest
+    digests: list[str] = []
     for directory in dirs:
         if not directory.is_dir():
             raise RuleError(f"{directory}: rules directory does not exist")
-        for path in sorted(directory.rglob("*.y*ml")):
-            # rglob does not descend through links, so only the file itself can be one
-            if os.path.islink(path) and not inside(path, directory):
+        for path, info in _rule_files(directory):
+            # the walk does not descend through links, so only the file itself can be one
+            if info is None and os.path.islink(path) and not inside(path, directory):
                 raise RuleError(f"{path}: a link out of the rules directory {directory}; not read")
-            files.append((path, _read_rule_file(path)))
-    digests = [hashlib.sha256(raw).hexdigest() for _, raw in files]
+            known = index.digest(path, info) if index is not None else None
+            raw = None if known else _read_rule_file(path)
+            paths.append(path)
+            infos.append(info)
+            raws.append(raw)
+            digests.append(known or hashlib.sha256(raw or b"").hexdigest())
+    if index is not None and any(raw is not None for raw in raws):
+        index.record(paths, infos, digests)
+    seen = tuple(zip(paths, digests, strict=True))
     # rules are frozen: the same files give the same rules, so a process loads them once
-    seen = tuple((str(path), digest) for (path, _), digest in zip(files, digests, strict=True))
     if seen in _LOADED:
         return list(_LOADED[seen])
     built_key = _built_key(seen) if cache is not None else ""
     built = cache.get(built_key) if cache is not None else None
     if _is_rule_list(built, seen):
         return _remember(seen, built)
+    for i, raw in enumerate(raws):
+        if raw is None:  # to build, the files the index spared, read (and digested) now
+            raws[i] = raw = _read_rule_file(paths[i])
+            digests[i] = hashlib.sha256(raw).hexdigest()
+    rebuilt = tuple(zip(paths, digests, strict=True))
+    if rebuilt != seen:  # a file written since its lstat was taken is built as it is now
+        seen = rebuilt
+        built_key = _built_key(seen) if cache is not None else ""
+    files = [(path, raw or b"") for path, raw in zip(paths, raws, strict=True)]
     key = "rules-" + hashlib.sha256("\0".join(digests).encode()).hexdigest()
     data = cache.get(key) if cache is not None else None
     if not isinstance(data, list) or len(data) != len(files):
@@ -322,6 +688,101 @@ def load_rules(
     if cache is not None:
         cache.put(built_key, loaded)  # a rule holding a value the codec cannot hold is not kept
     return _remember(seen, loaded)
+
+
+def _rule_files(directory: Path) -> list[tuple[str, os.stat_result | None]]:
+    """What sorted(directory.rglob("*.y*ml")) gives (as str), each path with its lstat (None
+    for a link, or when it cannot be had), from a walk with os.scandir: rglob makes a Path of
+    every entry on its way, and sorting Paths costs as much again, a few milliseconds for the
+    rule files every run loads. As rglob, the walk does not descend through links to
+    directories and passes over a directory it may not list. Paths sort by their parts, so a
+    walk that takes each directory's entries in name order, and goes into a directory where it
+    meets it, gives them in order."""
+    top = str(directory)
+    found: list[tuple[str, os.stat_result | None]] = []
+
+    def walk(where: str, parts: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(where) as listing:
+                entries = sorted(listing, key=lambda e: os.path.normcase(e.name))
+        except PermissionError:
+            return
+        for entry in entries:
+            name = entry.name
+            if _rule_file_name(name):
+                try:
+                    info = None if entry.is_symlink() else entry.stat(follow_symlinks=False)
+                except OSError:
+                    info = None
+                # Path(".") / "a.yaml" is "a.yaml", not "./a.yaml"
+                found.append((entry.path if top != "." else os.path.join(*parts, name), info))
+            try:
+                descend = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                descend = False
+            if descend:
+                walk(entry.path, (*parts, name))
+
+    walk(top, ())
+    return found
+
+
+def _rule_file_name(name: str) -> bool:
+    """fnmatch(name, "*.y*ml"), as rglob matches names (case-sensitively but on Windows):
+    ".y" somewhere, and "ml" at the end after it."""
+    name = os.path.normcase(name)
+    dot = name.find(".y")
+    return dot >= 0 and len(name) >= dot + 4 and name.endswith("ml")
+
+
+class _FileIndex:
+    """Rule files' digests by what lstat says of them (device, inode, size, modification and
+    change times), kept in the cache for one list of rule directories: a file whose lstat is
+    the same as when it was read is not read and digested again (355 files at every start).
+
+    A write or a chmod sets the change time, which no program can set back, so a changed file
+    shows a new lstat, provided the times differ: file systems keep them to a second at worst,
+    so a file is recorded only when both times are at least SETTLED old (a file edited twice
+    within one tick of the clock would otherwise keep its first digest). Links are never
+    recorded (lstat says nothing of their target), nor anything but a regular file."""
+
+    SETTLED = 2_000_000_000  # ns
+
+    def __init__(self, cache: Any, dirs: list[Path]) -> None:
+        self.cache = cache
+        self.key = "rules-files-" + hashlib.sha256("\0".join(map(str, dirs)).encode()).hexdigest()
+        known = cache.get(self.key)
+        self.known: dict[str, tuple] = known if isinstance(known, dict) else {}
+
+    @staticmethod
+    def _signature(info: os.stat_result | None) -> tuple | None:
+        if info is None or not stat.S_ISREG(info.st_mode):
+            return None
+        return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+    def digest(self, path: str, info: os.stat_result | None) -> str | None:
+        """The file's digest when its lstat is as recorded, else None (read it)."""
+        entry = self.known.get(path)
+        signature = self._signature(info)
+        if signature is None or not isinstance(entry, tuple) or len(entry) != 2:
+            return None
+        recorded, digest = entry
+        return digest if recorded == signature and isinstance(digest, str) else None
+
+    def record(
+        self, paths: list[str], infos: list[os.stat_result | None], digests: list[str]
+    ) -> None:
+        """Keep the digests of this run's files (each lstat from before the file was read, so
+        one written meanwhile shows a new lstat next time), when any entry changes."""
+        settled = time.time_ns() - self.SETTLED
+        now: dict[str, tuple] = {}
+        for path, info, digest in zip(paths, infos, digests, strict=True):
+            signature = self._signature(info)
+            if signature is not None and max(signature[3], signature[4]) <= settled:
+                now[path] = (signature, digest)
+        if now != self.known:
+            self.cache.put(self.key, now)
+            self.known = now
 
 
 _LOADED: dict[tuple[tuple[str, str], ...], list[Rule]] = {}
@@ -373,14 +834,14 @@ def load_rule_file(path: Path) -> Rule:
     return _parse_located(_rule_data(raw, path), raw, path, hashlib.sha256(raw).hexdigest())
 
 
-def _read_rule_file(path: Path) -> bytes:
+def _read_rule_file(path: str | Path) -> bytes:
     try:
         return read_regular(path, "rule file")
     except InputFileError as exc:
         raise RuleError(str(exc)) from None
 
 
-def _rule_data(raw: bytes, path: Path) -> Any:
+def _rule_data(raw: bytes, path: str | Path) -> Any:
     from ruamel.yaml import YAML  # here: a run whose rules come from the cache reads no YAML
     from ruamel.yaml.error import YAMLError
 
@@ -404,7 +865,7 @@ def _rule_data(raw: bytes, path: Path) -> Any:
         raise RuleError(f"{path}: nested more than {MAX_RULE_DEPTH} levels deep") from None
 
 
-def _parse_located(data: Any, raw: bytes, path: Path, digest: str) -> Rule:
+def _parse_located(data: Any, raw: bytes, path: str | Path, digest: str) -> Rule:
     """parse_rule, with the line of the field at fault in its error."""
     try:
         return parse_rule(data, str(path), digest)
@@ -637,7 +1098,7 @@ def _types(types: Any, platform: str, known: dict, where: str, fail: Any) -> lis
     return types
 
 
-_SEGMENT = re.compile(r"""\[\s*(?:"([^"]*)"|'([^']*)')\s*\]|\[\*\]|\[(\d+)\]|([^.\[\]]+)|\.""")
+_SEGMENT = Lazy(r"""\[\s*(?:"([^"]*)"|'([^']*)')\s*\]|\[\*\]|\[(\d+)\]|([^.\[\]]+)|\.""")
 
 
 def _path(value: Any, where: str, fail: Any) -> tuple[str, ...]:

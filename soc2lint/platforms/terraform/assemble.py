@@ -11,8 +11,6 @@ from soc2lint.platforms.contract import Assembly
 from soc2lint.platforms.terraform.files import parse_file
 from soc2lint.platforms.terraform.module import TfFile, raw_value, tfvars_layers
 from soc2lint.platforms.terraform.names import MODULE_KINDS, kind_of
-from soc2lint.platforms.terraform.plan import parse_plan
-from soc2lint.platforms.terraform.planned import planned_resources
 from soc2lint.platforms.terraform.project import Project
 
 
@@ -79,6 +77,10 @@ def apply_plan(
     errors: list[ParseError],
 ) -> list[Resource]:
     """Replace the plan's root module's configured resources by the planned ones."""
+    # here: a scan without --plan (every pre-commit run) imports no plan reader
+    from soc2lint.platforms.terraform.plan import parse_plan
+    from soc2lint.platforms.terraform.planned import planned_resources
+
     plan_path = Path(plan).resolve()
     try:
         shown = plan_path.relative_to(root).as_posix()
