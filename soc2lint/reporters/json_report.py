@@ -102,6 +102,14 @@ _KEY = "\n      "  # a finding's keys: in the document, in "findings", in an ent
 _SITE = "\n        "  # a call site in "call_sites"
 
 
+class _Quoted(dict):
+    """text -> its JSON string: a report repeats most texts (paths, addresses, messages)."""
+
+    def __missing__(self, text: str) -> str:
+        quoted = self[text] = _string(text)
+        return quoted
+
+
 class _Entries(list):
     """The "findings" array as the texts of its entries, in order."""
 
@@ -110,9 +118,11 @@ class _Entries(list):
         rules = {r.id: r for r in report.rules}
         heads: dict[tuple, str] = {}
         sites: dict[int, str] = {}  # id(Location) -> its text: the report holds every one
+        quoted = _Quoted()
 
         def text(f: Finding, status: str, extra: str = "") -> tuple[tuple, str]:
             loc = f.location
+            path, line = loc.path, loc.start_line
             head = heads.get((f.rule_id, status))
             if head is None:
                 rule = rules[f.rule_id]
@@ -141,12 +151,13 @@ class _Entries(list):
                     + _text({"text": f.value_source, "values_files": list(f.value_files)}, _KEY)
                     + extra
                 )
-            scope = '"repository"' if loc.repository_level else '"file"'
-            return (loc.path, loc.start_line, f.rule_id, f.resource), (
-                f'{head},{_KEY}"resource": {_string(f.resource)},{_KEY}"resource_type": '
-                f'{_string(f.resource_type)},{_KEY}"path": {_string(loc.path)},{_KEY}'
-                f'"start_line": {int.__repr__(loc.start_line)},{_KEY}"end_line": '
-                f'{int.__repr__(loc.end_line)},{_KEY}"message": {_string(f.message)},{_KEY}'
+            # Location.repository_level, without a property call per finding
+            scope = '"repository"' if path == "." and line == 0 else '"file"'
+            return (path, line, f.rule_id, f.resource), (
+                f'{head},{_KEY}"resource": {quoted[f.resource]},{_KEY}"resource_type": '
+                f'{quoted[f.resource_type]},{_KEY}"path": {quoted[path]},{_KEY}'
+                f'"start_line": {int.__repr__(line)},{_KEY}"end_line": '
+                f'{int.__repr__(loc.end_line)},{_KEY}"message": {quoted[f.message]},{_KEY}'
                 f'"fingerprint": "{fingerprint(f)}",{_KEY}"call_sites": {calls},{_KEY}'
                 f'"instances": {int.__repr__(f.instances)},{_KEY}"scope": {scope}{extra}'
                 "\n    }"
