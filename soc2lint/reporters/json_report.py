@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from json.encoder import encode_basestring as _unicode_string
 from json.encoder import encode_basestring_ascii as _string
 
 from soc2lint.engine.rules import Rule
@@ -177,16 +179,17 @@ def _text(value: object, newline: str) -> str:
     return "".join(out)
 
 
-def _dumps(doc: dict) -> str:
-    """json.dumps(doc, indent=2) + newline, byte for byte, in about half the time: Python's
-    encoder indents only in pure Python, through generators, and a repository's tens of
-    thousands of findings took seconds that way. Anything but plain JSON values (a key that is
-    not a string, a float) is left to json.dumps."""
+def _dumps(doc: dict, ensure_ascii: bool = True) -> str:
+    """json.dumps(doc, indent=2, ensure_ascii=ensure_ascii) + newline, byte for byte, in about
+    half the time: Python's encoder indents only in pure Python, through generators, and a
+    repository's tens of thousands of findings took seconds that way (the SARIF report writes
+    its log here too). Anything but plain JSON values (a key that is not a string, a float) is
+    left to json.dumps."""
     out: list[str] = []
     try:
-        _emit(doc, "\n", out)
+        _emit(doc, "\n", out, _string if ensure_ascii else _unicode_string)
     except _Other:
-        return json.dumps(doc, indent=2) + "\n"
+        return json.dumps(doc, indent=2, ensure_ascii=ensure_ascii) + "\n"
     out.append("\n")
     return "".join(out)
 
@@ -195,10 +198,13 @@ class _Other(Exception):
     """A value _emit leaves to the json module."""
 
 
-def _emit(value: object, newline: str, out: list[str]) -> None:
+def _emit(
+    value: object, newline: str, out: list[str], quote: Callable[[str], str] = _string
+) -> None:
+    """value written as json.dumps(indent=2) writes it at this depth, its texts by quote."""
     kind = type(value)
     if kind is str:
-        out.append(_string(value))  # type: ignore[arg-type]
+        out.append(quote(value))  # type: ignore[arg-type]
     elif kind is dict or kind is list or kind is tuple:
         if not value:
             out.append("{}" if kind is dict else "[]")
@@ -210,20 +216,20 @@ def _emit(value: object, newline: str, out: list[str]) -> None:
             for key, item in value.items():  # type: ignore[union-attr]
                 if type(key) is not str:
                     raise _Other
-                named = between + _string(key) + ": "
+                named = between + quote(key) + ": "
                 between = "," + inner
                 # most values are text or numbers: written here, without a call each
                 if type(item) is str:
-                    out.append(named + _string(item))
+                    out.append(named + quote(item))
                 elif type(item) is int:
                     out.append(named + int.__repr__(item))
                 else:
                     out.append(named)
-                    _emit(item, inner, out)
+                    _emit(item, inner, out, quote)
         else:
             for item in value:  # type: ignore[union-attr]
                 out.append(between)
-                _emit(item, inner, out)
+                _emit(item, inner, out, quote)
                 between = "," + inner
         out.append(newline + ("}" if kind is dict else "]"))
     elif value is None:
