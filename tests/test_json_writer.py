@@ -20,13 +20,16 @@ from hypothesis import strategies as st
     )
 )
 def test_the_json_report_writes_what_json_dumps_writes(value: object) -> None:
-    """The report's own indenting writer is byte for byte json.dumps(indent=2)."""
+    """The report's own indenting writer is byte for byte json.dumps(indent=2), with or
+    without ensure_ascii."""
     import json
 
     from soc2lint.reporters.json_report import _dumps
 
     doc = {"findings": value, "tuple": (1, "a"), 1: "not a str key"} if value == 0 else {"v": value}
     assert _dumps(doc) == json.dumps(doc, indent=2) + "\n"
+    # as the SARIF report writes its log: texts as they are, not as ASCII escapes
+    assert _dumps(doc, ensure_ascii=False) == json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
 @functools.lru_cache(maxsize=1)

@@ -85,10 +85,9 @@ def build_record(
             "sha256": dict(sorted(report.files.items())),
         },
         "results": _results(report, cat),
+        # sorted by a stable sort: as the failing and unknown results of all of them sorted
         "findings": [
-            _finding(f, rules)
-            for f in sorted(report.findings, key=lambda f: f.sort_key)
-            if f.status.value != "pass"
+            _finding(f, rules) for f in sorted(report.visible(), key=lambda f: f.sort_key)
         ],
         "exceptions": _exceptions(report, rules),
         "suppression_problems": _plain(report.suppression_problems),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from soc2lint import __version__
@@ -57,7 +59,8 @@ class Report:
     root: str  # absolute repository root; every path in the report is relative to it
     targets: list[str]
     rules: list[Rule]
-    findings: list[Finding]
+    # every result, passes included, in the scan's order: a list, or (a reused report) Findings
+    findings: list[Finding] | Findings
     errors: list[ParseError]
     skipped: list[Skipped]
     rule_errors: list[str]
@@ -93,12 +96,115 @@ class Report:
     # what the command line chose: targets, exclude patterns, rules, variables (names only)
     invocation: dict = field(default_factory=dict)
 
+    def visible(self) -> list[Finding]:
+        """The failing and unknown results, in order: what reports list (passes are counted)."""
+        findings = self.findings
+        if type(findings) is Findings:
+            return findings.shown()
+        passed = Status.PASS
+        return [f for f in findings if f.status is not passed]
+
     def failing(self) -> list[Finding]:
+        findings = self.findings
         failed = Status.FAIL
-        return [f for f in self.findings if f.status is failed]
+        among = findings.shown() if type(findings) is Findings else findings
+        return [f for f in among if f.status is failed]
+
+    def counts(self) -> Counter[tuple[str, Status]]:
+        """How many results each (rule id, status) has."""
+        findings = self.findings
+        if type(findings) is Findings:
+            return findings.counts()
+        return Counter((f.rule_id, f.status) for f in findings)
+
+    def keep(self, wanted: Callable[[Finding], bool]) -> None:
+        """Leave out the failing and unknown results wanted returns False for; every pass stays,
+        and the order is kept."""
+        findings = self.findings
+        if type(findings) is Findings:
+            self.findings = findings.keep(wanted)
+        else:
+            passed = Status.PASS
+            self.findings = [f for f in findings if f.status is passed or wanted(f)]
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
+
+
+class Findings(Sequence[Finding]):
+    """A reused report's results (soc2lint.pipeline.result_cache): a sequence equal to the list
+    the scan made, in its order, whose passes are made only when something reads every result.
+    Passes are most results, and every format counts them but none lists them: a reused report
+    makes its failing and unknown results and the counts, and keeps the rest as the numbers it
+    read (`every`, which makes the whole list, using the shown results as they are)."""
+
+    __slots__ = ("_all", "_shown", "_counts", "_every")
+
+    def __init__(
+        self,
+        shown: list[Finding],
+        counts: Counter[tuple[str, Status]],
+        every: Callable[[], list[Finding]],
+    ) -> None:
+        self._all: list[Finding] | None = None
+        self._shown = shown
+        self._counts = counts
+        self._every: Callable[[], list[Finding]] | None = every
+
+    def _list(self) -> list[Finding]:
+        made = self._all
+        if made is None:
+            assert self._every is not None
+            made = self._all = self._every()
+            self._every = None  # what it read is not needed again
+        return made
+
+    def shown(self) -> list[Finding]:
+        """The failing and unknown results, in order."""
+        return list(self._shown)
+
+    def counts(self) -> Counter[tuple[str, Status]]:
+        """How many results each (rule id, status) has."""
+        return Counter(self._counts)
+
+    def keep(self, wanted: Callable[[Finding], bool]) -> Findings:
+        """These findings without the failing and unknown results wanted returns False for."""
+        shown = [f for f in self._shown if wanted(f)]
+        if len(shown) == len(self._shown):
+            return self
+        kept = {id(f) for f in shown}
+        counts = Counter(self._counts)
+        for f in self._shown:
+            if id(f) not in kept:
+                counts[f.rule_id, f.status] -= 1
+        passed = Status.PASS
+        # the objects shown here are those of self's list: told apart by identity
+        return Findings(
+            shown,
+            +counts,  # no (rule, status) counted zero: summary shows every one it is given
+            lambda: [f for f in self._list() if f.status is passed or id(f) in kept],
+        )
+
+    def __len__(self) -> int:
+        return sum(self._counts.values())
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def,override]
+        return self._list()[index]
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Findings):
+            other = other._list()
+        if not isinstance(other, list):
+            return NotImplemented
+        return self._list() == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Findings({self._list()!r})"
 
 
 def merge_instances(findings: list[Finding]) -> list[Finding]:

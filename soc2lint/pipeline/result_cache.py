@@ -16,16 +16,19 @@ import shutil
 import sys
 import zlib
 from array import array
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import astuple, fields, replace
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
-from soc2lint import platforms
+from soc2lint import collector, platforms
 from soc2lint.engine.rules import Rule, ruleset_digest
 from soc2lint.model import Finding, Location, Status
 from soc2lint.pipeline import codec
 from soc2lint.pipeline.load import Cache, code_digest
-from soc2lint.pipeline.report import Report
+from soc2lint.pipeline.report import Findings, Report
 
 FORMAT = 4
 
@@ -215,7 +218,7 @@ def _pack(numbers: list[int]) -> str:
     return base64.b64encode(zlib.compress(words.tobytes(), 1)).decode("ascii")
 
 
-def _unpack(text: object) -> list[int]:
+def _unpack(text: object) -> array:
     """The numbers _pack wrote; ValueError for anything else."""
     if type(text) is not str:
         raise ValueError("packed numbers are not text")
@@ -229,11 +232,23 @@ def _unpack(text: object) -> list[int]:
     words.frombytes(raw)
     if sys.byteorder == "big":
         words.byteswap()
-    return words.tolist()
+    return words
 
 
-def _findings(table: Any) -> list[Finding]:
-    """The findings _table wrote; ValueError (or TypeError, IndexError) for anything else."""
+# the columns of a finding's numbers that number strings, places and tuples
+_TEXTS = (0, 1, 2, 5, 9)  # rule id, resource, type, message, value source
+_STATUS, _PLACE, _RESOURCE_PLACE, _SITES = 3, 4, 7, 8
+_TEXT_TUPLES = (6, 10)  # evidence, values files
+_PASS = _STATUSES.index(Status.PASS)
+
+
+def _findings(table: Any) -> Findings:
+    """The findings _table wrote; ValueError (or TypeError, IndexError) for anything else.
+
+    Only the failing and unknown results are made here, the passes (most results, which reports
+    count and do not list) when something reads every result (report.Findings). So every number
+    is checked here, each column against the table it numbers: making the passes cannot fail.
+    """
     if type(table) is not codec.Rows or len(table.rows) != 4:
         raise ValueError("findings are not a table")
     strings, packed_places, groups, packed = table.rows
@@ -246,61 +261,111 @@ def _findings(table: Any) -> list[Finding]:
         raise ValueError("a malformed place")
     if len(flat) % _COLUMNS or not all(type(g) is list for g in groups):
         raise ValueError("malformed findings")
-    at = iter(flat_places)
-    places = [
-        Location(strings[path], start, end, start_col, end_col)
-        for path, start, end, start_col, end_col in zip(at, at, at, at, at, strict=False)
-    ]
-    texts: dict[int, tuple[str, ...]] = {0: ()}
+    count = len(flat_places) // 5
+    _below(flat_places[0::5], len(strings))
+    for c in _TEXTS:
+        _below(flat[c::_COLUMNS], len(strings))
+    statuses = flat[_STATUS::_COLUMNS]
+    _below(statuses, len(_STATUSES))
+    _below(flat[_PLACE::_COLUMNS], count)
+    _below(flat[_RESOURCE_PLACE::_COLUMNS], count + 1)  # 0: none, else 1 + the place
+    texts: dict[int, tuple[str, ...]] = {}
+    for c in _TEXT_TUPLES:
+        for g in set(flat[c::_COLUMNS]):
+            texts[g] = tuple([strings[_member(i, len(strings))] for i in groups[g]])
+    sites = set(flat[_SITES::_COLUMNS])
+    for g in sites:
+        for i in groups[g]:
+            _member(i, count)
+
+    places: list[Location | None] = [None] * count
     chains: dict[int, tuple[Location, ...]] = {0: ()}
 
-    def text_group(i: int) -> tuple[str, ...]:
-        got = texts.get(i)
-        if got is None:
-            got = texts[i] = tuple([strings[s] for s in groups[i]])
-        return got
+    def place(i: int) -> Location:
+        at = i * 5
+        path, start, end, start_col, end_col = flat_places[at : at + 5]
+        made = places[i] = Location(strings[path], start, end, start_col, end_col)
+        return made
 
     def chain(i: int) -> tuple[Location, ...]:
-        got = chains.get(i)
-        if got is None:
-            got = chains[i] = tuple([places[p] for p in groups[i]])
-        return got
+        made = chains[i] = tuple([places[p] or place(p) for p in groups[i]])
+        return made
 
-    out: list[Finding] = []
-    append, new, set_dict = out.append, object.__new__, object.__setattr__
-    at = iter(flat)
-    for (
-        rule_id,
-        resource,
-        rtype,
-        status,
-        loc,
-        message,
-        evidence,
-        rloc,
-        sites,
-        source,
-        files,
-        instances,
-    ) in zip(at, at, at, at, at, at, at, at, at, at, at, at, strict=False):
-        finding = new(Finding)  # as Finding(...) would, without its per-field setattr
-        set_dict(
-            finding,
-            "__dict__",
-            {
-                "rule_id": strings[rule_id],
-                "resource": strings[resource],
-                "resource_type": strings[rtype],
-                "status": _STATUSES[status],
-                "location": places[loc],
-                "message": strings[message],
-                "evidence": (texts.get(evidence) or text_group(evidence)) if evidence else (),
-                "resource_location": places[rloc - 1] if rloc else None,
-                "call_sites": (chains.get(sites) or chain(sites)) if sites else (),
-                "value_source": strings[source],
-                "value_files": (texts.get(files) or text_group(files)) if files else (),
-                "instances": instances,
-            },
-        )
-        append(finding)
-    return out
+    def made(rows: Iterable[int]) -> list[Finding]:
+        """The findings of these rows (each made as _finding says)."""
+        out: list[Finding] = []
+        append, copy = out.append, _PROTOTYPE.copy
+        for row in rows:
+            at = row * _COLUMNS
+            (
+                rule_id,
+                resource,
+                resource_type,
+                status,
+                loc,
+                message,
+                evidence,
+                rloc,
+                call_sites,
+                source,
+                files,
+                instances,
+            ) = flat[at : at + _COLUMNS]
+            values = copy()
+            values["rule_id"] = strings[rule_id]
+            values["resource"] = strings[resource]
+            values["resource_type"] = strings[resource_type]
+            values["status"] = _STATUSES[status]
+            values["location"] = places[loc] or place(loc)
+            values["message"] = strings[message]
+            values["evidence"] = texts[evidence]
+            values["resource_location"] = (places[rloc - 1] or place(rloc - 1)) if rloc else None
+            values["call_sites"] = chains.get(call_sites) or chain(call_sites)
+            values["value_source"] = strings[source]
+            values["value_files"] = texts[files]
+            values["instances"] = instances
+            finding = _new(Finding)
+            _set_dict(finding, "__dict__", values)
+            append(finding)
+        return out
+
+    rows = range(len(statuses))
+    # hundreds of thousands of new containers, none of them garbage: no collection need walk
+    # them while they are made
+    with collector.paused():
+        shown = made(compress(rows, map(_PASS.__ne__, statuses)))
+    counts = Counter(
+        {
+            (strings[rule], _STATUSES[status]): n
+            for (rule, status), n in Counter(zip(flat[0::_COLUMNS], statuses, strict=True)).items()
+        }
+    )
+
+    def every() -> list[Finding]:
+        """Every finding, in order: the passes made now, the others those made above."""
+        with collector.paused():
+            passes = iter(made(compress(rows, map(_PASS.__eq__, statuses)))).__next__
+        others = iter(shown).__next__
+        return [passes() if status == _PASS else others() for status in statuses]
+
+    return Findings(shown, counts, every)
+
+
+def _below(numbers: array, bound: int) -> None:
+    """ValueError unless every number (they are unsigned) is below bound."""
+    if numbers and max(numbers) >= bound:
+        raise ValueError("a number beyond the table it numbers")
+
+
+def _member(i: object, bound: int) -> int:
+    """i, a tuple's member, if it is a number below bound; else ValueError."""
+    if type(i) is not int or not 0 <= i < bound:
+        raise ValueError("a tuple holds what is not there")
+    return i
+
+
+# A finding is made as Finding(...) would make it, without its frozen dataclass's __init__ (an
+# object.__setattr__ per field): a copy of the dict of a finding its constructor made (in
+# CPython the copy shares its keys, a third of the memory of a dict made afresh), filled
+_PROTOTYPE = vars(Finding("", "", "", Status.PASS, Location(".", 0, 0), ""))
+_new, _set_dict = object.__new__, object.__setattr__

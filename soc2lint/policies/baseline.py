@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 
 from soc2lint import __version__
 from soc2lint.model import Finding
@@ -22,7 +23,7 @@ def key(finding: Finding) -> tuple[str, str, str]:
     return (finding.rule_id, finding.location.path, finding.resource)
 
 
-def create(findings: list[Finding]) -> str:
+def create(findings: Iterable[Finding]) -> str:
     """The baseline file's text for these (failing and unknown) findings, deterministic."""
     entries = sorted({key(f) for f in findings if f.status.value in ("fail", "unknown")})
     doc = {

@@ -173,19 +173,17 @@ def diff_scan(
         cli_vars=[_at_base(kind, value, root, base_root) for kind, value in options.cli_vars],
     )
     base = scan(base_targets, rules, base_options) if base_targets else None
-    before = {key(f) for f in base.findings if f.status.value != "pass"} if base else set()
+    before = {key(f) for f in base.visible()} if base else set()
     # baselined findings are still present: with --baseline they are not "fixed"
-    now = {key(f) for f in [*report.findings, *report.known] if f.status.value != "pass"}
-    kept = [f for f in report.findings if f.status.value == "pass" or key(f) not in before]
-    report.known = [
-        *report.known,
-        *(f for f in report.findings if f.status.value != "pass" and key(f) in before),
-    ]
-    report.findings = kept
+    shown = report.visible()
+    now = {key(f) for f in [*shown, *report.known] if f.status.value != "pass"}
+    report.known = [*report.known, *(f for f in shown if key(f) in before)]
+    # passes stay, counted (a reused report's are not made for this)
+    report.keep(lambda f: key(f) not in before)
     report.diff = {
         "base_ref": ref,
         "merge_base": base_commit,
-        "new": sum(1 for f in kept if f.status.value != "pass"),
+        "new": len(report.visible()),
         "fixed": len(before - now),
         "fixed_findings": [
             {"rule_id": r, "path": p, "resource": a} for r, p, a in sorted(before - now)

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from soc2lint.model import Finding, Status
+from soc2lint.model import Finding
 
 if TYPE_CHECKING:  # only named in annotations: `place` is used where no scan runs
     from soc2lint.scan import Report
@@ -56,8 +56,7 @@ def fingerprint(finding: Finding) -> str:
 
 def visible(report: Report) -> list[Finding]:
     """Failing and unknown results; passes are counted, not listed."""
-    passed = Status.PASS
-    return [f for f in report.findings if f.status is not passed]
+    return report.visible()
 
 
 def most_severe_first(report: Report) -> list[Finding]:
@@ -105,7 +104,7 @@ def scope_warning(report: Report) -> str:
 def summary(report: Report) -> dict:
     """Counts by status, by severity of failures, and by criterion."""
     # counted per (rule, status) first: a rule's criteria are the same for all its results
-    per_rule = Counter((f.rule_id, f.status) for f in report.findings)
+    per_rule = report.counts()
     by_status: Counter = Counter()
     severities = {r.id: r.severity for r in report.rules}
     by_severity: Counter = Counter()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from json.encoder import encode_basestring as _unicode_string
 from json.encoder import encode_basestring_ascii as _string
 
 from soc2lint.engine.rules import Rule
@@ -102,6 +104,14 @@ _KEY = "\n      "  # a finding's keys: in the document, in "findings", in an ent
 _SITE = "\n        "  # a call site in "call_sites"
 
 
+class _Quoted(dict):
+    """text -> its JSON string: a report repeats most texts (paths, addresses, messages)."""
+
+    def __missing__(self, text: str) -> str:
+        quoted = self[text] = _string(text)
+        return quoted
+
+
 class _Entries(list):
     """The "findings" array as the texts of its entries, in order."""
 
@@ -110,9 +120,11 @@ class _Entries(list):
         rules = {r.id: r for r in report.rules}
         heads: dict[tuple, str] = {}
         sites: dict[int, str] = {}  # id(Location) -> its text: the report holds every one
+        quoted = _Quoted()
 
         def text(f: Finding, status: str, extra: str = "") -> tuple[tuple, str]:
             loc = f.location
+            path, line = loc.path, loc.start_line
             head = heads.get((f.rule_id, status))
             if head is None:
                 rule = rules[f.rule_id]
@@ -141,12 +153,13 @@ class _Entries(list):
                     + _text({"text": f.value_source, "values_files": list(f.value_files)}, _KEY)
                     + extra
                 )
-            scope = '"repository"' if loc.repository_level else '"file"'
-            return (loc.path, loc.start_line, f.rule_id, f.resource), (
-                f'{head},{_KEY}"resource": {_string(f.resource)},{_KEY}"resource_type": '
-                f'{_string(f.resource_type)},{_KEY}"path": {_string(loc.path)},{_KEY}'
-                f'"start_line": {int.__repr__(loc.start_line)},{_KEY}"end_line": '
-                f'{int.__repr__(loc.end_line)},{_KEY}"message": {_string(f.message)},{_KEY}'
+            # Location.repository_level, without a property call per finding
+            scope = '"repository"' if path == "." and line == 0 else '"file"'
+            return (path, line, f.rule_id, f.resource), (
+                f'{head},{_KEY}"resource": {quoted[f.resource]},{_KEY}"resource_type": '
+                f'{quoted[f.resource_type]},{_KEY}"path": {quoted[path]},{_KEY}'
+                f'"start_line": {int.__repr__(line)},{_KEY}"end_line": '
+                f'{int.__repr__(loc.end_line)},{_KEY}"message": {quoted[f.message]},{_KEY}'
                 f'"fingerprint": "{fingerprint(f)}",{_KEY}"call_sites": {calls},{_KEY}'
                 f'"instances": {int.__repr__(f.instances)},{_KEY}"scope": {scope}{extra}'
                 "\n    }"
@@ -166,16 +179,17 @@ def _text(value: object, newline: str) -> str:
     return "".join(out)
 
 
-def _dumps(doc: dict) -> str:
-    """json.dumps(doc, indent=2) + newline, byte for byte, in about half the time: Python's
-    encoder indents only in pure Python, through generators, and a repository's tens of
-    thousands of findings took seconds that way. Anything but plain JSON values (a key that is
-    not a string, a float) is left to json.dumps."""
+def _dumps(doc: dict, ensure_ascii: bool = True) -> str:
+    """json.dumps(doc, indent=2, ensure_ascii=ensure_ascii) + newline, byte for byte, in about
+    half the time: Python's encoder indents only in pure Python, through generators, and a
+    repository's tens of thousands of findings took seconds that way (the SARIF report writes
+    its log here too). Anything but plain JSON values (a key that is not a string, a float) is
+    left to json.dumps."""
     out: list[str] = []
     try:
-        _emit(doc, "\n", out)
+        _emit(doc, "\n", out, _string if ensure_ascii else _unicode_string)
     except _Other:
-        return json.dumps(doc, indent=2) + "\n"
+        return json.dumps(doc, indent=2, ensure_ascii=ensure_ascii) + "\n"
     out.append("\n")
     return "".join(out)
 
@@ -184,10 +198,13 @@ class _Other(Exception):
     """A value _emit leaves to the json module."""
 
 
-def _emit(value: object, newline: str, out: list[str]) -> None:
+def _emit(
+    value: object, newline: str, out: list[str], quote: Callable[[str], str] = _string
+) -> None:
+    """value written as json.dumps(indent=2) writes it at this depth, its texts by quote."""
     kind = type(value)
     if kind is str:
-        out.append(_string(value))  # type: ignore[arg-type]
+        out.append(quote(value))  # type: ignore[arg-type]
     elif kind is dict or kind is list or kind is tuple:
         if not value:
             out.append("{}" if kind is dict else "[]")
@@ -199,20 +216,20 @@ def _emit(value: object, newline: str, out: list[str]) -> None:
             for key, item in value.items():  # type: ignore[union-attr]
                 if type(key) is not str:
                     raise _Other
-                named = between + _string(key) + ": "
+                named = between + quote(key) + ": "
                 between = "," + inner
                 # most values are text or numbers: written here, without a call each
                 if type(item) is str:
-                    out.append(named + _string(item))
+                    out.append(named + quote(item))
                 elif type(item) is int:
                     out.append(named + int.__repr__(item))
                 else:
                     out.append(named)
-                    _emit(item, inner, out)
+                    _emit(item, inner, out, quote)
         else:
             for item in value:  # type: ignore[union-attr]
                 out.append(between)
-                _emit(item, inner, out)
+                _emit(item, inner, out, quote)
                 between = "," + inner
         out.append(newline + ("}" if kind is dict else "]"))
     elif value is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +14,7 @@ from soc2lint.engine.tsc import catalogue
 from soc2lint.model import Finding, Location, Suppression
 from soc2lint.pipeline.coverage import headline
 from soc2lint.reporters.common import fingerprint, visible
+from soc2lint.reporters.json_report import _dumps
 from soc2lint.reporters.rule_docs import help_markdown
 from soc2lint.scan import Report
 
@@ -311,19 +311,38 @@ def _location(path: str, start: int, end: int) -> om.Location:
     )
 
 
+# sarif-om class -> (attribute, schema property name, default, whether the default is omitted)
+# for each of its fields: worked out once per class, not for every object (a report of many
+# results writes tens of objects for each)
+_FIELDS: dict[type, list[tuple[str, str, Any, bool]]] = {}
+
+
+def _fields(cls: type) -> list[tuple[str, str, Any, bool]] | None:
+    """The fields to_dict writes of an attrs class, or None for another class."""
+    plan = _FIELDS.get(cls)
+    if plan is None and attr.has(cls):
+        plan = _FIELDS[cls] = [
+            (
+                field.name,
+                field.metadata.get("schema_property_name", field.name),
+                field.default,
+                field.default is not attr.NOTHING
+                and field.name not in ("version", "level", "kind"),
+            )
+            for field in attr.fields(cls)
+        ]
+    return plan
+
+
 def to_dict(obj: Any) -> Any:
     """sarif-om objects -> plain JSON data under the schema's property names; defaults omitted."""
-    if attr.has(type(obj)):
+    plan = _fields(type(obj))
+    if plan is not None:
         out: dict[str, Any] = {}
-        for field in attr.fields(type(obj)):
-            value = getattr(obj, field.name)
-            if value is None or (
-                field.default is not attr.NOTHING
-                and value == field.default
-                and field.name not in ("version", "level", "kind")
-            ):
+        for field_name, name, default, omitted in plan:
+            value = getattr(obj, field_name)
+            if value is None or (omitted and value == default):
                 continue
-            name = field.metadata.get("schema_property_name", field.name)
             out[name] = to_dict(value)
         out.update(getattr(obj, "_schema_extra", {}))
         if isinstance(obj, om.PropertyBag):
@@ -345,7 +364,7 @@ def render(
 ) -> str:
     """SARIF for upload: suppressed results are left out unless include_suppressed."""
     log = to_dict(build(report, automation_id, include_suppressed))
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return _dumps(log, ensure_ascii=False)
 
 
 def _coverage_notifications(report: Report) -> list[om.Notification]:
