@@ -684,6 +684,9 @@ def load_all(
                 )
                 if progress:
                     progress(len(out), total)
+            # inside a scan that sets its phases' objects aside: the parses too, before the
+            # collector is back (they hold no cycles: nothing for it to free)
+            collector.keep(collect=False)
     return out
 
 
