@@ -289,14 +289,14 @@ class Cache:
     def _read_index(self, name: str) -> tuple[int, str, int, list[tuple[bytes, int, int, bytes]]]:
         fd = self._descriptor(name)
         info = os.fstat(fd)
-        head = os.pread(fd, _PACK_HEAD, 0)
+        head = _pread(fd, _PACK_HEAD, 0)
         if len(head) != _PACK_HEAD or head[: len(_PACK_MAGIC)] != _PACK_MAGIC:
             raise ValueError("not a pack")
         stamp = head[len(_PACK_MAGIC) : len(_PACK_MAGIC) + 12]
         count, written = struct.unpack("<IQ", stamp)
         if _PACK_HEAD + count * _RECORD.size > info.st_size:
             raise ValueError("index longer than the pack")
-        index = os.pread(fd, count * _RECORD.size, _PACK_HEAD)
+        index = _pread(fd, count * _RECORD.size, _PACK_HEAD)
         if hashlib.sha256(stamp + index).digest() != head[len(_PACK_MAGIC) + 12 :]:
             raise ValueError("corrupt index")
         return written, name, info.st_size, list(_RECORD.iter_unpack(index))
@@ -330,7 +330,7 @@ class Cache:
 
     def _read_place(self, place: _Place) -> bytes:
         name, offset, length, digest = place
-        payload = os.pread(self._descriptor(name), length, offset)
+        payload = _pread(self._descriptor(name), length, offset)
         if len(payload) != length or hashlib.sha256(payload).digest() != digest:
             raise ValueError("corrupt entry")
         return payload
@@ -348,6 +348,22 @@ class Cache:
 
 
 _Place = tuple[str, int, int, bytes]  # pack name, offset, length, sha256 of the entry
+
+
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    """length bytes at offset (os.pread, or a seek and a read where there is none: Windows)."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, length, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    chunks = []
+    while length > 0:
+        chunk = os.read(fd, length)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        length -= len(chunk)
+    return b"".join(chunks)
+
 
 # a new file, never an existing one or a link's target; not inherited by programs run
 _CREATE = (
