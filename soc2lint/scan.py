@@ -73,7 +73,8 @@ def scan(
         reuse.excluded = list(found.excluded)
         reuse.coverage = _coverage(reuse, [], types=reuse.coverage["resources"]["types"])
         return _not_evaluated(reuse, options)
-    report, reusable = _scan(root, paths, rules, options, found, started, outside)
+    with collector.set_aside():  # what each phase leaves is set aside (collector.keep)
+        report, reusable = _scan(root, paths, rules, options, found, started, outside)
     if reuse is not None and reusable:
         result_cache.store(reuse[0], reuse[1], report)
     return _not_evaluated(report, options)
@@ -201,8 +202,10 @@ def _evaluate(
     a page, and a full collection in the worker writes into every object's header, so it would
     copy the whole graph; in one process, collections need not walk the graph again either.
     Frozen only for the call, and only when nobody else has frozen objects."""
-    with collector.set_aside():
-        return evaluate_rules(rules, graph, jobs)
+    with collector.set_aside(), collector.paused():
+        found = evaluate_rules(rules, graph, jobs)
+        collector.keep(collect=False)  # the findings (no cycles), before any collection
+        return found
 
 
 def _unique_keys(resources: list[Resource]) -> list[Resource]:
@@ -278,8 +281,10 @@ def _scan(
     # the parsed files are the platforms' business until they are assembled: what the
     # resources still use of them stays, the rest need not be copied into evaluation workers
     sink.mine = {}
+    collector.keep(collect=True)  # module instances: cycles
     resources = asm.resources
     graph = _link(resources)
+    collector.keep(collect=False)
     judged = [r for r in rules if coverage.configured(options, r.needs_config)]
     findings, rule_errors = _evaluate(judged, graph, options.jobs or os.cpu_count() or 1)
     # one finding per place: a module several root modules call gives one finding per result

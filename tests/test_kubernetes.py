@@ -816,3 +816,65 @@ def test_a_rule_applies_through_the_types_a_resource_also_has() -> None:
     graph = ResourceGraph()
     graph.add_resource(res)
     assert _work([rule], graph) == [(res, [(rule, rule.condition)])]
+
+
+class _Edges:
+    """A graph that only records the edges the linker adds, in order."""
+
+    def __init__(self) -> None:
+        self.edges: list[tuple[str, str, str, str]] = []
+
+    def add_edge(self, source: str, target: str, kind: str, attribute: str = "") -> None:
+        self.edges.append((source, target, kind, attribute))
+
+
+def test_k8s_selectors_select_through_the_label_index_as_against_every_workload() -> None:
+    """The linker tries a selector only against workloads carrying one of its labels: the
+    same edges, in the same order, as trying it against every workload of its namespace."""
+    deploys = []
+    labels = ["{app: web}", "{app: web, tier: '1'}", "{app: web, tier: 1}", "{tier: true}", "{}"]
+    for i, pod_labels in enumerate(labels * 2):
+        ns = "a" if i < len(labels) else "b"
+        deploys.append(
+            f"apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: d{i}, namespace: {ns}}}\n"
+            f"spec:\n  template:\n    metadata:\n      labels: {pod_labels}\n"
+            "    spec:\n      containers: [{name: c, image: nginx:1.25}]\n"
+        )
+    selectors = ["{app: web}", "{tier: '1'}", "{tier: 1}", "{tier: 'true'}", "{app: web, tier: 1}"]
+    picks = []
+    for i, selector in enumerate(selectors):
+        for ns in ("a", "b"):
+            picks.append(
+                f"apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}, namespace: {ns}}}\n"
+                f"spec: {{selector: {selector}}}\n"
+            )
+            picks.append(
+                "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+                f"metadata: {{name: n{i}, namespace: {ns}}}\n"
+                f"spec: {{podSelector: {{matchLabels: {selector}, matchExpressions: "
+                "[{key: app, operator: Exists}]}}\n"
+            )
+    picks.append(  # no matchLabels: every workload is tried
+        "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+        "metadata: {name: all, namespace: a}\nspec: {podSelector: {}}\n"
+    )
+    resources = _parse("all.yaml", "---\n".join(deploys + picks))
+    graph = _Edges()
+    k8s_linker.link(graph, resources)  # type: ignore[arg-type]
+    workloads = [r for r in resources if k8s_linker._workload(r)]
+    expected = []
+    for res in resources:
+        spec = res.attributes.get("spec") or {}
+        if res.type == "Service":
+            selector, attribute = {"matchLabels": spec["selector"]}, "spec.selector"
+        elif res.type == "NetworkPolicy":
+            selector, attribute = spec["podSelector"], "spec.podSelector"
+        else:
+            continue
+        for w in workloads:
+            same = w.attributes.get("namespace", "") == res.attributes.get("namespace", "")
+            if same and k8s_linker._labels_match(selector, k8s_linker._pod_labels(w)):
+                expected.append((res.key, w.key, "selects", attribute))
+    selected = [e for e in graph.edges if e[2] == "selects"]
+    assert selected == expected
+    assert len(selected) > 10  # int and text label values, both namespaces, the empty selector

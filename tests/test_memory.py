@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,37 @@ def test_findings_come_back_from_evaluation_workers_whole(
     monkeypatch.setattr(evaluate, "PARALLEL_PAIRS", 10**9)
     one = scan([str(FIXTURE)], RULES, ScanOptions(jobs=1))
     assert two.findings == one.findings and one.findings
+
+
+def test_keep_sets_aside_what_a_phase_made_only_inside_a_block_that_froze() -> None:
+    from soc2lint import collector
+
+    assert gc.get_freeze_count() == 0
+    collector.keep(collect=False)  # outside a block: nothing frozen
+    assert gc.get_freeze_count() == 0
+    with collector.set_aside():
+        before = gc.get_freeze_count()
+        made = [[i] for i in range(1000)]  # a phase's objects, tracked by the collector
+        collector.keep(collect=True)
+        assert gc.get_freeze_count() >= before + len(made)
+        # a phase's garbage cycles are collected before the rest is set aside
+        cycle = _Node()
+        cycle.me = cycle
+        gone = weakref.ref(cycle)
+        del cycle
+        collector.keep(collect=True)
+        assert gone() is None
+    assert gc.get_freeze_count() == 0  # all put back
+    gc.freeze()  # frozen by someone else: keep adds nothing to theirs
+    try:
+        before = gc.get_freeze_count()
+        with collector.set_aside():
+            fresh = [[i] for i in range(1000)]
+            collector.keep(collect=False)
+            assert gc.get_freeze_count() <= before and fresh
+    finally:
+        gc.unfreeze()
+
+
+class _Node:
+    me: object = None

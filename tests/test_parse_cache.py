@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from soc2lint.pipeline import codec
 from soc2lint.pipeline import load as loader
 from soc2lint.pipeline.discover import discover
@@ -58,11 +60,12 @@ def test_bytes_that_are_not_a_parse_are_parsed_again_and_the_entry_rewritten(
     expected = [loader.load_one(s, 10**6, None) for s in sources]
     loader._load_chunk((sources, 10**6, cache_dir))  # cold: every entry written
     cache = loader.Cache(Path(cache_dir))
-    entries = [p for p in Path(cache_dir).rglob("*") if p.is_file()]
-    assert len(entries) == len(sources)
+    keys = [_key_of(s) for s in sources]
+    assert all(cache.parse_payload(k) is not None for k in keys)
     for bad in (codec.encode(("not", "a", "parse")), b"not a pickle"):
-        for entry in entries:  # well-formed entries (the digest holds) of what is no parse
-            cache.put_payload(entry.name, bad)
+        for key in keys:  # well-formed entries (the digest holds) of what is no parse
+            cache.add_parse(key, bad)
+        cache.flush()  # the newest pack: read before the parses
         sent = loader._load_chunk((sources, 10**6, cache_dir))
         assert [item[1] for item in sent] == [bad] * len(sources)  # passed on undecoded
         got = [loader._received(i, s, 10**6, cache_dir) for i, s in zip(sent, sources, strict=True)]
@@ -73,6 +76,11 @@ def test_bytes_that_are_not_a_parse_are_parsed_again_and_the_entry_rewritten(
             loader._fill(loader.Loaded(s), codec.decode(i[1]))
             for i, s in zip(again, sources, strict=True)
         )
+
+
+def _key_of(source) -> str:
+    raw = Path(source.abspath).read_bytes()
+    return loader._key(f"{source.platform}/{source.kind}", source.path, raw)
 
 
 def test_entries_are_written_whole_and_leave_no_temporary_files(tmp_path: Path) -> None:
@@ -99,3 +107,87 @@ def test_a_write_that_fails_leaves_no_temporary_file(tmp_path: Path, monkeypatch
     monkeypatch.undo()
     assert cache.get("ab" * 32) is None
     assert [p.name for p in (tmp_path / "cache").rglob("*") if p.is_file()] == ["aa" * 32]
+
+
+def _pack_of(keys: list[str], cache_dir: Path) -> Path:
+    cache = loader.Cache(cache_dir)
+    for i, key in enumerate(keys):
+        cache.add_parse(key, codec.encode(("parse", i, "x" * 200)))
+    cache.flush()
+    (pack,) = (cache_dir / f"v{loader.CACHE_FORMAT}" / "packs").iterdir()
+    return pack
+
+
+def _readable(keys: list[str], cache_dir: Path) -> list[bool]:
+    cache = loader.Cache(cache_dir)  # a new reader: the pack's index read afresh
+    found = [cache.parse_payload(k) for k in keys]
+    cache.close()
+    assert all(codec.decode(p) == ("parse", i, "x" * 200) for i, p in enumerate(found) if p)
+    return [p is not None for p in found]
+
+
+def test_a_damaged_pack_costs_the_entries_it_spoils_and_no_more(tmp_path: Path) -> None:
+    keys = [f"{i:02x}" * 32 for i in range(5)]
+    pack = _pack_of(keys, tmp_path / "cache")
+    whole = pack.read_bytes()
+    assert _readable(keys, tmp_path / "cache") == [True] * 5
+    flipped = bytearray(whole)
+    flipped[-3] ^= 0x01  # in the last entry's payload
+    pack.write_bytes(bytes(flipped))
+    assert _readable(keys, tmp_path / "cache") == [True, True, True, True, False]
+    pack.write_bytes(whole[:-100])  # torn: the last entry ends past the end
+    assert _readable(keys, tmp_path / "cache") == [True, True, True, True, False]
+    index = bytearray(whole)
+    index[len(loader._PACK_MAGIC) + 12 + 32 + 40] ^= 0x01  # in the index: no entry is believed
+    pack.write_bytes(bytes(index))
+    assert _readable(keys, tmp_path / "cache") == [False] * 5
+    pack.write_bytes(whole[:20])  # not even a head
+    assert _readable(keys, tmp_path / "cache") == [False] * 5
+    pack.write_bytes(whole)
+    assert _readable(keys, tmp_path / "cache") == [True] * 5
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX ownership")
+def test_a_pack_others_may_write_or_a_link_is_not_read(tmp_path: Path) -> None:
+    keys = [f"{i:02x}" * 32 for i in range(3)]
+    pack = _pack_of(keys, tmp_path / "cache")
+    pack.chmod(0o666)
+    assert _readable(keys, tmp_path / "cache") == [False] * 3
+    pack.chmod(0o600)
+    pack.parent.chmod(0o777)
+    assert _readable(keys, tmp_path / "cache") == [False] * 3
+    pack.parent.chmod(0o700)
+    elsewhere = tmp_path / "elsewhere.pack"
+    pack.rename(elsewhere)
+    pack.symlink_to(elsewhere)
+    assert _readable(keys, tmp_path / "cache") == [False] * 3
+    pack.unlink()
+    elsewhere.rename(pack)
+    assert _readable(keys, tmp_path / "cache") == [True] * 3
+
+
+def test_the_newest_pack_holding_a_key_is_read_and_the_same_keys_rewrite_one_pack(
+    tmp_path: Path,
+) -> None:
+    cache_dir = tmp_path / "cache"
+    keys = [f"{i:02x}" * 32 for i in range(3)]
+    pack = _pack_of(keys, cache_dir)
+    newer = loader.Cache(cache_dir)
+    newer.add_parse(keys[1], codec.encode("newer"))
+    newer.flush()
+    reader = loader.Cache(cache_dir)
+    assert [codec.decode(reader.parse_payload(k) or b"") for k in keys[:2]] == [
+        ("parse", 0, "x" * 200),
+        "newer",
+    ]
+    reader.close()
+    # the same keys again: the same pack name, replaced whole, and nothing half-written left
+    again = loader.Cache(cache_dir)
+    for key in keys:
+        again.add_parse(key, codec.encode("again"))
+    again.flush()
+    names = sorted(p.name for p in pack.parent.iterdir())
+    assert len(names) == 2 and pack.name in names and not any(n.startswith(".tmp") for n in names)
+    reader = loader.Cache(cache_dir)
+    assert [codec.decode(reader.parse_payload(k) or b"") for k in keys] == ["again"] * 3
+    reader.close()

@@ -461,6 +461,15 @@ def _run(request: Request) -> Outcome:
 )
 def scan_command(**params: object) -> None:
     """Scan PATHS (default: the current directory) and report findings."""
+    from soc2lint import collector
+
+    # what the scan sets aside from the garbage collector phase by phase (collector.keep)
+    # stays aside until the report is out, rather than being walked again by its collections
+    with collector.set_aside():
+        _scan_command(params)
+
+
+def _scan_command(params: dict[str, object]) -> None:
     from soc2lint.cli.run import gate
     from soc2lint.pipeline.coverage import headline
     from soc2lint.reporters import renderer

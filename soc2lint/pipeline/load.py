@@ -1,9 +1,12 @@
 """Read and parse source files: in parallel when there are many, from a content cache when warm.
 
 Parsing is a pure function of (path, content), so results are cached by a key over the
-soc2lint version, the parser kind, the path and the file's bytes. Cache entries are written
-atomically (write to a temporary file, then rename), so concurrent scans never see half an
-entry; an entry that does not load is ignored and rewritten.
+soc2lint version, the parser kind, the path and the file's bytes. Parses are kept in packs, many
+entries to a file (a worker's batch, or a serial scan's whole run), since a file per parse
+cost more to write than many of the parses themselves; other entries (whole reports, built
+rules) are a file each. Both are written atomically (write to a temporary file, then rename),
+so concurrent scans never see half of one; an entry that does not load is ignored and
+rewritten.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import hashlib
 import itertools
 import os
 import stat
+import struct
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,7 +68,15 @@ class Cache:
     when every directory on the way to it, and the entry itself, belongs to this user (or root,
     above the cache) and nobody else may write it (a world-writable ancestor such as /tmp only
     with its sticky bit); an entry that is not a regular file, or is larger than MAX_ENTRY, is
-    not read."""
+    not read.
+
+    Parses (parse_payload, add_parse) live in packs under packs/: each pack a file of many
+    entries behind an index of (key, place, length, sha256), written whole and renamed into
+    place like any entry, and never changed after. The same checks hold for a pack and its
+    directory as for an entry; the index has its own digest, each entry its own, so a torn or
+    altered pack costs the entries it spoils and no more, and a pack that does not read is
+    none. Where packs hold the same key, the newest is read first. A pack is named by the keys
+    it holds, so a scan that parses the same files again writes the same name over it."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -71,9 +84,13 @@ class Cache:
         self.misses = 0
         self.usable = trusted(directory)
         self._root = os.path.join(directory, f"v{CACHE_FORMAT}")
+        self._packs = os.path.join(self._root, "packs")
         # temporary names unique to this object: no random name drawn per entry
         self._temporary = f".tmp-{os.getpid()}-{os.urandom(4).hex()}-"
         self._count = itertools.count()
+        self._index: dict[bytes, list[_Place]] | None = None  # read on the first look-up
+        self._open: dict[str, int] = {}  # pack name -> a descriptor read with pread
+        self._pending: dict[bytes, bytes] = {}  # parses for the next pack (flush)
 
     def _path(self, key: str) -> str:
         return os.path.join(self._root, key[:2], key)
@@ -162,6 +179,191 @@ class Cache:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
 
+    # packs of parses
+
+    def parse_payload(self, key: str) -> bytes | None:
+        """The bytes add_parse stored under key (for codec.decode, which may still refuse
+        them), or None: missing, corrupt or unsafe."""
+        try:
+            places = self._places().get(bytes.fromhex(key), ())
+        except (OSError, ValueError):
+            places = ()
+        for place in places:
+            try:
+                payload = self._read_place(place)
+            except (OSError, ValueError):
+                continue
+            self.hits += 1
+            return payload
+        self.misses += 1
+        return None
+
+    def add_parse(self, key: str, payload: bytes) -> None:
+        """Keep payload (codec bytes) under key (a hex sha256) for the next flush()."""
+        if self.usable and len(payload) <= MAX_ENTRY and len(key) == 64:
+            with contextlib.suppress(ValueError):
+                self._pending[bytes.fromhex(key)] = payload
+
+    def flush(self) -> None:
+        """Write the parses add_parse kept as one pack, atomically (a temporary name in the
+        packs' directory, then renamed); a read-only or full cache directory only costs speed."""
+        pending, self._pending = self._pending, {}
+        if not pending or not self.usable:
+            return
+        keys = sorted(pending)
+        records = []
+        offset = _PACK_HEAD + _RECORD.size * len(keys)
+        for key in keys:
+            payload = pending[key]
+            records.append(
+                _RECORD.pack(key, offset, len(payload), hashlib.sha256(payload).digest())
+            )
+            offset += len(payload)
+        if offset > MAX_PACK:  # a batch this large: two packs
+            half = len(keys) // 2
+            for part in (keys[:half], keys[half:]):
+                self._pending = {k: pending[k] for k in part}
+                self.flush()
+            return
+        # written when: what orders packs holding the same key (a file's time may be coarser
+        # than the time between two packs)
+        stamp = struct.pack("<IQ", len(keys), time.time_ns())
+        index = b"".join(records)
+        head = _PACK_MAGIC + stamp + hashlib.sha256(stamp + index).digest()
+        name = hashlib.sha256(b"".join(keys)).hexdigest()[:40] + ".pack"
+        tmp = os.path.join(self._packs, f"{self._temporary}{next(self._count)}")
+        made = False
+        try:
+            try:
+                fd = os.open(tmp, _CREATE, 0o600)
+            except FileNotFoundError:  # the first pack
+                os.makedirs(self._packs, mode=0o700, exist_ok=True)
+                fd = os.open(tmp, _CREATE, 0o600)
+            made = True
+            try:
+                for piece in (head + index, *(pending[k] for k in keys)):
+                    view = memoryview(piece)
+                    while view:
+                        view = view[os.write(fd, view) :]
+            finally:
+                os.close(fd)
+            os.replace(tmp, os.path.join(self._packs, name))
+        except OSError:
+            if made:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            return
+        stale = self._open.pop(name, None)  # a pack of this name this object had open
+        if stale is not None:
+            with contextlib.suppress(OSError):
+                os.close(stale)
+        if self._index is not None:  # this object reads what it wrote, before older packs
+            for key, record in zip(keys, records, strict=True):
+                _key, offset, length, digest = _RECORD.unpack(record)
+                self._index.setdefault(key, []).insert(0, (name, offset, length, digest))
+
+    def _places(self) -> dict[bytes, list[_Place]]:
+        """Key -> where packs hold it, newest pack first; read once (packs written later by
+        others are not seen: their entries are misses)."""
+        if self._index is not None:
+            return self._index
+        self._index = {}
+        if not self.usable:
+            return self._index
+        for directory in (self._root, self._packs):
+            if not _private(os.lstat(directory), directory=True):
+                raise PermissionError(f"{directory} may be written by others")
+        found = []
+        for entry in os.scandir(self._packs):
+            if entry.name.endswith(".pack"):
+                with contextlib.suppress(OSError, ValueError):
+                    found.append(self._read_index(entry.name))
+        found.sort(key=lambda f: f[0], reverse=True)  # newest first
+        index = self._index
+        for _mtime, name, size, records in found:
+            for key, offset, length, digest in records:
+                if offset + length <= size:
+                    index.setdefault(key, []).append((name, offset, length, digest))
+        return index
+
+    def _read_index(self, name: str) -> tuple[int, str, int, list[tuple[bytes, int, int, bytes]]]:
+        fd = self._descriptor(name)
+        info = os.fstat(fd)
+        head = _pread(fd, _PACK_HEAD, 0)
+        if len(head) != _PACK_HEAD or head[: len(_PACK_MAGIC)] != _PACK_MAGIC:
+            raise ValueError("not a pack")
+        stamp = head[len(_PACK_MAGIC) : len(_PACK_MAGIC) + 12]
+        count, written = struct.unpack("<IQ", stamp)
+        if _PACK_HEAD + count * _RECORD.size > info.st_size:
+            raise ValueError("index longer than the pack")
+        index = _pread(fd, count * _RECORD.size, _PACK_HEAD)
+        if hashlib.sha256(stamp + index).digest() != head[len(_PACK_MAGIC) + 12 :]:
+            raise ValueError("corrupt index")
+        return written, name, info.st_size, list(_RECORD.iter_unpack(index))
+
+    def _descriptor(self, name: str) -> int:
+        fd = self._open.get(name)
+        if fd is not None:
+            return fd
+        if len(self._open) >= 64:  # a bounded number open at once
+            for other in self._open.values():
+                with contextlib.suppress(OSError):
+                    os.close(other)
+            self._open.clear()
+        flags = (
+            os.O_RDONLY
+            | getattr(os, "O_NOFOLLOW", 0)
+            | getattr(os, "O_NONBLOCK", 0)
+            | getattr(os, "O_CLOEXEC", 0)
+            | getattr(os, "O_BINARY", 0)
+        )
+        fd = os.open(os.path.join(self._packs, name), flags)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or not _private(info, directory=False):
+            os.close(fd)
+            raise PermissionError(f"{name} is not a private regular file")
+        if info.st_size > MAX_PACK:
+            os.close(fd)
+            raise ValueError("pack larger than the cap")
+        self._open[name] = fd
+        return fd
+
+    def _read_place(self, place: _Place) -> bytes:
+        name, offset, length, digest = place
+        payload = _pread(self._descriptor(name), length, offset)
+        if len(payload) != length or hashlib.sha256(payload).digest() != digest:
+            raise ValueError("corrupt entry")
+        return payload
+
+    def close(self) -> None:
+        """Close the packs this object has open (it reopens them when read again)."""
+        for fd in self._open.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._open.clear()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+_Place = tuple[str, int, int, bytes]  # pack name, offset, length, sha256 of the entry
+
+
+def _pread(fd: int, length: int, offset: int) -> bytes:
+    """length bytes at offset (os.pread, or a seek and a read where there is none: Windows)."""
+    if hasattr(os, "pread"):
+        return os.pread(fd, length, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    chunks = []
+    while length > 0:
+        chunk = os.read(fd, length)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        length -= len(chunk)
+    return b"".join(chunks)
+
 
 # a new file, never an existing one or a link's target; not inherited by programs run
 _CREATE = (
@@ -175,6 +377,11 @@ _CREATE = (
 _MAGIC = b"soc2lint-cache\x03\n"
 _BODY = len(_MAGIC) + 32
 MAX_ENTRY = 256 * 1024 * 1024
+_PACK_MAGIC = b"soc2lint-pack\x01\n"
+# magic, number of entries, when written (ns), sha256 of those two and the index
+_PACK_HEAD = len(_PACK_MAGIC) + 12 + 32
+_RECORD = struct.Struct("<32sQQ32s")  # key, offset in the pack, length, sha256 of the entry
+MAX_PACK = 1024 * 1024 * 1024
 
 
 def _private(info: os.stat_result, directory: bool) -> bool:
@@ -309,18 +516,40 @@ def load_one(
 ) -> Loaded:
     """Read, check and parse one file (or take its parse from the cache). cache: the Cache of
     cache_dir when the caller has one (its directories' trust is checked once, not per file)."""
+    return _load(source, max_bytes, cache_dir, cache, look=True)
+
+
+def _load(
+    source: SourceFile, max_bytes: int, cache_dir: str | None, cache: Cache | None, look: bool
+) -> Loaded:
+    """load_one; look=False: parse even when the cache has an entry (one found wanting)."""
     out, text, raw = _read(source, max_bytes)
     if raw is None:
         return out
-    if cache is None and cache_dir:
-        cache = Cache(Path(cache_dir))
+    own = cache is None and bool(cache_dir)
+    if own:
+        cache = _shared(str(cache_dir))
     key = _key(f"{source.platform}/{source.kind}", source.path, raw)
-    if cache and _fill(out, cache.get(key)):
-        return out
+    if cache and look:
+        payload = cache.parse_payload(key)
+        if payload is not None:
+            with contextlib.suppress(ValueError):
+                if _fill(out, codec.decode(payload)):
+                    return out
     parse = _parse(out, text)
     if cache:
-        cache.put(key, parse)
+        with contextlib.suppress(codec.Unencodable):  # a parse the format cannot hold
+            cache.add_parse(key, codec.encode(parse))
+        if own:
+            cache.flush()
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _shared(cache_dir: str) -> Cache:
+    """One Cache per process for the files loaded one at a time (load_one without a cache):
+    its packs' index is read once, not for every file."""
+    return Cache(Path(cache_dir))
 
 
 def _read(source: SourceFile, max_bytes: int) -> tuple[Loaded, str, bytes | None]:
@@ -408,7 +637,7 @@ def _load_chunk(args: tuple[list[SourceFile], int, str | None]) -> list[Loaded |
             out.append(loaded)
             continue
         key = _key(f"{source.platform}/{source.kind}", source.path, raw)
-        payload = cache.get_payload(key) if cache else None
+        payload = cache.parse_payload(key) if cache else None
         if payload is None:
             try:
                 payload = codec.encode(_parse(loaded, text))
@@ -416,8 +645,11 @@ def _load_chunk(args: tuple[list[SourceFile], int, str | None]) -> list[Loaded |
                 out.append(loaded)
                 continue
             if cache:
-                cache.put_payload(key, payload)
+                cache.add_parse(key, payload)
         out.append((loaded.digest, payload))
+    if cache:
+        cache.flush()  # the chunk's parses: one pack
+        cache.close()
     return out
 
 
@@ -439,8 +671,8 @@ def _received(
     if _fill(out, cached):
         return out
     # a cache entry the format cannot read after all (planted, or from a foreign build):
-    # parsed here, and the entry rewritten
-    return load_one(source, max_bytes, cache_dir)
+    # parsed here, and the entry rewritten (newer than it, so read before it)
+    return _load(source, max_bytes, cache_dir, None, look=False)
 
 
 def load_all(
@@ -459,6 +691,9 @@ def load_all(
             out.append(load_one(source, max_bytes, cache_dir, cache))
             if progress and i % 50 == 0:
                 progress(i, total)
+        if cache:
+            cache.flush()  # the run's parses: one pack
+            cache.close()
         return out
     size = max(16, total // (jobs * 8))
     chunks = [sources[i : i + size] for i in range(0, total, size)]
@@ -478,6 +713,9 @@ def load_all(
                 )
                 if progress:
                     progress(len(out), total)
+            # inside a scan that sets its phases' objects aside: the parses too, before the
+            # collector is back (they hold no cycles: nothing for it to free)
+            collector.keep(collect=False)
     return out
 
 

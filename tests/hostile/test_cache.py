@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from soc2lint.pipeline import codec
+from soc2lint.pipeline import load as loader
 from soc2lint.pipeline.load import _MAGIC as MAGIC
 
 from .harness import repository, soc2lint
@@ -67,9 +68,24 @@ def test_a_planted_pickle_is_never_run(scanned, tmp_path: Path) -> None:
             entry.write_bytes(magic + hashlib.sha256(payload).digest() + payload)
         assert _failing(_scan(repo, cache)) == expected
         assert not marker.exists()
-        # and the entries are cache data again
+        # and the entries are cache data again (a pack: every entry in it)
         for entry in _entries(cache):
-            codec.decode(entry.read_bytes()[len(MAGIC) + 32 :])
+            for payload in _payloads(entry):
+                codec.decode(payload)
+
+
+def _payloads(entry: Path) -> list[bytes]:
+    """An entry's payload, or each payload of a pack, its digests checked."""
+    if entry.suffix != ".pack":
+        return [entry.read_bytes()[len(MAGIC) + 32 :]]
+    reader = loader.Cache(entry.parents[2])
+    _written, name, _size, records = reader._read_index(entry.name)
+    out = [
+        reader._read_place((name, offset, length, digest)) for _k, offset, length, digest in records
+    ]
+    reader.close()
+    assert out
+    return out
 
 
 def _forge_clean_report(cache: Path) -> Path:

@@ -40,6 +40,27 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
         return by_name.get((kind, namespace, str(name)), [])
 
     defaults = [r for r in k8s if r.type == "StorageClass" and _default_class(r)]
+    # (namespace, label, value as text) -> the positions of the workloads in
+    # workloads_by_ns[namespace] whose pods carry it: a selector is tried against the
+    # workloads that carry one of its labels, not against every workload of its namespace
+    carrying: dict[tuple[str, Any, str], list[int]] = defaultdict(list)
+    for ns, workloads in workloads_by_ns.items():
+        for i, w in enumerate(workloads):
+            for key, value in _pod_labels(w).items():
+                carrying[(ns, key, str(value))].append(i)
+
+    def selectable(ns: str, selector: dict[str, Any]) -> list[Resource]:
+        """The workloads of ns a selector may select, in their order: all of them, or those
+        carrying the label of its matchLabels that the fewest carry."""
+        workloads = workloads_by_ns[ns]
+        match_labels = selector.get("matchLabels")
+        if not isinstance(match_labels, dict) or not match_labels:
+            return workloads
+        fewest = min(
+            (carrying.get((ns, key, str(value)), []) for key, value in match_labels.items()),
+            key=len,
+        )
+        return [workloads[i] for i in fewest]
 
     for res in k8s:
         attrs = res.attributes
@@ -48,14 +69,14 @@ def link(graph: ResourceGraph, resources: list[Resource]) -> None:
         if res.type == "Service":
             selector = spec.get("selector")
             if isinstance(selector, dict) and selector:
-                for w in workloads_by_ns[ns]:
+                for w in selectable(ns, {"matchLabels": selector}):
                     if _labels_match({"matchLabels": selector}, _pod_labels(w)):
                         graph.add_edge(res.key, w.key, "selects", "spec.selector")
         elif res.type in ("NetworkPolicy", "PodDisruptionBudget"):
             field = "podSelector" if res.type == "NetworkPolicy" else "selector"
             selector = spec.get(field)
             if isinstance(selector, dict):
-                for w in workloads_by_ns[ns]:
+                for w in selectable(ns, selector):
                     if _labels_match(selector, _pod_labels(w)):
                         graph.add_edge(res.key, w.key, "selects", f"spec.{field}")
         elif res.type == "Ingress":
