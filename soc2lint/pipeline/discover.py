@@ -6,6 +6,7 @@ import hashlib
 import os
 import stat
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,11 @@ class Discovery:
     unsupported: list[dict] = field(default_factory=list)
     # how the walk went where it matters to a reader: {path, message}
     notes: list[dict] = field(default_factory=list)
+    # each file's status as the walk found it (size, mtime_ns, ctime_ns, inode, device), and
+    # the time the walk began: what pipeline.facts needs to trust what it remembers of a file
+    signatures: dict[str, tuple[int, int, int, int, int]] = field(default_factory=dict)
+    started_ns: int = 0
+    facts: object = None  # the scope's pipeline.facts.Facts for these files, once made
 
 
 def classify(path: str) -> tuple[str, str] | None:
@@ -62,7 +68,7 @@ def discover(
 ) -> Discovery:
     """Walk root (or targets under it) in a stable order; never follow links out of root."""
     root_path = Path(root).resolve()
-    result = Discovery(str(root_path))
+    result = Discovery(str(root_path), started_ns=time.time_ns())
     ignore = _Ignore(root_path, exclude or [])
     starts = [Path(t) for t in (targets or [str(root_path)])]
     seen_dirs: set[str] = set()
@@ -264,6 +270,13 @@ def _consider(
         )
         return
     result.files.append(SourceFile(rel, os.fspath(path), kind[0], kind[1]))
+    result.signatures[rel] = (
+        size,
+        info.st_mtime_ns,
+        info.st_ctime_ns,
+        info.st_ino,
+        info.st_dev,
+    )
 
 
 def _unsupported(rel: str, result: Discovery, ignore: _Ignore, seen: set[str]) -> None:
