@@ -32,6 +32,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +52,12 @@ def signature(info: os.stat_result) -> Signature:
 
 @dataclass(frozen=True)
 class Kind:
-    """One fact: how to take it from a file's bytes (given its path), and what a stored value
-    may look like (an index holding anything else is not used)."""
+    """One fact: how to take it from a file's bytes (given its path; never None), and whether
+    stored values (a list of them) all look like what take() gives (an index holding anything
+    else is not used)."""
 
     take: Callable[[str, bytes], Any]
-    valid: Callable[[Any], bool]
+    valid: Callable[[list[Any]], bool]
 
 
 def read_bytes(root: str, path: str) -> bytes:
@@ -78,12 +80,15 @@ class Facts:
         cache_dir: str | None = None,
         signatures: dict[str, Signature] | None = None,
         started_ns: int | None = None,
+        kinds_of: Callable[[str], tuple[str, ...]] | None = None,
     ) -> None:
         if signatures is not None and started_ns is None:
             raise ValueError("statuses taken by a walk need the time the walk began")
         self.root = os.fspath(root)
         self.kinds = kinds
         self.signatures = signatures
+        # the facts that apply to a file: all are taken when it is read for one of them
+        self.kinds_of = kinds_of
         # statuses taken here (not by the walk) are all taken after this moment
         self.started = time.time_ns() if started_ns is None else started_ns
         self.cache = Cache(Path(cache_dir)) if cache_dir else None
@@ -91,7 +96,14 @@ class Facts:
             self.cache = None  # not trusted (Cache says why): nothing is read from or kept in it
         self.read = 0  # files read this run (for tests and profiles)
         self._changed = False
-        self._entries: dict[str, tuple[Signature, dict[str, Any]]] = self._load()
+        # what the stored index holds, as stored: path -> row; a status a row; kind -> one
+        # value a row (None: not taken)
+        self._rows: dict[str, int] = {}
+        self._statuses: list[Signature] = []
+        self._columns: dict[str, list[Any]] = {}
+        # what this run has learnt, over the stored rows: path -> (status, facts); None: drop
+        self._new: dict[str, tuple[Signature, dict[str, Any]] | None] = {}
+        self._load()
 
     def _key(self) -> str:
         h = hashlib.sha256(f"facts\0{FORMAT}\0{code_digest()}\0{self.root}\0".encode())
@@ -101,13 +113,16 @@ class Facts:
             h.update(f"{platform.name}\0{kind.__module__}.{kind.__qualname__}\n".encode())
         return "facts-" + h.hexdigest()
 
-    def _load(self) -> dict[str, tuple[Signature, dict[str, Any]]]:
+    def _load(self) -> None:
         if self.cache is None:
-            return {}
+            return
         try:
-            return _decoded(self.cache.get(self._key()), self.root, self.kinds)
+            stored = _decoded(self.cache.get(self._key()), self.root, self.kinds)
         except Exception:  # anything unexpected in a stored value: not used at all
-            return {}
+            stored = None
+        if stored is not None:
+            paths, self._statuses, self._columns = stored
+            self._rows = {path: i for i, path in enumerate(paths)}
 
     def _status(self, path: str) -> Signature | None:
         if self.signatures is not None and path in self.signatures:
@@ -117,39 +132,60 @@ class Facts:
         except OSError:
             return None
 
+    def _known(self, path: str, status: Signature | None) -> dict[str, Any] | None:
+        """The facts remembered of a file whose status is still status, else None."""
+        if status is None:
+            return None
+        if path in self._new:
+            entry = self._new[path]
+            return entry[1] if entry is not None and entry[0] == status else None
+        i = self._rows.get(path)
+        if i is None or self._statuses[i] != status:
+            return None
+        return {k: c[i] for k, c in self._columns.items() if c[i] is not None}
+
     def get(self, path: str, kind: str) -> Any:
         """One fact of one file, from the index when the file is unchanged, else read."""
         status = self._status(path)
-        entry = self._entries.get(path)
-        if entry is not None and status is not None and entry[0] == status and kind in entry[1]:
-            return entry[1][kind]
-        return self._take(path, status, entry, (kind,))[kind]
+        known = self._known(path, status)
+        if known is not None and kind in known:
+            return known[kind]
+        return self._take(path, status, known, (kind,))[kind]
 
     def take_all(self, path: str, kinds: Iterable[str]) -> None:
         """Make sure the index holds these facts of a file (reading it once if not)."""
         status = self._status(path)
-        entry = self._entries.get(path)
-        known = entry[1] if entry is not None and entry[0] == status else {}
+        i = self._rows.get(path)
+        if (
+            i is not None
+            and path not in self._new
+            and self._statuses[i] == status
+            and all(self._columns[k][i] is not None for k in kinds)
+        ):
+            return  # the common case of a whole scan: known, and unchanged
+        known = self._known(path, status) or {}
         missing = tuple(k for k in kinds if k not in known)
         if missing:
-            self._take(path, status, entry, missing)
+            self._take(path, status, known, missing)
 
     def _take(
         self,
         path: str,
         status: Signature | None,
-        entry: tuple[Signature, dict[str, Any]] | None,
+        known: dict[str, Any] | None,
         kinds: tuple[str, ...],
     ) -> dict[str, Any]:
         raw = read_bytes(self.root, path)
         self.read += 1
+        if self.kinds_of is not None:
+            more = [k for k in self.kinds_of(path) if k not in kinds and k not in (known or {})]
+            kinds = (*kinds, *more)
         taken = {k: self.kinds[k].take(path, raw) for k in kinds}
         if status is not None and self._settled(status):
-            kept = entry[1] if entry is not None and entry[0] == status else {}
-            self._entries[path] = (status, {**kept, **taken})
+            self._new[path] = (status, {**(known or {}), **taken})
             self._changed = True
-        elif entry is not None:
-            del self._entries[path]  # stale, and what replaces it cannot be kept yet
+        elif self._new.get(path) is not None or (path in self._rows and path not in self._new):
+            self._new[path] = None  # stale, and what replaces it cannot be kept yet
             self._changed = True
         return taken
 
@@ -161,67 +197,68 @@ class Facts:
         so entries of files it did not find (deleted, renamed) are dropped."""
         if self.cache is None:
             return
+        paths = sorted({*self._rows, *self._new})
         if prune and self.signatures is not None:
-            gone = [p for p in self._entries if p not in self.signatures]
-            for path in gone:
-                del self._entries[path]
-            self._changed = self._changed or bool(gone)
+            kept = [p for p in paths if p in self.signatures]
+            self._changed = self._changed or len(kept) != len(paths)
+            paths = kept
         if not self._changed:
             return
-        paths = sorted(self._entries)
-        flat: list[int] = []
+        statuses: list[Signature] = []
+        columns: dict[str, list[Any]] = {kind: [] for kind in self.kinds}
         for path in paths:
-            flat.extend(self._entries[path][0])
-        columns = {
-            kind: [self._entries[p][1].get(kind, _ABSENT) for p in paths] for kind in self.kinds
-        }
-        value = {"format": FORMAT, "root": self.root, "paths": paths, "status": flat}
-        value["facts"] = {k: [None if v is _ABSENT else [v] for v in c] for k, c in columns.items()}
+            if path in self._new:
+                entry = self._new[path]
+                if entry is None:
+                    continue
+                status, known = entry
+            else:
+                i = self._rows[path]
+                status, known = self._statuses[i], {k: c[i] for k, c in self._columns.items()}
+            statuses.append(status)
+            for kind, column in columns.items():
+                column.append(known.get(kind))
+        written = [p for p in paths if p not in self._new or self._new[p] is not None]
+        value = {"format": FORMAT, "root": self.root, "paths": written, "status": statuses}
+        value["facts"] = columns
         self.cache.put(self._key(), value)
         self._changed = False
 
 
-_ABSENT = object()
-
-
 def _decoded(
     value: object, root: str, kinds: dict[str, Kind]
-) -> dict[str, tuple[Signature, dict[str, Any]]]:
-    """The entries of a stored index, or {} when anything in it is not as save() writes it."""
+) -> tuple[list[str], list[Signature], dict[str, list[Any]]] | None:
+    """(paths, statuses, fact columns) of a stored index, or None when anything in it is not as
+    save() writes it."""
     if not isinstance(value, dict) or set(value) != {"format", "root", "paths", "status", "facts"}:
-        return {}
-    paths, flat, facts = value["paths"], value["status"], value["facts"]
+        return None
+    paths, statuses, facts = value["paths"], value["status"], value["facts"]
     if value["format"] != FORMAT or value["root"] != root:
-        return {}
-    if type(paths) is not list or type(flat) is not list or type(facts) is not dict:
-        return {}
-    if len(flat) != 5 * len(paths) or not set(map(type, paths)) <= {str}:
-        return {}
-    if not set(map(type, flat)) <= {int} or len(set(paths)) != len(paths):
-        return {}
+        return None
+    if type(paths) is not list or type(statuses) is not list or type(facts) is not dict:
+        return None
+    if len(statuses) != len(paths) or not set(map(type, paths)) <= {str}:
+        return None
+    if not set(map(type, statuses)) <= {tuple} or not set(map(len, statuses)) <= {5}:
+        return None
+    if not set(map(type, chain.from_iterable(statuses))) <= {int}:
+        return None
+    if len(set(paths)) != len(paths):
+        return None
     if set(facts) != set(kinds):
-        return {}
+        return None
     for kind, column in facts.items():
         if type(column) is not list or len(column) != len(paths):
-            return {}
-        valid = kinds[kind].valid
-        for cell in column:
-            # a fact is stored boxed ([value]) so that None is a value and absence is not
-            if cell is not None and not (type(cell) is list and len(cell) == 1 and valid(cell[0])):
-                return {}
-    out: dict[str, tuple[Signature, dict[str, Any]]] = {}
-    names = list(facts)
-    for i, path in enumerate(paths):
-        status = tuple(flat[5 * i : 5 * i + 5])
-        known = {}
-        for kind in names:
-            cell = facts[kind][i]
-            if cell is not None:
-                known[kind] = cell[0]
-        out[path] = (status, known)  # type: ignore[assignment]
-    return out
+            return None
+        if not kinds[kind].valid([v for v in column if v is not None]):
+            return None
+    return paths, statuses, facts
 
 
-def strings(value: object) -> bool:
-    """A list of strings (a valid stored fact of that shape)."""
-    return type(value) is list and set(map(type, value)) <= {str}
+def strings(values: list[Any]) -> bool:
+    """Whether every value is a list of strings."""
+    return set(map(type, values)) <= {list} and set(map(type, chain.from_iterable(values))) <= {str}
+
+
+def booleans(values: list[Any]) -> bool:
+    return set(map(type, values)) <= {bool}

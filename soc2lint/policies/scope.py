@@ -27,7 +27,7 @@ from pathlib import Path
 
 from soc2lint import platforms
 from soc2lint.pipeline.discover import Discovery, SourceFile, classify
-from soc2lint.pipeline.facts import Facts, Kind, strings
+from soc2lint.pipeline.facts import Facts, Kind, booleans, strings
 from soc2lint.platforms.kubernetes.classify import might_be_kubernetes
 
 _CI = ("github_actions", "gitlab_ci")
@@ -54,7 +54,7 @@ def _text(raw: bytes) -> str:
 
 def _sources(path: str, raw: bytes) -> list[str]:
     """The local module sources a Terraform file names (as written)."""
-    if not path.endswith((".tf", ".tf.json")):
+    if not path.endswith((".tf", ".tf.json")) or b"source" not in raw:
         return []
     return [found.decode("utf-8", "replace") for found in _MODULE_SOURCE.findall(raw)]
 
@@ -71,31 +71,50 @@ def _manifest(path: str, raw: bytes) -> list:
     kustomization]."""
     text = _text(raw)
     listed = _LISTED.findall(text) if path.rsplit("/", 1)[-1] in _RENDERED[:3] else []
-    return [might_be_kubernetes(text), sorted(set(_NAMESPACE.findall(text))), listed]
+    spaces = sorted(set(_NAMESPACE.findall(text))) if "namespace" in text else []
+    return [might_be_kubernetes(text), spaces, listed]
 
 
-def _valid_manifest(value: object) -> bool:
+def _valid_manifests(values: list) -> bool:
+    if not set(map(type, values)) <= {list} or not set(map(len, values)) <= {3}:
+        return False
     return (
-        type(value) is list
-        and len(value) == 3
-        and type(value[0]) is bool
-        and strings(value[1])
-        and strings(value[2])
+        booleans([v[0] for v in values])
+        and strings([v[1] for v in values])
+        and strings([v[2] for v in values])
     )
 
 
 # what the scope asks of files, remembered between runs (pipeline.facts)
 KINDS = {
     "sources": Kind(_sources, strings),
-    "infrastructure": Kind(_sniffed, lambda v: type(v) is bool),
-    "manifest": Kind(_manifest, _valid_manifest),
+    "infrastructure": Kind(_sniffed, booleans),
+    "manifest": Kind(_manifest, _valid_manifests),
 }
+
+
+def _kinds(f: SourceFile, registry: list[platforms.Platform]) -> tuple[str, ...]:
+    """The facts a scoped scan may ask of a file."""
+    if f.platform == "terraform":
+        return ("sources",) if f.path.endswith((".tf", ".tf.json")) else ()
+    if f.platform not in ("", *_CI):
+        return ()
+    sniffed = f.platform == "" and any(p.may_sniff(f.path) for p in registry)
+    return (*(("infrastructure",) if sniffed else ()), *(() if _is_ci(f) else ("manifest",)))
 
 
 def facts_for(root: Path, found: Discovery, cache_dir: str | None) -> Facts:
     """The facts of the files found (one object per walk), remembered in cache_dir if any."""
     if not isinstance(found.facts, Facts):
-        found.facts = Facts(root, KINDS, cache_dir, found.signatures, found.started_ns)
+        registry = platforms.platforms()
+        files = {f.path: f for f in found.files}
+
+        def kinds_of(path: str) -> tuple[str, ...]:
+            return _kinds(files[path], registry) if path in files else ()
+
+        found.facts = Facts(
+            root, KINDS, cache_dir, found.signatures, found.started_ns, kinds_of=kinds_of
+        )
     return found.facts
 
 
@@ -108,17 +127,9 @@ def remember(root: Path, found: Discovery, cache_dir: str, whole: bool) -> None:
         return  # nowhere to keep them
     registry = platforms.platforms()
     for f in found.files:
-        if f.platform == "terraform":
-            if f.path.endswith((".tf", ".tf.json")):
-                facts.take_all(f.path, ("sources",))
-        elif f.platform in ("", *_CI):
-            kinds = []
-            if f.platform == "" and any(p.may_sniff(f.path) for p in registry):
-                kinds.append("infrastructure")
-            if not _is_ci(f.path):
-                kinds.append("manifest")
-            if kinds:
-                facts.take_all(f.path, kinds)
+        kinds = _kinds(f, registry)
+        if kinds:
+            facts.take_all(f.path, kinds)
     facts.save(prune=whole)
 
 
@@ -190,7 +201,7 @@ def _yaml_context(facts: Facts, files: list[SourceFile], changed: set[str]) -> s
     if not any(f.path in changed for f in files):
         return set()  # no YAML changed: nothing to read
     out: set[str] = set()
-    ci = {f.path for f in files if _is_ci(f.path)}
+    ci = {f.path for f in files if _is_ci(f)}
     # path -> [might be a manifest, namespaces named, listed (a kustomization)]
     texts = {f.path: facts.get(f.path, "manifest") for f in files if f.path not in ci}
     # a changed YAML file that is no manifest may be a file a GitLab pipeline includes
@@ -281,8 +292,9 @@ def infrastructure(root: Path, files: list[SourceFile], facts: Facts | None = No
     return out
 
 
-def _is_ci(path: str) -> bool:
-    if (classify(path) or ("",))[0] in _CI:
+def _is_ci(f: SourceFile) -> bool:
+    """A pipeline file, or one in a pipeline's reach (an action, anything under .github/)."""
+    if f.platform in _CI:  # what classify() gave the walk
         return True
-    parts = path.split("/")
+    parts = f.path.split("/")
     return parts[-1] in ("action.yml", "action.yaml") or (len(parts) > 1 and parts[0] == ".github")
