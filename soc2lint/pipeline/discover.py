@@ -75,9 +75,11 @@ def discover(
     seen_files: set[str] = set()
     skip_dirs = _skip_dirs()
     kind_of = platforms.claimer()
+    files, signatures, lstat, is_regular = result.files, result.signatures, os.lstat, stat.S_ISREG
     for start in starts:
         start = start if start.is_absolute() else (Path.cwd() / start)
         _force_if_ignored(start, root_path, ignore, result)
+        plain = ignore.leaves_nothing_out()
         if start.is_file() or start.is_symlink() and not start.is_dir():
             _consider(start, root_path, result, ignore, max_bytes, seen_files, kind_of=kind_of)
             continue
@@ -151,16 +153,48 @@ def discover(
                             seen_files,
                             kind_of=kind_of,
                         )
+            prefix = dirpath if dirpath.endswith("/") else dirpath + "/"  # os.path.join's
+            rel_prefix = rel_dir + "/" if rel_dir else ""
             for name in sorted(filenames):
-                _consider(
-                    os.path.join(dirpath, name),
-                    root_path,
-                    result,
-                    ignore,
-                    max_bytes,
-                    seen_files,
-                    f"{rel_dir}/{name}" if rel_dir else name,
-                    kind_of,
+                rel = rel_prefix + name
+                if not (plain and rel.isascii()) or rel in seen_files:
+                    _consider(
+                        prefix + name,
+                        root_path,
+                        result,
+                        ignore,
+                        max_bytes,
+                        seen_files,
+                        rel,
+                        kind_of,
+                    )
+                    continue
+                # _consider, for the common case: a name that is ASCII (so valid UTF-8), seen
+                # for the first time, in a walk that leaves nothing out (plain)
+                kind = kind_of(rel)
+                if kind is None:
+                    _unsupported(rel, result, ignore, seen_files)
+                    continue
+                seen_files.add(rel)
+                full = prefix + name
+                try:
+                    info = lstat(full)
+                except OSError:
+                    seen_files.discard(rel)
+                    _consider(full, root_path, result, ignore, max_bytes, seen_files, rel, kind_of)
+                    continue
+                size = info.st_size
+                if not is_regular(info.st_mode) or size > max_bytes:  # a link, or to skip
+                    seen_files.discard(rel)
+                    _consider(full, root_path, result, ignore, max_bytes, seen_files, rel, kind_of)
+                    continue
+                files.append(SourceFile(rel, full, kind[0], kind[1]))
+                signatures[rel] = (
+                    size,
+                    info.st_mtime_ns,
+                    info.st_ctime_ns,
+                    info.st_ino,
+                    info.st_dev,
                 )
     _name_ignore_sources(ignore, result)
     result.files.sort(key=lambda f: f.path)
@@ -353,6 +387,11 @@ class _Ignore:
         self._ignored: set[str] | None = None  # what git ignores (directories end with "/")
         self._specs: dict[str, pathspec.PathSpec | None] = {}  # outside git: dir -> .gitignore
         self._directories: dict[str, bool] = {}  # in git: whether git ignores a directory
+
+    def leaves_nothing_out(self) -> bool:
+        """True when reason() is None for every path: no pattern, no path named on the command
+        line, and git (whose verdict decides) ignores nothing."""
+        return not self.exclude and not self.forced and self._git and not self._git_ignored()
 
     def reason(self, rel: str) -> str | None:
         """Why rel (a directory when it ends with "/") is left out, or None."""
