@@ -241,3 +241,25 @@ def test_a_scoped_scan_reports_the_same_with_the_index_as_without(
         assert '"findings"' in plain
         if path != "CODEOWNERS":  # a changed CODEOWNERS brings everything, read or not
             assert set(read_with_index) <= {path}, (path, read_with_index)
+
+
+def test_a_platform_from_outside_soc2lint_keys_the_index_by_its_code(
+    tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its sniff decides a fact, and soc2lint's own code digest does not cover it."""
+    from soc2lint import platforms
+
+    module = tmp_path / "outside_platform.py"
+    module.write_text(
+        "from soc2lint.platforms.contract import Base\nclass Outside(Base):\n    name = 'outside'\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import outside_platform  # type: ignore[import-not-found]
+
+    platforms.register(outside_platform.Outside())
+    try:
+        before = _facts(tree, tmp_path / "cache")._key()
+        module.write_text(module.read_text() + "    title = 'changed'\n")
+        assert _facts(tree, tmp_path / "cache")._key() != before
+    finally:
+        platforms.unregister("outside")
