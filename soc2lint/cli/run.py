@@ -219,11 +219,13 @@ def run(request: Request) -> Outcome:
             scan_root = find_root(Path(targets[0]))
             found = discover(scan_root, targets, options.max_bytes, options.exclude)
         report = scan(targets, rules, options, found)
-        if found is not None and isinstance(found.facts, scope.Facts):
-            found.facts.save(prune=True)  # the scoped walk is the whole tree's
-        elif found is not None and request.cache_dir:
+        if found is not None:
+            # a walk of the whole tree tells which files are gone
             whole = {Path(t).resolve() for t in targets} == {Path(found.root)}
-            scope.remember(Path(found.root), found, request.cache_dir, whole)
+            if isinstance(found.facts, scope.Facts):
+                found.facts.save(prune=whole)
+            elif request.cache_dir:
+                scope.remember(Path(found.root), found, request.cache_dir, whole)
         report.invocation = _invocation(request, root, targets, options)
         report.config = {"path": config.path, "sha256": config.digest} if config.path else None
         report.criteria_scope = config.scope()

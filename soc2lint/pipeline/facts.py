@@ -102,8 +102,8 @@ class Facts:
         self._rows: dict[str, int] = {}
         self._statuses: list[Signature] = []
         self._columns: dict[str, list[Any]] = {}
-        # what this run has learnt, over the stored rows: path -> (status, facts); None: drop
-        self._new: dict[str, tuple[Signature, dict[str, Any]] | None] = {}
+        # what this run has learnt, over the stored rows: path -> (status, facts)
+        self._new: dict[str, tuple[Signature, dict[str, Any]]] = {}
         self._load()
 
     def _key(self) -> str:
@@ -142,7 +142,7 @@ class Facts:
             return None
         if path in self._new:
             entry = self._new[path]
-            return entry[1] if entry is not None and entry[0] == status else None
+            return entry[1] if entry[0] == status else None
         i = self._rows.get(path)
         if i is None or self._statuses[i] != status:
             return None
@@ -188,9 +188,11 @@ class Facts:
         if status is not None and self._settled(status):
             self._new[path] = (status, {**(known or {}), **taken})
             self._changed = True
-        elif self._new.get(path) is not None or (path in self._rows and path not in self._new):
-            self._new[path] = None  # stale, and what replaces it cannot be kept yet
-            self._changed = True
+        elif self._new.get(path) is not None:
+            # what this run learnt of it earlier is stale; a stored entry, stale too, may stay
+            # (its status no longer matches), so a pre-commit scan of a file just written
+            # need not rewrite the index
+            del self._new[path]
         return taken
 
     def _settled(self, status: Signature) -> bool:
@@ -212,18 +214,14 @@ class Facts:
         columns: dict[str, list[Any]] = {kind: [] for kind in self.kinds}
         for path in paths:
             if path in self._new:
-                entry = self._new[path]
-                if entry is None:
-                    continue
-                status, known = entry
+                status, known = self._new[path]
             else:
                 i = self._rows[path]
                 status, known = self._statuses[i], {k: c[i] for k, c in self._columns.items()}
             statuses.append(status)
             for kind, column in columns.items():
                 column.append(known.get(kind))
-        written = [p for p in paths if p not in self._new or self._new[p] is not None]
-        value = {"format": FORMAT, "root": self.root, "paths": written, "status": statuses}
+        value = {"format": FORMAT, "root": self.root, "paths": paths, "status": statuses}
         value["facts"] = columns
         self.cache.put(self._key(), value)
         self._changed = False
