@@ -203,13 +203,13 @@ class Facts:
         so entries of files it did not find (deleted, renamed) are dropped."""
         if self.cache is None:
             return
-        paths = sorted({*self._rows, *self._new})
-        if prune and self.signatures is not None:
-            kept = [p for p in paths if p in self.signatures]
-            self._changed = self._changed or len(kept) != len(paths)
-            paths = kept
-        if not self._changed:
+        known = self.signatures if prune and self.signatures is not None else None
+        gone = known is not None and not all(p in known for p in self._rows)
+        if not self._changed and not gone:
             return
+        paths = sorted({*self._rows, *self._new})
+        if known is not None:
+            paths = [p for p in paths if p in known]
         statuses: list[Signature] = []
         columns: dict[str, list[Any]] = {kind: [] for kind in self.kinds}
         for path in paths:
