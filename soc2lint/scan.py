@@ -169,7 +169,9 @@ def _assemble(
         targets=paths,
         options=options,
         discovered=list(found.files),
-        outside_infrastructure=scope.infrastructure(root, outside),
+        outside_infrastructure=scope.infrastructure(
+            root, outside, scope.facts_for(root, found, options.cache_dir) if outside else None
+        ),
         files=sink.files,
         resources=sink.resources,
         errors=sink.errors,

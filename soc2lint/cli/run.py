@@ -356,13 +356,28 @@ def run(request: Request) -> Outcome:
                 discover(tree, paths, options.max_bytes, options.exclude) for tree, paths in trees
             ]
             found = walked[0]
+            # what the scope asks of each file is remembered in the cache directory (only for
+            # the working tree: the base side is a new temporary copy each time)
+            known = [scope.facts_for(root, found, request.cache_dir)] + [None] * (len(trees) - 1)
             options.scope_paths = set().union(
                 *(
-                    scope.context(tree, files.files, changed, inputs)
-                    for (tree, _paths), files in zip(trees, walked, strict=True)
+                    scope.context(tree, files.files, changed, inputs, facts)
+                    for (tree, _paths), files, facts in zip(trees, walked, known, strict=True)
                 )
             )
+        elif request.cache_dir:
+            # the scan's own walk, taken here to remember what a scoped scan will ask of the
+            # files (scope.remember, after the scan)
+            scan_root = find_root(Path(targets[0]))
+            found = discover(scan_root, targets, options.max_bytes, options.exclude)
         report = scan(targets, rules, options, found)
+        if found is not None:
+            # a walk of the whole tree tells which files are gone
+            whole = {Path(t).resolve() for t in targets} == {Path(found.root)}
+            if isinstance(found.facts, scope.Facts):
+                found.facts.save(prune=whole)
+            elif request.cache_dir:
+                scope.remember(Path(found.root), found, request.cache_dir, whole)
         report.invocation = _invocation(request, root, targets, options)
         report.config = {"path": config.path, "sha256": config.digest} if config.path else None
         report.criteria_scope = config.scope()

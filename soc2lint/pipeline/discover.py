@@ -6,6 +6,7 @@ import hashlib
 import os
 import stat
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,11 @@ class Discovery:
     unsupported: list[dict] = field(default_factory=list)
     # how the walk went where it matters to a reader: {path, message}
     notes: list[dict] = field(default_factory=list)
+    # each file's status as the walk found it (size, mtime_ns, ctime_ns, inode, device), and
+    # the time the walk began: what pipeline.facts needs to trust what it remembers of a file
+    signatures: dict[str, tuple[int, int, int, int, int]] = field(default_factory=dict)
+    started_ns: int = 0
+    facts: object = None  # the scope's pipeline.facts.Facts for these files, once made
 
 
 def classify(path: str) -> tuple[str, str] | None:
@@ -62,16 +68,18 @@ def discover(
 ) -> Discovery:
     """Walk root (or targets under it) in a stable order; never follow links out of root."""
     root_path = Path(root).resolve()
-    result = Discovery(str(root_path))
+    result = Discovery(str(root_path), started_ns=time.time_ns())
     ignore = _Ignore(root_path, exclude or [])
     starts = [Path(t) for t in (targets or [str(root_path)])]
     seen_dirs: set[str] = set()
     seen_files: set[str] = set()
     skip_dirs = _skip_dirs()
     kind_of = platforms.claimer()
+    files, signatures, lstat, is_regular = result.files, result.signatures, os.lstat, stat.S_ISREG
     for start in starts:
         start = start if start.is_absolute() else (Path.cwd() / start)
         _force_if_ignored(start, root_path, ignore, result)
+        plain = ignore.leaves_nothing_out()
         if start.is_file() or start.is_symlink() and not start.is_dir():
             _consider(start, root_path, result, ignore, max_bytes, seen_files, kind_of=kind_of)
             continue
@@ -145,16 +153,48 @@ def discover(
                             seen_files,
                             kind_of=kind_of,
                         )
+            prefix = dirpath if dirpath.endswith("/") else dirpath + "/"  # os.path.join's
+            rel_prefix = rel_dir + "/" if rel_dir else ""
             for name in sorted(filenames):
-                _consider(
-                    os.path.join(dirpath, name),
-                    root_path,
-                    result,
-                    ignore,
-                    max_bytes,
-                    seen_files,
-                    f"{rel_dir}/{name}" if rel_dir else name,
-                    kind_of,
+                rel = rel_prefix + name
+                if not (plain and rel.isascii()) or rel in seen_files:
+                    _consider(
+                        prefix + name,
+                        root_path,
+                        result,
+                        ignore,
+                        max_bytes,
+                        seen_files,
+                        rel,
+                        kind_of,
+                    )
+                    continue
+                # _consider, for the common case: a name that is ASCII (so valid UTF-8), seen
+                # for the first time, in a walk that leaves nothing out (plain)
+                kind = kind_of(rel)
+                if kind is None:
+                    _unsupported(rel, result, ignore, seen_files)
+                    continue
+                seen_files.add(rel)
+                full = prefix + name
+                try:
+                    info = lstat(full)
+                except OSError:
+                    seen_files.discard(rel)
+                    _consider(full, root_path, result, ignore, max_bytes, seen_files, rel, kind_of)
+                    continue
+                size = info.st_size
+                if not is_regular(info.st_mode) or size > max_bytes:  # a link, or to skip
+                    seen_files.discard(rel)
+                    _consider(full, root_path, result, ignore, max_bytes, seen_files, rel, kind_of)
+                    continue
+                files.append(SourceFile(rel, full, kind[0], kind[1]))
+                signatures[rel] = (
+                    size,
+                    info.st_mtime_ns,
+                    info.st_ctime_ns,
+                    info.st_ino,
+                    info.st_dev,
                 )
     _name_ignore_sources(ignore, result)
     result.files.sort(key=lambda f: f.path)
@@ -264,6 +304,13 @@ def _consider(
         )
         return
     result.files.append(SourceFile(rel, os.fspath(path), kind[0], kind[1]))
+    result.signatures[rel] = (
+        size,
+        info.st_mtime_ns,
+        info.st_ctime_ns,
+        info.st_ino,
+        info.st_dev,
+    )
 
 
 def _unsupported(rel: str, result: Discovery, ignore: _Ignore, seen: set[str]) -> None:
@@ -340,6 +387,11 @@ class _Ignore:
         self._ignored: set[str] | None = None  # what git ignores (directories end with "/")
         self._specs: dict[str, pathspec.PathSpec | None] = {}  # outside git: dir -> .gitignore
         self._directories: dict[str, bool] = {}  # in git: whether git ignores a directory
+
+    def leaves_nothing_out(self) -> bool:
+        """True when reason() is None for every path: no pattern, no path named on the command
+        line, and git (whose verdict decides) ignores nothing."""
+        return not self.exclude and not self.forced and self._git and not self._git_ignored()
 
     def reason(self, rel: str) -> str | None:
         """Why rel (a directory when it ends with "/") is left out, or None."""

@@ -22,12 +22,12 @@ gives the same results before and after the change by construction.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from soc2lint import platforms
-from soc2lint.pipeline.discover import SourceFile, classify
+from soc2lint.pipeline.discover import Discovery, SourceFile, classify
+from soc2lint.pipeline.facts import Facts, Kind, booleans, strings
 from soc2lint.platforms.kubernetes.classify import might_be_kubernetes
 
 _CI = ("github_actions", "gitlab_ci")
@@ -46,26 +46,103 @@ def _directory(path: str) -> str:
     return path.rpartition("/")[0]
 
 
-def _read(root: Path, path: str) -> str:
+def _text(raw: bytes) -> str:
     """A file's text as read_text(errors="replace") gives it, newlines made "\n"."""
-    raw = _read_bytes(root, path)
     text = raw.decode("utf-8", "replace")
     return text.replace("\r\n", "\n").replace("\r", "\n") if b"\r" in raw else text
 
 
-def _read_bytes(root: Path, path: str) -> bytes:
-    try:
-        with open(os.path.join(root, path), "rb") as handle:
-            return handle.read()
-    except OSError:
-        return b""
+def _sources(path: str, raw: bytes) -> list[str]:
+    """The local module sources a Terraform file names (as written)."""
+    if not path.endswith((".tf", ".tf.json")) or b"source" not in raw:
+        return []
+    return [found.decode("utf-8", "replace") for found in _MODULE_SOURCE.findall(raw)]
+
+
+def _sniffed(path: str, raw: bytes) -> bool:
+    """Whether a platform that decides by content calls the file its own."""
+    candidates = [p for p in platforms.platforms() if p.may_sniff(path)]
+    text = _text(raw) if candidates else ""
+    return any(p.sniff(path, text) is not None for p in candidates)
+
+
+def _manifest(path: str, raw: bytes) -> list:
+    """[might be a manifest, the namespaces it names, what it lists when it is a
+    kustomization]."""
+    text = _text(raw)
+    listed = _LISTED.findall(text) if path.rsplit("/", 1)[-1] in _RENDERED[:3] else []
+    spaces = sorted(set(_NAMESPACE.findall(text))) if "namespace" in text else []
+    return [might_be_kubernetes(text), spaces, listed]
+
+
+def _valid_manifests(values: list) -> bool:
+    if not set(map(type, values)) <= {list} or not set(map(len, values)) <= {3}:
+        return False
+    return (
+        booleans([v[0] for v in values])
+        and strings([v[1] for v in values])
+        and strings([v[2] for v in values])
+    )
+
+
+# what the scope asks of files, remembered between runs (pipeline.facts)
+KINDS = {
+    "sources": Kind(_sources, strings),
+    "infrastructure": Kind(_sniffed, booleans),
+    "manifest": Kind(_manifest, _valid_manifests),
+}
+
+
+def _kinds(f: SourceFile, registry: list[platforms.Platform]) -> tuple[str, ...]:
+    """The facts a scoped scan may ask of a file."""
+    if f.platform == "terraform":
+        return ("sources",) if f.path.endswith((".tf", ".tf.json")) else ()
+    if f.platform not in ("", *_CI):
+        return ()
+    sniffed = f.platform == "" and any(p.may_sniff(f.path) for p in registry)
+    return (*(("infrastructure",) if sniffed else ()), *(() if _is_ci(f) else ("manifest",)))
+
+
+def facts_for(root: Path, found: Discovery, cache_dir: str | None) -> Facts:
+    """The facts of the files found (one object per walk), remembered in cache_dir if any."""
+    if not isinstance(found.facts, Facts):
+        registry = platforms.platforms()
+        files = {f.path: f for f in found.files}
+
+        def kinds_of(path: str) -> tuple[str, ...]:
+            return _kinds(files[path], registry) if path in files else ()
+
+        found.facts = Facts(
+            root, KINDS, cache_dir, found.signatures, found.started_ns, kinds_of=kinds_of
+        )
+    return found.facts
+
+
+def remember(root: Path, found: Discovery, cache_dir: str, whole: bool) -> None:
+    """Take and store every fact a later scoped scan of this tree will ask (a whole scan does
+    this, so that the first pre-commit scan after it reads only what changed since). whole: the
+    walk covered the whole tree (what it did not find is gone)."""
+    facts = facts_for(root, found, cache_dir)
+    if facts.cache is None:
+        return  # nowhere to keep them
+    registry = platforms.platforms()
+    for f in found.files:
+        kinds = _kinds(f, registry)
+        if kinds:
+            facts.take_all(f.path, kinds)
+    facts.save(prune=whole)
 
 
 def context(
-    root: Path, files: list[SourceFile], changed: set[str], var_files: set[str] = frozenset()
+    root: Path,
+    files: list[SourceFile],
+    changed: set[str],
+    var_files: set[str] = frozenset(),
+    facts: Facts | None = None,
 ) -> set[str]:
     """The paths (of files) to parse for a scan that reports on changed. var_files: the
-    --var-file paths (repository-relative); a changed one reaches every Terraform root."""
+    --var-file paths (repository-relative); a changed one reaches every Terraform root.
+    facts: what is known of the files (facts_for), else every file asked about is read."""
     if any(p.rsplit("/", 1)[-1] == "CODEOWNERS" for p in changed):
         # CODEOWNERS rules weigh it against every infrastructure file the scan finds
         return {f.path for f in files}
@@ -74,12 +151,13 @@ def context(
     if var_files & changed:
         wanted |= {f.path for f in terraform}
     yaml = [f for f in files if f.platform in ("", *_CI)]
-    wanted |= _terraform_context(root, terraform, changed)
-    wanted |= _yaml_context(root, yaml, changed)
+    facts = facts if facts is not None else Facts(root, KINDS)
+    wanted |= _terraform_context(facts, terraform, changed)
+    wanted |= _yaml_context(facts, yaml, changed)
     return wanted
 
 
-def _terraform_context(root: Path, files: list[SourceFile], changed: set[str]) -> set[str]:
+def _terraform_context(facts: Facts, files: list[SourceFile], changed: set[str]) -> set[str]:
     by_dir: dict[str, list[str]] = {}
     for f in files:
         by_dir.setdefault(_directory(f.path), []).append(f.path)
@@ -88,8 +166,7 @@ def _terraform_context(root: Path, files: list[SourceFile], changed: set[str]) -
         for path in paths:
             if not path.endswith((".tf", ".tf.json")):
                 continue
-            for found in _MODULE_SOURCE.findall(_read_bytes(root, path)):
-                source = found.decode("utf-8", "replace")
+            for source in facts.get(path, "sources"):
                 target = _normal(f"{directory}/{source}" if directory else source)
                 if target is not None:
                     callers.setdefault(target, set()).add(directory)
@@ -120,14 +197,15 @@ def _normal(path: str) -> str | None:
     return "/".join(parts)
 
 
-def _yaml_context(root: Path, files: list[SourceFile], changed: set[str]) -> set[str]:
+def _yaml_context(facts: Facts, files: list[SourceFile], changed: set[str]) -> set[str]:
     if not any(f.path in changed for f in files):
         return set()  # no YAML changed: nothing to read
     out: set[str] = set()
-    ci = {f.path for f in files if _is_ci(f.path)}
-    texts = {f.path: _read(root, f.path) for f in files if f.path not in ci}
+    ci = {f.path for f in files if _is_ci(f)}
+    # path -> [might be a manifest, namespaces named, listed (a kustomization)]
+    texts = {f.path: facts.get(f.path, "manifest") for f in files if f.path not in ci}
     # a changed YAML file that is no manifest may be a file a GitLab pipeline includes
-    included = any(p in texts and not might_be_kubernetes(texts[p]) for p in changed)
+    included = any(p in texts and not texts[p][0] for p in changed)
     if ci & changed or included:
         out |= ci
     rendered = sorted(
@@ -152,14 +230,14 @@ def _yaml_context(root: Path, files: list[SourceFile], changed: set[str]) -> set
     out |= {g.path for g in inside}
     spaces = set()
     for f in changed_manifests:
-        spaces |= set(_NAMESPACE.findall(texts[f.path])) or {"default"}
+        spaces |= set(texts[f.path][1]) or {"default"}
     for g in inside:
-        spaces |= set(_NAMESPACE.findall(texts.get(g.path, "")))
+        spaces |= set(texts[g.path][1])
     for f in manifests:
-        text = texts[f.path]
-        if not might_be_kubernetes(text):
+        kubernetes, names, _listed = texts[f.path]
+        if not kubernetes:
             continue
-        named = set(_NAMESPACE.findall(text))
+        named = set(names)
         if not named or named & spaces:
             out.add(f.path)
     return out
@@ -178,14 +256,14 @@ def _enclosing(path: str, rendered: list[str]) -> str | None:
 _LISTED = re.compile(r"""(?:^\s*-\s*|\bpath:\s*)["']?([^\s"'#]+)""", re.M)
 
 
-def _renderers(texts: dict[str, str], rendered: list[str]) -> dict[str, set[str]]:
+def _renderers(texts: dict[str, list], rendered: list[str]) -> dict[str, set[str]]:
     """For each rendered directory, the rendered directories whose kustomization lists it (or a
-    file in it) among resources, bases, components or patches."""
+    file in it) among resources, bases, components or patches. texts: the manifest facts."""
     out: dict[str, set[str]] = {}
     for directory in rendered:
         for name in _RENDERED[:3]:
             path = f"{directory}/{name}" if directory else name
-            for listed in _LISTED.findall(texts.get(path, "")):
+            for listed in texts[path][2] if path in texts else ():
                 target = _normal(f"{directory}/{listed}" if directory else listed)
                 if target is None:
                     continue
@@ -195,26 +273,28 @@ def _renderers(texts: dict[str, str], rendered: list[str]) -> dict[str, set[str]
     return out
 
 
-def infrastructure(root: Path, files: list[SourceFile]) -> list[str]:
+def infrastructure(root: Path, files: list[SourceFile], facts: Facts | None = None) -> list[str]:
     """Which of files a whole scan would read as infrastructure (Terraform, pipelines,
-    manifests), told from names and a cheap look at the text, without parsing."""
+    manifests), told from names and a cheap look at the text, without parsing. facts: what is
+    known of the files (facts_for), else every file a platform may sniff is read."""
     out = []
     registry = platforms.platforms()
+    facts = facts if facts is not None else Facts(root, KINDS)
     for f in files:
         if f.kind == "codeowners":
             continue
         if f.platform:
             out.append(f.path)
             continue
-        candidates = [p for p in registry if p.may_sniff(f.path)]  # content_candidates()
-        text = _read(root, f.path) if candidates else ""
-        if any(p.sniff(f.path, text) is not None for p in candidates):
+        # content_candidates(): only a file some platform may sniff is read
+        if any(p.may_sniff(f.path) for p in registry) and facts.get(f.path, "infrastructure"):
             out.append(f.path)
     return out
 
 
-def _is_ci(path: str) -> bool:
-    if (classify(path) or ("",))[0] in _CI:
+def _is_ci(f: SourceFile) -> bool:
+    """A pipeline file, or one in a pipeline's reach (an action, anything under .github/)."""
+    if f.platform in _CI:  # what classify() gave the walk
         return True
-    parts = path.split("/")
+    parts = f.path.split("/")
     return parts[-1] in ("action.yml", "action.yaml") or (len(parts) > 1 and parts[0] == ".github")
