@@ -560,22 +560,43 @@ def _plan(work: Work) -> Plan:
 def _evaluate(graph: ResourceGraph, plan: Plan) -> tuple[list[Finding], list[str]]:
     from soc2lint.engine.compiled import Context
 
-    return _judge(Context(graph), plan)
+    return _judge(Context(graph), plan, {})
 
 
-def _judge(context: Any, plan: Plan) -> tuple[list[Finding], list[str]]:
+def _judge(context: Any, plan: Plan, texts: dict[str, str]) -> tuple[list[Finding], list[str]]:
+    """The findings of plan, as make_finding makes them, and rule errors. texts: one string for
+    each message made so far (a rule fails the same way on many resources), kept by the caller
+    across calls."""
     findings: list[Finding] = []
     errors: list[str] = []
     add = findings.append
     for res, rules in plan:
         attributes = res.attributes
+        address, kind, here, sites = res.address, res.type, res.location, res.call_sites
         for rule, check in rules:
             try:
                 outcome = check(context, res, attributes, "")
             except Exception as exc:  # a broken rule must not stop the scan
-                errors.append(f"{rule.id} on {res.address}: {type(exc).__name__}: {exc}")
+                errors.append(f"{rule.id} on {address}: {type(exc).__name__}: {exc}")
                 continue
-            add(make_finding(rule, res, outcome))
+            status, location, message, evidence, source, files = _made(rule, res, outcome)
+            if message is not rule.title:
+                message = texts.setdefault(message, message)
+            add(
+                _finding(
+                    rule.id,
+                    address,
+                    kind,
+                    status,
+                    location,
+                    message,
+                    evidence,
+                    here,
+                    sites,
+                    source,
+                    files,
+                )
+            )
     return findings, errors
 
 
@@ -588,7 +609,9 @@ Entry = tuple[Status, Location | None, str | None, tuple[str, ...], str, tuple[s
 _PASS_HERE: Entry = (PASS, None, None, (), "", ())
 
 
-def _judge_to_send(context: Any, plan: Plan) -> tuple[list[Entry], list[str]]:
+def _judge_to_send(
+    context: Any, plan: Plan, texts: dict[str, str]
+) -> tuple[list[Entry], list[str]]:
     """_judge's results as entries, for the parent to make the findings from (soc2lint.engine.
     evaluate._received): a fifth of the bytes of pickled findings, and findings the parent
     makes share the strings and places of its own resources and rules."""
@@ -607,8 +630,8 @@ def _judge_to_send(context: Any, plan: Plan) -> tuple[list[Entry], list[str]]:
             status, location, message, evidence, source, files = _made(rule, res, outcome)
             if location is res.location:
                 location = None
-            if message is rule.title:
-                message = None
+            # the title is the parent's already; another message is pickled once
+            message = None if message is rule.title else texts.setdefault(message, message)
             if status is PASS and location is None and message is None and not source:
                 add(_PASS_HERE if not evidence else (PASS, None, None, evidence, source, files))
             else:
@@ -616,8 +639,9 @@ def _judge_to_send(context: Any, plan: Plan) -> tuple[list[Entry], list[str]]:
     return entries, errors
 
 
-def _received(plan: Plan, entries: list[Entry]) -> list[Finding]:
-    """The findings a worker's entries for plan stand for, as make_finding makes them."""
+def _received(plan: Plan, entries: list[Entry], texts: dict[str, str]) -> list[Finding]:
+    """The findings a worker's entries for plan stand for, as make_finding makes them (texts as
+    for _judge)."""
     findings: list[Finding] = []
     add = findings.append
     at = iter(entries)
@@ -635,7 +659,7 @@ def _received(plan: Plan, entries: list[Entry]) -> list[Finding]:
                     kind,
                     status,
                     here if location is None else location,
-                    rule.title if message is None else message,
+                    rule.title if message is None else texts.setdefault(message, message),
                     evidence,
                     here,
                     sites,
@@ -662,10 +686,11 @@ def _evaluate_share() -> bytes:
     assert _SHARED is not None
     plan, graph, slices, counter = _SHARED  # made once by the parent, not again here
     context = Context(graph)
+    texts: dict[str, str] = {}
     done = []
     while (number := _claim(counter)) < len(slices):
         low, high = slices[number]
-        done.append((number, *_judge_to_send(context, plan[low:high])))
+        done.append((number, *_judge_to_send(context, plan[low:high], texts)))
     return pickle.dumps(done, -1)
 
 
@@ -730,9 +755,10 @@ def _evaluate_forked(
         with ProcessPoolExecutor(jobs - 1, mp_context=fork) as pool:
             shares = [pool.submit(_evaluate_share) for _ in range(jobs - 1)]
             context = Context(graph)
+            texts: dict[str, str] = {}
             while (number := _claim(counter)) < len(slices):
                 low, high = slices[number]
-                parts[number] = _judge(context, plan[low:high])
+                parts[number] = _judge(context, plan[low:high], texts)
             sent = [share.result() for share in shares]
     finally:
         _SHARED = None
@@ -740,7 +766,7 @@ def _evaluate_forked(
         sent[i] = b""  # each worker's bytes freed as its findings are made
         for number, entries, errors in pickle.loads(data):
             low, high = slices[number]
-            parts[number] = (_received(plan[low:high], entries), errors)
+            parts[number] = (_received(plan[low:high], entries, texts), errors)
     findings = [f for part in parts if part for f in part[0]]
     errors = [e for part in parts if part for e in part[1]]
     return findings, errors
