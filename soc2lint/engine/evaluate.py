@@ -678,9 +678,10 @@ def _claim(counter: Any) -> int:
     return number
 
 
-def _evaluate_share() -> bytes:
+def _evaluate_share() -> list[tuple[int, bytes]]:
     """A forked worker's share of the plan: slices taken one at a time until none is left (the
-    parent takes them too), their entries pickled, with each slice's number."""
+    parent takes them too), each slice's number and its entries and errors pickled as soon as
+    they are made (the bytes are a fraction of the objects, kept until the share is done)."""
     from soc2lint.engine.compiled import Context
 
     assert _SHARED is not None
@@ -690,8 +691,8 @@ def _evaluate_share() -> bytes:
     done = []
     while (number := _claim(counter)) < len(slices):
         low, high = slices[number]
-        done.append((number, *_judge_to_send(context, plan[low:high], texts)))
-    return pickle.dumps(done, -1)
+        done.append((number, pickle.dumps(_judge_to_send(context, plan[low:high], texts), -1)))
+    return done
 
 
 def _can_fork() -> bool:
@@ -762,9 +763,10 @@ def _evaluate_forked(
             sent = [share.result() for share in shares]
     finally:
         _SHARED = None
-    for i, data in enumerate(sent):
-        sent[i] = b""  # each worker's bytes freed as its findings are made
-        for number, entries, errors in pickle.loads(data):
+    for share in sent:
+        for at, (number, data) in enumerate(share):
+            share[at] = (number, b"")  # each slice's bytes freed as its findings are made
+            entries, errors = pickle.loads(data)
             low, high = slices[number]
             parts[number] = (_received(plan[low:high], entries, texts), errors)
     findings = [f for part in parts if part for f in part[0]]
