@@ -628,14 +628,13 @@ def _judge_to_send(
                 add(None)
                 continue
             status, location, message, evidence, source, files = _made(rule, res, outcome)
-            if location is res.location:
-                location = None
+            at = None if location is res.location else location
             # the title is the parent's already; another message is pickled once
-            message = None if message is rule.title else texts.setdefault(message, message)
-            if status is PASS and location is None and message is None and not source:
+            text = None if message is rule.title else texts.setdefault(message, message)
+            if status is PASS and at is None and text is None and not source:
                 add(_PASS_HERE if not evidence else (PASS, None, None, evidence, source, files))
             else:
-                add((status, location, message, evidence, source, files))
+                add((status, at, text, evidence, source, files))
     return entries, errors
 
 
