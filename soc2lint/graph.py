@@ -6,6 +6,7 @@ networkx is imported only by `cycles`, which no scan calls."""
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
@@ -18,19 +19,23 @@ _EdgeKey = tuple[str, str]
 class ResourceGraph:
     """Resources as nodes (by address), references as edges carrying their kind and attribute."""
 
+    # A monorepo's graph has hundreds of thousands of nodes, held while every rule is judged:
+    # each key is one string (interned, where the callers' own copies are made anew each time
+    # a resource's key is asked for), only nodes with edges have adjacency maps, and the keys of
+    # an edge's two ends are one dictionary, seen from either side.
+
     def __init__(self) -> None:
         self._nodes: dict[str, Resource] = {}  # in insertion order
-        self._out: dict[str, dict[str, dict[_EdgeKey, None]]] = {}  # source -> target -> keys
-        self._in: dict[str, dict[str, dict[_EdgeKey, None]]] = {}  # target -> source -> keys
+        # source -> target -> keys, and target -> source -> the same keys (nodes with edges)
+        self._out: dict[str, dict[str, dict[_EdgeKey, None]]] = {}
+        self._in: dict[str, dict[str, dict[_EdgeKey, None]]] = {}
         self._edges = 0
         self._by_type: dict[str, list[Resource]] = defaultdict(list)
         # (type, scope) -> resources, made when first asked and again after a resource is added
         self._by_scope: dict[tuple[str, str], list[Resource]] | None = None
 
     def add_resource(self, resource: Resource) -> None:
-        self._nodes[resource.key] = resource  # a key added again keeps its place
-        self._out.setdefault(resource.key, {})
-        self._in.setdefault(resource.key, {})
+        self._nodes[sys.intern(resource.key)] = resource  # a key added again keeps its place
         self._by_type[resource.type].append(resource)
         self._by_scope = None
 
@@ -38,11 +43,17 @@ class ResourceGraph:
         """An edge source -> target; ignored when either end is not a resource in the graph."""
         if source == target or source not in self._nodes or target not in self._nodes:
             return
-        keys = self._out[source].setdefault(target, {})
-        if (kind, attribute) in keys:
+        source, target = sys.intern(source), sys.intern(target)  # the nodes' own strings
+        targets = self._out.get(source)
+        if targets is None:
+            targets = self._out[source] = {}
+        keys = targets.get(target)
+        if keys is None:
+            keys = targets[target] = {}
+            self._in.setdefault(target, {})[source] = keys
+        elif (kind, attribute) in keys:
             return
         keys[(kind, attribute)] = None
-        self._in[target].setdefault(source, {})[(kind, attribute)] = None
         self._edges += 1
 
     def __contains__(self, key: str) -> bool:
@@ -131,7 +142,7 @@ class ResourceGraph:
             node = stack.pop()
             if node not in seen:
                 seen.add(node)
-                stack.extend(self._out[node])
+                stack.extend(self._out.get(node, ()))
         return seen - {key}
 
     def cycles(self) -> list[list[str]]:
@@ -139,5 +150,5 @@ class ResourceGraph:
 
         graph = nx.DiGraph()
         graph.add_nodes_from(self._nodes)
-        graph.add_edges_from((u, v) for u, targets in self._out.items() for v in targets)
+        graph.add_edges_from((u, v) for u in self._nodes for v in self._out.get(u, ()))
         return [sorted(c) for c in nx.simple_cycles(graph)]

@@ -33,6 +33,9 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 _MAIN_PID = os.getpid()
 
 
+_PIECE = 1 << 20  # characters of a JSON or SARIF report written at a time
+
+
 def _interrupted(signum: int, frame: object) -> None:
     """Ctrl-C: the command unwinds (temporary directories are removed) and exits 130 without a
     traceback; a parse or evaluation worker (forked, so it has this handler too) just leaves,
@@ -516,8 +519,14 @@ def _scan_command(params: dict[str, object]) -> None:
             raise click.ClickException(f"--output {output}: {exc.strerror or exc}") from None
     else:
         # JSON and SARIF escape every control character, so there is no colour code to strip
-        # (a pass of click's stripping over a monorepo's report of hundreds of megabytes)
-        click.echo(text, nl=False, color=colour_on or fmt in ("json", "sarif"))
+        # (a pass of click's stripping over a monorepo's report of hundreds of megabytes), nor
+        # one to cut in two: they are written a piece at a time, as the stream encodes what it
+        # is given at once (a copy of the whole report as bytes, at the scan's highest point)
+        if fmt in ("json", "sarif"):
+            for at in range(0, len(text), _PIECE):
+                click.echo(text[at : at + _PIECE], nl=False, color=True)
+        else:
+            click.echo(text, nl=False, color=colour_on)
     if params["evidence_dir"]:
         _write_evidence(
             report, str(params["evidence_dir"]), params["ledger"], passed, outcome.threshold, quiet

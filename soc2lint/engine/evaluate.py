@@ -478,7 +478,9 @@ PARALLEL_PAIRS = 20_000  # fewer (rule, resource) pairs than this evaluate faste
 Work = list[tuple[Resource, list[tuple[Rule, Condition]]]]
 # the work with each condition compiled (soc2lint.engine.compiled)
 Plan = list[tuple[Resource, list[tuple[Rule, Any]]]]
-_SHARED: tuple[Plan, ResourceGraph] | None = None  # inherited by forked workers
+# inherited by forked workers: the plan, the graph, the slices of the plan and the number of the
+# next slice nobody has claimed yet (shared memory)
+_SHARED: tuple[Plan, ResourceGraph, list[tuple[int, int]], Any] | None = None
 
 
 class RuleIndex:
@@ -558,10 +560,64 @@ def _plan(work: Work) -> Plan:
 def _evaluate(graph: ResourceGraph, plan: Plan) -> tuple[list[Finding], list[str]]:
     from soc2lint.engine.compiled import Context
 
-    context = Context(graph)
+    return _judge(Context(graph), plan, {})
+
+
+def _judge(context: Any, plan: Plan, texts: dict[str, str]) -> tuple[list[Finding], list[str]]:
+    """The findings of plan, as make_finding makes them, and rule errors. texts: one string for
+    each message made so far (a rule fails the same way on many resources), kept by the caller
+    across calls."""
     findings: list[Finding] = []
     errors: list[str] = []
     add = findings.append
+    for res, rules in plan:
+        attributes = res.attributes
+        address, kind, here, sites = res.address, res.type, res.location, res.call_sites
+        for rule, check in rules:
+            try:
+                outcome = check(context, res, attributes, "")
+            except Exception as exc:  # a broken rule must not stop the scan
+                errors.append(f"{rule.id} on {address}: {type(exc).__name__}: {exc}")
+                continue
+            status, location, message, evidence, source, files = _made(rule, res, outcome)
+            if message is not rule.title:
+                message = texts.setdefault(message, message)
+            add(
+                _finding(
+                    rule.id,
+                    address,
+                    kind,
+                    status,
+                    location,
+                    message,
+                    evidence,
+                    here,
+                    sites,
+                    source,
+                    files,
+                )
+            )
+    return findings, errors
+
+
+# A worker's result for one (rule, resource) pair: what make_finding would make of its outcome
+# beyond the rule's and the resource's own fields, which the parent has already: (status,
+# location, message, evidence, value source, value files), the location None where it is the
+# resource's own and the message None where it is the rule's title; None for a rule error.
+Entry = tuple[Status, Location | None, str | None, tuple[str, ...], str, tuple[str, ...]] | None
+# most results: a pass at the resource itself, sent (and received) as this one tuple
+_PASS_HERE: Entry = (PASS, None, None, (), "", ())
+
+
+def _judge_to_send(
+    context: Any, plan: Plan, texts: dict[str, str]
+) -> tuple[list[Entry], list[str]]:
+    """_judge's results as entries, for the parent to make the findings from (soc2lint.engine.
+    evaluate._received): a fifth of the bytes of pickled findings, and findings the parent
+    makes share the strings and places of its own resources and rules."""
+    entries: list[Entry] = []
+    errors: list[str] = []
+    add = entries.append
     for res, rules in plan:
         attributes = res.attributes
         for rule, check in rules:
@@ -569,17 +625,73 @@ def _evaluate(graph: ResourceGraph, plan: Plan) -> tuple[list[Finding], list[str
                 outcome = check(context, res, attributes, "")
             except Exception as exc:  # a broken rule must not stop the scan
                 errors.append(f"{rule.id} on {res.address}: {type(exc).__name__}: {exc}")
+                add(None)
                 continue
-            add(make_finding(rule, res, outcome))
-    return findings, errors
+            status, location, message, evidence, source, files = _made(rule, res, outcome)
+            at = None if location is res.location else location
+            # the title is the parent's already; another message is pickled once
+            text = None if message is rule.title else texts.setdefault(message, message)
+            if status is PASS and at is None and text is None and not source:
+                add(_PASS_HERE if not evidence else (PASS, None, None, evidence, source, files))
+            else:
+                add((status, at, text, evidence, source, files))
+    return entries, errors
 
 
-def _evaluate_slice(bounds: tuple[int, int]) -> bytes:
+def _received(plan: Plan, entries: list[Entry], texts: dict[str, str]) -> list[Finding]:
+    """The findings a worker's entries for plan stand for, as make_finding makes them (texts as
+    for _judge)."""
+    findings: list[Finding] = []
+    add = findings.append
+    at = iter(entries)
+    for res, rules in plan:
+        address, kind, here, sites = res.address, res.type, res.location, res.call_sites
+        for rule, _check in rules:
+            entry = next(at)
+            if entry is None:
+                continue
+            status, location, message, evidence, source, files = entry
+            add(
+                _finding(
+                    rule.id,
+                    address,
+                    kind,
+                    status,
+                    here if location is None else location,
+                    rule.title if message is None else texts.setdefault(message, message),
+                    evidence,
+                    here,
+                    sites,
+                    source,
+                    files,
+                )
+            )
+    return findings
+
+
+def _claim(counter: Any) -> int:
+    """The number of the next slice of the plan nobody has taken, taking it."""
+    with counter.get_lock():
+        number = counter.value
+        counter.value = number + 1
+    return number
+
+
+def _evaluate_share() -> list[tuple[int, bytes]]:
+    """A forked worker's share of the plan: slices taken one at a time until none is left (the
+    parent takes them too), each slice's number and its entries and errors pickled as soon as
+    they are made (the bytes are a fraction of the objects, kept until the share is done)."""
+    from soc2lint.engine.compiled import Context
+
     assert _SHARED is not None
-    plan, graph = _SHARED  # made once by the parent, not again in every slice
-    # sent as bytes, unpickled by the parent once the workers are gone: a slice's findings
-    # take a fifth of the memory pickled, and the workers' copies of the graph are freed first
-    return pickle.dumps(_evaluate(graph, plan[bounds[0] : bounds[1]]), -1)
+    plan, graph, slices, counter = _SHARED  # made once by the parent, not again here
+    context = Context(graph)
+    texts: dict[str, str] = {}
+    done = []
+    while (number := _claim(counter)) < len(slices):
+        low, high = slices[number]
+        done.append((number, pickle.dumps(_judge_to_send(context, plan[low:high], texts), -1)))
+    return done
 
 
 def _can_fork() -> bool:
@@ -610,34 +722,82 @@ def _evaluate_rules(
     plan = _plan(_work(rules, graph))
     pairs = sum(len(r) for _res, r in plan)
     if jobs > 1 and pairs >= PARALLEL_PAIRS and _can_fork():
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        step = -(-len(plan) // (jobs * 4))
-        slices = [(i, i + step) for i in range(0, len(plan), step)]
-        graph.in_scope("", "")  # the indexes the workers share are made before they fork
-        _SHARED = (plan, graph)
-        try:
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                sent = list(pool.map(_evaluate_slice, slices))
-        finally:
-            _SHARED = None
-        parts = []
-        for i, data in enumerate(sent):
-            sent[i] = b""  # each slice's bytes freed as its findings are made
-            parts.append(pickle.loads(data))
-        findings = [f for part, _e in parts for f in part]
-        errors = [e for _f, part in parts for e in part]
+        findings, errors = _evaluate_forked(graph, plan, jobs)
     else:
         findings, errors = _evaluate(graph, plan)
     findings.sort(key=_SORT_KEY)
     return findings, sorted(errors)
 
 
+def _evaluate_forked(
+    graph: ResourceGraph, plan: Plan, jobs: int
+) -> tuple[list[Finding], list[str]]:
+    """The plan judged by this process and jobs - 1 forked workers, each taking the next slice
+    nobody has taken until none is left (slices differ in cost: Kubernetes objects with links
+    take longer than Terraform resources). This process judges too, rather than waiting: every
+    page of the graph a process writes into (a reference count) is copied once for each other
+    process sharing it, so one worker fewer is one copy fewer, and its findings need not be
+    sent. The workers send entries (_judge_to_send), which this process makes findings of."""
+    global _SHARED
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from soc2lint.engine.compiled import Context
+
+    fork = multiprocessing.get_context("fork")
+    step = -(-len(plan) // (jobs * 32))  # small: the last slice taken ends at about the same time
+    slices = [(i, min(i + step, len(plan))) for i in range(0, len(plan), step)]
+    graph.in_scope("", "")  # the indexes the workers share are made before they fork
+    counter = fork.Value("q", 0)
+    parts: list[tuple[list[Finding], list[str]] | None] = [None] * len(slices)
+    _SHARED = (plan, graph, slices, counter)
+    try:
+        with ProcessPoolExecutor(jobs - 1, mp_context=fork) as pool:
+            shares = [pool.submit(_evaluate_share) for _ in range(jobs - 1)]
+            context = Context(graph)
+            texts: dict[str, str] = {}
+            while (number := _claim(counter)) < len(slices):
+                low, high = slices[number]
+                parts[number] = _judge(context, plan[low:high], texts)
+            sent = [share.result() for share in shares]
+    finally:
+        _SHARED = None
+    for share in sent:
+        for at, (number, data) in enumerate(share):
+            share[at] = (number, b"")  # each slice's bytes freed as its findings are made
+            entries, errors = pickle.loads(data)
+            low, high = slices[number]
+            parts[number] = (_received(plan[low:high], entries, texts), errors)
+    findings = [f for part in parts if part for f in part[0]]
+    errors = [e for part in parts if part for e in part[1]]
+    return findings, errors
+
+
 _SORT_KEY = attrgetter("sort_key")
 
 
 def make_finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
+    status, location, message, evidence, source, files = _made(rule, res, outcome)
+    return _finding(
+        rule.id,
+        res.address,
+        res.type,
+        status,
+        location,
+        message,
+        evidence,
+        res.location,
+        res.call_sites,
+        source,
+        files,
+    )
+
+
+def _made(
+    rule: Rule, res: Resource, outcome: Outcome
+) -> tuple[Status, Location, str, tuple[str, ...], str, tuple[str, ...]]:
+    """A finding's fields that depend on the outcome: (status, location, message, evidence,
+    value source, value files)."""
     status, decided_by, path, detail, value_path = outcome
     where = res if decided_by is None else decided_by
     if callable(path):
@@ -661,19 +821,8 @@ def make_finding(rule: Rule, res: Resource, outcome: Outcome) -> Finding:
             if callable(value_path):
                 value_path = value_path()
             source, files = value_source(where.provenance, where.attributes, value_path or path)
-    return _finding(
-        rule.id,
-        res.address,
-        res.type,
-        status,
-        location,
-        message,
-        (decided_by.address,) if decided_by is not None else (),
-        res.location,
-        res.call_sites,
-        source,
-        files,
-    )
+    evidence = (decided_by.address,) if decided_by is not None else ()
+    return status, location, message, evidence, source, files
 
 
 _NEEDS_REVIEW = "Needs review, not known statically: "
@@ -691,7 +840,8 @@ _FINDING_MADE = (
     "value_source",
     "value_files",
 )
-_FINDING_REST = {f.name: f.default for f in fields(Finding) if f.name not in _FINDING_MADE}
+_FINDING_REST = tuple((f.name, f.default) for f in fields(Finding) if f.name not in _FINDING_MADE)
+_set = object.__setattr__
 
 
 def _finding(
@@ -707,27 +857,28 @@ def _finding(
     value_source: str,
     value_files: tuple[str, ...],
 ) -> Finding:
-    """Finding(...) with these fields, without the frozen dataclass's __init__ (one
-    object.__setattr__ per field: most of the cost of making a finding, and a scan makes one
-    for every rule on every resource). Used only while Finding is a frozen dataclass without
-    slots or __post_init__ whose other fields have defaults (tests compare the two)."""
+    """Finding(...) with these fields, as its frozen dataclass __init__ makes it (one
+    object.__setattr__ per field, in field order) without the call through keywords and
+    defaults. Not by updating the object's __dict__, which would be quicker still: asking for
+    an object's __dict__ gives it a dictionary of its own (about 350 bytes), where attributes
+    set one by one live in a small array the class's objects share their keys for (about
+    180 bytes a finding in all), and a scan keeps a finding for every rule on every resource.
+    Used only while Finding is a frozen dataclass without __post_init__ whose other fields have
+    defaults (tests compare the two)."""
     finding = _bare(Finding)
-    finding.__dict__.update(
-        {
-            "rule_id": rule_id,
-            "resource": resource,
-            "resource_type": resource_type,
-            "status": status,
-            "location": location,
-            "message": message,
-            "evidence": evidence,
-            "resource_location": resource_location,
-            "call_sites": call_sites,
-            "value_source": value_source,
-            "value_files": value_files,
-            **_FINDING_REST,
-        }
-    )
+    _set(finding, "rule_id", rule_id)
+    _set(finding, "resource", resource)
+    _set(finding, "resource_type", resource_type)
+    _set(finding, "status", status)
+    _set(finding, "location", location)
+    _set(finding, "message", message)
+    _set(finding, "evidence", evidence)
+    _set(finding, "resource_location", resource_location)
+    _set(finding, "call_sites", call_sites)
+    _set(finding, "value_source", value_source)
+    _set(finding, "value_files", value_files)
+    for name, default in _FINDING_REST:
+        _set(finding, name, default)
     return finding
 
 
@@ -737,8 +888,7 @@ def _finding_by_init(*values: Any) -> Finding:
 
 _bare = object.__new__
 if (
-    hasattr(Finding, "__slots__")
-    or hasattr(Finding, "__post_init__")
+    hasattr(Finding, "__post_init__")
     or _FINDING_FIELDS[: len(_FINDING_MADE)] != _FINDING_MADE
     or any(f.default is MISSING for f in fields(Finding) if f.name not in _FINDING_MADE)
 ):

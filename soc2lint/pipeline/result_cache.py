@@ -166,7 +166,9 @@ def _table(findings: list[Finding]) -> codec.Rows:
     strings: dict[str, int] = {}
     places: dict[Location, int] = {}
     groups: dict[tuple[int, ...], int] = {(): 0}
-    flat_places: list[int] = []
+    # the numbers as 32-bit words from the start (OverflowError beyond them): a list would hold
+    # an object for every number, several times the memory, at a scan's highest point
+    flat_places = array("I")
 
     def n(text: str) -> int:
         i = strings.get(text)
@@ -189,30 +191,32 @@ def _table(findings: list[Finding]) -> codec.Rows:
             i = groups[items] = len(groups)
         return i
 
-    flat: list[int] = []
+    flat = array("I")
     for f in findings:
-        flat += (
-            n(f.rule_id),
-            n(f.resource),
-            n(f.resource_type),
-            _STATUSES.index(f.status),
-            place(f.location),
-            n(f.message),
-            group(tuple(map(n, f.evidence))),
-            0 if f.resource_location is None else 1 + place(f.resource_location),
-            group(tuple(map(place, f.call_sites))),
-            n(f.value_source),
-            group(tuple(map(n, f.value_files))),
-            f.instances,
+        flat.extend(
+            (
+                n(f.rule_id),
+                n(f.resource),
+                n(f.resource_type),
+                _STATUSES.index(f.status),
+                place(f.location),
+                n(f.message),
+                group(tuple(map(n, f.evidence))),
+                0 if f.resource_location is None else 1 + place(f.resource_location),
+                group(tuple(map(place, f.call_sites))),
+                n(f.value_source),
+                group(tuple(map(n, f.value_files))),
+                f.instances,
+            )
         )
     return codec.Rows(
         [list(strings), [_pack(flat_places)], [list(g) for g in groups], [_pack(flat)]]
     )
 
 
-def _pack(numbers: list[int]) -> str:
+def _pack(numbers: array | list[int]) -> str:
     """Numbers (each 0 .. 2**32 - 1; OverflowError otherwise) as one text, _unpack's input."""
-    words = array("I", numbers)
+    words = numbers if isinstance(numbers, array) else array("I", numbers)
     if sys.byteorder == "big":
         words.byteswap()
     return base64.b64encode(zlib.compress(words.tobytes(), 1)).decode("ascii")
