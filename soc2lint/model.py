@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from _thread import get_ident
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
 from inspect import Parameter, Signature, formatannotation
 from operator import attrgetter, ge, gt, le, lt
@@ -86,6 +86,7 @@ def _add_methods(cls: type, *, frozen: bool, order: bool) -> None:
     methods: dict[str, Any] = {}
     if "__init__" not in own:
         methods["__init__"] = _init(cls, every)
+        cls.__signature__ = _Signature()  # type: ignore[attr-defined]
     if "__repr__" not in own:
         methods["__repr__"] = _repr([f.name for f in every if f.repr])
     compared = _getter([f.name for f in every if f.compare])
@@ -181,42 +182,56 @@ def _reduce(cls: type, names: list[str]) -> Callable[[Any], tuple[type, tuple[An
 
 def _init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
     """__init__ taking each field in order, by position or by name, as dataclasses' does: the
-    values set with object.__setattr__, a default factory called when its field is not given.
-    Its signature is set for inspect (help(), the class docstring)."""
+    values set with object.__setattr__, a default factory called when its field is not given
+    (FACTORY stands for it, as dataclasses' own sentinel does)."""
     names = tuple(f.name for f in every)
     count = len(names)
-    defaults = tuple(f.default if f.default_factory is _MISSING else FACTORY for f in every)
+    defaults = _defaults(every)
     factories = [
         (i, f.default_factory) for i, f in enumerate(every) if f.default_factory is not _MISSING
     ]
     qualname = f"{cls.__qualname__}.__init__"
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        values: Sequence[Any] = args
         if kwargs or len(args) != count:
-            args = _bind(qualname, names, defaults, args, kwargs)
+            values = _bind(qualname, names, defaults, args, kwargs)
         if factories:
-            args = list(args)
+            values = [*values]
             for i, make in factories:
-                if args[i] is FACTORY:
-                    args[i] = make()
-        for name, value in zip(names, args, strict=True):
+                if values[i] is FACTORY:
+                    values[i] = make()
+        for name, value in zip(names, values, strict=True):
             _set(self, name, value)
 
-    positional = Parameter.POSITIONAL_OR_KEYWORD
-    __init__.__signature__ = Signature(  # type: ignore[attr-defined]
-        [Parameter("self", positional)]
-        + [
-            Parameter(
-                f.name,
-                positional,
-                default=Parameter.empty if d is _MISSING else d,
-                annotation=f.type,
-            )
-            for f, d in zip(every, defaults, strict=True)
-        ],
-        return_annotation=None,
-    )
     return __init__
+
+
+def _defaults(every: tuple[Field[Any], ...]) -> tuple[Any, ...]:
+    """Each field's default: its value, FACTORY for a default factory, or MISSING."""
+    return tuple(f.default if f.default_factory is _MISSING else FACTORY for f in every)
+
+
+class _Signature:
+    """What inspect.signature() gives for a class whose __init__ record() made (that __init__
+    takes *args and **kwargs): the fields as dataclasses' __init__ takes them, worked out when
+    asked, since the Parameter objects would cost some 40 us a class at every start."""
+
+    def __get__(self, obj: Any, cls: type) -> Signature:
+        every = fields(cls)  # type: ignore[arg-type]
+        positional = Parameter.POSITIONAL_OR_KEYWORD
+        return Signature(
+            [
+                Parameter(
+                    f.name,
+                    positional,
+                    default=Parameter.empty if default is _MISSING else default,
+                    annotation=f.type,
+                )
+                for f, default in zip(every, _defaults(every), strict=True)
+            ],
+            return_annotation=None,
+        )
 
 
 def _bind(

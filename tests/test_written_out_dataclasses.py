@@ -95,6 +95,7 @@ _MADE = (
     "__setattr__",
     "__delattr__",
     "_values",
+    "__signature__",
 )
 
 
