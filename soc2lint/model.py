@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from _thread import get_ident
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
 from inspect import Parameter, Signature, formatannotation
@@ -89,14 +88,14 @@ def _add_methods(cls: type, *, frozen: bool, order: bool) -> None:
         cls.__signature__ = _Signature()  # type: ignore[attr-defined]
     if "__repr__" not in own:
         methods["__repr__"] = _repr([f.name for f in every if f.repr])
-    compared = _getter([f.name for f in every if f.compare])
+    compared = [f.name for f in every if f.compare]
     methods["__eq__"] = _eq(compared)
     if order:
         for name, op in (("__lt__", lt), ("__le__", le), ("__gt__", gt), ("__ge__", ge)):
             methods[name] = _compare(compared, op)
     if frozen:
         hashed = [f.name for f in every if (f.compare if f.hash is None else f.hash)]
-        methods["__hash__"] = _hash(_getter(hashed))
+        methods["__hash__"] = _hash(hashed)
         methods["__setattr__"] = frozen_setattr
         methods["__delattr__"] = frozen_delattr
         if "__slots__" in own and "__reduce__" not in own:
@@ -110,18 +109,26 @@ def _add_methods(cls: type, *, frozen: bool, order: bool) -> None:
         cls.__hash__ = None  # type: ignore[assignment]  # eq without frozen, as dataclasses
 
 
-def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
-    """A function giving an object's values of names as a tuple (attrgetter of one name gives
-    the value itself)."""
-    if len(names) > 1:
-        return attrgetter(*names)
+def _getter(names: list[str]) -> Callable[[Any], Any]:
+    """A function giving an object's values of names: a tuple for several, the value itself for
+    one (what attrgetter gives; the methods below put it in a tuple themselves, which is faster
+    than a getter that does)."""
     if not names:
         return lambda obj: ()
-    get = attrgetter(names[0])
-    return lambda obj: (get(obj),)
+    return attrgetter(*names)
 
 
-def _eq(values: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any, Any], Any]:
+def _eq(names: list[str]) -> Callable[[Any, Any], Any]:
+    values = _getter(names)
+    if len(names) == 1:
+
+        def one(self: Any, other: Any) -> Any:
+            if other.__class__ is self.__class__:
+                return (values(self),) == (values(other),)
+            return NotImplemented
+
+        return one
+
     def method(self: Any, other: Any) -> Any:
         if other.__class__ is self.__class__:
             return values(self) == values(other)
@@ -130,18 +137,29 @@ def _eq(values: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any, Any], Any]:
     return method
 
 
-def _compare(
-    values: Callable[[Any], tuple[Any, ...]], op: Callable[[Any, Any], bool]
-) -> Callable[[Any, Any], Any]:
+def _compare(names: list[str], op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], Any]:
+    values = _getter(names)
+    single = len(names) == 1
+
     def method(self: Any, other: Any) -> Any:
         if other.__class__ is self.__class__:
+            if single:
+                return op((values(self),), (values(other),))
             return op(values(self), values(other))
         return NotImplemented
 
     return method
 
 
-def _hash(values: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], int]:
+def _hash(names: list[str]) -> Callable[[Any], int]:
+    values = _getter(names)
+    if len(names) == 1:
+
+        def one(self: Any) -> int:
+            return hash((values(self),))
+
+        return one
+
     def method(self: Any) -> int:
         return hash(values(self))
 
@@ -149,20 +167,20 @@ def _hash(values: Callable[[Any], tuple[Any, ...]]) -> Callable[[Any], int]:
 
 
 def _repr(names: list[str]) -> Callable[[Any], str]:
+    """__repr__ as dataclasses writes it, `Name(field=value!r, ...)`, by one str.format. (Like
+    the methods written out before it, and unlike dataclasses', it does not show an object
+    that holds itself as "...": these classes hold trees, and the guard would cost a third.)"""
     values = _getter(names)
-    running: set[tuple[int, int]] = set()
+    template = "{}(" + ", ".join(f"{name}={{!r}}" for name in names) + ")"
+    if len(names) == 1:
+
+        def one(self: Any) -> str:
+            return template.format(self.__class__.__qualname__, values(self))
+
+        return one
 
     def method(self: Any) -> str:
-        # as dataclasses: an object that holds itself shows "..." there
-        key = (id(self), get_ident())
-        if key in running:
-            return "..."
-        running.add(key)
-        try:
-            shown = ", ".join([f"{n}={v!r}" for n, v in zip(names, values(self), strict=True)])
-        finally:
-            running.discard(key)
-        return f"{self.__class__.__qualname__}({shown})"
+        return template.format(self.__class__.__qualname__, *values(self))
 
     return method
 
@@ -173,11 +191,9 @@ def _reduce(cls: type, names: list[str]) -> Callable[[Any], tuple[type, tuple[An
     dataclasses' own frozen slots classes get and set their state through fields(), several
     times slower, and worker processes send tens of thousands of them to the parent)."""
     values = _getter(names)
-
-    def method(self: Any) -> tuple[type, tuple[Any, ...]]:
-        return (cls, values(self))
-
-    return method
+    if len(names) == 1:
+        return lambda self: (cls, (values(self),))
+    return lambda self: (cls, values(self))
 
 
 def _init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
@@ -187,8 +203,10 @@ def _init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
     names = tuple(f.name for f in every)
     count = len(names)
     defaults = _defaults(every)
-    factories = [
-        (i, f.default_factory) for i, f in enumerate(every) if f.default_factory is not _MISSING
+    factories: list[tuple[int, Callable[[], Any]]] = [
+        (i, f.default_factory)  # type: ignore[misc]
+        for i, f in enumerate(every)
+        if f.default_factory is not _MISSING
     ]
     qualname = f"{cls.__qualname__}.__init__"
 
