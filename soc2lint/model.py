@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
 from inspect import Parameter, Signature, formatannotation
 from operator import attrgetter, ge, gt, le, lt
@@ -56,13 +56,14 @@ def record(
     a one-file pre-commit run over the sixty classes. Here the class is a dataclass made with
     init=False, repr=False, eq=False (fields(), replace() and the cache codec see no difference)
     and those methods are closures over its field names, their values got by one
-    operator.attrgetter call. A class that writes a method itself keeps it: the syntax tree's
-    nodes, Location, Unknown and Resource write a short __init__, since they are made by the
-    hundred thousand and a generic one (arguments as a tuple, then a loop) takes two to three
-    times as long. The class docstring that dataclasses makes for a class without one comes
-    from the fields, not from inspect.signature(). A frozen class with __slots__ pickles as its
-    class and its field values (see _reduce). tests/test_written_out_dataclasses.py compares
-    every such class with the dataclass it stands for."""
+    operator.attrgetter call. A class that writes a method itself keeps it: the classes made
+    by the thousand (the syntax tree's nodes, Location, Unknown, Resource, and per file or
+    block platforms.contract.Parsed and terraform's TfFile, ModuleCall, _Expansion) write a
+    short __init__, since a generic one (arguments as a tuple, keywords through a dict) takes
+    two to three times as long. The class docstring that dataclasses makes for a class without
+    one comes from the fields, not from inspect.signature(). A frozen class with __slots__
+    pickles as its class and its field values (see _reduce). Each such class is compared with
+    the dataclass it stands for by tests/test_written_out_dataclasses.py."""
 
     def make(cls: type[T]) -> type[T]:
         documented = bool(cls.__doc__)
@@ -203,6 +204,8 @@ def _init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
     names = tuple(f.name for f in every)
     count = len(names)
     defaults = _defaults(every)
+    position = {name: i for i, name in enumerate(names)}
+    required = tuple(i for i, default in enumerate(defaults) if default is _MISSING)
     factories: list[tuple[int, Callable[[], Any]]] = [
         (i, f.default_factory)  # type: ignore[misc]
         for i, f in enumerate(every)
@@ -211,9 +214,19 @@ def _init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
     qualname = f"{cls.__qualname__}.__init__"
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        values: Sequence[Any] = args
+        values: Any = args
         if kwargs or len(args) != count:
-            values = _bind(qualname, names, defaults, args, kwargs)
+            if len(args) > count:
+                _too_many(qualname, defaults, len(args))
+            values = [*args, *defaults[len(args) :]]
+            for name, value in kwargs.items():
+                i = position.get(name, -1)
+                if i < len(args):
+                    _not_a_keyword(qualname, name, i)
+                values[i] = value
+            for i in required:
+                if values[i] is _MISSING:
+                    _missing(qualname, names, values, len(args), kwargs)
         if factories:
             values = [*values]
             for i, make in factories:
@@ -252,47 +265,42 @@ class _Signature:
         )
 
 
-def _bind(
-    qualname: str,
-    names: tuple[str, ...],
-    defaults: tuple[Any, ...],
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-) -> tuple[Any, ...]:
-    """The field values of a call with keywords or defaults, or the TypeError Python gives for
-    a call that does not match the parameters."""
-    if len(args) > len(names):
-        least = sum(default is _MISSING for default in defaults) + 1
-        most = len(names) + 1
-        takes = f"from {least} to {most}" if least < most else most
-        raise TypeError(
-            f"{qualname}() takes {takes} positional arguments but {len(args) + 1} were given"
-        )
-    for name in kwargs:
-        if name not in names:
-            raise TypeError(f"{qualname}() got an unexpected keyword argument {name!r}")
-        if names.index(name) < len(args):
-            raise TypeError(f"{qualname}() got multiple values for argument {name!r}")
-    values = list(args)
-    missing = []
-    for name, default in zip(names[len(args) :], defaults[len(args) :], strict=True):
-        if name in kwargs:
-            values.append(kwargs[name])
-        elif default is _MISSING:
-            missing.append(repr(name))
-        else:
-            values.append(default)
-    if missing:
-        listed = (
-            missing[0]
-            if len(missing) == 1
-            else f"{', '.join(missing[:-1])}{',' if len(missing) > 2 else ''} and {missing[-1]}"
-        )
-        plural = "" if len(missing) == 1 else "s"
-        raise TypeError(
-            f"{qualname}() missing {len(missing)} required positional argument{plural}: {listed}"
-        )
-    return tuple(values)
+# the TypeErrors Python gives for a call that does not match the parameters
+
+
+def _too_many(qualname: str, defaults: tuple[Any, ...], given: int) -> None:
+    least = sum(default is _MISSING for default in defaults) + 1
+    most = len(defaults) + 1
+    takes = f"from {least} to {most}" if least < most else most
+    raise TypeError(f"{qualname}() takes {takes} positional arguments but {given + 1} were given")
+
+
+def _not_a_keyword(qualname: str, name: str, i: int) -> None:
+    if i < 0:
+        raise TypeError(f"{qualname}() got an unexpected keyword argument {name!r}")
+    raise TypeError(f"{qualname}() got multiple values for argument {name!r}")
+
+
+def _missing(
+    qualname: str, names: tuple[str, ...], values: list[Any], given: int, kwargs: dict[str, Any]
+) -> None:
+    """Raises for the required parameters not given (a value that is MISSING itself was)."""
+    missing = [
+        repr(name)
+        for i, name in enumerate(names)
+        if i >= given and values[i] is _MISSING and name not in kwargs
+    ]
+    if not missing:
+        return
+    listed = (
+        missing[0]
+        if len(missing) == 1
+        else f"{', '.join(missing[:-1])}{',' if len(missing) > 2 else ''} and {missing[-1]}"
+    )
+    plural = "" if len(missing) == 1 else "s"
+    raise TypeError(
+        f"{qualname}() missing {len(missing)} required positional argument{plural}: {listed}"
+    )
 
 
 def _doc(cls: type) -> str:

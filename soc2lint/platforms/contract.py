@@ -20,7 +20,7 @@ from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from soc2lint.model import ParseError, Resource, Skipped, record
+from soc2lint.model import FACTORY, ParseError, Resource, Skipped, record
 
 if TYPE_CHECKING:  # the pipeline's types, only for annotations: imports flow one way
     from soc2lint.graph import ResourceGraph
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the pipeline's types, only for annotations: imports flow on
     from soc2lint.pipeline.load import Loaded
 
 
+# made for every file, it writes its own __init__ (soc2lint.model.record says why)
 @record()
 class Parsed:
     """One file after its platform's parse."""
@@ -40,6 +41,22 @@ class Parsed:
     unit: Any = None
     # whether suppression markers are looked for in its comments
     markers: bool = True
+
+    def __init__(
+        self,
+        platform: str | None,
+        resources: list[Resource] = FACTORY,
+        errors: list[ParseError] = FACTORY,
+        skip_reason: str = "",
+        unit: Any = None,
+        markers: bool = True,
+    ) -> None:
+        self.platform = platform
+        self.resources = [] if resources is FACTORY else resources
+        self.errors = [] if errors is FACTORY else errors
+        self.skip_reason = skip_reason
+        self.unit = unit
+        self.markers = markers
 
 
 @record()

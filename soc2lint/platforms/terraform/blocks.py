@@ -14,6 +14,10 @@ from soc2lint.model import Location, Unknown, is_unknown, record
 from soc2lint.platforms.terraform import ast
 from soc2lint.platforms.terraform.evaluate import Scope, evaluate
 
+# _Expansion, made for every resource and module block, writes its own __init__
+# (soc2lint.model.record says why)
+_set = object.__setattr__
+
 # Meta-arguments are Terraform's, not the provider's: never part of a resource's attributes.
 _META = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
 MAX_INSTANCES = 1000  # more count/for_each instances than this: one template node
@@ -122,6 +126,20 @@ class _Expansion:
     keyed: bool  # for_each (map keys) rather than count
     is_list: bool  # count
     template: bool = False
+
+    def __init__(
+        self,
+        instances: list[tuple[str, dict[str, Any]]],
+        keys: list[Any],
+        keyed: bool,
+        is_list: bool,
+        template: bool = False,
+    ) -> None:
+        _set(self, "instances", instances)
+        _set(self, "keys", keys)
+        _set(self, "keyed", keyed)
+        _set(self, "is_list", is_list)
+        _set(self, "template", template)
 
 
 def expansion_of(block: ast.Block, scope: Scope) -> _Expansion | None:

@@ -43,6 +43,10 @@ from soc2lint.platforms.terraform.evaluate import (
 )
 from soc2lint.platforms.terraform.functions import to_string
 
+# TfFile and ModuleCall, made for every file and module call, write their own __init__
+# (soc2lint.model.record says why)
+_set = object.__setattr__
+
 MAX_MODULE_DEPTH = 20
 # module instances one root module may make (count = 1000 calling count = 1000 is a million)
 MAX_MODULE_INSTANCES = 2000
@@ -55,6 +59,13 @@ class TfFile:
     path: str
     body: ast.Body | None
     errors: tuple[ParseError, ...] = ()
+
+    def __init__(
+        self, path: str, body: ast.Body | None, errors: tuple[ParseError, ...] = ()
+    ) -> None:
+        _set(self, "path", path)
+        _set(self, "body", body)
+        _set(self, "errors", errors)
 
 
 @record()
@@ -75,6 +86,18 @@ class ModuleCall:
     inputs: dict[str, Any]
     call_sites: tuple[Location, ...]
     key_path: tuple[str, ...]  # call names from the root, for .terraform/modules/modules.json
+
+    def __init__(
+        self,
+        prefix: str,
+        inputs: dict[str, Any],
+        call_sites: tuple[Location, ...],
+        key_path: tuple[str, ...],
+    ) -> None:
+        _set(self, "prefix", prefix)
+        _set(self, "inputs", inputs)
+        _set(self, "call_sites", call_sites)
+        _set(self, "key_path", key_path)
 
 
 # resolve(caller directory, source, key path) -> (directory, files) or (None, reason)
