@@ -3,34 +3,24 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import FrozenInstanceError, dataclass, field, fields
-from operator import attrgetter
-from typing import Any
+from collections.abc import Callable
+from dataclasses import MISSING, Field, FrozenInstanceError, dataclass, field, fields
+from inspect import Parameter, Signature, formatannotation
+from operator import attrgetter, ge, gt, le, lt
+from typing import TYPE_CHECKING, Any, TypeVar
+
+T = TypeVar("T")
+
+if TYPE_CHECKING:
+    from typing_extensions import dataclass_transform
+else:
+
+    def dataclass_transform(**_: Any) -> Callable[[T], T]:
+        return lambda decorator: decorator
 
 
-def pickled_by_fields(cls: type) -> type:
-    """Give a frozen dataclass with __slots__ a __reduce__ that pickles it as its class and its
-    field values, rebuilt in one constructor call: the default for such a class gets and sets
-    its state through dataclasses.fields() for every object, several times slower, and worker
-    processes send tens of thousands of them to the parent."""
-    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
-    get = attrgetter(*names)
-
-    def reduce(self: Any) -> tuple[type, tuple[Any, ...]]:
-        values = get(self)
-        return (cls, (values,) if len(names) == 1 else values)
-
-    cls.__reduce__ = reduce  # type: ignore[assignment,method-assign]
-    return cls
-
-
-# Most dataclasses here and in the modules a scan imports first (the Terraform syntax tree, the
-# rules) are declared @dataclass(init=False, repr=False, eq=False) with their methods written
-# out: still dataclasses to fields(), replace() and the cache codec, but making the methods at
-# import costs dataclasses five or six compile() calls, about 1.5 ms a class and a sixth of a
-# one-file pre-commit run in all. tests/test_written_out_dataclasses.py checks each against the
-# dataclass it stands for (signature, repr, equality, hash, order, frozenness, pickling).
 _set = object.__setattr__
+_MISSING: Any = MISSING
 
 
 class _Factory:
@@ -54,7 +44,280 @@ def frozen_delattr(self: Any, name: str) -> None:
     raise FrozenInstanceError(f"cannot delete field {name!r}")
 
 
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@dataclass_transform(field_specifiers=(field,))
+def record(
+    *, frozen: bool = False, order: bool = False, slots: bool = False
+) -> Callable[[type[T]], type[T]]:
+    """@dataclass(frozen=..., order=..., slots=...) with eq, for the classes a scan imports first
+    (the model, the Terraform syntax tree, the rules): the same class, made without compile().
+
+    dataclasses writes each class's __init__, __repr__, __eq__, __hash__, ordering and frozen
+    __setattr__/__delattr__ as source text and compiles it, about 1.5 ms a class and a sixth of
+    a one-file pre-commit run over the sixty classes. Here the class is a dataclass made with
+    init=False, repr=False, eq=False (fields(), replace() and the cache codec see no difference)
+    and those methods are closures over its field names, their values got by one
+    operator.attrgetter call. A class that writes a method itself keeps it: the classes made
+    by the thousand (the syntax tree's nodes, Location, Unknown, Resource, and per file or
+    block platforms.contract.Parsed and terraform's TfFile, ModuleCall, _Expansion) write a
+    short __init__, since a generic one (arguments as a tuple, keywords through a dict) takes
+    two to three times as long. The class docstring that dataclasses makes for a class without
+    one comes from the fields, not from inspect.signature(). A frozen class with __slots__
+    pickles as its class and its field values (see _reduce). Each such class is compared with
+    the dataclass it stands for by tests/test_written_out_dataclasses.py."""
+
+    def make(cls: type[T]) -> type[T]:
+        documented = bool(cls.__doc__)
+        if not documented:
+            cls.__doc__ = cls.__name__  # for now: dataclass would work it out with inspect
+        cls = dataclass(init=False, repr=False, eq=False, slots=slots)(cls)
+        _add_methods(cls, frozen=frozen, order=order)
+        if not documented:
+            cls.__doc__ = _doc(cls)
+        return cls
+
+    return make
+
+
+def _add_methods(cls: type, *, frozen: bool, order: bool) -> None:
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: record() makes no __init__ that calls __post_init__")
+    own = vars(cls)
+    every = fields(cls)  # type: ignore[arg-type]
+    methods: dict[str, Any] = {}
+    if "__init__" not in own:
+        methods["__init__"] = _init(cls, every)
+        cls.__signature__ = _Signature()  # type: ignore[attr-defined]
+    if "__repr__" not in own:
+        methods["__repr__"] = _repr([f.name for f in every if f.repr])
+    compared = [f.name for f in every if f.compare]
+    methods["__eq__"] = _eq(compared)
+    if order:
+        for name, op in (("__lt__", lt), ("__le__", le), ("__gt__", gt), ("__ge__", ge)):
+            methods[name] = _compare(compared, op)
+    if frozen:
+        hashed = [f.name for f in every if (f.compare if f.hash is None else f.hash)]
+        methods["__hash__"] = _hash(hashed)
+        methods["__setattr__"] = frozen_setattr
+        methods["__delattr__"] = frozen_delattr
+        if "__slots__" in own and "__reduce__" not in own:
+            methods["__reduce__"] = _reduce(cls, [f.name for f in every])
+    for name, method in methods.items():
+        if method is not frozen_setattr and method is not frozen_delattr:
+            method.__name__ = name
+            method.__qualname__ = f"{cls.__qualname__}.{name}"
+        setattr(cls, name, method)
+    if not frozen:
+        cls.__hash__ = None  # type: ignore[assignment]  # eq without frozen, as dataclasses
+
+
+def _getter(names: list[str]) -> Callable[[Any], Any]:
+    """A function giving an object's values of names: a tuple for several, the value itself for
+    one (what attrgetter gives; the methods below put it in a tuple themselves, which is faster
+    than a getter that does)."""
+    if not names:
+        return lambda obj: ()
+    return attrgetter(*names)
+
+
+def _eq(names: list[str]) -> Callable[[Any, Any], Any]:
+    values = _getter(names)
+    if len(names) == 1:
+
+        def one(self: Any, other: Any) -> Any:
+            if other.__class__ is self.__class__:
+                return (values(self),) == (values(other),)
+            return NotImplemented
+
+        return one
+
+    def method(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            return values(self) == values(other)
+        return NotImplemented
+
+    return method
+
+
+def _compare(names: list[str], op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], Any]:
+    values = _getter(names)
+    single = len(names) == 1
+
+    def method(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            if single:
+                return op((values(self),), (values(other),))
+            return op(values(self), values(other))
+        return NotImplemented
+
+    return method
+
+
+def _hash(names: list[str]) -> Callable[[Any], int]:
+    values = _getter(names)
+    if len(names) == 1:
+
+        def one(self: Any) -> int:
+            return hash((values(self),))
+
+        return one
+
+    def method(self: Any) -> int:
+        return hash(values(self))
+
+    return method
+
+
+def _repr(names: list[str]) -> Callable[[Any], str]:
+    """__repr__ as dataclasses writes it, `Name(field=value!r, ...)`, by one %-format (faster
+    than str.format). Like the methods written out before it, and unlike dataclasses', it does
+    not show an object that holds itself as "...": these classes hold trees, and the guard
+    would cost a third."""
+    values = _getter(names)
+    template = "%s(" + ", ".join(f"{name}=%r" for name in names) + ")"
+    if len(names) == 1:
+
+        def one(self: Any) -> str:
+            return template % (self.__class__.__qualname__, values(self))
+
+        return one
+
+    def method(self: Any) -> str:
+        return template % (self.__class__.__qualname__, *values(self))
+
+    return method
+
+
+def _reduce(cls: type, names: list[str]) -> Callable[[Any], tuple[type, tuple[Any, ...]]]:
+    """__reduce__ for a frozen class with __slots__: its class and field values, rebuilt in one
+    constructor call (the default sets each slot through the frozen __setattr__, and would fail;
+    dataclasses' own frozen slots classes get and set their state through fields(), several
+    times slower, and worker processes send tens of thousands of them to the parent)."""
+    values = _getter(names)
+    if len(names) == 1:
+        return lambda self: (cls, (values(self),))
+    return lambda self: (cls, values(self))
+
+
+def _init(cls: type, every: tuple[Field[Any], ...]) -> Callable[..., None]:
+    """__init__ taking each field in order, by position or by name, as dataclasses' does: the
+    values set with object.__setattr__, a default factory called when its field is not given
+    (FACTORY stands for it, as dataclasses' own sentinel does)."""
+    names = tuple(f.name for f in every)
+    count = len(names)
+    defaults = _defaults(every)
+    position = {name: i for i, name in enumerate(names)}
+    required = tuple(i for i, default in enumerate(defaults) if default is _MISSING)
+    factories: list[tuple[int, Callable[[], Any]]] = [
+        (i, f.default_factory)  # type: ignore[misc]
+        for i, f in enumerate(every)
+        if f.default_factory is not _MISSING
+    ]
+    qualname = f"{cls.__qualname__}.__init__"
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        values: Any = args
+        if kwargs or len(args) != count:
+            if len(args) > count:
+                _too_many(qualname, defaults, len(args))
+            values = [*args, *defaults[len(args) :]]
+            for name, value in kwargs.items():
+                i = position.get(name, -1)
+                if i < len(args):
+                    _not_a_keyword(qualname, name, i)
+                values[i] = value
+            for i in required:
+                if values[i] is _MISSING:
+                    _missing(qualname, names, values, len(args), kwargs)
+        if factories:
+            values = [*values]
+            for i, make in factories:
+                if values[i] is FACTORY:
+                    values[i] = make()
+        for name, value in zip(names, values, strict=True):
+            _set(self, name, value)
+
+    return __init__
+
+
+def _defaults(every: tuple[Field[Any], ...]) -> tuple[Any, ...]:
+    """Each field's default: its value, FACTORY for a default factory, or MISSING."""
+    return tuple(f.default if f.default_factory is _MISSING else FACTORY for f in every)
+
+
+class _Signature:
+    """What inspect.signature() gives for a class whose __init__ record() made (that __init__
+    takes *args and **kwargs): the fields as dataclasses' __init__ takes them, worked out when
+    asked, since the Parameter objects would cost some 40 us a class at every start."""
+
+    def __get__(self, obj: Any, cls: type) -> Signature:
+        every = fields(cls)  # type: ignore[arg-type]
+        positional = Parameter.POSITIONAL_OR_KEYWORD
+        return Signature(
+            [
+                Parameter(
+                    f.name,
+                    positional,
+                    default=Parameter.empty if default is _MISSING else default,
+                    annotation=f.type,
+                )
+                for f, default in zip(every, _defaults(every), strict=True)
+            ],
+            return_annotation=None,
+        )
+
+
+# the TypeErrors Python gives for a call that does not match the parameters
+
+
+def _too_many(qualname: str, defaults: tuple[Any, ...], given: int) -> None:
+    least = sum(default is _MISSING for default in defaults) + 1
+    most = len(defaults) + 1
+    takes = f"from {least} to {most}" if least < most else most
+    raise TypeError(f"{qualname}() takes {takes} positional arguments but {given + 1} were given")
+
+
+def _not_a_keyword(qualname: str, name: str, i: int) -> None:
+    if i < 0:
+        raise TypeError(f"{qualname}() got an unexpected keyword argument {name!r}")
+    raise TypeError(f"{qualname}() got multiple values for argument {name!r}")
+
+
+def _missing(
+    qualname: str, names: tuple[str, ...], values: list[Any], given: int, kwargs: dict[str, Any]
+) -> None:
+    """Raises for the required parameters not given (a value that is MISSING itself was)."""
+    missing = [
+        repr(name)
+        for i, name in enumerate(names)
+        if i >= given and values[i] is _MISSING and name not in kwargs
+    ]
+    if not missing:
+        return
+    listed = (
+        missing[0]
+        if len(missing) == 1
+        else f"{', '.join(missing[:-1])}{',' if len(missing) > 2 else ''} and {missing[-1]}"
+    )
+    plural = "" if len(missing) == 1 else "s"
+    raise TypeError(
+        f"{qualname}() missing {len(missing)} required positional argument{plural}: {listed}"
+    )
+
+
+def _doc(cls: type) -> str:
+    """The docstring dataclasses gives a class without one, its name and signature."""
+    shown = []
+    for f in fields(cls):  # type: ignore[arg-type]
+        text = f"{f.name}: {formatannotation(f.type)}"
+        if f.default_factory is not _MISSING:
+            text += " = <factory>"
+        elif f.default is not _MISSING:
+            text += f" = {f.default!r}"
+        shown.append(text)
+    return f"{cls.__name__}({', '.join(shown)})"
+
+
+@record(frozen=True, order=True, slots=True)
 class Location:
     """A span in a file; path is repository-relative with POSIX separators."""
 
@@ -73,57 +336,10 @@ class Location:
         _set(self, "start_col", start_col)
         _set(self, "end_col", end_col)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(path={self.path!r}, start_line={self.start_line!r}, "
-            f"end_line={self.end_line!r}, start_col={self.start_col!r}, end_col={self.end_col!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.path, self.start_line, self.end_line, self.start_col, self.end_col)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __lt__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() < other._values()
-        return NotImplemented
-
-    def __le__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() <= other._values()
-        return NotImplemented
-
-    def __gt__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() > other._values()
-        return NotImplemented
-
-    def __ge__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() >= other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
     @property
     def repository_level(self) -> bool:
         """True for REPOSITORY: the repository as a whole, no file and no line."""
         return self.path == "." and self.start_line == 0
-
-    def __reduce__(self) -> tuple:
-        # rebuilt from its fields in one call: parse workers send tens of thousands of these
-        # back to the parent, and a frozen dataclass's default state restore is several times
-        # slower
-        return (Location, (self.path, self.start_line, self.end_line, self.start_col, self.end_col))
 
 
 # where a finding about the repository as a whole points (no CODEOWNERS file, say): its root,
@@ -131,8 +347,7 @@ class Location:
 REPOSITORY = Location(".", 0, 0)
 
 
-@pickled_by_fields
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Unknown:
     """A value that static analysis cannot know (input without default, data source, ...)."""
 
@@ -152,21 +367,6 @@ class Unknown:
         _set(self, "not_null", not_null)
         _set(self, "prefix", prefix)
         _set(self, "source", source)
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.reason, self.not_null, self.prefix)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
     def __repr__(self) -> str:
         return f"Unknown({self.reason!r})"
@@ -211,7 +411,7 @@ class Platform(str, enum.Enum):
     __setstate__ = _no_state
 
 
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Provenance:
     """The inputs a rendered object was built from, for findings to name the one a value came
     from: a Helm chart's values files and --set items, in the order helm applies them, and the
@@ -226,41 +426,8 @@ class Provenance:
     # is made at random by the template (randAlphaNum, uuidv4, now) and no input set it
     again: Any = None
 
-    def __init__(
-        self,
-        inputs: tuple[str, ...],
-        files: tuple[str, ...],
-        before: tuple[Any, ...],
-        again: Any = None,
-    ) -> None:
-        _set(self, "inputs", inputs)
-        _set(self, "files", files)
-        _set(self, "before", before)
-        _set(self, "again", again)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(inputs={self.inputs!r}, files={self.files!r}, "
-            f"before={self.before!r}, again={self.again!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.inputs, self.files, self.before, self.again)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Resource:
     """One declared thing the rules can look at, identified by a stable address."""
 
@@ -321,43 +488,6 @@ class Resource:
         _set(self, "also_types", also_types)
         _set(self, "provenance", provenance)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(address={self.address!r}, type={self.type!r}, "
-            f"platform={self.platform!r}, attributes={self.attributes!r}, "
-            f"location={self.location!r}, attribute_locations={self.attribute_locations!r}, "
-            f"references={self.references!r}, kind={self.kind!r}, scope={self.scope!r}, "
-            f"call_sites={self.call_sites!r}, template={self.template!r}, "
-            f"also_types={self.also_types!r}, provenance={self.provenance!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (
-            self.address,
-            self.type,
-            self.platform,
-            self.attributes,
-            self.location,
-            self.references,
-            self.kind,
-            self.scope,
-            self.call_sites,
-            self.template,
-            self.also_types,
-        )
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
     @property
     def key(self) -> str:
         """The graph node id: address qualified by its scope."""
@@ -373,8 +503,7 @@ class Resource:
         return self.location
 
 
-@pickled_by_fields
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class ParseError:
     """A file (or part of one) that could not be read; the scan goes on without it."""
 
@@ -383,59 +512,13 @@ class ParseError:
     message: str
     column: int = 0
 
-    def __init__(self, path: str, line: int, message: str, column: int = 0) -> None:
-        _set(self, "path", path)
-        _set(self, "line", line)
-        _set(self, "message", message)
-        _set(self, "column", column)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(path={self.path!r}, line={self.line!r}, "
-            f"message={self.message!r}, column={self.column!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.path, self.line, self.message, self.column)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@pickled_by_fields
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Skipped:
     """A file the scan chose not to read, and why."""
 
     path: str
     reason: str
-
-    def __init__(self, path: str, reason: str) -> None:
-        _set(self, "path", path)
-        _set(self, "reason", reason)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(path={self.path!r}, reason={self.reason!r})"
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.path, self.reason) == (other.path, other.reason)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.reason))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
 
 @dataclass(frozen=True)
@@ -468,8 +551,7 @@ class Finding:
         return (self.location.path, self.location.start_line, self.rule_id, self.resource)
 
 
-@pickled_by_fields
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Suppression:
     """An accepted exception: which rule, where its marker is, why, and until when."""
 
@@ -479,41 +561,3 @@ class Suppression:
     reason: str
     expires: str | None = None  # YYYY-MM-DD, inclusive
     source: str = "inline"  # inline | annotation | checkov | tfsec | trivy | kics | zizmor
-
-    def __init__(
-        self,
-        rule_id: str,
-        path: str,
-        line: int,
-        reason: str,
-        expires: str | None = None,
-        source: str = "inline",
-    ) -> None:
-        _set(self, "rule_id", rule_id)
-        _set(self, "path", path)
-        _set(self, "line", line)
-        _set(self, "reason", reason)
-        _set(self, "expires", expires)
-        _set(self, "source", source)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(rule_id={self.rule_id!r}, path={self.path!r}, "
-            f"line={self.line!r}, reason={self.reason!r}, expires={self.expires!r}, "
-            f"source={self.source!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.rule_id, self.path, self.line, self.reason, self.expires, self.source)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr

@@ -4,11 +4,14 @@ the same fields and the options it was declared with before."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import dataclasses
 import importlib
 import inspect
 import pickle
+import textwrap
+from functools import partial
 from typing import Any
 
 import pytest
@@ -92,11 +95,13 @@ _MADE = (
     "__setattr__",
     "__delattr__",
     "_values",
+    "__signature__",
 )
 
 
-def _reference(cls: type, options: dict[str, Any]) -> type:
-    """The dataclass that cls stands for: its fields, made by dataclasses."""
+def _reference(cls: type, options: dict[str, Any], doc: bool = True) -> type:
+    """The dataclass that cls stands for: its fields, made by dataclasses (with the docstring
+    dataclasses gives a class without one unless doc)."""
     specs = []
     for f in dataclasses.fields(cls):
         kwargs: dict[str, Any] = {"repr": f.repr, "compare": f.compare, "hash": f.hash}
@@ -113,6 +118,7 @@ def _reference(cls: type, options: dict[str, Any]) -> type:
         and not k.startswith("__dataclass")
         and k not in ("__dict__", "__weakref__", "__slots__", "__match_args__")
         and not isinstance(v, inspect.types.MemberDescriptorType)  # type: ignore[attr-defined]
+        and (doc or k != "__doc__")
     }
     made = dataclasses.make_dataclass(
         cls.__name__,
@@ -166,6 +172,24 @@ def test_written_out_dataclass_behaves_as_the_dataclass(
     assert ("__slots__" in vars(cls)) == ("__slots__" in vars(ref))
     if "__slots__" in vars(cls):
         assert tuple(cls.__slots__) == tuple(ref.__slots__)
+
+    # the docstring: the class's own, or the one dataclasses makes of its name and signature
+    written = ast.get_docstring(ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0])
+    if written is None:
+        assert cls.__doc__ == _reference(cls, options, doc=False).__doc__
+    else:
+        assert inspect.cleandoc(cls.__doc__ or "") == written
+
+    # calls that do not match the parameters fail as they do for the dataclass
+    values = _values(cls, "a")
+    first = next(iter(values))
+    for args, kwargs in (
+        ((), {}),
+        ((*values.values(), "extra"), {}),
+        ((), {**values, "not_a_field": 1}),
+        ((values[first],), {first: values[first]}),
+    ):
+        assert _outcome(partial(cls, *args, **kwargs)) == _outcome(partial(ref, *args, **kwargs))
 
     # defaults, and default factories made afresh for each instance
     required = _required(cls)

@@ -8,13 +8,13 @@ import hashlib
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from soc2lint.engine.rules import SEVERITIES, Rule
 from soc2lint.engine.tsc import catalogue
-from soc2lint.model import FACTORY
+from soc2lint.model import record
 from soc2lint.pipeline.inputs import InputFileError, check_inside, read_regular
 
 CONFIG_NAMES = (".soc2lint.yaml", ".soc2lint.yml")
@@ -53,7 +53,7 @@ class ConfigError(Exception):
     """A configuration problem; the message names the file and the key."""
 
 
-@dataclass(init=False, repr=False, eq=False)
+@record()
 class Config:
     path: str | None = None
     digest: str | None = None
@@ -79,97 +79,6 @@ class Config:
     var_files: list[str] = field(default_factory=list)
     plan: str | None = None
     github_actions: dict[str, Any] = field(default_factory=dict)
-
-    def __init__(
-        self,
-        path: str | None = None,
-        digest: str | None = None,
-        include: list[str] = FACTORY,
-        exclude: list[str] = FACTORY,
-        enable: list[str] = FACTORY,
-        disable: list[str] = FACTORY,
-        opt_in: list[str] = FACTORY,
-        severity: dict[str, str] = FACTORY,
-        rules_dirs: list[str] = FACTORY,
-        fail_on: str | None = None,
-        fail_on_uncovered: bool | None = None,
-        criteria: list[str] = FACTORY,
-        max_file_size: int | None = None,
-        baseline: str | None = None,
-        helm_charts: dict[str, dict] = FACTORY,
-        kube_version: str | None = None,
-        api_versions: list[str] = FACTORY,
-        cfn_parameters: str | None = None,
-        var_files: list[str] = FACTORY,
-        plan: str | None = None,
-        github_actions: dict[str, Any] = FACTORY,
-    ) -> None:
-        self.path = path
-        self.digest = digest
-        self.include = [] if include is FACTORY else include
-        self.exclude = [] if exclude is FACTORY else exclude
-        self.enable = [] if enable is FACTORY else enable
-        self.disable = [] if disable is FACTORY else disable
-        self.opt_in = [] if opt_in is FACTORY else opt_in
-        self.severity = {} if severity is FACTORY else severity
-        self.rules_dirs = [] if rules_dirs is FACTORY else rules_dirs
-        self.fail_on = fail_on
-        self.fail_on_uncovered = fail_on_uncovered
-        self.criteria = [] if criteria is FACTORY else criteria
-        self.max_file_size = max_file_size
-        self.baseline = baseline
-        self.helm_charts = {} if helm_charts is FACTORY else helm_charts
-        self.kube_version = kube_version
-        self.api_versions = [] if api_versions is FACTORY else api_versions
-        self.cfn_parameters = cfn_parameters
-        self.var_files = [] if var_files is FACTORY else var_files
-        self.plan = plan
-        self.github_actions = {} if github_actions is FACTORY else github_actions
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(path={self.path!r}, digest={self.digest!r}, "
-            f"include={self.include!r}, exclude={self.exclude!r}, enable={self.enable!r}, "
-            f"disable={self.disable!r}, opt_in={self.opt_in!r}, severity={self.severity!r}, "
-            f"rules_dirs={self.rules_dirs!r}, fail_on={self.fail_on!r}, "
-            f"fail_on_uncovered={self.fail_on_uncovered!r}, criteria={self.criteria!r}, "
-            f"max_file_size={self.max_file_size!r}, baseline={self.baseline!r}, "
-            f"helm_charts={self.helm_charts!r}, kube_version={self.kube_version!r}, "
-            f"api_versions={self.api_versions!r}, cfn_parameters={self.cfn_parameters!r}, "
-            f"var_files={self.var_files!r}, plan={self.plan!r}, "
-            f"github_actions={self.github_actions!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared, in order."""
-        return (
-            self.path,
-            self.digest,
-            self.include,
-            self.exclude,
-            self.enable,
-            self.disable,
-            self.opt_in,
-            self.severity,
-            self.rules_dirs,
-            self.fail_on,
-            self.fail_on_uncovered,
-            self.criteria,
-            self.max_file_size,
-            self.baseline,
-            self.helm_charts,
-            self.kube_version,
-            self.api_versions,
-            self.cfn_parameters,
-            self.var_files,
-            self.plan,
-            self.github_actions,
-        )
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
 
     def apply(self, rules: list[Rule], requested: list[str] | None = None) -> list[Rule]:
         """The rules this configuration enables, with its severity overrides.

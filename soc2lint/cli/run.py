@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
-from typing import Any
 
 from soc2lint.cli.config import Config, find_config, load_config
 from soc2lint.engine.rules import SEVERITIES, Rule, load_rules, ruleset_digest
-from soc2lint.model import FACTORY
+from soc2lint.model import record
 from soc2lint.pipeline.discover import DEFAULT_MAX_BYTES, discover
 from soc2lint.pipeline.load import Cache
 from soc2lint.policies import scope
@@ -21,7 +20,7 @@ class UsageError(Exception):
     """A choice that cannot work (unknown rule, bad --var); exit code 2."""
 
 
-@dataclass(init=False, repr=False, eq=False)
+@record()
 class Request:
     paths: list[str] = field(default_factory=list)
     config: str | None = None
@@ -52,154 +51,14 @@ class Request:
     # incomplete coverage fails the gate (None: as the configuration says, else no)
     fail_on_uncovered: bool | None = None
 
-    def __init__(
-        self,
-        paths: list[str] = FACTORY,
-        config: str | None = None,
-        only: list[str] = FACTORY,
-        rules_dirs: list[str] = FACTORY,
-        threshold: str | None = None,
-        max_file_size: int | None = None,
-        exclude: list[str] = FACTORY,
-        tf_vars: list[str] = FACTORY,
-        var_files: list[str] = FACTORY,
-        helm_values: list[str] = FACTORY,
-        helm_set: list[str] = FACTORY,
-        kube_version: str | None = None,
-        api_versions: list[str] = FACTORY,
-        plan: str | None = None,
-        cfn_parameters: str | None = None,
-        baseline: str | None = None,
-        diff_base: str | None = None,
-        honor_peer_suppressions: bool = False,
-        report_unused_suppressions: bool = False,
-        only_changed: bool = False,
-        jobs: int | None = None,
-        cache_dir: str | None = None,
-        progress: bool = False,
-        use_baseline: bool = True,
-        scoped: bool = True,
-        fail_on_uncovered: bool | None = None,
-    ) -> None:
-        self.paths = [] if paths is FACTORY else paths
-        self.config = config
-        self.only = [] if only is FACTORY else only
-        self.rules_dirs = [] if rules_dirs is FACTORY else rules_dirs
-        self.threshold = threshold
-        self.max_file_size = max_file_size
-        self.exclude = [] if exclude is FACTORY else exclude
-        self.tf_vars = [] if tf_vars is FACTORY else tf_vars
-        self.var_files = [] if var_files is FACTORY else var_files
-        self.helm_values = [] if helm_values is FACTORY else helm_values
-        self.helm_set = [] if helm_set is FACTORY else helm_set
-        self.kube_version = kube_version
-        self.api_versions = [] if api_versions is FACTORY else api_versions
-        self.plan = plan
-        self.cfn_parameters = cfn_parameters
-        self.baseline = baseline
-        self.diff_base = diff_base
-        self.honor_peer_suppressions = honor_peer_suppressions
-        self.report_unused_suppressions = report_unused_suppressions
-        self.only_changed = only_changed
-        self.jobs = jobs
-        self.cache_dir = cache_dir
-        self.progress = progress
-        self.use_baseline = use_baseline
-        self.scoped = scoped
-        self.fail_on_uncovered = fail_on_uncovered
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(paths={self.paths!r}, config={self.config!r}, "
-            f"only={self.only!r}, rules_dirs={self.rules_dirs!r}, threshold={self.threshold!r}, "
-            f"max_file_size={self.max_file_size!r}, exclude={self.exclude!r}, "
-            f"tf_vars={self.tf_vars!r}, var_files={self.var_files!r}, "
-            f"helm_values={self.helm_values!r}, helm_set={self.helm_set!r}, "
-            f"kube_version={self.kube_version!r}, api_versions={self.api_versions!r}, "
-            f"plan={self.plan!r}, cfn_parameters={self.cfn_parameters!r}, "
-            f"baseline={self.baseline!r}, diff_base={self.diff_base!r}, "
-            f"honor_peer_suppressions={self.honor_peer_suppressions!r}, "
-            f"report_unused_suppressions={self.report_unused_suppressions!r}, "
-            f"only_changed={self.only_changed!r}, jobs={self.jobs!r}, "
-            f"cache_dir={self.cache_dir!r}, progress={self.progress!r}, "
-            f"use_baseline={self.use_baseline!r}, scoped={self.scoped!r}, "
-            f"fail_on_uncovered={self.fail_on_uncovered!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared, in order."""
-        return (
-            self.paths,
-            self.config,
-            self.only,
-            self.rules_dirs,
-            self.threshold,
-            self.max_file_size,
-            self.exclude,
-            self.tf_vars,
-            self.var_files,
-            self.helm_values,
-            self.helm_set,
-            self.kube_version,
-            self.api_versions,
-            self.plan,
-            self.cfn_parameters,
-            self.baseline,
-            self.diff_base,
-            self.honor_peer_suppressions,
-            self.report_unused_suppressions,
-            self.only_changed,
-            self.jobs,
-            self.cache_dir,
-            self.progress,
-            self.use_baseline,
-            self.scoped,
-            self.fail_on_uncovered,
-        )
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record()
 class Outcome:
     report: Report
     rules: list[Rule]
     config: Config
     threshold: str
     fail_on_uncovered: bool = False
-
-    def __init__(
-        self,
-        report: Report,
-        rules: list[Rule],
-        config: Config,
-        threshold: str,
-        fail_on_uncovered: bool = False,
-    ) -> None:
-        self.report = report
-        self.rules = rules
-        self.config = config
-        self.threshold = threshold
-        self.fail_on_uncovered = fail_on_uncovered
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(report={self.report!r}, rules={self.rules!r}, "
-            f"config={self.config!r}, threshold={self.threshold!r}, "
-            f"fail_on_uncovered={self.fail_on_uncovered!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared, in order."""
-        return (self.report, self.rules, self.config, self.threshold, self.fail_on_uncovered)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
 
 
 def effective_rules(

@@ -10,52 +10,20 @@ import functools
 import ipaddress
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from soc2lint.engine.linear_regex import RegexError, compile_linear
-from soc2lint.model import Unknown, frozen_delattr, frozen_setattr
-
-_set = object.__setattr__  # the dataclass below has its methods written out (soc2lint.model)
+from soc2lint.model import Unknown, record
 
 OPEN_CIDRS = {"0.0.0.0/0", "::/0"}
 
 
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Operator:
     name: str
     fn: Callable[[Any, Any], Any]
     needs_value: bool
     doc: str
-
-    def __init__(
-        self, name: str, fn: Callable[[Any, Any], Any], needs_value: bool, doc: str
-    ) -> None:
-        _set(self, "name", name)
-        _set(self, "fn", fn)
-        _set(self, "needs_value", needs_value)
-        _set(self, "doc", doc)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(name={self.name!r}, fn={self.fn!r}, "
-            f"needs_value={self.needs_value!r}, doc={self.doc!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.name, self.fn, self.needs_value, self.doc)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
 
 # int() and float() read only text with a decimal digit, or inf/infinity/nan: anything else is

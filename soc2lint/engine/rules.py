@@ -9,7 +9,7 @@ import os
 import re
 import stat
 import time
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +18,11 @@ from soc2lint.engine.linear_regex import Lazy
 from soc2lint.engine.operators import OPERATORS, SET_OPERATORS, check_regex
 from soc2lint.engine.severity import SEVERITIES
 from soc2lint.engine.tsc import catalogue
-from soc2lint.model import FACTORY, frozen_delattr, frozen_setattr
+from soc2lint.model import record
 from soc2lint.pipeline.inputs import InputFileError, inside, read_regular
 
-# the dataclasses below have their methods written out (soc2lint.model says why)
-_set = object.__setattr__
 
-
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Peer:
     """A tool whose checks rules name in `references`, so users can migrate and compare."""
 
@@ -37,33 +34,6 @@ class Peer:
     # used (Lazy), as are this module's other patterns: a run whose rules come from the cache
     # validates none
     pattern: Lazy | None = None
-
-    def __init__(self, title: str, url: str, ids: str, pattern: Lazy | None = None) -> None:
-        _set(self, "title", title)
-        _set(self, "url", url)
-        _set(self, "ids", ids)
-        _set(self, "pattern", pattern)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(title={self.title!r}, url={self.url!r}, "
-            f"ids={self.ids!r}, pattern={self.pattern!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.title, self.url, self.ids, self.pattern)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
 
 PEER_TOOLS: dict[str, Peer] = {
@@ -159,73 +129,22 @@ def _hint(word: object, choices: object) -> str:
 # -- condition tree ----------------------------------------------------------------------------
 
 
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class All:
     items: tuple[Condition, ...]
 
-    def __init__(self, items: tuple[Condition, ...]) -> None:
-        _set(self, "items", items)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(items={self.items!r})"
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.items,) == (other.items,)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.items,))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class AnyOf:
     items: tuple[Condition, ...]
 
-    def __init__(self, items: tuple[Condition, ...]) -> None:
-        _set(self, "items", items)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(items={self.items!r})"
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.items,) == (other.items,)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.items,))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Not:
     item: Condition
 
-    def __init__(self, item: Condition) -> None:
-        _set(self, "item", item)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(item={self.item!r})"
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.item,) == (other.item,)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.item,))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Attr:
     path: tuple[str, ...]
     op: str
@@ -237,56 +156,8 @@ class Attr:
     # cannot be the problem (a credential that is not a literal is not hard-coded)
     unknown: str = "unknown"
 
-    def __init__(
-        self,
-        path: tuple[str, ...],
-        op: str,
-        value: Any = None,
-        match: str = "all",
-        missing: str = "fail",
-        to_path: tuple[str, ...] | None = None,
-        unknown: str = "unknown",
-    ) -> None:
-        _set(self, "path", path)
-        _set(self, "op", op)
-        _set(self, "value", value)
-        _set(self, "match", match)
-        _set(self, "missing", missing)
-        _set(self, "to_path", to_path)
-        _set(self, "unknown", unknown)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(path={self.path!r}, op={self.op!r}, "
-            f"value={self.value!r}, match={self.match!r}, missing={self.missing!r}, "
-            f"to_path={self.to_path!r}, unknown={self.unknown!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (
-            self.path,
-            self.op,
-            self.value,
-            self.match,
-            self.missing,
-            self.to_path,
-            self.unknown,
-        )
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Each:
     """every / some element at path satisfies condition (paths inside are relative)."""
 
@@ -295,37 +166,8 @@ class Each:
     condition: Condition
     entries: bool = False  # a map's elements are its entries, {key, value}, not the map itself
 
-    def __init__(
-        self, quantifier: str, path: tuple[str, ...], condition: Condition, entries: bool = False
-    ) -> None:
-        _set(self, "quantifier", quantifier)
-        _set(self, "path", path)
-        _set(self, "condition", condition)
-        _set(self, "entries", entries)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(quantifier={self.quantifier!r}, path={self.path!r}, "
-            f"condition={self.condition!r}, entries={self.entries!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.quantifier, self.path, self.condition, self.entries)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Connected:
     types: tuple[str, ...]
     match: str  # any | all | none
@@ -339,59 +181,11 @@ class Connected:
     # is declared outside the scanned files), whatever match says
     missing: str = ""
 
-    def __init__(
-        self,
-        types: tuple[str, ...],
-        match: str,
-        direction: str,
-        condition: Condition | None,
-        via: tuple[str, ...] = (),
-        within: str = "",
-        missing: str = "",
-    ) -> None:
-        _set(self, "types", types)
-        _set(self, "match", match)
-        _set(self, "direction", direction)
-        _set(self, "condition", condition)
-        _set(self, "via", via)
-        _set(self, "within", within)
-        _set(self, "missing", missing)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(types={self.types!r}, match={self.match!r}, "
-            f"direction={self.direction!r}, condition={self.condition!r}, via={self.via!r}, "
-            f"within={self.within!r}, missing={self.missing!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (
-            self.types,
-            self.match,
-            self.direction,
-            self.condition,
-            self.via,
-            self.within,
-            self.missing,
-        )
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
 
 Condition = All | AnyOf | Not | Attr | Each | Connected
 
 
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Variant:
     """One control on one platform: the types it judges there, its condition and its example."""
 
@@ -399,36 +193,6 @@ class Variant:
     resource_types: tuple[str, ...]
     condition: Condition
     example: str
-
-    def __init__(
-        self, platform: str, resource_types: tuple[str, ...], condition: Condition, example: str
-    ) -> None:
-        _set(self, "platform", platform)
-        _set(self, "resource_types", resource_types)
-        _set(self, "condition", condition)
-        _set(self, "example", example)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(platform={self.platform!r}, "
-            f"resource_types={self.resource_types!r}, condition={self.condition!r}, "
-            f"example={self.example!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.platform, self.resource_types, self.condition, self.example)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
     def applies_to(self, resource_type: str) -> bool:
         return any(type_matches(resource_type, p) for p in self.resource_types)
@@ -442,7 +206,7 @@ def type_matches(resource_type: str, pattern: str) -> bool:
     return resource_type == pattern
 
 
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Rule:
     id: str
     name: str
@@ -478,108 +242,6 @@ class Rule:
 
     # the same control on further platforms (`platforms:`); the fields above are the first
     others: tuple[Variant, ...] = field(default=())
-
-    def __init__(
-        self,
-        id: str,
-        name: str,
-        title: str,
-        severity: str,
-        platform: str,
-        resource_types: tuple[str, ...],
-        criteria: tuple[str, ...],
-        rationale: str,
-        remediation: str,
-        remediation_example: str,
-        references: dict[str, tuple[str, ...]],
-        condition: Condition,
-        message: str,
-        source: str,
-        digest: str,
-        help_uri: str = "",
-        tags: tuple[str, ...] = (),
-        enabled_by_default: bool = True,
-        sensitive: bool = False,
-        needs_config: str = "",
-        partial_references: dict[tuple[str, str], str] = FACTORY,
-        others: tuple[Variant, ...] = (),
-    ) -> None:
-        _set(self, "id", id)
-        _set(self, "name", name)
-        _set(self, "title", title)
-        _set(self, "severity", severity)
-        _set(self, "platform", platform)
-        _set(self, "resource_types", resource_types)
-        _set(self, "criteria", criteria)
-        _set(self, "rationale", rationale)
-        _set(self, "remediation", remediation)
-        _set(self, "remediation_example", remediation_example)
-        _set(self, "references", references)
-        _set(self, "condition", condition)
-        _set(self, "message", message)
-        _set(self, "source", source)
-        _set(self, "digest", digest)
-        _set(self, "help_uri", help_uri)
-        _set(self, "tags", tags)
-        _set(self, "enabled_by_default", enabled_by_default)
-        _set(self, "sensitive", sensitive)
-        _set(self, "needs_config", needs_config)
-        _set(
-            self, "partial_references", {} if partial_references is FACTORY else partial_references
-        )
-        _set(self, "others", others)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(id={self.id!r}, name={self.name!r}, "
-            f"title={self.title!r}, severity={self.severity!r}, platform={self.platform!r}, "
-            f"resource_types={self.resource_types!r}, criteria={self.criteria!r}, "
-            f"rationale={self.rationale!r}, remediation={self.remediation!r}, "
-            f"remediation_example={self.remediation_example!r}, references={self.references!r}, "
-            f"condition={self.condition!r}, message={self.message!r}, source={self.source!r}, "
-            f"digest={self.digest!r}, help_uri={self.help_uri!r}, tags={self.tags!r}, "
-            f"enabled_by_default={self.enabled_by_default!r}, sensitive={self.sensitive!r}, "
-            f"needs_config={self.needs_config!r}, partial_references={self.partial_references!r}, "
-            f"others={self.others!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (
-            self.id,
-            self.name,
-            self.title,
-            self.severity,
-            self.platform,
-            self.resource_types,
-            self.criteria,
-            self.rationale,
-            self.remediation,
-            self.remediation_example,
-            self.references,
-            self.condition,
-            self.message,
-            self.source,
-            self.digest,
-            self.help_uri,
-            self.tags,
-            self.enabled_by_default,
-            self.sensitive,
-            self.needs_config,
-            self.partial_references,
-            self.others,
-        )
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
     @functools.cached_property
     def variants(self) -> tuple[Variant, ...]:

@@ -5,54 +5,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from dataclasses import dataclass
-from typing import Any
 
 from soc2lint import package_file
-from soc2lint.model import frozen_delattr, frozen_setattr
-
-_set = object.__setattr__  # the dataclass below has its methods written out (soc2lint.model)
+from soc2lint.model import record
 
 
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Catalogue:
     version: str
     criteria: dict[str, str]  # id -> title
     categories: dict[str, tuple[str, str]]  # key -> (name, id prefix)
     digest: str
-
-    def __init__(
-        self,
-        version: str,
-        criteria: dict[str, str],
-        categories: dict[str, tuple[str, str]],
-        digest: str,
-    ) -> None:
-        _set(self, "version", version)
-        _set(self, "criteria", criteria)
-        _set(self, "categories", categories)
-        _set(self, "digest", digest)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(version={self.version!r}, criteria={self.criteria!r}, "
-            f"categories={self.categories!r}, digest={self.digest!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.version, self.criteria, self.categories, self.digest)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
     def category_of(self, criterion: str) -> str:
         """The Trust Services Category key (security, availability, ...) of a criterion id."""

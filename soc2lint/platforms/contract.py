@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from soc2lint.model import FACTORY, ParseError, Resource, Skipped
+from soc2lint.model import FACTORY, ParseError, Resource, Skipped, record
 
 if TYPE_CHECKING:  # the pipeline's types, only for annotations: imports flow one way
     from soc2lint.graph import ResourceGraph
@@ -28,7 +28,8 @@ if TYPE_CHECKING:  # the pipeline's types, only for annotations: imports flow on
     from soc2lint.pipeline.load import Loaded
 
 
-@dataclass(init=False, repr=False, eq=False)
+# made for every file, it writes its own __init__ (soc2lint.model.record says why)
+@record()
 class Parsed:
     """One file after its platform's parse."""
 
@@ -57,31 +58,8 @@ class Parsed:
         self.unit = unit
         self.markers = markers
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(platform={self.platform!r}, "
-            f"resources={self.resources!r}, errors={self.errors!r}, "
-            f"skip_reason={self.skip_reason!r}, unit={self.unit!r}, markers={self.markers!r})"
-        )
 
-    def _values(self) -> tuple:
-        """The fields compared, in order."""
-        return (
-            self.platform,
-            self.resources,
-            self.errors,
-            self.skip_reason,
-            self.unit,
-            self.markers,
-        )
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record()
 class Assembly:
     """The state a platform's assemble step reads and extends.
 
@@ -106,69 +84,6 @@ class Assembly:
     # identity of the platforms' `tools` (a tool that could not run, a remote input): the
     # scan's result is then not stored for reuse
     reusable: bool = True
-
-    def __init__(
-        self,
-        root: Path,
-        targets: list[Path],
-        options: Any,
-        discovered: list[SourceFile],
-        outside_infrastructure: list[str],
-        files: dict[str, str],
-        resources: list[Resource],
-        errors: list[ParseError],
-        notes: list[dict],
-        skipped: list[Skipped],
-        unavailable: list[dict],
-        load: Callable[[SourceFile], Loaded],
-        reusable: bool = True,
-    ) -> None:
-        self.root = root
-        self.targets = targets
-        self.options = options
-        self.discovered = discovered
-        self.outside_infrastructure = outside_infrastructure
-        self.files = files
-        self.resources = resources
-        self.errors = errors
-        self.notes = notes
-        self.skipped = skipped
-        self.unavailable = unavailable
-        self.load = load
-        self.reusable = reusable
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(root={self.root!r}, targets={self.targets!r}, "
-            f"options={self.options!r}, discovered={self.discovered!r}, "
-            f"outside_infrastructure={self.outside_infrastructure!r}, files={self.files!r}, "
-            f"resources={self.resources!r}, errors={self.errors!r}, notes={self.notes!r}, "
-            f"skipped={self.skipped!r}, unavailable={self.unavailable!r}, load={self.load!r}, "
-            f"reusable={self.reusable!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared, in order."""
-        return (
-            self.root,
-            self.targets,
-            self.options,
-            self.discovered,
-            self.outside_infrastructure,
-            self.files,
-            self.resources,
-            self.errors,
-            self.notes,
-            self.skipped,
-            self.unavailable,
-            self.load,
-            self.reusable,
-        )
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
 
 
 class Platform(Protocol):

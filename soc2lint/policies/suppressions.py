@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from soc2lint.engine.evaluate import (
@@ -32,7 +32,7 @@ from soc2lint.engine.evaluate import Outcome as Result
 from soc2lint.engine.linear_regex import Lazy
 from soc2lint.engine.rules import All, AnyOf, Attr, Condition, Connected, Each, Not, Rule
 from soc2lint.graph import ResourceGraph
-from soc2lint.model import Finding, Resource, Suppression, frozen_delattr, frozen_setattr
+from soc2lint.model import Finding, Resource, Suppression, record
 
 # `soc2lint:ignore ID`, and the variants people write: `soc2lint: ignore ID`, `soc2lint:ignore:ID`,
 # `SOC2LINT:IGNORE ID`, `soc2lint:ignore ID1,ID2`; without an id it is reported as malformed
@@ -56,11 +56,7 @@ _HINTS = ("soc2lint", "checkov:skip", "tfsec:ignore", "trivy:ignore", "kics-scan
 ANNOTATION = "soc2lint.io/ignore."
 
 
-# the dataclasses here have their methods written out (soc2lint.model says why)
-_set = object.__setattr__
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Marker:
     path: str
     line: int
@@ -72,57 +68,6 @@ class Marker:
     # the code line a marker on a comment-only line applies to: the first line after its run of
     # comment lines or its /* */ block (0: none, e.g. a trailing comment or a blank line after)
     target: int = 0
-
-    def __init__(
-        self,
-        path: str,
-        line: int,
-        rule: str,
-        source: str,
-        reason: str,
-        until: str | None,
-        problem: str = "",
-        target: int = 0,
-    ) -> None:
-        _set(self, "path", path)
-        _set(self, "line", line)
-        _set(self, "rule", rule)
-        _set(self, "source", source)
-        _set(self, "reason", reason)
-        _set(self, "until", until)
-        _set(self, "problem", problem)
-        _set(self, "target", target)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(path={self.path!r}, line={self.line!r}, "
-            f"rule={self.rule!r}, source={self.source!r}, reason={self.reason!r}, "
-            f"until={self.until!r}, problem={self.problem!r}, target={self.target!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (
-            self.path,
-            self.line,
-            self.rule,
-            self.source,
-            self.reason,
-            self.until,
-            self.problem,
-            self.target,
-        )
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
     def covers(self) -> set[int]:
         """The lines this marker suppresses results on."""
@@ -321,36 +266,11 @@ def annotation_markers(resource: Resource) -> list[Marker]:
     return out
 
 
-@dataclass(init=False, repr=False, eq=False)
+@record()
 class Outcome:
     kept: list[Finding]
     suppressed: list[tuple[Finding, Suppression]]
     problems: list[dict]  # markers that did not suppress (and unused ones, when asked)
-
-    def __init__(
-        self,
-        kept: list[Finding],
-        suppressed: list[tuple[Finding, Suppression]],
-        problems: list[dict],
-    ) -> None:
-        self.kept = kept
-        self.suppressed = suppressed
-        self.problems = problems
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(kept={self.kept!r}, suppressed={self.suppressed!r}, "
-            f"problems={self.problems!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared, in order."""
-        return (self.kept, self.suppressed, self.problems)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
 
 
 def apply(

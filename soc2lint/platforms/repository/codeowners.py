@@ -23,11 +23,9 @@ hostile pattern (`**/**/**/...`) cannot cause catastrophic backtracking.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
-from soc2lint.model import ParseError, frozen_delattr, frozen_setattr
+from soc2lint.model import ParseError, record
 
 # Where GitHub looks, in its order (first found wins); GitLab also reads .gitlab/CODEOWNERS.
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
@@ -39,11 +37,7 @@ _OWNER = re.compile(
 )
 
 
-# the dataclasses here have their methods written out (soc2lint.model says why)
-_set = object.__setattr__
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class Entry:
     """One rule of a CODEOWNERS file: a pattern and its owners (none: the path is un-owned)."""
 
@@ -52,36 +46,6 @@ class Entry:
     line: int
     section: str  # GitLab section name as written ("" before any header)
     optional: bool = False  # in a GitLab ^[optional] section: owners listed, approval not required
-
-    def __init__(
-        self, pattern: str, owners: tuple[str, ...], line: int, section: str, optional: bool = False
-    ) -> None:
-        _set(self, "pattern", pattern)
-        _set(self, "owners", owners)
-        _set(self, "line", line)
-        _set(self, "section", section)
-        _set(self, "optional", optional)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(pattern={self.pattern!r}, owners={self.owners!r}, "
-            f"line={self.line!r}, section={self.section!r}, optional={self.optional!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.pattern, self.owners, self.line, self.section, self.optional)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
 
 def find_codeowners(root_files: set[str]) -> str | None:

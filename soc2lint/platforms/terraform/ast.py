@@ -1,41 +1,28 @@
 """A small syntax tree for HCL bodies and expressions, with line numbers: plain frozen dataclasses
-(their methods written out, see soc2lint.model), so the parse cache can store it as data
+(made by soc2lint.model.record), so the parse cache can store it as data
 (soc2lint.pipeline.codec)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, is_dataclass
+from dataclasses import field
 from typing import Any
 
-from soc2lint.model import FACTORY, frozen_delattr, frozen_setattr, pickled_by_fields
+from soc2lint.model import FACTORY, record
 
-# the dataclasses below have their methods written out (soc2lint.model says why)
+# each node writes its own short __init__: parses make them by the hundred thousand, and the
+# generic one of record() takes two to three times as long (soc2lint.model.record)
 _set = object.__setattr__
 
 
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Lit:
     value: Any
 
     def __init__(self, value: Any) -> None:
         _set(self, "value", value)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(value={self.value!r})"
 
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.value,) == (other.value,)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.value,))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Template:
     """A quoted string or heredoc: literal text and interpolated expressions."""
 
@@ -44,22 +31,8 @@ class Template:
     def __init__(self, parts: tuple[str | Expr, ...]) -> None:
         _set(self, "parts", parts)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(parts={self.parts!r})"
 
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.parts,) == (other.parts,)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.parts,))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Var:
     """A bare identifier: the root of a traversal (var, local, aws_s3_bucket, each...)."""
 
@@ -68,22 +41,8 @@ class Var:
     def __init__(self, name: str) -> None:
         _set(self, "name", name)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(name={self.name!r})"
 
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.name,) == (other.name,)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.name,))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class GetAttr:
     obj: Expr
     name: str
@@ -92,22 +51,8 @@ class GetAttr:
         _set(self, "obj", obj)
         _set(self, "name", name)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(obj={self.obj!r}, name={self.name!r})"
 
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.obj, self.name) == (other.obj, other.name)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.obj, self.name))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Index:
     obj: Expr
     key: Expr
@@ -116,22 +61,8 @@ class Index:
         _set(self, "obj", obj)
         _set(self, "key", key)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(obj={self.obj!r}, key={self.key!r})"
 
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.obj, self.key) == (other.obj, other.key)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.obj, self.key))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Splat:
     """`obj[*].a.b` / `obj.*.a`: apply the traversal `each` to every element of obj."""
 
@@ -142,66 +73,24 @@ class Splat:
         _set(self, "obj", obj)
         _set(self, "each", each)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(obj={self.obj!r}, each={self.each!r})"
 
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.obj, self.each) == (other.obj, other.each)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.obj, self.each))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class TupleExpr:
     items: tuple[Expr, ...]
 
     def __init__(self, items: tuple[Expr, ...]) -> None:
         _set(self, "items", items)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(items={self.items!r})"
 
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.items,) == (other.items,)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.items,))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class ObjectExpr:
     items: tuple[tuple[Expr, Expr, int], ...]  # key, value, line
 
     def __init__(self, items: tuple[tuple[Expr, Expr, int], ...]) -> None:
         _set(self, "items", items)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(items={self.items!r})"
 
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.items,) == (other.items,)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.items,))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Call:
     name: str
     args: tuple[Expr, ...]
@@ -212,29 +101,8 @@ class Call:
         _set(self, "args", args)
         _set(self, "expand_final", expand_final)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(name={self.name!r}, args={self.args!r}, "
-            f"expand_final={self.expand_final!r})"
-        )
 
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.name, self.args, self.expand_final)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Conditional:
     cond: Expr
     then: Expr
@@ -245,25 +113,8 @@ class Conditional:
         _set(self, "then", then)
         _set(self, "other", other)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(cond={self.cond!r}, then={self.then!r}, "
-            f"other={self.other!r})"
-        )
 
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.cond, self.then, self.other) == (other.cond, other.then, other.other)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.cond, self.then, self.other))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class BinOp:
     op: str
     left: Expr
@@ -274,25 +125,8 @@ class BinOp:
         _set(self, "left", left)
         _set(self, "right", right)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(op={self.op!r}, left={self.left!r}, "
-            f"right={self.right!r})"
-        )
 
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.op, self.left, self.right) == (other.op, other.left, other.right)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.op, self.left, self.right))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class UnOp:
     op: str
     operand: Expr
@@ -301,22 +135,8 @@ class UnOp:
         _set(self, "op", op)
         _set(self, "operand", operand)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(op={self.op!r}, operand={self.operand!r})"
 
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.op, self.operand) == (other.op, other.operand)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.op, self.operand))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class ForExpr:
     key_var: str | None
     value_var: str
@@ -344,38 +164,8 @@ class ForExpr:
         _set(self, "cond", cond)
         _set(self, "group", group)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(key_var={self.key_var!r}, "
-            f"value_var={self.value_var!r}, collection={self.collection!r}, key={self.key!r}, "
-            f"value={self.value!r}, cond={self.cond!r}, group={self.group!r})"
-        )
 
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (
-            self.key_var,
-            self.value_var,
-            self.collection,
-            self.key,
-            self.value,
-            self.cond,
-            self.group,
-        )
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Opaque:
     """Syntax we keep but do not evaluate (template directives); always Unknown."""
 
@@ -385,20 +175,6 @@ class Opaque:
     def __init__(self, what: str, refs: tuple[Expr, ...] = ()) -> None:
         _set(self, "what", what)
         _set(self, "refs", refs)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(what={self.what!r}, refs={self.refs!r})"
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.what, self.refs) == (other.what, other.refs)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.what, self.refs))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
 
 Expr = (
@@ -419,7 +195,7 @@ Expr = (
 )
 
 
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Attribute:
     name: str
     expr: Expr
@@ -432,29 +208,8 @@ class Attribute:
         _set(self, "line", line)
         _set(self, "end_line", end_line)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(name={self.name!r}, expr={self.expr!r}, "
-            f"line={self.line!r}, end_line={self.end_line!r})"
-        )
 
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.name, self.expr, self.line, self.end_line)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Block:
     type: str
     labels: tuple[str, ...]
@@ -471,29 +226,8 @@ class Block:
         _set(self, "line", line)
         _set(self, "end_line", end_line)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(type={self.type!r}, labels={self.labels!r}, "
-            f"body={self.body!r}, line={self.line!r}, end_line={self.end_line!r})"
-        )
 
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.type, self.labels, self.body, self.line, self.end_line)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False, slots=True)
+@record(frozen=True, slots=True)
 class Body:
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: tuple[Block, ...] = ()
@@ -503,27 +237,6 @@ class Body:
     ) -> None:
         _set(self, "attributes", {} if attributes is FACTORY else attributes)
         _set(self, "blocks", blocks)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(attributes={self.attributes!r}, blocks={self.blocks!r})"
-        )
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.attributes, self.blocks) == (other.attributes, other.blocks)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.attributes, self.blocks))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-# pickled as class and field values (parse results cross from worker processes to the parent)
-for _node in [c for c in list(globals().values()) if isinstance(c, type) and is_dataclass(c)]:
-    pickled_by_fields(_node)
 
 
 def children(expr: Expr) -> list[Expr]:

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
-from soc2lint.model import Location, Unknown, frozen_delattr, frozen_setattr, is_unknown
+from soc2lint.model import Location, Unknown, is_unknown, record
 from soc2lint.platforms.terraform import ast
 from soc2lint.platforms.terraform.evaluate import Scope, evaluate
+
+# _Expansion, made for every resource and module block, writes its own __init__
+# (soc2lint.model.record says why)
+_set = object.__setattr__
 
 # Meta-arguments are Terraform's, not the provider's: never part of a resource's attributes.
 _META = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
@@ -115,11 +119,7 @@ def location(path: str, line: int, end_line: int) -> Location:
     return found
 
 
-# the dataclasses here have their methods written out (soc2lint.model says why)
-_set = object.__setattr__
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class _Expansion:
     instances: list[tuple[str, dict[str, Any]]]  # (address suffix, iterator roots)
     keys: list[Any]
@@ -140,27 +140,6 @@ class _Expansion:
         _set(self, "keyed", keyed)
         _set(self, "is_list", is_list)
         _set(self, "template", template)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(instances={self.instances!r}, keys={self.keys!r}, "
-            f"keyed={self.keyed!r}, is_list={self.is_list!r}, template={self.template!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.instances, self.keys, self.keyed, self.is_list, self.template)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
 
 def expansion_of(block: ast.Block, scope: Scope) -> _Expansion | None:
@@ -267,28 +246,11 @@ def _type_key(expr: ast.Expr) -> str | None:
     return None
 
 
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class _Raw:
     """A variable value given as text (TF_VAR_x, --var x=...): typed by the declaration."""
 
     text: str
-
-    def __init__(self, text: str) -> None:
-        _set(self, "text", text)
-
-    def __repr__(self) -> str:
-        return f"{self.__class__.__qualname__}(text={self.text!r})"
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.text,) == (other.text,)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.text,))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
 
 def raw_value(text: str) -> _Raw:

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from soc2lint.model import (
-    FACTORY,
     Location,
     ParseError,
     Platform,
     Resource,
     Unknown,
-    frozen_delattr,
-    frozen_setattr,
+    record,
 )
 from soc2lint.platforms.terraform import ast, override, shapes
 from soc2lint.platforms.terraform.blocks import (
@@ -45,16 +43,16 @@ from soc2lint.platforms.terraform.evaluate import (
 )
 from soc2lint.platforms.terraform.functions import to_string
 
+# TfFile and ModuleCall, made for every file and module call, write their own __init__
+# (soc2lint.model.record says why)
+_set = object.__setattr__
+
 MAX_MODULE_DEPTH = 20
 # module instances one root module may make (count = 1000 calling count = 1000 is a million)
 MAX_MODULE_INSTANCES = 2000
 
 
-# the dataclasses here have their methods written out (soc2lint.model says why)
-_set = object.__setattr__
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class TfFile:
     """One parsed .tf / .tf.json / .tfvars file."""
 
@@ -69,25 +67,8 @@ class TfFile:
         _set(self, "body", body)
         _set(self, "errors", errors)
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(path={self.path!r}, body={self.body!r}, "
-            f"errors={self.errors!r})"
-        )
 
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return (self.path, self.body, self.errors) == (other.path, other.body, other.errors)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.body, self.errors))
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record()
 class ModuleResult:
     resources: list[Resource] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
@@ -96,38 +77,8 @@ class ModuleResult:
     notes: list[dict[str, str]] = field(default_factory=list)
     instances: int = 0  # module instances made so far, the root's included
 
-    def __init__(
-        self,
-        resources: list[Resource] = FACTORY,
-        errors: list[ParseError] = FACTORY,
-        unavailable: list[tuple[Location, str, str]] = FACTORY,
-        notes: list[dict[str, str]] = FACTORY,
-        instances: int = 0,
-    ) -> None:
-        self.resources = [] if resources is FACTORY else resources
-        self.errors = [] if errors is FACTORY else errors
-        self.unavailable = [] if unavailable is FACTORY else unavailable
-        self.notes = [] if notes is FACTORY else notes
-        self.instances = instances
 
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(resources={self.resources!r}, errors={self.errors!r}, "
-            f"unavailable={self.unavailable!r}, notes={self.notes!r}, "
-            f"instances={self.instances!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared, in order."""
-        return (self.resources, self.errors, self.unavailable, self.notes, self.instances)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-
-@dataclass(init=False, repr=False, eq=False)
+@record(frozen=True)
 class ModuleCall:
     """Where a module is instantiated from: its address prefix, inputs and call sites."""
 
@@ -147,27 +98,6 @@ class ModuleCall:
         _set(self, "inputs", inputs)
         _set(self, "call_sites", call_sites)
         _set(self, "key_path", key_path)
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(prefix={self.prefix!r}, inputs={self.inputs!r}, "
-            f"call_sites={self.call_sites!r}, key_path={self.key_path!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared and hashed, in order."""
-        return (self.prefix, self.inputs, self.call_sites, self.key_path)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    __setattr__ = frozen_setattr
-    __delattr__ = frozen_delattr
 
 
 # resolve(caller directory, source, key path) -> (directory, files) or (None, reason)

@@ -10,10 +10,9 @@ An override block with nothing to override is an error in Terraform, and a parse
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import field, replace
 
-from soc2lint.model import FACTORY, ParseError
+from soc2lint.model import ParseError, record
 from soc2lint.platforms.terraform import ast
 
 
@@ -27,7 +26,7 @@ def is_override(path: str) -> bool:
     return False
 
 
-@dataclass(init=False, repr=False, eq=False)
+@record()
 class Merged:
     """Primary files' blocks with the overrides applied, and where each overriding part is."""
 
@@ -37,31 +36,6 @@ class Merged:
     # from}; keyed by place, not identity, so a block rewritten later (replace()) still finds it
     origins: dict[tuple, dict[str, str]] = field(default_factory=dict)
     errors: list[ParseError] = field(default_factory=list)
-
-    def __init__(
-        self,
-        blocks: list[tuple[str, ast.Block]] = FACTORY,
-        origins: dict[tuple, dict[str, str]] = FACTORY,
-        errors: list[ParseError] = FACTORY,
-    ) -> None:
-        self.blocks = [] if blocks is FACTORY else blocks
-        self.origins = {} if origins is FACTORY else origins
-        self.errors = [] if errors is FACTORY else errors
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(blocks={self.blocks!r}, origins={self.origins!r}, "
-            f"errors={self.errors!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared, in order."""
-        return (self.blocks, self.origins, self.errors)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
 
 
 def _nested_type(block: ast.Block) -> str:

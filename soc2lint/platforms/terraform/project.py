@@ -13,12 +13,12 @@ import json
 import posixpath
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from soc2lint import collector
-from soc2lint.model import FACTORY, Location, ParseError, Resource
+from soc2lint.model import Location, ParseError, Resource, record
 from soc2lint.platforms.terraform.blocks import shared_facts
 from soc2lint.platforms.terraform.evaluate import Scope, evaluate
 from soc2lint.platforms.terraform.module import TfFile, build_module
@@ -27,42 +27,13 @@ from soc2lint.platforms.terraform.module import TfFile, build_module
 DirectoryReader = Callable[[str], list[TfFile] | None]
 
 
-@dataclass(init=False, repr=False, eq=False)
+@record()
 class ProjectResult:
     resources: list[Resource] = field(default_factory=list)
     errors: list[ParseError] = field(default_factory=list)
     unavailable: list[dict[str, Any]] = field(default_factory=list)
     roots: list[str] = field(default_factory=list)
     notes: list[dict[str, str]] = field(default_factory=list)
-
-    def __init__(
-        self,
-        resources: list[Resource] = FACTORY,
-        errors: list[ParseError] = FACTORY,
-        unavailable: list[dict[str, Any]] = FACTORY,
-        roots: list[str] = FACTORY,
-        notes: list[dict[str, str]] = FACTORY,
-    ) -> None:
-        self.resources = [] if resources is FACTORY else resources
-        self.errors = [] if errors is FACTORY else errors
-        self.unavailable = [] if unavailable is FACTORY else unavailable
-        self.roots = [] if roots is FACTORY else roots
-        self.notes = [] if notes is FACTORY else notes
-
-    def __repr__(self) -> str:
-        return (
-            f"{self.__class__.__qualname__}(resources={self.resources!r}, errors={self.errors!r}, "
-            f"unavailable={self.unavailable!r}, roots={self.roots!r}, notes={self.notes!r})"
-        )
-
-    def _values(self) -> tuple:
-        """The fields compared, in order."""
-        return (self.resources, self.errors, self.unavailable, self.roots, self.notes)
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is self.__class__:
-            return self._values() == other._values()
-        return NotImplemented
 
 
 def is_local(source: str) -> bool:
