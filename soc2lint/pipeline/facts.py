@@ -214,13 +214,13 @@ class Facts:
         columns: dict[str, list[Any]] = {kind: [] for kind in self.kinds}
         for path in paths:
             if path in self._new:
-                status, known = self._new[path]
+                status, facts = self._new[path]
             else:
                 i = self._rows[path]
-                status, known = self._statuses[i], {k: c[i] for k, c in self._columns.items()}
+                status, facts = self._statuses[i], {k: c[i] for k, c in self._columns.items()}
             statuses.append(status)
             for kind, column in columns.items():
-                column.append(known.get(kind))
+                column.append(facts.get(kind))
         value = {"format": FORMAT, "root": self.root, "paths": paths, "status": statuses}
         value["facts"] = columns
         self.cache.put(self._key(), value)
