@@ -28,6 +28,14 @@ def _skip_dirs() -> set[str]:
     return _SKIP_DIRS.union(*(p.skip_dirs for p in platforms.platforms()))
 
 
+Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
+
+
+def signature(info: os.stat_result) -> Signature:
+    """A file's status as the walk took it: what pipeline.facts trusts a remembered fact by."""
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
+
+
 @dataclass(frozen=True, slots=True)
 class SourceFile:
     path: str  # relative to the root, POSIX separators
@@ -49,7 +57,7 @@ class Discovery:
     notes: list[dict] = field(default_factory=list)
     # each file's status as the walk found it (size, mtime_ns, ctime_ns, inode, device), and
     # the time the walk began: what pipeline.facts needs to trust what it remembers of a file
-    signatures: dict[str, tuple[int, int, int, int, int]] = field(default_factory=dict)
+    signatures: dict[str, Signature] = field(default_factory=dict)
     started_ns: int = 0
     facts: object = None  # the scope's pipeline.facts.Facts for these files, once made
 
@@ -189,13 +197,7 @@ def discover(
                     _consider(full, root_path, result, ignore, max_bytes, seen_files, rel, kind_of)
                     continue
                 files.append(SourceFile(rel, full, kind[0], kind[1]))
-                signatures[rel] = (
-                    size,
-                    info.st_mtime_ns,
-                    info.st_ctime_ns,
-                    info.st_ino,
-                    info.st_dev,
-                )
+                signatures[rel] = signature(info)
     _name_ignore_sources(ignore, result)
     result.files.sort(key=lambda f: f.path)
     result.skipped.sort(key=lambda s: s.path)
@@ -304,13 +306,7 @@ def _consider(
         )
         return
     result.files.append(SourceFile(rel, os.fspath(path), kind[0], kind[1]))
-    result.signatures[rel] = (
-        size,
-        info.st_mtime_ns,
-        info.st_ctime_ns,
-        info.st_ino,
-        info.st_dev,
-    )
+    result.signatures[rel] = signature(info)
 
 
 def _unsupported(rel: str, result: Discovery, ignore: _Ignore, seen: set[str]) -> None:

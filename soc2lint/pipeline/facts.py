@@ -38,17 +38,12 @@ from pathlib import Path
 from typing import Any
 
 from soc2lint import platforms
+from soc2lint.pipeline.discover import Signature, signature
 from soc2lint.pipeline.load import Cache, code_digest
 
 FORMAT = 1
 # FAT keeps times to 2 s, HFS+ and some network file systems to 1 s, others finer
 SLACK_NS = 2_000_000_000
-
-Signature = tuple[int, int, int, int, int]  # size, mtime_ns, ctime_ns, inode, device
-
-
-def signature(info: os.stat_result) -> Signature:
-    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev)
 
 
 @dataclass(frozen=True)
