@@ -199,12 +199,12 @@ def _link(resources: list[Resource]) -> ResourceGraph:
 def _evaluate(
     rules: list[Rule], graph: ResourceGraph, jobs: int
 ) -> tuple[list[Finding], list[str]]:
-    """evaluate_rules with the objects made so far kept out of the garbage collector's sight
-    (gc.freeze): a worker forked to evaluate shares the graph with this process until it writes
-    a page, and a full collection in the worker writes into every object's header, so it would
-    copy the whole graph; in one process, collections need not walk the graph again either.
-    Frozen only for the call, and only when nobody else has frozen objects."""
-    with collector.set_aside(), collector.paused():
+    """evaluate_rules, inside scan()'s set_aside block: the graph is already out of the garbage
+    collector's sight (a worker forked to evaluate shares it with this process until it writes
+    a page, and a full collection writes into every object's header, so it would copy the
+    whole graph). The collector stays off until the findings are set aside too, so that no
+    collection walks them when evaluation turns it back on."""
+    with collector.paused():
         found = evaluate_rules(rules, graph, jobs)
         collector.keep(collect=False)  # the findings (no cycles), before any collection
         return found
