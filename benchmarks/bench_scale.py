@@ -496,9 +496,12 @@ def main() -> None:
                 f" {cold.cpu:>11.1f} {warm.cpu:>6.1f} {changed.cpu:>7.1f}"
             )
             if checkov:
-                checkov_run = timed([checkov, "-d", ".", "--quiet", "--compact", "-o", "json"], root)
+                checkov_run = timed(
+                    [checkov, "-d", ".", "--quiet", "--compact", "-o", "json"], root
+                )
                 line += f" {checkov_run.seconds:>10.1f} {checkov_run.seconds / cold.seconds:>5.1f}x"
             print(line, flush=True)
+
 
 if __name__ == "__main__":
     main()
