@@ -37,16 +37,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="soc2lint-repo-bench-") as tmp:
         cold = []
         for i in range(args.runs):
-            seconds, _peak, _code = timed([*soc2lint, "--cache-dir", f"{tmp}/cold-{i}"], root)
-            cold.append(seconds)
+            cold.append(timed([*soc2lint, "--cache-dir", f"{tmp}/cold-{i}"], root).seconds)
         warm_cache = f"{tmp}/warm"
         timed([*soc2lint, "--cache-dir", warm_cache], root)  # fills it
-        warm = [timed([*soc2lint, "--cache-dir", warm_cache], root)[0] for _ in range(args.runs)]
+        warm = [
+            timed([*soc2lint, "--cache-dir", warm_cache], root).seconds for _ in range(args.runs)
+        ]
     print(f"{root.name}: {files} .tf files")
     line = f"soc2lint cold {statistics.median(cold):.2f} s, warm {statistics.median(warm):.3f} s"
     if args.checkov:
         checkov = statistics.median(
-            timed([args.checkov, "-d", str(root), "--quiet", "--compact", "-o", "json"], root)[0]
+            timed(
+                [args.checkov, "-d", str(root), "--quiet", "--compact", "-o", "json"], root
+            ).seconds
             for _ in range(args.checkov_runs)
         )
         line += (
