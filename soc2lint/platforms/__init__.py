@@ -98,16 +98,44 @@ def claim(path: str) -> tuple[str, str] | None:
 
 def claimer() -> Callable[[str], tuple[str, str] | None]:
     """claim() for many paths: the registry as it is now, looked up once (a walk of a large
-    repository asks for every file)."""
-    asked = [(p.name, p.claim, p.may_sniff) for p in platforms()]
+    repository asks for every file). A platform that says its claim() and may_sniff() read
+    only the file name (`claims_by_name`) is asked once per name; the others once per path,
+    in registry order as claim() asks them."""
+    asked = [
+        (i, p.name, p.claim, p.may_sniff, bool(getattr(p, "claims_by_name", False)))
+        for i, p in enumerate(platforms())
+    ]
+    by_path = [(i, name, claims, may_sniff) for i, name, claims, may_sniff, n in asked if not n]
+    by_name = [(i, name, claims, may_sniff) for i, name, claims, may_sniff, n in asked if n]
+    nobody = len(asked)
+    # name -> (position of the first name-only platform claiming it, its verdict, whether a
+    # name-only platform may sniff it): worked out from the first path seen with that name
+    names: dict[str, tuple[int, tuple[str, str] | None, bool]] = {}
+
+    def of_name(path: str) -> tuple[int, tuple[str, str] | None, bool]:
+        maybe = False
+        for i, name, claims, may_sniff in by_name:
+            kind = claims(path)
+            if kind is not None:
+                return i, (name, kind), maybe
+            maybe = maybe or may_sniff(path)
+        return nobody, None, maybe
 
     def claim(path: str) -> tuple[str, str] | None:
-        maybe = False
-        for name, claims, may_sniff in asked:
+        name = path[path.rfind("/") + 1 :]
+        known = names.get(name)
+        if known is None:
+            known = names[name] = of_name(path)
+        first, verdict, maybe = known
+        for i, name, claims, may_sniff in by_path:
+            if i > first:
+                break  # a name-only platform before it claims the file
             kind = claims(path)
             if kind is not None:
                 return name, kind
             maybe = maybe or may_sniff(path)
+        if verdict is not None:
+            return verdict
         return ("", "") if maybe else None
 
     return claim
