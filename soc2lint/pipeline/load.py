@@ -88,7 +88,11 @@ class Cache:
         # temporary names unique to this object: no random name drawn per entry
         self._temporary = f".tmp-{os.getpid()}-{os.urandom(4).hex()}-"
         self._count = itertools.count()
-        self._index: dict[bytes, list[_Place]] | None = None  # read on the first look-up
+        # the packs' indexes, newest pack first, as they are stored (records sorted by key, so
+        # a look-up is a binary search in each: no table of every key is built); read on the
+        # first look-up. And what this object wrote itself since (read before them)
+        self._indexes: list[tuple[str, int, bytes]] | None = None  # (name, size, records)
+        self._written: dict[bytes, list[_Place]] = {}
         self._open: dict[str, int] = {}  # pack name -> a descriptor read with pread
         self._pending: dict[bytes, bytes] = {}  # parses for the next pack (flush)
 
@@ -185,9 +189,9 @@ class Cache:
         """The bytes add_parse stored under key (for codec.decode, which may still refuse
         them), or None: missing, corrupt or unsafe."""
         try:
-            places = self._places().get(bytes.fromhex(key), ())
+            places = self._places(bytes.fromhex(key))
         except (OSError, ValueError):
-            places = ()
+            places = []
         for place in places:
             try:
                 payload = self._read_place(place)
@@ -257,19 +261,42 @@ class Cache:
         if stale is not None:
             with contextlib.suppress(OSError):
                 os.close(stale)
-        if self._index is not None:  # this object reads what it wrote, before older packs
-            for key, record in zip(keys, records, strict=True):
-                _key, offset, length, digest = _RECORD.unpack(record)
-                self._index.setdefault(key, []).insert(0, (name, offset, length, digest))
+        # this object reads what it wrote, before older packs
+        for key, record in zip(keys, records, strict=True):
+            _key, offset, length, digest = _RECORD.unpack(record)
+            self._written.setdefault(key, []).insert(0, (name, offset, length, digest))
 
-    def _places(self) -> dict[bytes, list[_Place]]:
-        """Key -> where packs hold it, newest pack first; read once (packs written later by
-        others are not seen: their entries are misses)."""
-        if self._index is not None:
-            return self._index
-        self._index = {}
+    def _places(self, key: bytes) -> list[_Place]:
+        """Where packs hold key, newest pack first. The packs' indexes are read once (packs
+        written later by others are not seen: their entries are misses); each is searched by
+        halves, as flush() writes its records sorted by key (an index out of order only
+        misses: whatever a search finds is the key asked for, and its entry is still checked
+        against its digest)."""
+        found = list(self._written.get(key, ()))
+        size = _RECORD.size
+        for name, pack_size, index in self._read_indexes():
+            lo, hi = 0, len(index) // size
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if index[mid * size : mid * size + 32] < key:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            at = lo * size
+            while index[at : at + 32] == key:  # a key twice in one pack: each place
+                _key, offset, length, digest = _RECORD.unpack_from(index, at)
+                if offset + length <= pack_size:
+                    found.append((name, offset, length, digest))
+                at += size
+        return found
+
+    def _read_indexes(self) -> list[tuple[str, int, bytes]]:
+        """Every readable pack's (name, size, index records), newest first; read once."""
+        if self._indexes is not None:
+            return self._indexes
+        self._indexes = []
         if not self.usable:
-            return self._index
+            return self._indexes
         for directory in (self._root, self._packs):
             if not _private(os.lstat(directory), directory=True):
                 raise PermissionError(f"{directory} may be written by others")
@@ -279,14 +306,10 @@ class Cache:
                 with contextlib.suppress(OSError, ValueError):
                     found.append(self._read_index(entry.name))
         found.sort(key=lambda f: f[0], reverse=True)  # newest first
-        index = self._index
-        for _mtime, name, size, records in found:
-            for key, offset, length, digest in records:
-                if offset + length <= size:
-                    index.setdefault(key, []).append((name, offset, length, digest))
-        return index
+        self._indexes = [(name, size, index) for _written, name, size, index in found]
+        return self._indexes
 
-    def _read_index(self, name: str) -> tuple[int, str, int, list[tuple[bytes, int, int, bytes]]]:
+    def _read_index(self, name: str) -> tuple[int, str, int, bytes]:
         fd = self._descriptor(name)
         info = os.fstat(fd)
         head = _pread(fd, _PACK_HEAD, 0)
@@ -297,9 +320,11 @@ class Cache:
         if _PACK_HEAD + count * _RECORD.size > info.st_size:
             raise ValueError("index longer than the pack")
         index = _pread(fd, count * _RECORD.size, _PACK_HEAD)
+        if len(index) != count * _RECORD.size:
+            raise ValueError("index cut short")
         if hashlib.sha256(stamp + index).digest() != head[len(_PACK_MAGIC) + 12 :]:
             raise ValueError("corrupt index")
-        return written, name, info.st_size, list(_RECORD.iter_unpack(index))
+        return written, name, info.st_size, index
 
     def _descriptor(self, name: str) -> int:
         fd = self._open.get(name)
