@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -41,7 +42,9 @@ from soc2lint import platforms
 from soc2lint.pipeline.discover import Signature, signature
 from soc2lint.pipeline.load import Cache, code_digest
 
-FORMAT = 1
+FORMAT = 2  # 2: statuses packed as bytes, equal fact values stored once
+# a status as stored: size, mtime_ns, ctime_ns (signed: before 1970), inode, device
+_STATUS = struct.Struct("<QqqQQ")
 # FAT keeps times to 2 s, HFS+ and some network file systems to 1 s, others finer
 SLACK_NS = 2_000_000_000
 
@@ -143,6 +146,25 @@ class Facts:
             return None
         return {k: c[i] for k, c in self._columns.items() if c[i] is not None}
 
+    def many(self, paths: Iterable[str], kind: str) -> list[Any]:
+        """get(path, kind) for each path, in order: the stored value straight from its column
+        while the walk's status of the file is the stored one, else as get() finds it."""
+        out: list[Any] = []
+        append, rows, statuses, new = out.append, self._rows, self._statuses, self._new
+        column = self._columns.get(kind)
+        walked = self.signatures
+        if column is None or walked is None:
+            return [self.get(path, kind) for path in paths]
+        for path in paths:
+            i = rows.get(path)
+            if i is not None and path not in new:
+                value = column[i]
+                if value is not None and statuses[i] == walked.get(path):
+                    append(value)
+                    continue
+            append(self.get(path, kind))
+        return out
+
     def get(self, path: str, kind: str) -> Any:
         """One fact of one file, from the index when the file is unchanged, else read."""
         status = self._status(path)
@@ -205,19 +227,30 @@ class Facts:
         paths = sorted({*self._rows, *self._new})
         if known is not None:
             paths = [p for p in paths if p in known]
-        statuses: list[Signature] = []
+        kept: list[str] = []
+        statuses: list[bytes] = []
         columns: dict[str, list[Any]] = {kind: [] for kind in self.kinds}
+        # equal values stored as one object, written once (most files have the same few
+        # facts: no module call, no namespace), so a load makes a few objects, not one a file
+        shared: dict[tuple[str, str], Any] = {}
         for path in paths:
             if path in self._new:
                 status, facts = self._new[path]
             else:
                 i = self._rows[path]
                 status, facts = self._statuses[i], {k: c[i] for k, c in self._columns.items()}
-            statuses.append(status)
+            try:
+                statuses.append(_STATUS.pack(*status))
+            except struct.error:  # a status beyond 64 bits: not kept (read again each run)
+                continue
+            kept.append(path)
             for kind, column in columns.items():
-                column.append(facts.get(kind))
-        value = {"format": FORMAT, "root": self.root, "paths": paths, "status": statuses}
-        value["facts"] = columns
+                fact = facts.get(kind)
+                if fact is not None and not isinstance(fact, bool):
+                    fact = shared.setdefault((kind, repr(fact)), fact)
+                column.append(fact)
+        value = {"format": FORMAT, "root": self.root, "paths": kept}
+        value["status"], value["facts"] = b"".join(statuses), columns
         self.cache.put(self._key(), value)
         self._changed = False
 
@@ -240,19 +273,15 @@ def _decoded(
     value: object, root: str, kinds: dict[str, Kind]
 ) -> tuple[list[str], list[Signature], dict[str, list[Any]]] | None:
     """(paths, statuses, fact columns) of a stored index, or None when anything in it is not as
-    save() writes it."""
+    save() writes it. The fact values may be shared between files: they are only read."""
     if not isinstance(value, dict) or set(value) != {"format", "root", "paths", "status", "facts"}:
         return None
     paths, statuses, facts = value["paths"], value["status"], value["facts"]
     if value["format"] != FORMAT or value["root"] != root:
         return None
-    if type(paths) is not list or type(statuses) is not list or type(facts) is not dict:
+    if type(paths) is not list or type(statuses) is not bytes or type(facts) is not dict:
         return None
-    if len(statuses) != len(paths) or not set(map(type, paths)) <= {str}:
-        return None
-    if not set(map(type, statuses)) <= {tuple} or not set(map(len, statuses)) <= {5}:
-        return None
-    if not set(map(type, chain.from_iterable(statuses))) <= {int}:
+    if len(statuses) != len(paths) * _STATUS.size or not set(map(type, paths)) <= {str}:
         return None
     if len(set(paths)) != len(paths):
         return None
@@ -263,7 +292,7 @@ def _decoded(
             return None
         if not kinds[kind].valid([v for v in column if v is not None]):
             return None
-    return paths, statuses, facts
+    return paths, list(_STATUS.iter_unpack(statuses)), facts
 
 
 def strings(values: list[Any]) -> bool:

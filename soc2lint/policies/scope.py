@@ -162,14 +162,15 @@ def _terraform_context(facts: Facts, files: list[SourceFile], changed: set[str])
     for f in files:
         by_dir.setdefault(_directory(f.path), []).append(f.path)
     callers: dict[str, set[str]] = {}  # module directory -> directories that call it
-    for directory, paths in by_dir.items():
-        for path in paths:
-            if not path.endswith((".tf", ".tf.json")):
-                continue
-            for source in facts.get(path, "sources"):
-                target = _normal(f"{directory}/{source}" if directory else source)
-                if target is not None:
-                    callers.setdefault(target, set()).add(directory)
+    modules = [f.path for f in files if f.path.endswith((".tf", ".tf.json"))]
+    for path, sources in zip(modules, facts.many(modules, "sources"), strict=True):
+        if not sources:
+            continue
+        directory = _directory(path)
+        for source in sources:
+            target = _normal(f"{directory}/{source}" if directory else source)
+            if target is not None:
+                callers.setdefault(target, set()).add(directory)
     # a deleted file's directory counts too: what is left of its module may now fail
     todo = [_directory(p) for p in changed if (classify(p) or ("",))[0] == "terraform"]
     dirs: set[str] = set()
@@ -203,7 +204,8 @@ def _yaml_context(facts: Facts, files: list[SourceFile], changed: set[str]) -> s
     out: set[str] = set()
     ci = {f.path for f in files if _is_ci(f)}
     # path -> [might be a manifest, namespaces named, listed (a kustomization)]
-    texts = {f.path: facts.get(f.path, "manifest") for f in files if f.path not in ci}
+    asked = [f.path for f in files if f.path not in ci]
+    texts = dict(zip(asked, facts.many(asked, "manifest"), strict=True))
     # a changed YAML file that is no manifest may be a file a GitLab pipeline includes
     included = any(p in texts and not texts[p][0] for p in changed)
     if ci & changed or included:
@@ -277,19 +279,16 @@ def infrastructure(root: Path, files: list[SourceFile], facts: Facts | None = No
     """Which of files a whole scan would read as infrastructure (Terraform, pipelines,
     manifests), told from names and a cheap look at the text, without parsing. facts: what is
     known of the files (facts_for), else every file a platform may sniff is read."""
-    out = []
     registry = platforms.platforms()
     facts = facts if facts is not None else Facts(root, KINDS)
-    for f in files:
-        if f.kind == "codeowners":
-            continue
-        if f.platform:
-            out.append(f.path)
-            continue
-        # content_candidates(): only a file some platform may sniff is read
-        if any(p.may_sniff(f.path) for p in registry) and facts.get(f.path, "infrastructure"):
-            out.append(f.path)
-    return out
+    # content_candidates(): only a file some platform may sniff is read
+    sniffed = [
+        f.path
+        for f in files
+        if not f.platform and f.kind != "codeowners" and any(p.may_sniff(f.path) for p in registry)
+    ]
+    taken = {p for p, yes in zip(sniffed, facts.many(sniffed, "infrastructure"), strict=True) if yes}
+    return [f.path for f in files if f.kind != "codeowners" and (f.platform or f.path in taken)]
 
 
 def _is_ci(f: SourceFile) -> bool:
