@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +45,30 @@ class SourceFile:
     kind: str  # the platform's kind of file: "tf", "tfvars", "workflow", ...
 
 
+def _maker() -> Callable[[str, str, str, str], SourceFile]:
+    """SourceFile(path, abspath, platform, kind), each field stored through its slot: the
+    frozen dataclass's __init__ stores them through object.__setattr__, twice as slow, and a
+    walk makes one per file."""
+    new = object.__new__
+    slots = vars(SourceFile)
+    set_path, set_abspath, set_platform, set_kind = (
+        slots[name].__set__ for name in ("path", "abspath", "platform", "kind")
+    )
+
+    def make(path: str, abspath: str, platform: str, kind: str) -> SourceFile:
+        made = new(SourceFile)
+        set_path(made, path)
+        set_abspath(made, abspath)
+        set_platform(made, platform)
+        set_kind(made, kind)
+        return made
+
+    return make
+
+
+source_file = _maker()
+
+
 @dataclass
 class Discovery:
     root: str
@@ -68,13 +93,119 @@ def classify(path: str) -> tuple[str, str] | None:
     return platforms.claim(path)
 
 
+Verdict = tuple[str, str] | None  # what platforms.claim() gives a path
+_UNKNOWN: Verdict = ("?", "?")  # no verdict remembered (never one claim() gives)
+CLAIMS_FORMAT = 1
+
+
+class _Claims:
+    """The registry's verdict on each path (platforms.claimer()), remembered in the cache
+    directory between walks of a tree. A claim is by the path alone (the platform contract),
+    so a verdict stays true while soc2lint's code and the platforms registered are the same:
+    the entry is keyed by both (and the root), and one malformed anywhere is not used. A walk
+    that asked the registry about a path not remembered writes the entry anew."""
+
+    def __init__(self, root: str, cache_dir: str | None) -> None:
+        self.root = root
+        self.claimer = platforms.claimer()
+        self.known: dict[str, Verdict] = {}
+        self.asked = 0  # how many verdicts the registry gave this walk
+        self.used: dict[str, Verdict] = {}  # every verdict this walk used
+        self.cache = None
+        if cache_dir:
+            from soc2lint.pipeline.load import Cache  # here: load imports this module
+
+            cache = Cache(Path(cache_dir))
+            self.cache = cache if cache.usable else None
+        if self.cache is not None:
+            with contextlib.suppress(Exception):  # anything unexpected: not used at all
+                self.known = _verdicts(self.cache.get(self._key()), root) or {}
+
+    def _key(self) -> str:
+        from soc2lint.pipeline.load import code_digest
+
+        h = hashlib.sha256(f"claims\0{CLAIMS_FORMAT}\0{code_digest()}\0{self.root}\0".encode())
+        h.update(platforms.identity().encode())
+        return "claims-" + h.hexdigest()
+
+    def __call__(self, path: str) -> Verdict:
+        verdict = self.known.get(path, _UNKNOWN)
+        if verdict is _UNKNOWN:
+            verdict = self.ask(path)
+        self.used[path] = verdict
+        return verdict
+
+    def ask(self, path: str) -> Verdict:
+        """The registry's verdict on a path not remembered (the walk's inline look-up)."""
+        self.asked += 1
+        return self.claimer(path)
+
+    def save(self, whole: bool) -> None:
+        """Write the verdicts when this walk asked the registry anything. whole: the walk met
+        every path of the tree (those it did not are gone, and dropped)."""
+        if self.cache is None:
+            return
+        gone = whole and len(self.used) < len(self.known)
+        if not self.asked and not gone:
+            return
+        merged = self.used if whole else {**self.known, **self.used}
+        paths = sorted(merged)
+        table: dict[Verdict, int] = {}
+        rows = bytearray()
+        for path in paths:
+            verdict = merged[path]
+            at = table.setdefault(verdict, len(table))
+            if at > 255:
+                return  # more kinds of verdict than a byte holds: not remembered
+            rows.append(at)
+        if any("\0" in p for p in paths):
+            return  # no file name holds a NUL: not a path to remember
+        verdicts = [None if v is None else list(v) for v in table]
+        self.cache.put(
+            self._key(),
+            {
+                "format": CLAIMS_FORMAT,
+                "root": self.root,
+                "paths": "\0".join(paths),  # one string: a load splits it, at C speed
+                "verdicts": verdicts,
+                "rows": bytes(rows),
+            },
+        )
+
+
+def _verdicts(value: object, root: str) -> dict[str, Verdict] | None:
+    """path -> verdict of a stored entry, or None when anything in it is not as save() wrote."""
+    if not isinstance(value, dict) or set(value) != {"format", "root", "paths", "verdicts", "rows"}:
+        return None
+    if value["format"] != CLAIMS_FORMAT or value["root"] != root:
+        return None
+    joined, verdicts, rows = value["paths"], value["verdicts"], value["rows"]
+    if type(joined) is not str or type(verdicts) is not list or type(rows) is not bytes:
+        return None
+    paths = joined.split("\0") if joined else []
+    if len(rows) != len(paths) or (rows and max(rows) >= len(verdicts)):
+        return None
+    table: list[Verdict] = []
+    for verdict in verdicts:
+        if verdict is None:
+            table.append(None)
+        elif type(verdict) is list and len(verdict) == 2 and set(map(type, verdict)) == {str}:
+            table.append((verdict[0], verdict[1]))
+        else:
+            return None
+    known = dict(zip(paths, map(table.__getitem__, rows), strict=True))
+    return known if len(known) == len(paths) else None  # a path twice: not as written
+
+
 def discover(
     root: str | Path,
     targets: list[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     exclude: list[str] | None = None,
+    cache_dir: str | None = None,
 ) -> Discovery:
-    """Walk root (or targets under it) in a stable order; never follow links out of root."""
+    """Walk root (or targets under it) in a stable order; never follow links out of root.
+    cache_dir: where the registry's verdict on each path is remembered between walks."""
     root_path = Path(root).resolve()
     result = Discovery(str(root_path), started_ns=time.time_ns())
     ignore = _Ignore(root_path, exclude or [])
@@ -82,7 +213,9 @@ def discover(
     seen_dirs: set[str] = set()
     seen_files: set[str] = set()
     skip_dirs = _skip_dirs()
-    kind_of = platforms.claimer()
+    kind_of = _Claims(str(root_path), cache_dir)
+    remembered, ask, used = kind_of.known.get, kind_of.ask, kind_of.used
+    make = source_file
     files, signatures, lstat, is_regular = result.files, result.signatures, os.lstat, stat.S_ISREG
     for start in starts:
         start = start if start.is_absolute() else (Path.cwd() / start)
@@ -111,7 +244,7 @@ def discover(
         # each directory's real path and relative path, from its parent's (a directory that is
         # no link adds its name to both): no realpath() or pathlib per directory
         known = {os.fspath(start): (os.path.realpath(start), _rel(start, root_path))}
-        for dirpath, dirnames, filenames in os.walk(start, onerror=unreadable, followlinks=False):
+        for dirpath, dirnames, filenames, linked in _walk(os.fspath(start), unreadable):
             real, rel_dir = known.pop(dirpath, None) or (
                 os.path.realpath(dirpath),
                 _rel(Path(dirpath), root_path),
@@ -130,7 +263,7 @@ def discover(
                 if reason:
                     result.excluded.append({"path": rel + "/", "reason": reason})
                     continue
-                if os.path.islink(full):
+                if d in linked:
                     target = _resolve(Path(full))
                     if target is None:
                         result.skipped.append(Skipped(rel, "symbolic link loop"))
@@ -179,7 +312,10 @@ def discover(
                     continue
                 # _consider, for the common case: a name that is ASCII (so valid UTF-8), seen
                 # for the first time, in a walk that leaves nothing out (plain)
-                kind = kind_of(rel)
+                kind = remembered(rel, _UNKNOWN)
+                if kind is _UNKNOWN:
+                    kind = ask(rel)
+                used[rel] = kind
                 if kind is None:
                     _unsupported(rel, result, ignore, seen_files)
                     continue
@@ -196,14 +332,58 @@ def discover(
                     seen_files.discard(rel)
                     _consider(full, root_path, result, ignore, max_bytes, seen_files, rel, kind_of)
                     continue
-                files.append(SourceFile(rel, full, kind[0], kind[1]))
+                files.append(make(rel, full, kind[0], kind[1]))
                 signatures[rel] = signature(info)
     _name_ignore_sources(ignore, result)
+    kind_of.save(whole=[os.path.abspath(s) for s in starts] == [str(root_path)])
     result.files.sort(key=lambda f: f.path)
     result.skipped.sort(key=lambda s: s.path)
     result.excluded.sort(key=lambda e: e["path"])
     result.unsupported.sort(key=lambda u: u["path"])
     return result
+
+
+def _walk(
+    top: str, onerror: Callable[[OSError], None]
+) -> Iterator[tuple[str, list[str], list[str], set[str]]]:
+    """os.walk(top, onerror=onerror, followlinks=False), top-down, yielding with each directory
+    the names of its subdirectories that are symbolic links (as os.scandir's entries tell
+    them, without a status call each: os.walk asks os.path.islink of every directory)."""
+    dirs: list[str] = []
+    nondirs: list[str] = []
+    linked: set[str] = set()
+    try:
+        entries = os.scandir(top)
+    except OSError as error:
+        onerror(error)
+        return
+    with entries:
+        while True:
+            try:
+                entry = next(entries)
+            except StopIteration:
+                break
+            except OSError as error:
+                onerror(error)
+                return
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                dirs.append(entry.name)
+                try:
+                    if entry.is_symlink():
+                        linked.add(entry.name)
+                except OSError:
+                    pass
+            else:
+                nondirs.append(entry.name)
+    yield top, dirs, nondirs, linked
+    join = os.path.join
+    for name in dirs:  # as the caller left them
+        if name not in linked:
+            yield from _walk(join(top, name), onerror)
 
 
 def _force_if_ignored(start: Path, root: Path, ignore: _Ignore, result: Discovery) -> None:

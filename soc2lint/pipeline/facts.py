@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -106,13 +105,8 @@ class Facts:
 
     def _key(self) -> str:
         h = hashlib.sha256(f"facts\0{FORMAT}\0{code_digest()}\0{self.root}\0".encode())
-        # the sniffs of content come from the platforms registered now; one from outside
-        # soc2lint (SOC2LINT_PLATFORMS) is known by its module's file and its package's version
-        for platform in platforms.platforms():
-            kind = type(platform)
-            h.update(f"{platform.name}\0{kind.__module__}.{kind.__qualname__}\n".encode())
-            if kind.__module__.partition(".")[0] != "soc2lint":
-                h.update(_identity(kind.__module__).encode())
+        # the sniffs of content come from the platforms registered now
+        h.update(platforms.identity().encode())
         return "facts-" + h.hexdigest()
 
     def _load(self) -> None:
@@ -253,20 +247,6 @@ class Facts:
         value["status"], value["facts"] = b"".join(statuses), columns
         self.cache.put(self._key(), value)
         self._changed = False
-
-
-def _identity(module_name: str) -> str:
-    """A module outside soc2lint, as far as a change to it shows: its file's path, size and
-    modification time, and its top-level package's __version__."""
-    module = sys.modules.get(module_name)
-    top = sys.modules.get(module_name.partition(".")[0])
-    where = getattr(module, "__file__", None)
-    try:
-        info = os.stat(where) if where else None
-    except OSError:
-        info = None
-    shown = f"{where}\0{info.st_size}\0{info.st_mtime_ns}" if info else f"{where}\0-"
-    return f"{shown}\0{getattr(top, '__version__', '')}\n"
 
 
 def _decoded(

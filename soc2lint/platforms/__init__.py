@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import sys
 from collections.abc import Callable
 
 from soc2lint.platforms.contract import Assembly, Base, Parsed, Platform
@@ -27,6 +28,7 @@ __all__ = [
     "claimer",
     "content_candidates",
     "get",
+    "identity",
     "platforms",
     "register",
 ]
@@ -139,6 +141,34 @@ def claimer() -> Callable[[str], tuple[str, str] | None]:
         return ("", "") if maybe else None
 
     return claim
+
+
+def identity() -> str:
+    """The platforms registered now, as far as a change to them shows: what a verdict or fact
+    remembered between runs (a claim, a sniff) depends on besides soc2lint's own code. One from
+    outside soc2lint (SOC2LINT_PLATFORMS, register()) is known by its module's file and its
+    package's version."""
+    out = []
+    for platform in platforms():
+        kind = type(platform)
+        out.append(f"{platform.name}\0{kind.__module__}.{kind.__qualname__}\n")
+        if kind.__module__.partition(".")[0] != "soc2lint":
+            out.append(_identity(kind.__module__))
+    return "".join(out)
+
+
+def _identity(module_name: str) -> str:
+    """A module outside soc2lint: its file's path, size and modification time, and its
+    top-level package's __version__."""
+    module = sys.modules.get(module_name)
+    top = sys.modules.get(module_name.partition(".")[0])
+    where = getattr(module, "__file__", None)
+    try:
+        info = os.stat(where) if where else None
+    except OSError:
+        info = None
+    shown = f"{where}\0{info.st_size}\0{info.st_mtime_ns}" if info else f"{where}\0-"
+    return f"{shown}\0{getattr(top, '__version__', '')}\n"
 
 
 def content_candidates(path: str) -> list[Platform]:

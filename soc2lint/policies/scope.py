@@ -287,7 +287,9 @@ def infrastructure(root: Path, files: list[SourceFile], facts: Facts | None = No
         for f in files
         if not f.platform and f.kind != "codeowners" and any(p.may_sniff(f.path) for p in registry)
     ]
-    taken = {p for p, yes in zip(sniffed, facts.many(sniffed, "infrastructure"), strict=True) if yes}
+    taken = {
+        p for p, yes in zip(sniffed, facts.many(sniffed, "infrastructure"), strict=True) if yes
+    }
     return [f.path for f in files if f.kind != "codeowners" and (f.platform or f.path in taken)]
 
 
