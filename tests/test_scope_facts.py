@@ -4,6 +4,7 @@ reports."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -293,3 +294,16 @@ def test_many_answers_as_get_does_file_by_file(tree: Path, tmp_path: Path) -> No
     one_by_one = _facts(tree, cache)
     assert [one_by_one.get(p, "sources") for p in paths] == known.many(paths, "sources")
     assert known.many(["app.yaml"], "manifest") == [[True, [], []]]
+
+
+def test_module_sources_resolve_as_part_by_part() -> None:
+    # _normal goes through posixpath.normpath; _climb is the part-by-part reference
+    parts = ["a", "b", "..", ".", "", "c"]
+    for n in range(1, 6):
+        for combo in itertools.product(parts, repeat=n):
+            for head in ("", "./", "../", "x/"):
+                path = head + "/".join(combo)
+                assert scope._normal(path) == scope._climb(path), path
+    assert scope._normal("envs/prod/../../modules/m1") == "modules/m1"
+    assert scope._normal("envs/../../x") is None
+    assert scope._normal("a/..") == ""

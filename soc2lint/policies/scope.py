@@ -22,6 +22,7 @@ gives the same results before and after the change by construction.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 
@@ -184,7 +185,19 @@ def _terraform_context(facts: Facts, files: list[SourceFile], changed: set[str])
 
 
 def _normal(path: str) -> str | None:
-    """a/b/../c -> a/c; None when it climbs out of the repository."""
+    """a/b/../c -> a/c; None when it climbs out of the repository. A relative path goes
+    through posixpath.normpath (C code on Python 3.11 and later), which keeps a ".." that
+    climbs above the start at the front: it climbs out exactly when _climb() says so."""
+    if path.startswith("/"):
+        return _climb(path)
+    out = posixpath.normpath(path)
+    if out == ".." or out.startswith("../"):
+        return None
+    return "" if out == "." else out
+
+
+def _climb(path: str) -> str | None:
+    """_normal, part by part (the reference; and for a path from the root)."""
     parts: list[str] = []
     for part in path.split("/"):
         if part in ("", "."):
@@ -278,15 +291,11 @@ def _renderers(texts: dict[str, list], rendered: list[str]) -> dict[str, set[str
 def infrastructure(root: Path, files: list[SourceFile], facts: Facts | None = None) -> list[str]:
     """Which of files a whole scan would read as infrastructure (Terraform, pipelines,
     manifests), told from names and a cheap look at the text, without parsing. facts: what is
-    known of the files (facts_for), else every file a platform may sniff is read."""
-    registry = platforms.platforms()
+    known of the files (facts_for), else every file no platform claims by path is read."""
     facts = facts if facts is not None else Facts(root, KINDS)
-    # content_candidates(): only a file some platform may sniff is read
-    sniffed = [
-        f.path
-        for f in files
-        if not f.platform and f.kind != "codeowners" and any(p.may_sniff(f.path) for p in registry)
-    ]
+    # a file no platform claims by path is one some platform may sniff (discover keeps no
+    # other); the fact itself asks content_candidates() (a file none may sniff is not ours)
+    sniffed = [f.path for f in files if not f.platform and f.kind != "codeowners"]
     taken = {
         p for p, yes in zip(sniffed, facts.many(sniffed, "infrastructure"), strict=True) if yes
     }
