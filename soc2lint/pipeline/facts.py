@@ -117,8 +117,10 @@ class Facts:
         except Exception:  # anything unexpected in a stored value: not used at all
             stored = None
         if stored is not None:
-            paths, self._statuses, self._columns = stored
-            self._rows = {path: i for i, path in enumerate(paths)}
+            paths, statuses, columns = stored
+            rows = {path: i for i, path in enumerate(paths)}
+            if len(rows) == len(paths):  # a path twice: not as save() writes it
+                self._rows, self._statuses, self._columns = rows, statuses, columns
 
     def _status(self, path: str) -> Signature | None:
         if self.signatures is not None and path in self.signatures:
@@ -262,8 +264,6 @@ def _decoded(
     if type(paths) is not list or type(statuses) is not bytes or type(facts) is not dict:
         return None
     if len(statuses) != len(paths) * _STATUS.size or not set(map(type, paths)) <= {str}:
-        return None
-    if len(set(paths)) != len(paths):
         return None
     if set(facts) != set(kinds):
         return None

@@ -161,15 +161,23 @@ def context(
 def _terraform_context(facts: Facts, files: list[SourceFile], changed: set[str]) -> set[str]:
     by_dir: dict[str, list[str]] = {}
     for f in files:
-        by_dir.setdefault(_directory(f.path), []).append(f.path)
+        by_dir.setdefault(f.path.rpartition("/")[0], []).append(f.path)
     callers: dict[str, set[str]] = {}  # module directory -> directories that call it
     modules = [f.path for f in files if f.path.endswith((".tf", ".tf.json"))]
+    normpath = posixpath.normpath
     for path, sources in zip(modules, facts.many(modules, "sources"), strict=True):
         if not sources:
             continue
-        directory = _directory(path)
+        directory = path.rpartition("/")[0]
         for source in sources:
-            target = _normal(f"{directory}/{source}" if directory else source)
+            joined = f"{directory}/{source}" if directory else source
+            if joined.startswith("/"):
+                target = _climb(joined)
+            else:  # _normal, written out: a monorepo's files name tens of thousands
+                target = normpath(joined)
+                if target == ".." or target.startswith("../"):
+                    continue
+                target = "" if target == "." else target
             if target is not None:
                 callers.setdefault(target, set()).add(directory)
     # a deleted file's directory counts too: what is left of its module may now fail
