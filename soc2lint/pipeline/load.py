@@ -208,12 +208,13 @@ class Cache:
             with contextlib.suppress(ValueError):
                 self._pending[bytes.fromhex(key)] = payload
 
-    def flush(self) -> None:
+    def flush(self) -> list[str] | None:
         """Write the parses add_parse kept as one pack, atomically (a temporary name in the
-        packs' directory, then renamed); a read-only or full cache directory only costs speed."""
+        packs' directory, then renamed); a read-only or full cache directory only costs speed.
+        The names of the packs written; None when a write failed."""
         pending, self._pending = self._pending, {}
         if not pending or not self.usable:
-            return
+            return []
         keys = sorted(pending)
         records = []
         offset = _PACK_HEAD + _RECORD.size * len(keys)
@@ -225,10 +226,12 @@ class Cache:
             offset += len(payload)
         if offset > MAX_PACK:  # a batch this large: two packs
             half = len(keys) // 2
+            names: list[str] | None = []
             for part in (keys[:half], keys[half:]):
                 self._pending = {k: pending[k] for k in part}
-                self.flush()
-            return
+                written = self.flush()
+                names = None if names is None or written is None else names + written
+            return names
         # written when: what orders packs holding the same key (a file's time may be coarser
         # than the time between two packs)
         stamp = struct.pack("<IQ", len(keys), time.time_ns())
@@ -256,7 +259,7 @@ class Cache:
             if made:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
-            return
+            return None
         stale = self._open.pop(name, None)  # a pack of this name this object had open
         if stale is not None:
             with contextlib.suppress(OSError):
@@ -265,6 +268,65 @@ class Cache:
         for key, record in zip(keys, records, strict=True):
             _key, offset, length, digest = _RECORD.unpack(record)
             self._written.setdefault(key, []).insert(0, (name, offset, length, digest))
+        return [name]
+
+    def compact(self, above: int | None = None) -> bool:
+        """Once there are more than `above` packs (every scan that parses something new adds
+        one, and a pre-commit run parses the file just changed): every entry that still reads
+        (for a key held twice, the newest pack's) is written again into a few packs of up to
+        COMPACT_PACK bytes, newer than any, and the packs read are removed. No entry that
+        reads is lost, so caches shared by several trees lose nothing either; a pack that does
+        not read is left as it is (it costs a failed read, never a wrong entry). Packs written
+        by others meanwhile are not touched; one removed under a reader is a miss there. True
+        when the packs were compacted."""
+        if not self.usable:
+            return False
+        try:
+            with os.scandir(self._packs) as entries:
+                count = sum(1 for e in entries if e.name.endswith(".pack"))
+        except OSError:
+            return False
+        if count <= (COMPACT_ABOVE if above is None else above):
+            return False
+        reader, writer = Cache(self.directory), Cache(self.directory)
+        try:
+            indexes = reader._read_indexes()
+            taken: set[bytes] = set()
+            written: list[str] = []
+            size = 0
+            for name, pack_size, index in indexes:  # newest first
+                for key, offset, length, digest in _RECORD.iter_unpack(index):
+                    if key in taken or offset + length > pack_size:
+                        continue
+                    try:
+                        payload = reader._read_place((name, offset, length, digest))
+                    except (OSError, ValueError):
+                        continue  # lost already: not carried over
+                    taken.add(key)
+                    writer._pending[key] = payload
+                    size += len(payload)
+                    if size >= COMPACT_PACK:
+                        names = writer.flush()
+                        if names is None:
+                            return False  # the packs read stay: nothing is lost
+                        written += names
+                        size = 0
+            names = writer.flush()
+            if names is None:
+                return False
+            written += names
+        except (OSError, ValueError):
+            return False
+        finally:
+            reader.close()
+            writer.close()
+        for name, _size, _index in indexes:
+            if name not in written:  # a merged pack may take an old pack's name (same keys)
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(self._packs, name))
+        self.close()
+        self._indexes, self._written = None, {}  # read afresh on the next look-up
+        return True
 
     def _places(self, key: bytes) -> list[_Place]:
         """Where packs hold key, newest pack first. The packs' indexes are read once (packs
@@ -407,6 +469,8 @@ _PACK_MAGIC = b"soc2lint-pack\x01\n"
 _PACK_HEAD = len(_PACK_MAGIC) + 12 + 32
 _RECORD = struct.Struct("<32sQQ32s")  # key, offset in the pack, length, sha256 of the entry
 MAX_PACK = 1024 * 1024 * 1024
+COMPACT_ABOVE = 200  # packs, before compact() writes them again as a few
+COMPACT_PACK = 64 * 1024 * 1024  # bytes of entries in each pack compact() writes
 
 
 def _private(info: os.stat_result, directory: bool) -> bool:
@@ -718,6 +782,7 @@ def load_all(
                 progress(i, total)
         if cache:
             cache.flush()  # the run's parses: one pack
+            cache.compact()  # when packs have piled up
             cache.close()
         return out
     size = max(16, total // (jobs * 8))
@@ -741,6 +806,8 @@ def load_all(
             # inside a scan that sets its phases' objects aside: the parses too, before the
             # collector is back (they hold no cycles: nothing for it to free)
             collector.keep(collect=False)
+    if cache_dir:
+        Cache(Path(cache_dir)).compact()  # the workers' packs are all written
     return out
 
 
