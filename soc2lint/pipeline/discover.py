@@ -109,8 +109,8 @@ class _Claims:
         self.root = root
         self.claimer = platforms.claimer()
         self.known: dict[str, Verdict] = {}
-        self.asked = 0  # how many verdicts the registry gave this walk
-        self.used: dict[str, Verdict] = {}  # every verdict this walk used
+        self.asked: dict[str, Verdict] = {}  # the verdicts the registry gave this walk
+        self.met: set[str] = set()  # paths looked up one at a time (__call__)
         self.cache = None
         if cache_dir:
             from soc2lint.pipeline.load import Cache  # here: load imports this module
@@ -129,26 +129,30 @@ class _Claims:
         return "claims-" + h.hexdigest()
 
     def __call__(self, path: str) -> Verdict:
+        self.met.add(path)
         verdict = self.known.get(path, _UNKNOWN)
-        if verdict is _UNKNOWN:
-            verdict = self.ask(path)
-        self.used[path] = verdict
-        return verdict
+        return self.ask(path) if verdict is _UNKNOWN else verdict
 
     def ask(self, path: str) -> Verdict:
         """The registry's verdict on a path not remembered (the walk's inline look-up)."""
-        self.asked += 1
-        return self.claimer(path)
+        verdict = self.asked[path] = self.claimer(path)
+        return verdict
 
-    def save(self, whole: bool) -> None:
-        """Write the verdicts when this walk asked the registry anything. whole: the walk met
-        every path of the tree (those it did not are gone, and dropped)."""
+    def save(self, met: set[str] | None) -> None:
+        """Write the verdicts when this walk asked the registry anything. met: when the walk
+        covered the whole tree, the paths it looked up inline (with those looked up one at a
+        time, every path it met: the others are gone, and dropped); else None."""
         if self.cache is None:
             return
-        gone = whole and len(self.used) < len(self.known)
-        if not self.asked and not gone:
+        known = self.known
+        if met is not None:
+            gone = [p for p in known if p not in met and p not in self.met]
+            known = {p: v for p, v in known.items() if p not in gone} if gone else known
+        elif not self.asked:
             return
-        merged = self.used if whole else {**self.known, **self.used}
+        if not self.asked and known is self.known:
+            return  # nothing new, nothing gone
+        merged = {**known, **self.asked}
         paths = sorted(merged)
         table: dict[Verdict, int] = {}
         rows = bytearray()
@@ -214,7 +218,8 @@ def discover(
     seen_files: set[str] = set()
     skip_dirs = _skip_dirs()
     kind_of = _Claims(str(root_path), cache_dir)
-    remembered, ask, used = kind_of.known.get, kind_of.ask, kind_of.used
+    remembered, ask = kind_of.known.get, kind_of.ask
+    nobody: list[str] = []  # paths looked up inline that no platform reads
     make = source_file
     files, signatures, lstat, is_regular = result.files, result.signatures, os.lstat, stat.S_ISREG
     for start in starts:
@@ -315,8 +320,8 @@ def discover(
                 kind = remembered(rel, _UNKNOWN)
                 if kind is _UNKNOWN:
                     kind = ask(rel)
-                used[rel] = kind
                 if kind is None:
+                    nobody.append(rel)
                     _unsupported(rel, result, ignore, seen_files)
                     continue
                 seen_files.add(rel)
@@ -335,7 +340,8 @@ def discover(
                 files.append(make(rel, full, kind[0], kind[1]))
                 signatures[rel] = signature(info)
     _name_ignore_sources(ignore, result)
-    kind_of.save(whole=[os.path.abspath(s) for s in starts] == [str(root_path)])
+    whole = [os.path.abspath(s) for s in starts] == [str(root_path)]
+    kind_of.save(seen_files.union(nobody) if whole else None)
     result.files.sort(key=lambda f: f.path)
     result.skipped.sort(key=lambda s: s.path)
     result.excluded.sort(key=lambda e: e["path"])
