@@ -259,8 +259,10 @@ def discover(
                 continue
             seen_dirs.add(real)
             keep, links = [], []
+            prefix = dirpath if dirpath.endswith("/") else dirpath + "/"  # os.path.join's
+            real_prefix = real if real.endswith("/") else real + "/"
             for d in sorted(dirnames):
-                full = os.path.join(dirpath, d)
+                full = prefix + d
                 rel = f"{rel_dir}/{d}" if rel_dir else d
                 if d in skip_dirs:
                     continue
@@ -283,7 +285,7 @@ def discover(
                         continue
                     links.append(full)
                 else:
-                    known[full] = (os.path.join(real, d), rel)
+                    known[full] = (real_prefix + d, rel)
                 keep.append(d)
             dirnames[:] = keep
             # symlinked dirs inside root are walked by hand (os.walk does not follow them)
@@ -299,7 +301,6 @@ def discover(
                             seen_files,
                             kind_of=kind_of,
                         )
-            prefix = dirpath if dirpath.endswith("/") else dirpath + "/"  # os.path.join's
             rel_prefix = rel_dir + "/" if rel_dir else ""
             for name in sorted(filenames):
                 rel = rel_prefix + name
@@ -354,42 +355,49 @@ def _walk(
 ) -> Iterator[tuple[str, list[str], list[str], set[str]]]:
     """os.walk(top, onerror=onerror, followlinks=False), top-down, yielding with each directory
     the names of its subdirectories that are symbolic links (as os.scandir's entries tell
-    them, without a status call each: os.walk asks os.path.islink of every directory)."""
-    dirs: list[str] = []
-    nondirs: list[str] = []
-    linked: set[str] = set()
-    try:
-        entries = os.scandir(top)
-    except OSError as error:
-        onerror(error)
-        return
-    with entries:
-        while True:
-            try:
-                entry = next(entries)
-            except StopIteration:
-                break
-            except OSError as error:
-                onerror(error)
-                return
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                dirs.append(entry.name)
+    them, without a status call each: os.walk asks os.path.islink of every directory). A
+    subdirectory's path is its parent's and its name joined as os.path.join joins them; the
+    walk goes into the subdirectories the caller leaves in the list, in its order."""
+    stack = [top]
+    while stack:
+        top = stack.pop()
+        dirs: list[str] = []
+        nondirs: list[str] = []
+        linked: set[str] = set()
+        try:
+            entries = os.scandir(top)
+        except OSError as error:
+            onerror(error)
+            continue
+        with entries:
+            failed = False
+            while True:
                 try:
-                    if entry.is_symlink():
-                        linked.add(entry.name)
+                    entry = next(entries)
+                except StopIteration:
+                    break
+                except OSError as error:
+                    onerror(error)
+                    failed = True
+                    break
+                try:
+                    is_dir = entry.is_dir()
                 except OSError:
-                    pass
-            else:
-                nondirs.append(entry.name)
-    yield top, dirs, nondirs, linked
-    join = os.path.join
-    for name in dirs:  # as the caller left them
-        if name not in linked:
-            yield from _walk(join(top, name), onerror)
+                    is_dir = False
+                if is_dir:
+                    dirs.append(entry.name)
+                    try:
+                        if entry.is_symlink():
+                            linked.add(entry.name)
+                    except OSError:
+                        pass
+                else:
+                    nondirs.append(entry.name)
+        if failed:
+            continue  # as os.walk: a directory whose listing fails midway is not yielded
+        yield top, dirs, nondirs, linked
+        base = top if top.endswith("/") else top + "/"
+        stack.extend(base + name for name in reversed(dirs) if name not in linked)
 
 
 def _force_if_ignored(start: Path, root: Path, ignore: _Ignore, result: Discovery) -> None:

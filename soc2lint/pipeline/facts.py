@@ -217,7 +217,7 @@ class Facts:
         if self.cache is None:
             return
         known = self.signatures if prune and self.signatures is not None else None
-        gone = known is not None and not all(p in known for p in self._rows)
+        gone = known is not None and not self._rows.keys() <= known.keys()
         if not self._changed and not gone:
             return
         paths = sorted({*self._rows, *self._new})

@@ -32,6 +32,7 @@ from soc2lint.pipeline.facts import Facts, Kind, booleans, strings
 from soc2lint.platforms.kubernetes.classify import might_be_kubernetes
 
 _CI = ("github_actions", "gitlab_ci")
+_YAML = ("", *_CI)  # the platforms of files the YAML context looks at ("": content decides)
 
 # a local module source in any layout: its own line, a one-line block, a comment after it, or
 # .tf.json; a `source` of something else (a provisioner's file) only widens the context. Read
@@ -98,7 +99,7 @@ def _kinds(f: SourceFile, registry: list[platforms.Platform]) -> tuple[str, ...]
     """The facts a scoped scan may ask of a file."""
     if f.platform == "terraform":
         return ("sources",) if f.path.endswith((".tf", ".tf.json")) else ()
-    if f.platform not in ("", *_CI):
+    if f.platform not in _YAML:
         return ()
     sniffed = f.platform == "" and any(p.may_sniff(f.path) for p in registry)
     return (*(("infrastructure",) if sniffed else ()), *(() if _is_ci(f) else ("manifest",)))
@@ -108,9 +109,11 @@ def facts_for(root: Path, found: Discovery, cache_dir: str | None) -> Facts:
     """The facts of the files found (one object per walk), remembered in cache_dir if any."""
     if not isinstance(found.facts, Facts):
         registry = platforms.platforms()
-        files = {f.path: f for f in found.files}
+        files: dict[str, SourceFile] = {}  # made on the first file read (none, most runs)
 
         def kinds_of(path: str) -> tuple[str, ...]:
+            if not files:
+                files.update((f.path, f) for f in found.files)
             return _kinds(files[path], registry) if path in files else ()
 
         found.facts = Facts(
@@ -151,7 +154,7 @@ def context(
     terraform = [f for f in files if f.platform == "terraform"]
     if var_files & changed:
         wanted |= {f.path for f in terraform}
-    yaml = [f for f in files if f.platform in ("", *_CI)]
+    yaml = [f for f in files if f.platform in _YAML]
     facts = facts if facts is not None else Facts(root, KINDS)
     wanted |= _terraform_context(facts, terraform, changed)
     wanted |= _yaml_context(facts, yaml, changed)
