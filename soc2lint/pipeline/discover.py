@@ -146,7 +146,7 @@ class _Claims:
             return
         known = self.known
         if met is not None:
-            gone = [p for p in known if p not in met and p not in self.met]
+            gone = {p for p in known if p not in met and p not in self.met}
             known = {p: v for p, v in known.items() if p not in gone} if gone else known
         elif not self.asked:
             return
