@@ -366,12 +366,18 @@ class Cache:
         for entry in os.scandir(self._packs):
             if entry.name.endswith(".pack"):
                 with contextlib.suppress(OSError, ValueError):
-                    found.append(self._read_index(entry.name))
+                    found.append(self._index_bytes(entry.name))
         found.sort(key=lambda f: f[0], reverse=True)  # newest first
         self._indexes = [(name, size, index) for _written, name, size, index in found]
         return self._indexes
 
-    def _read_index(self, name: str) -> tuple[int, str, int, bytes]:
+    def _read_index(self, name: str) -> tuple[int, str, int, list[tuple[bytes, int, int, bytes]]]:
+        """(when written, name, size, its records as (key, offset, length, sha256))."""
+        written, name, size, index = self._index_bytes(name)
+        return written, name, size, list(_RECORD.iter_unpack(index))
+
+    def _index_bytes(self, name: str) -> tuple[int, str, int, bytes]:
+        """(when written, name, size, its index records as stored), the index's digest checked."""
         fd = self._descriptor(name)
         info = os.fstat(fd)
         head = _pread(fd, _PACK_HEAD, 0)
