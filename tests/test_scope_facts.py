@@ -4,6 +4,7 @@ reports."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -150,8 +151,11 @@ def test_a_corrupt_index_is_ignored(tree: Path, tmp_path: Path) -> None:
     [
         lambda v: v["facts"]["sources"].__setitem__(-1, [7]),  # one bad value among good ones
         lambda v: v["facts"]["manifest"].__setitem__(0, [True, ["ns"]]),
-        lambda v: v["status"].__setitem__(1, (1, 2, 3, 4)),
-        lambda v: v["status"].__setitem__(0, (1, 2, 3, 4, "5")),
+        lambda v: v.__setitem__("status", v["status"][:-8]),  # a status short of a field
+        lambda v: v.__setitem__("status", v["status"] + bytes(8)),  # one field too many
+        # statuses as format 1 kept them (tuples), and a status that is no number
+        lambda v: v.__setitem__("status", [facts._STATUS.unpack(v["status"][:40])] * 4),
+        lambda v: v.__setitem__("status", [(1, 2, 3, 4, "5")] * 4),
         lambda v: v["paths"].append("extra"),
         lambda v: v["facts"].pop("infrastructure"),
         lambda v: v.__setitem__("root", "/elsewhere"),
@@ -263,3 +267,43 @@ def test_a_platform_from_outside_soc2lint_keys_the_index_by_its_code(
         assert _facts(tree, tmp_path / "cache")._key() != before
     finally:
         platforms.unregister("outside")
+
+
+def test_many_answers_as_get_does_file_by_file(tree: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _stored_key(tree, cache)
+    # one file changed since (read again), one new (never stored), one gone (no status)
+    (tree / "modules" / "m2" / "main.tf").write_text(CALL.replace("MOD", "m1"))
+    (tree / "modules" / "m2" / "more.tf").write_text(CALL.replace("MOD", "m2"))
+    paths = [
+        "envs/prod/main.tf",
+        "modules/m1/main.tf",
+        "modules/m2/main.tf",
+        "modules/m2/more.tf",
+        "gone.tf",
+    ]
+    known = _facts(tree, cache)
+    assert known.many(paths, "sources") == [
+        ["../../modules/m1"],
+        [],
+        ["../../modules/m1"],
+        ["../../modules/m2"],
+        [],
+    ]
+    assert known.read == 3  # the changed, the new and the gone file; the others from the index
+    one_by_one = _facts(tree, cache)
+    assert [one_by_one.get(p, "sources") for p in paths] == known.many(paths, "sources")
+    assert known.many(["app.yaml"], "manifest") == [[True, [], []]]
+
+
+def test_module_sources_resolve_as_part_by_part() -> None:
+    # _normal goes through posixpath.normpath; _climb is the part-by-part reference
+    parts = ["a", "b", "..", ".", "", "c"]
+    for n in range(1, 6):
+        for combo in itertools.product(parts, repeat=n):
+            for head in ("", "./", "../", "x/"):
+                path = head + "/".join(combo)
+                assert scope._normal(path) == scope._climb(path), path
+    assert scope._normal("envs/prod/../../modules/m1") == "modules/m1"
+    assert scope._normal("envs/../../x") is None
+    assert scope._normal("a/..") == ""

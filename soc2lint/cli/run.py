@@ -211,8 +211,12 @@ def run(request: Request) -> Outcome:
             # added module file) brings its context to both
             trees = [(root, targets), *([(base_root, [str(base_root)])] if base_root else [])]
             inputs = {_inside(root, f) for f in request.var_files} - {None}
+            # the registry's verdicts on paths are remembered for the working tree only (the
+            # base side is a new temporary copy each time)
+            caches = [request.cache_dir] + [None] * (len(trees) - 1)
             walked = [
-                discover(tree, paths, options.max_bytes, options.exclude) for tree, paths in trees
+                discover(tree, paths, options.max_bytes, options.exclude, cache)
+                for (tree, paths), cache in zip(trees, caches, strict=True)
             ]
             found = walked[0]
             # what the scope asks of each file is remembered in the cache directory (only for
@@ -228,7 +232,9 @@ def run(request: Request) -> Outcome:
             # the scan's own walk, taken here to remember what a scoped scan will ask of the
             # files (scope.remember, after the scan)
             scan_root = find_root(Path(targets[0]))
-            found = discover(scan_root, targets, options.max_bytes, options.exclude)
+            found = discover(
+                scan_root, targets, options.max_bytes, options.exclude, request.cache_dir
+            )
         report = scan(targets, rules, options, found)
         if found is not None:
             # a walk of the whole tree tells which files are gone

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -44,6 +45,30 @@ class SourceFile:
     kind: str  # the platform's kind of file: "tf", "tfvars", "workflow", ...
 
 
+def _maker() -> Callable[[str, str, str, str], SourceFile]:
+    """SourceFile(path, abspath, platform, kind), each field stored through its slot: the
+    frozen dataclass's __init__ stores them through object.__setattr__, twice as slow, and a
+    walk makes one per file."""
+    new = object.__new__
+    slots = vars(SourceFile)
+    set_path, set_abspath, set_platform, set_kind = (
+        slots[name].__set__ for name in ("path", "abspath", "platform", "kind")
+    )
+
+    def make(path: str, abspath: str, platform: str, kind: str) -> SourceFile:
+        made = new(SourceFile)
+        set_path(made, path)
+        set_abspath(made, abspath)
+        set_platform(made, platform)
+        set_kind(made, kind)
+        return made
+
+    return make
+
+
+source_file = _maker()
+
+
 @dataclass
 class Discovery:
     root: str
@@ -68,13 +93,123 @@ def classify(path: str) -> tuple[str, str] | None:
     return platforms.claim(path)
 
 
+Verdict = tuple[str, str] | None  # what platforms.claim() gives a path
+_UNKNOWN: Verdict = ("?", "?")  # no verdict remembered (never one claim() gives)
+CLAIMS_FORMAT = 1
+
+
+class _Claims:
+    """The registry's verdict on each path (platforms.claimer()), remembered in the cache
+    directory between walks of a tree. A claim is by the path alone (the platform contract),
+    so a verdict stays true while soc2lint's code and the platforms registered are the same:
+    the entry is keyed by both (and the root), and one malformed anywhere is not used. A walk
+    that asked the registry about a path not remembered writes the entry anew."""
+
+    def __init__(self, root: str, cache_dir: str | None) -> None:
+        self.root = root
+        self.claimer = platforms.claimer()
+        self.known: dict[str, Verdict] = {}
+        self.asked: dict[str, Verdict] = {}  # the verdicts the registry gave this walk
+        self.met: set[str] = set()  # paths looked up one at a time (__call__)
+        self.cache = None
+        if cache_dir:
+            from soc2lint.pipeline.load import Cache  # here: load imports this module
+
+            cache = Cache(Path(cache_dir))
+            self.cache = cache if cache.usable else None
+        if self.cache is not None:
+            with contextlib.suppress(Exception):  # anything unexpected: not used at all
+                self.known = _verdicts(self.cache.get(self._key()), root) or {}
+
+    def _key(self) -> str:
+        from soc2lint.pipeline.load import code_digest
+
+        h = hashlib.sha256(f"claims\0{CLAIMS_FORMAT}\0{code_digest()}\0{self.root}\0".encode())
+        h.update(platforms.identity().encode())
+        return "claims-" + h.hexdigest()
+
+    def __call__(self, path: str) -> Verdict:
+        self.met.add(path)
+        verdict = self.known.get(path, _UNKNOWN)
+        return self.ask(path) if verdict is _UNKNOWN else verdict
+
+    def ask(self, path: str) -> Verdict:
+        """The registry's verdict on a path not remembered (the walk's inline look-up)."""
+        verdict = self.asked[path] = self.claimer(path)
+        return verdict
+
+    def save(self, met: set[str] | None) -> None:
+        """Write the verdicts when this walk asked the registry anything. met: when the walk
+        covered the whole tree, the paths it looked up inline (with those looked up one at a
+        time, every path it met: the others are gone, and dropped); else None."""
+        if self.cache is None:
+            return
+        known = self.known
+        if met is not None:
+            gone = {p for p in known if p not in met and p not in self.met}
+            known = {p: v for p, v in known.items() if p not in gone} if gone else known
+        elif not self.asked:
+            return
+        if not self.asked and known is self.known:
+            return  # nothing new, nothing gone
+        merged = {**known, **self.asked}
+        paths = sorted(merged)
+        table: dict[Verdict, int] = {}
+        rows = bytearray()
+        for path in paths:
+            verdict = merged[path]
+            at = table.setdefault(verdict, len(table))
+            if at > 255:
+                return  # more kinds of verdict than a byte holds: not remembered
+            rows.append(at)
+        if any("\0" in p for p in paths):
+            return  # no file name holds a NUL: not a path to remember
+        verdicts = [None if v is None else list(v) for v in table]
+        self.cache.put(
+            self._key(),
+            {
+                "format": CLAIMS_FORMAT,
+                "root": self.root,
+                "paths": "\0".join(paths),  # one string: a load splits it, at C speed
+                "verdicts": verdicts,
+                "rows": bytes(rows),
+            },
+        )
+
+
+def _verdicts(value: object, root: str) -> dict[str, Verdict] | None:
+    """path -> verdict of a stored entry, or None when anything in it is not as save() wrote."""
+    if not isinstance(value, dict) or set(value) != {"format", "root", "paths", "verdicts", "rows"}:
+        return None
+    if value["format"] != CLAIMS_FORMAT or value["root"] != root:
+        return None
+    joined, verdicts, rows = value["paths"], value["verdicts"], value["rows"]
+    if type(joined) is not str or type(verdicts) is not list or type(rows) is not bytes:
+        return None
+    paths = joined.split("\0") if joined else []
+    if len(rows) != len(paths) or (rows and max(rows) >= len(verdicts)):
+        return None
+    table: list[Verdict] = []
+    for verdict in verdicts:
+        if verdict is None:
+            table.append(None)
+        elif type(verdict) is list and len(verdict) == 2 and set(map(type, verdict)) == {str}:
+            table.append((verdict[0], verdict[1]))
+        else:
+            return None
+    known = dict(zip(paths, map(table.__getitem__, rows), strict=True))
+    return known if len(known) == len(paths) else None  # a path twice: not as written
+
+
 def discover(
     root: str | Path,
     targets: list[str] | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     exclude: list[str] | None = None,
+    cache_dir: str | None = None,
 ) -> Discovery:
-    """Walk root (or targets under it) in a stable order; never follow links out of root."""
+    """Walk root (or targets under it) in a stable order; never follow links out of root.
+    cache_dir: where the registry's verdict on each path is remembered between walks."""
     root_path = Path(root).resolve()
     result = Discovery(str(root_path), started_ns=time.time_ns())
     ignore = _Ignore(root_path, exclude or [])
@@ -82,7 +217,10 @@ def discover(
     seen_dirs: set[str] = set()
     seen_files: set[str] = set()
     skip_dirs = _skip_dirs()
-    kind_of = platforms.claimer()
+    kind_of = _Claims(str(root_path), cache_dir)
+    remembered, ask = kind_of.known.get, kind_of.ask
+    nobody: list[str] = []  # paths looked up inline that no platform reads
+    make = source_file
     files, signatures, lstat, is_regular = result.files, result.signatures, os.lstat, stat.S_ISREG
     for start in starts:
         start = start if start.is_absolute() else (Path.cwd() / start)
@@ -111,7 +249,7 @@ def discover(
         # each directory's real path and relative path, from its parent's (a directory that is
         # no link adds its name to both): no realpath() or pathlib per directory
         known = {os.fspath(start): (os.path.realpath(start), _rel(start, root_path))}
-        for dirpath, dirnames, filenames in os.walk(start, onerror=unreadable, followlinks=False):
+        for dirpath, dirnames, filenames, linked in _walk(os.fspath(start), unreadable):
             real, rel_dir = known.pop(dirpath, None) or (
                 os.path.realpath(dirpath),
                 _rel(Path(dirpath), root_path),
@@ -121,8 +259,10 @@ def discover(
                 continue
             seen_dirs.add(real)
             keep, links = [], []
+            prefix = dirpath if dirpath.endswith("/") else dirpath + "/"  # os.path.join's
+            real_prefix = real if real.endswith("/") else real + "/"
             for d in sorted(dirnames):
-                full = os.path.join(dirpath, d)
+                full = prefix + d
                 rel = f"{rel_dir}/{d}" if rel_dir else d
                 if d in skip_dirs:
                     continue
@@ -130,7 +270,7 @@ def discover(
                 if reason:
                     result.excluded.append({"path": rel + "/", "reason": reason})
                     continue
-                if os.path.islink(full):
+                if d in linked:
                     target = _resolve(Path(full))
                     if target is None:
                         result.skipped.append(Skipped(rel, "symbolic link loop"))
@@ -145,7 +285,7 @@ def discover(
                         continue
                     links.append(full)
                 else:
-                    known[full] = (os.path.join(real, d), rel)
+                    known[full] = (real_prefix + d, rel)
                 keep.append(d)
             dirnames[:] = keep
             # symlinked dirs inside root are walked by hand (os.walk does not follow them)
@@ -161,7 +301,6 @@ def discover(
                             seen_files,
                             kind_of=kind_of,
                         )
-            prefix = dirpath if dirpath.endswith("/") else dirpath + "/"  # os.path.join's
             rel_prefix = rel_dir + "/" if rel_dir else ""
             for name in sorted(filenames):
                 rel = rel_prefix + name
@@ -179,8 +318,11 @@ def discover(
                     continue
                 # _consider, for the common case: a name that is ASCII (so valid UTF-8), seen
                 # for the first time, in a walk that leaves nothing out (plain)
-                kind = kind_of(rel)
+                kind = remembered(rel, _UNKNOWN)
+                if kind is _UNKNOWN:
+                    kind = ask(rel)
                 if kind is None:
+                    nobody.append(rel)
                     _unsupported(rel, result, ignore, seen_files)
                     continue
                 seen_files.add(rel)
@@ -196,14 +338,66 @@ def discover(
                     seen_files.discard(rel)
                     _consider(full, root_path, result, ignore, max_bytes, seen_files, rel, kind_of)
                     continue
-                files.append(SourceFile(rel, full, kind[0], kind[1]))
+                files.append(make(rel, full, kind[0], kind[1]))
                 signatures[rel] = signature(info)
     _name_ignore_sources(ignore, result)
+    whole = [os.path.abspath(s) for s in starts] == [str(root_path)]
+    kind_of.save(seen_files.union(nobody) if whole else None)
     result.files.sort(key=lambda f: f.path)
     result.skipped.sort(key=lambda s: s.path)
     result.excluded.sort(key=lambda e: e["path"])
     result.unsupported.sort(key=lambda u: u["path"])
     return result
+
+
+def _walk(
+    top: str, onerror: Callable[[OSError], None]
+) -> Iterator[tuple[str, list[str], list[str], set[str]]]:
+    """os.walk(top, onerror=onerror, followlinks=False), top-down, yielding with each directory
+    the names of its subdirectories that are symbolic links (as os.scandir's entries tell
+    them, without a status call each: os.walk asks os.path.islink of every directory). A
+    subdirectory's path is its parent's and its name joined as os.path.join joins them; the
+    walk goes into the subdirectories the caller leaves in the list, in its order."""
+    stack = [top]
+    while stack:
+        top = stack.pop()
+        dirs: list[str] = []
+        nondirs: list[str] = []
+        linked: set[str] = set()
+        try:
+            entries = os.scandir(top)
+        except OSError as error:
+            onerror(error)
+            continue
+        with entries:
+            failed = False
+            while True:
+                try:
+                    entry = next(entries)
+                except StopIteration:
+                    break
+                except OSError as error:
+                    onerror(error)
+                    failed = True
+                    break
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    dirs.append(entry.name)
+                    try:
+                        if entry.is_symlink():
+                            linked.add(entry.name)
+                    except OSError:
+                        pass
+                else:
+                    nondirs.append(entry.name)
+        if failed:
+            continue  # as os.walk: a directory whose listing fails midway is not yielded
+        yield top, dirs, nondirs, linked
+        base = top if top.endswith("/") else top + "/"
+        stack.extend(base + name for name in reversed(dirs) if name not in linked)
 
 
 def _force_if_ignored(start: Path, root: Path, ignore: _Ignore, result: Discovery) -> None:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sys
+import struct
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -41,7 +41,9 @@ from soc2lint import platforms
 from soc2lint.pipeline.discover import Signature, signature
 from soc2lint.pipeline.load import Cache, code_digest
 
-FORMAT = 1
+FORMAT = 2  # 2: statuses packed as bytes, equal fact values stored once
+# a status as stored: size, mtime_ns, ctime_ns (signed: before 1970), inode, device
+_STATUS = struct.Struct("<QqqQQ")
 # FAT keeps times to 2 s, HFS+ and some network file systems to 1 s, others finer
 SLACK_NS = 2_000_000_000
 
@@ -103,13 +105,8 @@ class Facts:
 
     def _key(self) -> str:
         h = hashlib.sha256(f"facts\0{FORMAT}\0{code_digest()}\0{self.root}\0".encode())
-        # the sniffs of content come from the platforms registered now; one from outside
-        # soc2lint (SOC2LINT_PLATFORMS) is known by its module's file and its package's version
-        for platform in platforms.platforms():
-            kind = type(platform)
-            h.update(f"{platform.name}\0{kind.__module__}.{kind.__qualname__}\n".encode())
-            if kind.__module__.partition(".")[0] != "soc2lint":
-                h.update(_identity(kind.__module__).encode())
+        # the sniffs of content come from the platforms registered now
+        h.update(platforms.identity().encode())
         return "facts-" + h.hexdigest()
 
     def _load(self) -> None:
@@ -120,8 +117,10 @@ class Facts:
         except Exception:  # anything unexpected in a stored value: not used at all
             stored = None
         if stored is not None:
-            paths, self._statuses, self._columns = stored
-            self._rows = {path: i for i, path in enumerate(paths)}
+            paths, statuses, columns = stored
+            rows = {path: i for i, path in enumerate(paths)}
+            if len(rows) == len(paths):  # a path twice: not as save() writes it
+                self._rows, self._statuses, self._columns = rows, statuses, columns
 
     def _status(self, path: str) -> Signature | None:
         if self.signatures is not None and path in self.signatures:
@@ -142,6 +141,25 @@ class Facts:
         if i is None or self._statuses[i] != status:
             return None
         return {k: c[i] for k, c in self._columns.items() if c[i] is not None}
+
+    def many(self, paths: Iterable[str], kind: str) -> list[Any]:
+        """get(path, kind) for each path, in order: the stored value straight from its column
+        while the walk's status of the file is the stored one, else as get() finds it."""
+        out: list[Any] = []
+        append, rows, statuses, new = out.append, self._rows, self._statuses, self._new
+        column = self._columns.get(kind)
+        walked = self.signatures
+        if column is None or walked is None:
+            return [self.get(path, kind) for path in paths]
+        for path in paths:
+            i = rows.get(path)
+            if i is not None and path not in new:
+                value = column[i]
+                if value is not None and statuses[i] == walked.get(path):
+                    append(value)
+                    continue
+            append(self.get(path, kind))
+        return out
 
     def get(self, path: str, kind: str) -> Any:
         """One fact of one file, from the index when the file is unchanged, else read."""
@@ -199,62 +217,53 @@ class Facts:
         if self.cache is None:
             return
         known = self.signatures if prune and self.signatures is not None else None
-        gone = known is not None and not all(p in known for p in self._rows)
+        gone = known is not None and not self._rows.keys() <= known.keys()
         if not self._changed and not gone:
             return
         paths = sorted({*self._rows, *self._new})
         if known is not None:
             paths = [p for p in paths if p in known]
-        statuses: list[Signature] = []
+        kept: list[str] = []
+        statuses: list[bytes] = []
         columns: dict[str, list[Any]] = {kind: [] for kind in self.kinds}
+        # equal values stored as one object, written once (most files have the same few
+        # facts: no module call, no namespace), so a load makes a few objects, not one a file
+        shared: dict[tuple[str, str], Any] = {}
         for path in paths:
             if path in self._new:
                 status, facts = self._new[path]
             else:
                 i = self._rows[path]
                 status, facts = self._statuses[i], {k: c[i] for k, c in self._columns.items()}
-            statuses.append(status)
+            try:
+                statuses.append(_STATUS.pack(*status))
+            except struct.error:  # a status beyond 64 bits: not kept (read again each run)
+                continue
+            kept.append(path)
             for kind, column in columns.items():
-                column.append(facts.get(kind))
-        value = {"format": FORMAT, "root": self.root, "paths": paths, "status": statuses}
-        value["facts"] = columns
+                fact = facts.get(kind)
+                if fact is not None and not isinstance(fact, bool):
+                    fact = shared.setdefault((kind, repr(fact)), fact)
+                column.append(fact)
+        value = {"format": FORMAT, "root": self.root, "paths": kept}
+        value["status"], value["facts"] = b"".join(statuses), columns
         self.cache.put(self._key(), value)
         self._changed = False
-
-
-def _identity(module_name: str) -> str:
-    """A module outside soc2lint, as far as a change to it shows: its file's path, size and
-    modification time, and its top-level package's __version__."""
-    module = sys.modules.get(module_name)
-    top = sys.modules.get(module_name.partition(".")[0])
-    where = getattr(module, "__file__", None)
-    try:
-        info = os.stat(where) if where else None
-    except OSError:
-        info = None
-    shown = f"{where}\0{info.st_size}\0{info.st_mtime_ns}" if info else f"{where}\0-"
-    return f"{shown}\0{getattr(top, '__version__', '')}\n"
 
 
 def _decoded(
     value: object, root: str, kinds: dict[str, Kind]
 ) -> tuple[list[str], list[Signature], dict[str, list[Any]]] | None:
     """(paths, statuses, fact columns) of a stored index, or None when anything in it is not as
-    save() writes it."""
+    save() writes it. The fact values may be shared between files: they are only read."""
     if not isinstance(value, dict) or set(value) != {"format", "root", "paths", "status", "facts"}:
         return None
     paths, statuses, facts = value["paths"], value["status"], value["facts"]
     if value["format"] != FORMAT or value["root"] != root:
         return None
-    if type(paths) is not list or type(statuses) is not list or type(facts) is not dict:
+    if type(paths) is not list or type(statuses) is not bytes or type(facts) is not dict:
         return None
-    if len(statuses) != len(paths) or not set(map(type, paths)) <= {str}:
-        return None
-    if not set(map(type, statuses)) <= {tuple} or not set(map(len, statuses)) <= {5}:
-        return None
-    if not set(map(type, chain.from_iterable(statuses))) <= {int}:
-        return None
-    if len(set(paths)) != len(paths):
+    if len(statuses) != len(paths) * _STATUS.size or not set(map(type, paths)) <= {str}:
         return None
     if set(facts) != set(kinds):
         return None
@@ -263,7 +272,7 @@ def _decoded(
             return None
         if not kinds[kind].valid([v for v in column if v is not None]):
             return None
-    return paths, statuses, facts
+    return paths, list(_STATUS.iter_unpack(statuses)), facts
 
 
 def strings(values: list[Any]) -> bool:

@@ -88,7 +88,11 @@ class Cache:
         # temporary names unique to this object: no random name drawn per entry
         self._temporary = f".tmp-{os.getpid()}-{os.urandom(4).hex()}-"
         self._count = itertools.count()
-        self._index: dict[bytes, list[_Place]] | None = None  # read on the first look-up
+        # the packs' indexes, newest pack first, as they are stored (records sorted by key, so
+        # a look-up is a binary search in each: no table of every key is built); read on the
+        # first look-up. And what this object wrote itself since (read before them)
+        self._indexes: list[tuple[str, int, bytes]] | None = None  # (name, size, records)
+        self._written: dict[bytes, list[_Place]] = {}
         self._open: dict[str, int] = {}  # pack name -> a descriptor read with pread
         self._pending: dict[bytes, bytes] = {}  # parses for the next pack (flush)
 
@@ -185,9 +189,9 @@ class Cache:
         """The bytes add_parse stored under key (for codec.decode, which may still refuse
         them), or None: missing, corrupt or unsafe."""
         try:
-            places = self._places().get(bytes.fromhex(key), ())
+            places = self._places(bytes.fromhex(key))
         except (OSError, ValueError):
-            places = ()
+            places = []
         for place in places:
             try:
                 payload = self._read_place(place)
@@ -204,12 +208,13 @@ class Cache:
             with contextlib.suppress(ValueError):
                 self._pending[bytes.fromhex(key)] = payload
 
-    def flush(self) -> None:
+    def flush(self) -> list[str] | None:
         """Write the parses add_parse kept as one pack, atomically (a temporary name in the
-        packs' directory, then renamed); a read-only or full cache directory only costs speed."""
+        packs' directory, then renamed); a read-only or full cache directory only costs speed.
+        The names of the packs written; None when a write failed."""
         pending, self._pending = self._pending, {}
         if not pending or not self.usable:
-            return
+            return []
         keys = sorted(pending)
         records = []
         offset = _PACK_HEAD + _RECORD.size * len(keys)
@@ -221,10 +226,12 @@ class Cache:
             offset += len(payload)
         if offset > MAX_PACK:  # a batch this large: two packs
             half = len(keys) // 2
+            names: list[str] | None = []
             for part in (keys[:half], keys[half:]):
                 self._pending = {k: pending[k] for k in part}
-                self.flush()
-            return
+                written = self.flush()
+                names = None if names is None or written is None else names + written
+            return names
         # written when: what orders packs holding the same key (a file's time may be coarser
         # than the time between two packs)
         stamp = struct.pack("<IQ", len(keys), time.time_ns())
@@ -252,24 +259,106 @@ class Cache:
             if made:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
-            return
+            return None
         stale = self._open.pop(name, None)  # a pack of this name this object had open
         if stale is not None:
             with contextlib.suppress(OSError):
                 os.close(stale)
-        if self._index is not None:  # this object reads what it wrote, before older packs
-            for key, record in zip(keys, records, strict=True):
-                _key, offset, length, digest = _RECORD.unpack(record)
-                self._index.setdefault(key, []).insert(0, (name, offset, length, digest))
+        # this object reads what it wrote, before older packs
+        for key, record in zip(keys, records, strict=True):
+            _key, offset, length, digest = _RECORD.unpack(record)
+            self._written.setdefault(key, []).insert(0, (name, offset, length, digest))
+        return [name]
 
-    def _places(self) -> dict[bytes, list[_Place]]:
-        """Key -> where packs hold it, newest pack first; read once (packs written later by
-        others are not seen: their entries are misses)."""
-        if self._index is not None:
-            return self._index
-        self._index = {}
+    def compact(self, above: int | None = None) -> bool:
+        """Once there are more than `above` packs (every scan that parses something new adds
+        one, and a pre-commit run parses the file just changed): every entry that still reads
+        (for a key held twice, the newest pack's) is written again into a few packs of up to
+        COMPACT_PACK bytes, newer than any, and the packs read are removed. No entry that
+        reads is lost, so caches shared by several trees lose nothing either; a pack that does
+        not read is left as it is (it costs a failed read, never a wrong entry). Packs written
+        by others meanwhile are not touched; one removed under a reader is a miss there. True
+        when the packs were compacted."""
         if not self.usable:
-            return self._index
+            return False
+        try:
+            with os.scandir(self._packs) as entries:
+                count = sum(1 for e in entries if e.name.endswith(".pack"))
+        except OSError:
+            return False
+        if count <= (COMPACT_ABOVE if above is None else above):
+            return False
+        reader, writer = Cache(self.directory), Cache(self.directory)
+        try:
+            indexes = reader._read_indexes()
+            taken: set[bytes] = set()
+            written: list[str] = []
+            size = 0
+            for name, pack_size, index in indexes:  # newest first
+                for key, offset, length, digest in _RECORD.iter_unpack(index):
+                    if key in taken or offset + length > pack_size:
+                        continue
+                    try:
+                        payload = reader._read_place((name, offset, length, digest))
+                    except (OSError, ValueError):
+                        continue  # lost already: not carried over
+                    taken.add(key)
+                    writer._pending[key] = payload
+                    size += len(payload)
+                    if size >= COMPACT_PACK:
+                        names = writer.flush()
+                        if names is None:
+                            return False  # the packs read stay: nothing is lost
+                        written += names
+                        size = 0
+            names = writer.flush()
+            if names is None:
+                return False
+            written += names
+        except (OSError, ValueError):
+            return False
+        finally:
+            reader.close()
+            writer.close()
+        for name, _size, _index in indexes:
+            if name not in written:  # a merged pack may take an old pack's name (same keys)
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(self._packs, name))
+        self.close()
+        self._indexes, self._written = None, {}  # read afresh on the next look-up
+        return True
+
+    def _places(self, key: bytes) -> list[_Place]:
+        """Where packs hold key, newest pack first. The packs' indexes are read once (packs
+        written later by others are not seen: their entries are misses); each is searched by
+        halves, as flush() writes its records sorted by key (an index out of order only
+        misses: whatever a search finds is the key asked for, and its entry is still checked
+        against its digest)."""
+        found = list(self._written.get(key, ()))
+        size = _RECORD.size
+        for name, pack_size, index in self._read_indexes():
+            lo, hi = 0, len(index) // size
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if index[mid * size : mid * size + 32] < key:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            at = lo * size
+            while index[at : at + 32] == key:  # a key twice in one pack: each place
+                _key, offset, length, digest = _RECORD.unpack_from(index, at)
+                if offset + length <= pack_size:
+                    found.append((name, offset, length, digest))
+                at += size
+        return found
+
+    def _read_indexes(self) -> list[tuple[str, int, bytes]]:
+        """Every readable pack's (name, size, index records), newest first; read once."""
+        if self._indexes is not None:
+            return self._indexes
+        self._indexes = []
+        if not self.usable:
+            return self._indexes
         for directory in (self._root, self._packs):
             if not _private(os.lstat(directory), directory=True):
                 raise PermissionError(f"{directory} may be written by others")
@@ -277,16 +366,18 @@ class Cache:
         for entry in os.scandir(self._packs):
             if entry.name.endswith(".pack"):
                 with contextlib.suppress(OSError, ValueError):
-                    found.append(self._read_index(entry.name))
+                    found.append(self._index_bytes(entry.name))
         found.sort(key=lambda f: f[0], reverse=True)  # newest first
-        index = self._index
-        for _mtime, name, size, records in found:
-            for key, offset, length, digest in records:
-                if offset + length <= size:
-                    index.setdefault(key, []).append((name, offset, length, digest))
-        return index
+        self._indexes = [(name, size, index) for _written, name, size, index in found]
+        return self._indexes
 
     def _read_index(self, name: str) -> tuple[int, str, int, list[tuple[bytes, int, int, bytes]]]:
+        """(when written, name, size, its records as (key, offset, length, sha256))."""
+        written, name, size, index = self._index_bytes(name)
+        return written, name, size, list(_RECORD.iter_unpack(index))
+
+    def _index_bytes(self, name: str) -> tuple[int, str, int, bytes]:
+        """(when written, name, size, its index records as stored), the index's digest checked."""
         fd = self._descriptor(name)
         info = os.fstat(fd)
         head = _pread(fd, _PACK_HEAD, 0)
@@ -297,9 +388,11 @@ class Cache:
         if _PACK_HEAD + count * _RECORD.size > info.st_size:
             raise ValueError("index longer than the pack")
         index = _pread(fd, count * _RECORD.size, _PACK_HEAD)
+        if len(index) != count * _RECORD.size:
+            raise ValueError("index cut short")
         if hashlib.sha256(stamp + index).digest() != head[len(_PACK_MAGIC) + 12 :]:
             raise ValueError("corrupt index")
-        return written, name, info.st_size, list(_RECORD.iter_unpack(index))
+        return written, name, info.st_size, index
 
     def _descriptor(self, name: str) -> int:
         fd = self._open.get(name)
@@ -382,6 +475,8 @@ _PACK_MAGIC = b"soc2lint-pack\x01\n"
 _PACK_HEAD = len(_PACK_MAGIC) + 12 + 32
 _RECORD = struct.Struct("<32sQQ32s")  # key, offset in the pack, length, sha256 of the entry
 MAX_PACK = 1024 * 1024 * 1024
+COMPACT_ABOVE = 200  # packs, before compact() writes them again as a few
+COMPACT_PACK = 64 * 1024 * 1024  # bytes of entries in each pack compact() writes
 
 
 def _private(info: os.stat_result, directory: bool) -> bool:
@@ -693,6 +788,7 @@ def load_all(
                 progress(i, total)
         if cache:
             cache.flush()  # the run's parses: one pack
+            cache.compact()  # when packs have piled up
             cache.close()
         return out
     size = max(16, total // (jobs * 8))
@@ -716,6 +812,8 @@ def load_all(
             # inside a scan that sets its phases' objects aside: the parses too, before the
             # collector is back (they hold no cycles: nothing for it to free)
             collector.keep(collect=False)
+    if cache_dir:
+        Cache(Path(cache_dir)).compact()  # the workers' packs are all written
     return out
 
 

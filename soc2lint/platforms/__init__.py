@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import sys
 from collections.abc import Callable
 
 from soc2lint.platforms.contract import Assembly, Base, Parsed, Platform
@@ -27,6 +28,7 @@ __all__ = [
     "claimer",
     "content_candidates",
     "get",
+    "identity",
     "platforms",
     "register",
 ]
@@ -98,19 +100,75 @@ def claim(path: str) -> tuple[str, str] | None:
 
 def claimer() -> Callable[[str], tuple[str, str] | None]:
     """claim() for many paths: the registry as it is now, looked up once (a walk of a large
-    repository asks for every file)."""
-    asked = [(p.name, p.claim, p.may_sniff) for p in platforms()]
+    repository asks for every file). A platform that says its claim() and may_sniff() read
+    only the file name (`claims_by_name`) is asked once per name; the others once per path,
+    in registry order as claim() asks them."""
+    asked = [
+        (i, p.name, p.claim, p.may_sniff, bool(getattr(p, "claims_by_name", False)))
+        for i, p in enumerate(platforms())
+    ]
+    by_path = [(i, name, claims, may_sniff) for i, name, claims, may_sniff, n in asked if not n]
+    by_name = [(i, name, claims, may_sniff) for i, name, claims, may_sniff, n in asked if n]
+    nobody = len(asked)
+    # name -> (position of the first name-only platform claiming it, its verdict, whether a
+    # name-only platform may sniff it): worked out from the first path seen with that name
+    names: dict[str, tuple[int, tuple[str, str] | None, bool]] = {}
+
+    def of_name(path: str) -> tuple[int, tuple[str, str] | None, bool]:
+        maybe = False
+        for i, name, claims, may_sniff in by_name:
+            kind = claims(path)
+            if kind is not None:
+                return i, (name, kind), maybe
+            maybe = maybe or may_sniff(path)
+        return nobody, None, maybe
 
     def claim(path: str) -> tuple[str, str] | None:
-        maybe = False
-        for name, claims, may_sniff in asked:
+        name = path[path.rfind("/") + 1 :]
+        known = names.get(name)
+        if known is None:
+            known = names[name] = of_name(path)
+        first, verdict, maybe = known
+        for i, name, claims, may_sniff in by_path:
+            if i > first:
+                break  # a name-only platform before it claims the file
             kind = claims(path)
             if kind is not None:
                 return name, kind
             maybe = maybe or may_sniff(path)
+        if verdict is not None:
+            return verdict
         return ("", "") if maybe else None
 
     return claim
+
+
+def identity() -> str:
+    """The platforms registered now, as far as a change to them shows: what a verdict or fact
+    remembered between runs (a claim, a sniff) depends on besides soc2lint's own code. One from
+    outside soc2lint (SOC2LINT_PLATFORMS, register()) is known by its module's file and its
+    package's version."""
+    out = []
+    for platform in platforms():
+        kind = type(platform)
+        out.append(f"{platform.name}\0{kind.__module__}.{kind.__qualname__}\n")
+        if kind.__module__.partition(".")[0] != "soc2lint":
+            out.append(_identity(kind.__module__))
+    return "".join(out)
+
+
+def _identity(module_name: str) -> str:
+    """A module outside soc2lint: its file's path, size and modification time, and its
+    top-level package's __version__."""
+    module = sys.modules.get(module_name)
+    top = sys.modules.get(module_name.partition(".")[0])
+    where = getattr(module, "__file__", None)
+    try:
+        info = os.stat(where) if where else None
+    except OSError:
+        info = None
+    shown = f"{where}\0{info.st_size}\0{info.st_mtime_ns}" if info else f"{where}\0-"
+    return f"{shown}\0{getattr(top, '__version__', '')}\n"
 
 
 def content_candidates(path: str) -> list[Platform]:

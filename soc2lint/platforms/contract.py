@@ -106,6 +106,10 @@ class Platform(Protocol):
     # programs the assemble step may run (kustomize, helm): a reused result is keyed on which
     # of them are installed, and which build
     tools: tuple[str, ...]
+    # claim() and may_sniff() read only the file name (the path's last part), so the registry
+    # asks them once per name, not once per path (repositories repeat names: main.tf,
+    # variables.tf, kustomization.yaml)
+    claims_by_name: bool
 
     def claim(self, path: str) -> str | None:
         """The kind of file a repository-relative path is, when the path alone decides."""
@@ -139,6 +143,7 @@ class Base:
     links_by_value = False
     skip_dirs: tuple[str, ...] = ()
     tools: tuple[str, ...] = ()
+    claims_by_name = False  # the safe default: asked for every path
     example_language = "yaml"
     type_pattern = re.compile(r"^[a-z_*]+$")
 

@@ -22,6 +22,7 @@ gives the same results before and after the change by construction.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from soc2lint.pipeline.facts import Facts, Kind, booleans, strings
 from soc2lint.platforms.kubernetes.classify import might_be_kubernetes
 
 _CI = ("github_actions", "gitlab_ci")
+_YAML = ("", *_CI)  # the platforms of files the YAML context looks at ("": content decides)
 
 # a local module source in any layout: its own line, a one-line block, a comment after it, or
 # .tf.json; a `source` of something else (a provisioner's file) only widens the context. Read
@@ -97,7 +99,7 @@ def _kinds(f: SourceFile, registry: list[platforms.Platform]) -> tuple[str, ...]
     """The facts a scoped scan may ask of a file."""
     if f.platform == "terraform":
         return ("sources",) if f.path.endswith((".tf", ".tf.json")) else ()
-    if f.platform not in ("", *_CI):
+    if f.platform not in _YAML:
         return ()
     sniffed = f.platform == "" and any(p.may_sniff(f.path) for p in registry)
     return (*(("infrastructure",) if sniffed else ()), *(() if _is_ci(f) else ("manifest",)))
@@ -107,9 +109,11 @@ def facts_for(root: Path, found: Discovery, cache_dir: str | None) -> Facts:
     """The facts of the files found (one object per walk), remembered in cache_dir if any."""
     if not isinstance(found.facts, Facts):
         registry = platforms.platforms()
-        files = {f.path: f for f in found.files}
+        files: dict[str, SourceFile] = {}  # made on the first file read (none, most runs)
 
         def kinds_of(path: str) -> tuple[str, ...]:
+            if not files:
+                files.update((f.path, f) for f in found.files)
             return _kinds(files[path], registry) if path in files else ()
 
         found.facts = Facts(
@@ -150,7 +154,7 @@ def context(
     terraform = [f for f in files if f.platform == "terraform"]
     if var_files & changed:
         wanted |= {f.path for f in terraform}
-    yaml = [f for f in files if f.platform in ("", *_CI)]
+    yaml = [f for f in files if f.platform in _YAML]
     facts = facts if facts is not None else Facts(root, KINDS)
     wanted |= _terraform_context(facts, terraform, changed)
     wanted |= _yaml_context(facts, yaml, changed)
@@ -160,16 +164,25 @@ def context(
 def _terraform_context(facts: Facts, files: list[SourceFile], changed: set[str]) -> set[str]:
     by_dir: dict[str, list[str]] = {}
     for f in files:
-        by_dir.setdefault(_directory(f.path), []).append(f.path)
+        by_dir.setdefault(f.path.rpartition("/")[0], []).append(f.path)
     callers: dict[str, set[str]] = {}  # module directory -> directories that call it
-    for directory, paths in by_dir.items():
-        for path in paths:
-            if not path.endswith((".tf", ".tf.json")):
-                continue
-            for source in facts.get(path, "sources"):
-                target = _normal(f"{directory}/{source}" if directory else source)
-                if target is not None:
-                    callers.setdefault(target, set()).add(directory)
+    modules = [f.path for f in files if f.path.endswith((".tf", ".tf.json"))]
+    normpath = posixpath.normpath
+    for path, sources in zip(modules, facts.many(modules, "sources"), strict=True):
+        if not sources:
+            continue
+        directory = path.rpartition("/")[0]
+        for source in sources:
+            joined = f"{directory}/{source}" if directory else source
+            if joined.startswith("/"):
+                target = _climb(joined)
+            else:  # _normal, written out: a monorepo's files name tens of thousands
+                target = normpath(joined)
+                if target == ".." or target.startswith("../"):
+                    continue
+                target = "" if target == "." else target
+            if target is not None:
+                callers.setdefault(target, set()).add(directory)
     # a deleted file's directory counts too: what is left of its module may now fail
     todo = [_directory(p) for p in changed if (classify(p) or ("",))[0] == "terraform"]
     dirs: set[str] = set()
@@ -183,7 +196,19 @@ def _terraform_context(facts: Facts, files: list[SourceFile], changed: set[str])
 
 
 def _normal(path: str) -> str | None:
-    """a/b/../c -> a/c; None when it climbs out of the repository."""
+    """a/b/../c -> a/c; None when it climbs out of the repository. A relative path goes
+    through posixpath.normpath (C code on Python 3.11 and later), which keeps a ".." that
+    climbs above the start at the front: it climbs out exactly when _climb() says so."""
+    if path.startswith("/"):
+        return _climb(path)
+    out = posixpath.normpath(path)
+    if out == ".." or out.startswith("../"):
+        return None
+    return "" if out == "." else out
+
+
+def _climb(path: str) -> str | None:
+    """_normal, part by part (the reference; and for a path from the root)."""
     parts: list[str] = []
     for part in path.split("/"):
         if part in ("", "."):
@@ -203,7 +228,8 @@ def _yaml_context(facts: Facts, files: list[SourceFile], changed: set[str]) -> s
     out: set[str] = set()
     ci = {f.path for f in files if _is_ci(f)}
     # path -> [might be a manifest, namespaces named, listed (a kustomization)]
-    texts = {f.path: facts.get(f.path, "manifest") for f in files if f.path not in ci}
+    asked = [f.path for f in files if f.path not in ci]
+    texts = dict(zip(asked, facts.many(asked, "manifest"), strict=True))
     # a changed YAML file that is no manifest may be a file a GitLab pipeline includes
     included = any(p in texts and not texts[p][0] for p in changed)
     if ci & changed or included:
@@ -276,20 +302,15 @@ def _renderers(texts: dict[str, list], rendered: list[str]) -> dict[str, set[str
 def infrastructure(root: Path, files: list[SourceFile], facts: Facts | None = None) -> list[str]:
     """Which of files a whole scan would read as infrastructure (Terraform, pipelines,
     manifests), told from names and a cheap look at the text, without parsing. facts: what is
-    known of the files (facts_for), else every file a platform may sniff is read."""
-    out = []
-    registry = platforms.platforms()
+    known of the files (facts_for), else every file no platform claims by path is read."""
     facts = facts if facts is not None else Facts(root, KINDS)
-    for f in files:
-        if f.kind == "codeowners":
-            continue
-        if f.platform:
-            out.append(f.path)
-            continue
-        # content_candidates(): only a file some platform may sniff is read
-        if any(p.may_sniff(f.path) for p in registry) and facts.get(f.path, "infrastructure"):
-            out.append(f.path)
-    return out
+    # a file no platform claims by path is one some platform may sniff (discover keeps no
+    # other); the fact itself asks content_candidates() (a file none may sniff is not ours)
+    sniffed = [f.path for f in files if not f.platform and f.kind != "codeowners"]
+    taken = {
+        p for p, yes in zip(sniffed, facts.many(sniffed, "infrastructure"), strict=True) if yes
+    }
+    return [f.path for f in files if f.kind != "codeowners" and (f.platform or f.path in taken)]
 
 
 def _is_ci(f: SourceFile) -> bool:

@@ -14,6 +14,7 @@ from soc2lint.platforms.contract import Assembly, Base, Parsed
 
 class CloudFormation(Base):
     name = "cloudformation"
+    claims_by_name = True  # claim() and may_sniff() read only the file name
     title = "CloudFormation"
     reads = (
         "`*.yaml`, `*.yml`, `*.json` and `*.template` files whose content is a CloudFormation or "

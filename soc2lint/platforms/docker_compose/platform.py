@@ -12,6 +12,7 @@ _NAME = re.compile(r"(^|/)(docker-)?compose(\.[\w.-]+)?\.ya?ml$")
 
 class DockerCompose(Base):
     name = "docker_compose"
+    claims_by_name = True  # claim() and may_sniff() read only the file name
     title = "Docker Compose"
     reads = (
         "`compose.yaml`, `docker-compose.yml` and their variants (`docker-compose.prod.yml`, "

@@ -10,6 +10,7 @@ from soc2lint.platforms.contract import Base, Parsed
 
 class Dockerfile(Base):
     name = "dockerfile"
+    claims_by_name = True  # claim() and may_sniff() read only the file name
     title = "Dockerfile"
     reads = (
         "`Dockerfile`, `*.Dockerfile`, `Dockerfile.*` and `Containerfile`, by name: each build "

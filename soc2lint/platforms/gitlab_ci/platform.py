@@ -12,6 +12,7 @@ PIPELINE_NAMES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
 
 class GitLabCI(Base):
     name = "gitlab_ci"
+    claims_by_name = True  # claim() and may_sniff() read only the file name
     title = "GitLab CI"
     reads = (
         "`.gitlab-ci.yml` by name, with the files it includes by `include: local:` "

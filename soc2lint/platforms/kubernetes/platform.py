@@ -23,6 +23,7 @@ HELM_TEMPLATE = "helm-template"
 
 class Kubernetes(Base):
     name = "kubernetes"
+    claims_by_name = True  # claim() and may_sniff() read only the file name
     title = "Kubernetes"
     reads = (
         "`*.yaml`, `*.yml` and `*.json` files whose content has `apiVersion` and `kind` "

@@ -9,6 +9,7 @@ from soc2lint.platforms.contract import Assembly, Base, Parsed
 
 class Repository(Base):
     name = "repository"
+    claims_by_name = True  # claim() and may_sniff() read only the file name
     title = "Repository governance"
     reads = (
         "`CODEOWNERS` (at the root, `.github/`, `docs/` or `.gitlab/`), weighed against every "

@@ -14,6 +14,7 @@ from soc2lint.platforms.terraform.names import kind_of
 
 class Terraform(Base):
     name = "terraform"
+    claims_by_name = True  # claim() and may_sniff() read only the file name
     title = "Terraform"
     reads = (
         "`*.tf` and `*.tf.json` module files, `terraform.tfvars`, `*.auto.tfvars` and their "
