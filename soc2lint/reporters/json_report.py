@@ -60,11 +60,16 @@ def pieces(report: Report, **_options: object) -> Iterator[str]:
     except _Other:  # a value only the json module writes: the whole document its way
         yield json.dumps(_document(report, _dict_entries(report)), indent=2) + "\n"
         return
+    yield from _written(parts)
+
+
+def _written(parts: list) -> Iterator[str]:
+    """The pieces of _parts' parts: its texts, and each _Later's pieces in its place."""
     for part in parts:
         if type(part) is str:
             yield part
         else:
-            yield from entries.pieces()
+            yield from part.pieces()
 
 
 def _dict_entries(report: Report) -> list[dict]:
@@ -131,7 +136,19 @@ class _Quoted(dict):
         return quoted
 
 
-class _Entries:
+class _Later:
+    """A value written in its place by its own pieces() (see _parts): the document around it
+    is made first, then it, a piece at a time."""
+
+    def pieces(self) -> Iterator[str]:
+        raise NotImplementedError
+
+
+class _Raw(str):
+    """A value's text, as _emit writes it at the depth it stands at: written as it is."""
+
+
+class _Entries(_Later):
     """The "findings" array: the failing and unknown results and the suppressed ones, with
     their fingerprints, sorted as the document lists them; their text is made by pieces()."""
 
@@ -286,11 +303,11 @@ def _value_source(f: Finding) -> dict:
     return {"text": f.value_source, "values_files": list(f.value_files)}
 
 
-def _parts(doc: dict) -> list:
-    """The document's text as _emit writes it, the findings left as their _Entries object
-    (written where it stands by its pieces()), the texts between them joined."""
+def _parts(doc: dict, quote: Callable[[str], str] = _string) -> list:
+    """The document's text as _emit writes it, each _Later in it left as it is (written where
+    it stands by its pieces()), the texts between them joined."""
     out: list = []
-    _emit(doc, "\n", out)
+    _emit(doc, "\n", out, quote)
     out.append("\n")
     parts: list = []
     run: list[str] = []
@@ -371,7 +388,7 @@ def _emit(
         out.append("false")
     elif kind is int:
         out.append(int.__repr__(value))  # type: ignore[arg-type]
-    elif kind is _Entries:  # written in its place by its pieces() (_parts)
-        out.append(value)
+    elif kind is _Raw or isinstance(value, _Later):
+        out.append(value)  # type: ignore[arg-type]
     else:
         raise _Other
