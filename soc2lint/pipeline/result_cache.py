@@ -37,7 +37,8 @@ def digest_files(root: Path, paths: list[str]) -> dict[str, str] | None:
     base, sha256, join = str(root), hashlib.sha256, os.path.join
     for path in paths:
         try:
-            with open(join(base, path), "rb") as handle:
+            # unbuffered: one read of the whole file, without a buffer object per file
+            with open(join(base, path), "rb", buffering=0) as handle:
                 out[path] = sha256(handle.read()).hexdigest()
         except OSError:
             return None
