@@ -21,7 +21,6 @@ from soc2lint.reporters.json_report import (
     _Later,
     _Other,
     _parts,
-    _Raw,
     _unicode_string,
     _written,
 )
@@ -433,64 +432,78 @@ class _Results(_Later):
             yield "[]"
             return
         rules, index, suppressed = self.rules, self.index, self.suppressed
-        places: dict[int, _Raw] = {}  # id(Location) -> its "locations" array's text
-        inner = "\n        "
-        out: list[str] = ["[" + inner]
+        key, inner = _KEY, _KEY + "  "  # a result's keys; the keys of the objects in it
+        places: dict[int, str] = {}  # id(Location) -> its "locations" array's text
+        # (rule id, unknown) -> the text from "kind" to "locations"; rule id -> the text from
+        # its criteria to "resource", and its last keys (rule id and index)
+        kinds: dict[tuple[str, bool], str] = {}
+        criteria: dict[str, tuple[str, str]] = {}
+        out: list[str] = ["[\n        "]
         between = ""
         size = 0
         for f, printed in self.items:
-            rule = rules[f.rule_id]
+            rule_id = f.rule_id
             unknown = f.status.value == "unknown"
+            kind = kinds.get((rule_id, unknown))
+            if kind is None:
+                # SARIF §3.27.9: a result that is not kind "fail" has level "none"
+                level = "none" if unknown else LEVEL[rules[rule_id].severity]
+                kind = kinds[rule_id, unknown] = (
+                    f'{key}}},{key}"kind": "{"review" if unknown else "fail"}",{key}"level": '
+                    f'{_unicode_string(level)},{key}"locations": '
+                )
+            ruled = criteria.get(rule_id)
+            if ruled is None:
+                ruled = criteria[rule_id] = (
+                    f'"{key}}},{key}"properties": {{{inner}"criteria": '
+                    f"{_at(list(rules[rule_id].criteria), inner)},{inner}"
+                    '"resource": ',
+                    f',{key}"ruleId": {_unicode_string(rule_id)},{key}"ruleIndex": '
+                    f"{int.__repr__(index[rule_id])}",
+                )
             loc = f.location
             where = places.get(id(loc))
             if where is None:
-                text: list[str] = []
-                _emit(
-                    [_location_dict(loc.path, loc.start_line, loc.end_line)],
-                    _KEY,
-                    text,
-                    _unicode_string,
+                where = places[id(loc)] = _at(
+                    [_location_dict(loc.path, loc.start_line, loc.end_line)], key
                 )
-                where = places[id(loc)] = _Raw("".join(text))
-            # sarif-om's PropertyBag: its properties sorted by name
-            bag = {
-                "criteria": list(rule.criteria),
-                "resource": f.resource,
-                "resource_type": f.resource_type,
-            }
-            if f.value_source:
-                bag["valueSource"] = f.value_source
-            result: dict[str, Any] = {
-                "message": {"text": f"{f.message} [{f.resource}]{_source(f)}"},
-                "kind": "review" if unknown else "fail",
-                # SARIF §3.27.9: a result that is not kind "fail" has level "none"
-                "level": "none" if unknown else LEVEL[rule.severity],
-                "locations": where,
-                "partialFingerprints": {"soc2lint/v1": printed},
-                "properties": dict(sorted(bag.items())),
-            }
-            related = [
-                _related_dict(i, site, f"module call that instantiates {f.resource}")
-                for i, site in enumerate(f.call_sites, start=1)
-            ] + _values_files_dicts(f, len(f.call_sites) + 1)
-            if related:
-                result["relatedLocations"] = related
-            result["ruleId"] = f.rule_id
-            result["ruleIndex"] = index[f.rule_id]
+            source = f.value_source
+            out += (
+                between,
+                f'{{{key}"message": {{{inner}"text": ',
+                _unicode_string(f"{f.message} [{f.resource}]{_source(f)}"),
+                kind,
+                where,
+                f',{key}"partialFingerprints": {{{inner}"soc2lint/v1": "',
+                printed,
+                ruled[0],
+                _unicode_string(f.resource),
+                f',{inner}"resource_type": ',
+                _unicode_string(f.resource_type),
+                f',{inner}"valueSource": {_unicode_string(source)}{key}}}'
+                if source
+                else f"{key}}}",
+            )
+            if f.call_sites or f.value_files:
+                related = [
+                    _related_dict(i, site, f"module call that instantiates {f.resource}")
+                    for i, site in enumerate(f.call_sites, start=1)
+                ] + _values_files_dicts(f, len(f.call_sites) + 1)
+                if related:
+                    out += (f',{key}"relatedLocations": ', _at(related, key))
+            out.append(ruled[1])
             s = suppressed.get(id(f))
             if s is not None:
                 until = f" (until {s.expires})" if s.expires else ""
-                result["suppressions"] = [
-                    {
-                        "kind": "inSource",
-                        "justification": f"{s.reason}{until}",
-                        "location": _location_dict(s.path, s.line, s.line),
-                        "status": "accepted",
-                    }
-                ]
-            out.append(between)
-            _emit(result, inner, out, _unicode_string)
-            between = "," + inner
+                sup = {
+                    "kind": "inSource",
+                    "justification": f"{s.reason}{until}",
+                    "location": _location_dict(s.path, s.line, s.line),
+                    "status": "accepted",
+                }
+                out += (f',{key}"suppressions": ', _at([sup], key))
+            out.append("\n        }")
+            between = ",\n        "
             size += 1
             if size >= _PIECE:
                 yield "".join(out)
@@ -498,6 +511,13 @@ class _Results(_Later):
                 size = 0
         out.append("\n      ]")
         yield "".join(out)
+
+
+def _at(value: object, newline: str) -> str:
+    """value's text as the log writes it at the depth newline stands for."""
+    out: list[str] = []
+    _emit(value, newline, out, _unicode_string)
+    return "".join(out)
 
 
 def _location_dict(path: str, start: int, end: int) -> dict:
