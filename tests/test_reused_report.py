@@ -104,6 +104,9 @@ def test_keeping_some_results_is_the_same(pair: tuple[Report, Report]) -> None:
         two.keep(wanted)
         assert two.counts() == one.counts() and summary(two) == summary(one)
         assert two.visible() == one.visible() and not any(n <= 0 for n in two.counts().values())
+        # each result kept has its own fingerprint (the cache's, left out with its result)
+        assert two.fingerprints() == one.fingerprints()
+        assert renderer("json")(two) == renderer("json")(one)
         assert two.findings == one.findings  # made now: the passes, in their places
         assert [f for f in two.findings if f.status is not Status.PASS] == two.visible()
         if gone:
