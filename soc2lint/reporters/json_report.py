@@ -95,7 +95,7 @@ def _suppression(f: Finding, s: Suppression) -> dict:
     }
 
 
-def _document(report: Report, findings: list) -> dict:
+def _document(report: Report, findings: list | _Later) -> dict:
     return {
         "version": SCHEMA_VERSION,
         "tool": {"name": "soc2lint", "version": report.tool_version},
