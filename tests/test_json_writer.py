@@ -60,6 +60,8 @@ def _report(findings, suppressed):  # type: ignore[no-untyped-def]
 
 
 _TEXT = st.text(max_size=8)
+# values files inside the repository (SARIF names them as related locations) and outside
+_VALUES_FILE = st.sampled_from(["v.yaml", "../up.yaml", "/abs.yaml", "d/ü v.yaml"])
 _PLACE = st.builds(
     lambda path, line: __import__("soc2lint.model").model.Location(path, line, line + 1),
     st.sampled_from([".", "a.tf", "dir/ü.tf", '"q"\n.tf']),
@@ -82,7 +84,7 @@ def _findings(draw):  # type: ignore[no-untyped-def]
             message=draw(_TEXT),
             call_sites=tuple(draw(st.lists(_PLACE, max_size=3))),
             value_source=draw(st.sampled_from(["", "value from values file v.yaml"])),
-            value_files=tuple(draw(st.lists(_TEXT, max_size=2))),
+            value_files=tuple(draw(st.lists(_TEXT | _VALUES_FILE, max_size=2))),
             instances=draw(st.integers(1, 3)),
         )
         for _ in range(draw(st.integers(0, 6)))
@@ -106,3 +108,17 @@ def test_findings_written_as_text_are_what_their_dicts_give(drawn) -> None:  # t
     report = _report(*drawn)
     expected = json.dumps(_document(report, _dict_entries(report)), indent=2) + "\n"
     assert render(report) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(_findings(), st.booleans())
+def test_sarif_results_written_directly_are_what_sarif_om_gives(drawn, suppressed) -> None:  # type: ignore[no-untyped-def]
+    """The SARIF log, its results written straight from the findings, is what the sarif-om
+    objects of build() give through to_dict: every location, call site, values file,
+    suppression and property, and the order."""
+    from soc2lint.reporters import sarif
+    from soc2lint.reporters.json_report import _dumps
+
+    report = _report(*drawn)
+    expected = _dumps(sarif.to_dict(sarif.build(report, "a/", suppressed)), ensure_ascii=False)
+    assert sarif.render(report, "a/", suppressed) == expected

@@ -4,7 +4,9 @@ every format, the evidence record, a baseline, the diff-base filter."""
 
 from __future__ import annotations
 
+import base64
 import shutil
+import zlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -102,6 +104,9 @@ def test_keeping_some_results_is_the_same(pair: tuple[Report, Report]) -> None:
         two.keep(wanted)
         assert two.counts() == one.counts() and summary(two) == summary(one)
         assert two.visible() == one.visible() and not any(n <= 0 for n in two.counts().values())
+        # each result kept has its own fingerprint (the cache's, left out with its result)
+        assert two.fingerprints() == one.fingerprints()
+        assert renderer("json")(two) == renderer("json")(one)
         assert two.findings == one.findings  # made now: the passes, in their places
         assert [f for f in two.findings if f.status is not Status.PASS] == two.visible()
         if gone:
@@ -145,12 +150,50 @@ def test_a_pass_naming_what_is_not_there_is_a_miss_when_read(row: list, groups: 
             ["SOC2-X", "a"],
             [result_cache._pack([1, 1, 1, 1, 1])],
             groups,
-            [result_cache._pack(_FAIL + row)],  # a failing result, then the pass
+            [result_cache._pack(_FAIL)],  # a failing result
+            [result_cache._pack(row)],  # then the pass
+            [base64.b64encode(zlib.compress(bytes([0, 1]))).decode()],  # in that order
+            [base64.b64encode(bytes(16)).decode()],  # the failing result's fingerprint
         ]
     )
     if row is _GOOD:
         findings = result_cache._findings(table)
         assert [f.status for f in findings] == [Status.FAIL, Status.PASS]
         return
+    with pytest.raises((ValueError, TypeError, KeyError, IndexError)):
+        result_cache._findings(table)
+
+
+def _order(*which: int) -> list[str]:
+    return [base64.b64encode(zlib.compress(bytes(which))).decode()]
+
+
+@pytest.mark.parametrize(
+    "shown, passes, order, printed",
+    [
+        ([*_FAIL, *_FAIL], _GOOD, _order(0, 1), 16),  # the order lists one failing result
+        (_FAIL, _GOOD, _order(0, 2), 16),  # a list that is not there
+        (_FAIL, _GOOD, _order(0, 1, 1), 16),  # a pass more than the table holds
+        (_GOOD, _GOOD, _order(0, 1), 16),  # a pass among the failing and unknown results
+        (_FAIL, _FAIL, _order(0, 1), 16),  # a failure among the passes
+        (_FAIL, _GOOD, _order(0, 1), 15),  # a fingerprint cut short
+        (_FAIL, _GOOD, _order(0, 1), 32),  # a fingerprint too many
+        (_FAIL, _GOOD, ["not base64!"], 16),
+    ],
+)
+def test_results_in_the_wrong_list_or_without_their_fingerprint_are_a_miss(
+    shown: list, passes: list, order: list, printed: int
+) -> None:
+    table = codec.Rows(
+        [
+            ["SOC2-X", "a"],
+            [result_cache._pack([1, 1, 1, 1, 1])],
+            [[]],
+            [result_cache._pack(shown)],
+            [result_cache._pack(passes)],
+            order,
+            [base64.b64encode(bytes(printed)).decode()],
+        ]
+    )
     with pytest.raises((ValueError, TypeError, KeyError, IndexError)):
         result_cache._findings(table)

@@ -331,7 +331,8 @@ def test_a_reused_report_holds_every_result_as_the_scan_made_it(tmp_path: Path) 
 
 
 # a well-formed table: strings, places (5 numbers each), tuples, findings (12 numbers each);
-# the places and the findings are packed (result_cache._pack) unless a case says otherwise
+# the places and the findings are packed (result_cache._pack) unless a case says otherwise, and
+# the findings are failing ones: no passes, the order (each a failing one) and a fingerprint each
 _ROW = [0, 1, 1, 0, 0, 1, 0, 0, 0, 1, 0, 1]
 
 
@@ -345,7 +346,16 @@ def _packed(table: list) -> list:
     def pack(row: object) -> object:
         return [result_cache._pack(row)] if isinstance(row, list) else row
 
-    return [strings, pack(places), groups, pack(flat)]
+    results = len(flat) // 12
+    return [
+        strings,
+        pack(places),
+        groups,
+        pack(flat),
+        [result_cache._pack([])],
+        [base64.b64encode(zlib.compress(bytes(results))).decode()],
+        [base64.b64encode(bytes(16 * results)).decode()],
+    ]
 
 
 def _with(row: int, value: list) -> list:
@@ -393,12 +403,13 @@ def test_a_report_with_a_number_beyond_the_packed_words_is_not_cached(tmp_path: 
         _with(1, [1, 1, 1, 1, 1]),
         _with(1, [5]),
         # packed texts that are not base64, not compressed, or not whole 32-bit words
-        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW])[:3] + [["%%%"]],
-        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW])[:3] + [["AAAA"]],
-        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW])[:3]
-        + [[base64.b64encode(zlib.compress(b"abcdef")).decode()]],
+        _with(3, ["%%%"]),
+        _with(3, ["AAAA"]),
+        _with(3, [base64.b64encode(zlib.compress(b"abcdef")).decode()]),
         # two packed texts where one belongs
-        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW])[:3] + [["AAAA", "AAAA"]],
+        _with(3, ["AAAA", "AAAA"]),
+        # the table of the findings as it was before the passes had their own (four lists)
+        _packed([["SOC2-X", "a"], [1, 1, 1, 1, 1], [[]], _ROW])[:4],
     ],
 )
 def test_a_findings_table_the_cache_could_not_have_written_is_a_miss(table: list) -> None:

@@ -33,9 +33,6 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 _MAIN_PID = os.getpid()
 
 
-_PIECE = 1 << 20  # characters of a JSON or SARIF report written at a time
-
-
 def _interrupted(signum: int, frame: object) -> None:
     """Ctrl-C: the command unwinds (temporary directories are removed) and exits 130 without a
     traceback; a parse or evaluation worker (forked, so it has this handler too) just leaves,
@@ -475,7 +472,7 @@ def scan_command(**params: object) -> None:
 def _scan_command(params: dict[str, object]) -> None:
     from soc2lint.cli.run import gate
     from soc2lint.pipeline.coverage import headline
-    from soc2lint.reporters import renderer
+    from soc2lint.reporters import writer
     from soc2lint.reporters.common import scope_warning
     from soc2lint.reporters.text import use_colour
 
@@ -504,7 +501,7 @@ def _scan_command(params: dict[str, object]) -> None:
             if warning:
                 click.echo(f"soc2lint: warning: {warning}", err=True)
     colour_on = fmt == "text" and output is None and use_colour(sys.stdout, params["colour"])
-    text = renderer(fmt)(
+    pieces = writer(fmt)(
         report,
         colour=colour_on,
         automation_id=params["automation_id"],
@@ -514,19 +511,21 @@ def _scan_command(params: dict[str, object]) -> None:
     if output:
         try:
             Path(str(output)).parent.mkdir(parents=True, exist_ok=True)
-            Path(str(output)).write_text(text, encoding="utf-8")
+            with open(str(output), "w", encoding="utf-8") as handle:
+                for piece in pieces:
+                    handle.write(piece)
         except OSError as exc:
             raise click.ClickException(f"--output {output}: {exc.strerror or exc}") from None
     else:
         # JSON and SARIF escape every control character, so there is no colour code to strip
         # (a pass of click's stripping over a monorepo's report of hundreds of megabytes), nor
-        # one to cut in two: they are written a piece at a time, as the stream encodes what it
-        # is given at once (a copy of the whole report as bytes, at the scan's highest point)
+        # one to cut in two: they are written as their reporters give them, a piece (about a
+        # megabyte) at a time, so that neither the report nor a copy of it as bytes is held
         if fmt in ("json", "sarif"):
-            for at in range(0, len(text), _PIECE):
-                click.echo(text[at : at + _PIECE], nl=False, color=True)
+            for piece in pieces:
+                click.echo(piece, nl=False, color=True)
         else:
-            click.echo(text, nl=False, color=colour_on)
+            click.echo("".join(pieces), nl=False, color=colour_on)
     if params["evidence_dir"]:
         _write_evidence(
             report, str(params["evidence_dir"]), params["ledger"], passed, outcome.threshold, quiet

@@ -104,6 +104,16 @@ class Report:
         passed = Status.PASS
         return [f for f in findings if f.status is not passed]
 
+    def fingerprints(self) -> list[str]:
+        """The fingerprint of each failing and unknown result, in visible()'s order (a reused
+        report has them from the result cache)."""
+        findings = self.findings
+        if type(findings) is Findings and findings.printed is not None:
+            return list(findings.printed)
+        from soc2lint.reporters.common import fingerprint
+
+        return [fingerprint(f) for f in self.visible()]
+
     def failing(self) -> list[Finding]:
         findings = self.findings
         failed = Status.FAIL
@@ -136,20 +146,25 @@ class Findings(Sequence[Finding]):
     the scan made, in its order, whose passes are made only when something reads every result.
     Passes are most results, and every format counts them but none lists them: a reused report
     makes its failing and unknown results and the counts, and keeps the rest as the numbers it
-    read (`every`, which makes the whole list, using the shown results as they are)."""
+    read (`every`, which makes the whole list, using the shown results as they are). printed:
+    the fingerprints of the shown results, in their order, when the cache gave them."""
 
-    __slots__ = ("_all", "_shown", "_counts", "_every")
+    __slots__ = ("_all", "_shown", "_counts", "_every", "printed")
 
     def __init__(
         self,
         shown: list[Finding],
         counts: Counter[tuple[str, Status]],
         every: Callable[[], list[Finding]],
+        printed: list[str] | None = None,
     ) -> None:
         self._all: list[Finding] | None = None
         self._shown = shown
         self._counts = counts
         self._every: Callable[[], list[Finding]] | None = every
+        if printed is not None and len(printed) != len(shown):
+            raise ValueError("a fingerprint for each shown result")
+        self.printed = printed
 
     def _list(self) -> list[Finding]:
         made = self._all
@@ -178,11 +193,15 @@ class Findings(Sequence[Finding]):
             if id(f) not in kept:
                 counts[f.rule_id, f.status] -= 1
         passed = Status.PASS
+        printed = self.printed
         # the objects shown here are those of self's list: told apart by identity
         return Findings(
             shown,
             +counts,  # no (rule, status) counted zero: summary shows every one it is given
             lambda: [f for f in self._list() if f.status is passed or id(f) in kept],
+            None
+            if printed is None
+            else [p for f, p in zip(self._shown, printed, strict=True) if id(f) in kept],
         )
 
     def __len__(self) -> int:

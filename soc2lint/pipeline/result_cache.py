@@ -17,9 +17,7 @@ import sys
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import astuple, fields, replace
-from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +28,7 @@ from soc2lint.pipeline import codec
 from soc2lint.pipeline.load import Cache, code_digest
 from soc2lint.pipeline.report import Findings, Report
 
-FORMAT = 4
+FORMAT = 5
 
 
 def digest_files(root: Path, paths: list[str]) -> dict[str, str] | None:
@@ -39,7 +37,8 @@ def digest_files(root: Path, paths: list[str]) -> dict[str, str] | None:
     base, sha256, join = str(root), hashlib.sha256, os.path.join
     for path in paths:
         try:
-            with open(join(base, path), "rb") as handle:
+            # unbuffered: one read of the whole file, without a buffer object per file
+            with open(join(base, path), "rb", buffering=0) as handle:
                 out[path] = sha256(handle.read()).hexdigest()
         except OSError:
             return None
@@ -151,12 +150,16 @@ def store(cache: Cache, cache_key: str, report: Any) -> None:
 # Findings are most of a report (every pass is one), and decoding them object by object was
 # most of a warm scan. They are stored as tables of numbers: every string once; every place (a
 # Location) once, five numbers each; every tuple (evidence, values files, a chain of call sites)
-# once, as the numbers of its strings or places; and the findings as one flat list, _COLUMNS
-# numbers per finding. The places and the findings (millions of numbers in a monorepo, which
-# the cache's earlier JSON format took seconds to read one by one) are each one text: the
-# numbers as unsigned 32-bit little-endian words, compressed, in base64 (_pack), a small part of
-# the entry that is read at C speed. Reading them back builds each string tuple and Location
-# once, and each finding in one step.
+# once, as the numbers of its strings or places; and the findings as flat lists, _COLUMNS
+# numbers per finding: one of the failing and unknown results (which reports list), one of the
+# passes (which reports count), and one byte per result saying which list its next one comes
+# from, so that reading a report reads the passes only in bulk. The places and the findings
+# (millions of numbers in a monorepo, which the cache's earlier JSON format took seconds to
+# read one by one) are each one text: the numbers as unsigned 32-bit little-endian words,
+# compressed, in base64 (_pack), a small part of the entry that is read at C speed. Reading
+# them back builds each string tuple and Location once, and the findings column by column.
+# The failing and unknown results' fingerprints, which reports show and the numbers do not
+# give, are stored too: 16 bytes each.
 _STATUSES = tuple(Status)
 # a finding's numbers, in Finding's field order (a new field fails the round-trip test)
 _COLUMNS = 12
@@ -191,9 +194,13 @@ def _table(findings: list[Finding]) -> codec.Rows:
             i = groups[items] = len(groups)
         return i
 
-    flat = array("I")
+    shown, passes, which = array("I"), array("I"), bytearray()
+    printed = []
+    passed, sha256 = Status.PASS, hashlib.sha256
     for f in findings:
-        flat.extend(
+        rows = passes if f.status is passed else shown
+        which.append(rows is passes)
+        rows.extend(
             (
                 n(f.rule_id),
                 n(f.resource),
@@ -209,8 +216,20 @@ def _table(findings: list[Finding]) -> codec.Rows:
                 f.instances,
             )
         )
+        if rows is shown:
+            # as soc2lint.reporters.common.fingerprint makes it: the first 16 bytes
+            key = f"{f.rule_id}\0{f.location.path}\0{f.resource}"
+            printed.append(sha256(key.encode()).digest()[:16])
     return codec.Rows(
-        [list(strings), [_pack(flat_places)], [list(g) for g in groups], [_pack(flat)]]
+        [
+            list(strings),
+            [_pack(flat_places)],
+            [list(g) for g in groups],
+            [_pack(shown)],
+            [_pack(passes)],
+            [base64.b64encode(zlib.compress(which, 1)).decode("ascii")],
+            [base64.b64encode(b"".join(printed)).decode("ascii")],
+        ]
     )
 
 
@@ -253,106 +272,173 @@ def _findings(table: Any) -> Findings:
     count and do not list) when something reads every result (report.Findings). So every number
     is checked here, each column against the table it numbers: making the passes cannot fail.
     """
-    if type(table) is not codec.Rows or len(table.rows) != 4:
+    if type(table) is not codec.Rows or len(table.rows) != 7:
         raise ValueError("findings are not a table")
-    strings, packed_places, groups, packed = table.rows
-    if len(packed_places) != 1 or len(packed) != 1:
-        raise ValueError("places and findings are not one packed text each")
-    flat_places, flat = _unpack(packed_places[0]), _unpack(packed[0])
+    strings, packed_places, groups, *packed = table.rows
+    if not all(type(p) is list and len(p) == 1 for p in [packed_places, *packed]):
+        raise ValueError("places, findings and fingerprints are not one packed text each")
+    flat_places, shown_rows, pass_rows = (
+        _unpack(packed_places[0]),
+        _unpack(packed[0][0]),
+        _unpack(packed[1][0]),
+    )
+    which, printed = _which(packed[2][0]), packed[3][0]
     if not all(type(t) is str for t in strings):
         raise ValueError("the string table holds other than text")
     if len(flat_places) % 5:
         raise ValueError("a malformed place")
-    if len(flat) % _COLUMNS or not all(type(g) is list for g in groups):
+    if len(shown_rows) % _COLUMNS or len(pass_rows) % _COLUMNS:
         raise ValueError("malformed findings")
+    if not all(type(g) is list for g in groups):
+        raise ValueError("malformed tuples")
+    # which list each result comes from, in order (1: the passes)
+    passes = which.count(1)
+    if passes * _COLUMNS != len(pass_rows) or (len(which) - passes) * _COLUMNS != len(shown_rows):
+        raise ValueError("not a list for each result")
     count = len(flat_places) // 5
     _below(flat_places[0::5], len(strings))
-    for c in _TEXTS:
-        _below(flat[c::_COLUMNS], len(strings))
-    statuses = flat[_STATUS::_COLUMNS]
-    _below(statuses, len(_STATUSES))
-    _below(flat[_PLACE::_COLUMNS], count)
-    _below(flat[_RESOURCE_PLACE::_COLUMNS], count + 1)  # 0: none, else 1 + the place
     texts: dict[int, tuple[str, ...]] = {}
-    for c in _TEXT_TUPLES:
-        for g in set(flat[c::_COLUMNS]):
-            texts[g] = tuple([strings[_member(i, len(strings))] for i in groups[g]])
-    sites = set(flat[_SITES::_COLUMNS])
+    sites: set[int] = set()
+    for flat in (shown_rows, pass_rows):
+        for c in _TEXTS:
+            _below(flat[c::_COLUMNS], len(strings))
+        _below(flat[_STATUS::_COLUMNS], len(_STATUSES))
+        _below(flat[_PLACE::_COLUMNS], count)
+        _below(flat[_RESOURCE_PLACE::_COLUMNS], count + 1)  # 0: none, else 1 + the place
+        for c in _TEXT_TUPLES:
+            for g in set(flat[c::_COLUMNS]).difference(texts):
+                texts[g] = tuple([strings[_member(i, len(strings))] for i in groups[g]])
+        sites.update(flat[_SITES::_COLUMNS])
     for g in sites:
         for i in groups[g]:
             _member(i, count)
+    if (
+        shown_rows[_STATUS::_COLUMNS].count(_PASS)
+        or pass_rows[_STATUS::_COLUMNS].count(_PASS) != len(pass_rows) // _COLUMNS
+    ):
+        raise ValueError("a result in the wrong list")
+    fingerprints = _fingerprints(printed, len(shown_rows) // _COLUMNS)
 
     places: list[Location | None] = [None] * count
-    chains: dict[int, tuple[Location, ...]] = {0: ()}
+    chains: dict[int, tuple[Location, ...]] = {}
 
-    def place(i: int) -> Location:
-        at = i * 5
-        path, start, end, start_col, end_col = flat_places[at : at + 5]
-        made = places[i] = Location(strings[path], start, end, start_col, end_col)
-        return made
-
-    def chain(i: int) -> tuple[Location, ...]:
-        made = chains[i] = tuple([places[p] or place(p) for p in groups[i]])
-        return made
-
-    def made(rows: Iterable[int]) -> list[Finding]:
-        """The findings of these rows (each made as _finding says)."""
+    def made(flat: array) -> list[Finding]:
+        """The findings of a table, made column by column: each string, place and chain of
+        call sites looked up by number at C speed, each place and chain made once."""
+        at, resource_at = flat[_PLACE::_COLUMNS], flat[_RESOURCE_PLACE::_COLUMNS]
+        call_sites = flat[_SITES::_COLUMNS]
+        wanted = set(at).union([i - 1 for i in set(resource_at) if i])
+        new_chains = set(call_sites).difference(chains)
+        for g in new_chains:
+            wanted.update(groups[g])
+        for i in wanted:
+            if places[i] is None:
+                path, start, end, start_col, end_col = flat_places[i * 5 : i * 5 + 5]
+                places[i] = _location(strings[path], start, end, start_col, end_col)
+        for g in new_chains:
+            chains[g] = tuple([places[i] for i in groups[g]])  # type: ignore[misc]
+        text, place = strings.__getitem__, places.__getitem__
         out: list[Finding] = []
-        append, copy = out.append, _PROTOTYPE.copy
-        for row in rows:
-            at = row * _COLUMNS
-            (
-                rule_id,
-                resource,
-                resource_type,
-                status,
-                loc,
-                message,
-                evidence,
-                rloc,
-                call_sites,
-                source,
-                files,
-                instances,
-            ) = flat[at : at + _COLUMNS]
-            values = copy()
-            values["rule_id"] = strings[rule_id]
-            values["resource"] = strings[resource]
-            values["resource_type"] = strings[resource_type]
-            values["status"] = _STATUSES[status]
-            values["location"] = places[loc] or place(loc)
-            values["message"] = strings[message]
-            values["evidence"] = texts[evidence]
-            values["resource_location"] = (places[rloc - 1] or place(rloc - 1)) if rloc else None
-            values["call_sites"] = chains.get(call_sites) or chain(call_sites)
-            values["value_source"] = strings[source]
-            values["value_files"] = texts[files]
-            values["instances"] = instances
+        append = out.append
+        for (
+            rule_id,
+            resource,
+            resource_type,
+            status,
+            location,
+            message,
+            evidence,
+            resource_location,
+            sites_of,
+            value_source,
+            value_files,
+            instances,
+        ) in zip(
+            map(text, flat[0::_COLUMNS]),
+            map(text, flat[1::_COLUMNS]),
+            map(text, flat[2::_COLUMNS]),
+            map(_STATUSES.__getitem__, flat[_STATUS::_COLUMNS]),
+            map(place, at),
+            map(text, flat[5::_COLUMNS]),
+            map(texts.__getitem__, flat[6::_COLUMNS]),
+            map([None, *places].__getitem__, resource_at),  # 0: none, else 1 + the place
+            map(chains.__getitem__, call_sites),
+            map(text, flat[9::_COLUMNS]),
+            map(texts.__getitem__, flat[10::_COLUMNS]),
+            flat[11::_COLUMNS],
+            strict=True,
+        ):
+            # as Finding(...) makes it, without its frozen dataclass's __init__ (an
+            # object.__setattr__ per field): the values into the instance's dict, in the
+            # order of its fields, so that it shares its keys with every other finding's
             finding = _new(Finding)
-            _set_dict(finding, "__dict__", values)
+            values = finding.__dict__
+            values["rule_id"] = rule_id
+            values["resource"] = resource
+            values["resource_type"] = resource_type
+            values["status"] = status
+            values["location"] = location
+            values["message"] = message
+            values["evidence"] = evidence
+            values["resource_location"] = resource_location
+            values["call_sites"] = sites_of
+            values["value_source"] = value_source
+            values["value_files"] = value_files
+            values["instances"] = instances
             append(finding)
         return out
 
-    rows = range(len(statuses))
     # hundreds of thousands of new containers, none of them garbage: no collection need walk
-    # them while they are made
+    # them while they are made, nor after (collector.keep: inside the scan command's block)
     with collector.paused():
-        shown = made(compress(rows, map(_PASS.__ne__, statuses)))
+        shown = made(shown_rows)
+        collector.keep(collect=False)
     counts = Counter(
         {
             (strings[rule], _STATUSES[status]): n
-            for (rule, status), n in Counter(zip(flat[0::_COLUMNS], statuses, strict=True)).items()
+            for (rule, status), n in Counter(
+                zip(shown_rows[0::_COLUMNS], shown_rows[_STATUS::_COLUMNS], strict=True)
+            ).items()
         }
     )
+    passed = Counter(pass_rows[0::_COLUMNS])
+    counts.update({(strings[rule], Status.PASS): n for rule, n in passed.items()})
 
     def every() -> list[Finding]:
         """Every finding, in order: the passes made now, the others those made above."""
         with collector.paused():
-            passes = iter(made(compress(rows, map(_PASS.__eq__, statuses)))).__next__
-        others = iter(shown).__next__
-        return [passes() if status == _PASS else others() for status in statuses]
+            made_passes = made(pass_rows)
+        order = (iter(shown).__next__, iter(made_passes).__next__)
+        return [order[i]() for i in which]
 
-    return Findings(shown, counts, every)
+    return Findings(shown, counts, every, fingerprints)
+
+
+def _which(text: object) -> bytes:
+    """The bytes _table wrote of which list each result comes from; ValueError for other."""
+    if type(text) is not str:
+        raise ValueError("packed order is not text")
+    try:
+        raw = zlib.decompress(base64.b64decode(text, validate=True))
+    except (zlib.error, binascii.Error) as exc:
+        raise ValueError(f"packed order does not decode: {exc}") from None
+    if raw.translate(None, b"\x00\x01"):
+        raise ValueError("the order names a list that is not there")
+    return raw
+
+
+def _fingerprints(text: object, count: int) -> list[str]:
+    """The fingerprints _table wrote for count results; ValueError for anything else."""
+    if type(text) is not str:
+        raise ValueError("packed fingerprints are not text")
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except binascii.Error as exc:
+        raise ValueError(f"packed fingerprints do not decode: {exc}") from None
+    if len(raw) != 16 * count:
+        raise ValueError("not a fingerprint for each failing and unknown result")
+    hexed = raw.hex()
+    return [hexed[at : at + 32] for at in range(0, len(hexed), 32)]
 
 
 def _below(numbers: array, bound: int) -> None:
@@ -368,8 +454,27 @@ def _member(i: object, bound: int) -> int:
     return i
 
 
-# A finding is made as Finding(...) would make it, without its frozen dataclass's __init__ (an
-# object.__setattr__ per field): a copy of the dict of a finding its constructor made (in
-# CPython the copy shares its keys, a third of the memory of a dict made afresh), filled
-_PROTOTYPE = vars(Finding("", "", "", Status.PASS, Location(".", 0, 0), ""))
-_new, _set_dict = object.__new__, object.__setattr__
+_new = object.__new__
+
+
+def _location_builder():  # type: ignore[no-untyped-def]
+    """Location(path, start, end, start_col, end_col) without its __init__ (an
+    object.__setattr__ per field): each value through its slot's descriptor."""
+    slots = vars(Location)
+    set_path, set_start, set_end, set_start_col, set_end_col = (
+        slots[name].__set__ for name in ("path", "start_line", "end_line", "start_col", "end_col")
+    )
+
+    def location(path: str, start: int, end: int, start_col: int, end_col: int) -> Location:
+        made = _new(Location)
+        set_path(made, path)
+        set_start(made, start)
+        set_end(made, end)
+        set_start_col(made, start_col)
+        set_end_col(made, end_col)
+        return made
+
+    return location
+
+
+_location = _location_builder()

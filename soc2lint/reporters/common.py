@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from soc2lint.model import Finding
+from soc2lint.model import Finding, Status
 
 if TYPE_CHECKING:  # only named in annotations: `place` is used where no scan runs
     from soc2lint.scan import Report
@@ -115,8 +115,8 @@ def summary(report: Report) -> dict:
         by_status[status] += count
         for c in rules[rule_id].criteria:
             criteria.setdefault(c, Counter())[status] += count
-    for f in report.failing():
-        by_severity[severities[f.rule_id]] += 1
+        if member is Status.FAIL:  # the failing results, by their rule's severity
+            by_severity[severities[rule_id]] += count
     order = catalogue().sort_key
     return {
         "files_scanned": len(report.files),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -14,7 +15,15 @@ from soc2lint.engine.tsc import catalogue
 from soc2lint.model import Finding, Location, Suppression
 from soc2lint.pipeline.coverage import headline
 from soc2lint.reporters.common import fingerprint, visible
-from soc2lint.reporters.json_report import _dumps
+from soc2lint.reporters.json_report import (
+    _dumps,
+    _emit,
+    _Later,
+    _Other,
+    _parts,
+    _unicode_string,
+    _written,
+)
 from soc2lint.reporters.rule_docs import help_markdown
 from soc2lint.scan import Report
 
@@ -102,10 +111,7 @@ def build(
     report: Report, automation_id: str = "soc2lint/", include_suppressed: bool = False
 ) -> om.SarifLog:
     """The SARIF log object for a report."""
-    cat = catalogue()
     rules = sorted(report.rules, key=lambda r: r.id)
-    used = sorted({c for r in rules for c in r.criteria}, key=cat.sort_key)
-    taxa_index = {c: i for i, c in enumerate(used)}
     rule_index = {r.id: i for i, r in enumerate(rules)}
     by_id = {r.id: r for r in rules}
     results = []
@@ -139,6 +145,15 @@ def build(
                 ),
             )
         )
+    return _log(report, automation_id, results)
+
+
+def _log(report: Report, automation_id: str, results: list) -> om.SarifLog:
+    """The SARIF log object for a report, with these results."""
+    cat = catalogue()
+    rules = sorted(report.rules, key=lambda r: r.id)
+    used = sorted({c for r in rules for c in r.criteria}, key=cat.sort_key)
+    taxa_index = {c: i for i, c in enumerate(used)}
     notifications = (
         [
             om.Notification(
@@ -363,8 +378,188 @@ def render(
     **_options: object,
 ) -> str:
     """SARIF for upload: suppressed results are left out unless include_suppressed."""
-    log = to_dict(build(report, automation_id, include_suppressed))
-    return _dumps(log, ensure_ascii=False)
+    return "".join(pieces(report, automation_id, include_suppressed))
+
+
+def pieces(
+    report: Report,
+    automation_id: str = "soc2lint/",
+    include_suppressed: bool = False,
+    **_options: object,
+) -> Iterator[str]:
+    """render()'s text in pieces, in order. The results (hundreds of thousands in a monorepo,
+    tens of sarif-om objects each, which took most of a report's time and memory) are written
+    straight from the findings, as to_dict writes the objects build() makes of them
+    (tests/test_sarif.py compares the two), a piece at a time; the rest of the log is made
+    with sarif-om."""
+    results = _Results(report, include_suppressed)
+    log = to_dict(_log(report, automation_id, []))
+    log["runs"][0]["results"] = results
+    try:
+        parts = _parts(log, _unicode_string)
+    except _Other:  # a value only the json module writes: the whole log its way
+        yield _dumps(to_dict(build(report, automation_id, include_suppressed)), False)
+        return
+    yield from _written(parts)
+
+
+# the depth of a result's keys in the log: log, "runs", the run, "results", the result
+_KEY = "\n          "
+_PIECE = 1000  # results given out at a time
+
+
+class _Results(_Later):
+    """The results array of the log: the failing and unknown results (and the suppressed ones,
+    with include_suppressed), sorted by file, line, rule and resource."""
+
+    def __init__(self, report: Report, include_suppressed: bool) -> None:
+        rules = sorted(report.rules, key=lambda r: r.id)
+        self.index = {r.id: i for i, r in enumerate(rules)}
+        self.rules = {r.id: r for r in rules}
+        shown = visible(report)
+        printed = report.fingerprints()
+        self.suppressed = {}
+        if include_suppressed:
+            self.suppressed = {id(f): s for f, s in report.suppressed}
+            shown = shown + [f for f, _s in report.suppressed]
+            printed = printed + [fingerprint(f) for f, _s in report.suppressed]
+        keys = [f.sort_key for f in shown]
+        order = sorted(range(len(shown)), key=keys.__getitem__)
+        self.items = [(shown[i], printed[i]) for i in order]
+
+    def pieces(self) -> Iterator[str]:
+        if not self.items:
+            yield "[]"
+            return
+        rules, index, suppressed = self.rules, self.index, self.suppressed
+        key, inner = _KEY, _KEY + "  "  # a result's keys; the keys of the objects in it
+        places: dict[int, str] = {}  # id(Location) -> its "locations" array's text
+        # (rule id, unknown) -> the text from "kind" to "locations"; rule id -> the text from
+        # its criteria to "resource", and its last keys (rule id and index)
+        kinds: dict[tuple[str, bool], str] = {}
+        criteria: dict[str, tuple[str, str]] = {}
+        out: list[str] = ["[\n        "]
+        between = ""
+        size = 0
+        for f, printed in self.items:
+            rule_id = f.rule_id
+            unknown = f.status.value == "unknown"
+            kind = kinds.get((rule_id, unknown))
+            if kind is None:
+                # SARIF §3.27.9: a result that is not kind "fail" has level "none"
+                level = "none" if unknown else LEVEL[rules[rule_id].severity]
+                kind = kinds[rule_id, unknown] = (
+                    f'{key}}},{key}"kind": "{"review" if unknown else "fail"}",{key}"level": '
+                    f'{_unicode_string(level)},{key}"locations": '
+                )
+            ruled = criteria.get(rule_id)
+            if ruled is None:
+                ruled = criteria[rule_id] = (
+                    f'"{key}}},{key}"properties": {{{inner}"criteria": '
+                    f"{_at(list(rules[rule_id].criteria), inner)},{inner}"
+                    '"resource": ',
+                    f',{key}"ruleId": {_unicode_string(rule_id)},{key}"ruleIndex": '
+                    f"{int.__repr__(index[rule_id])}",
+                )
+            loc = f.location
+            where = places.get(id(loc))
+            if where is None:
+                where = places[id(loc)] = _at(
+                    [_location_dict(loc.path, loc.start_line, loc.end_line)], key
+                )
+            source = f.value_source
+            out += (
+                between,
+                f'{{{key}"message": {{{inner}"text": ',
+                _unicode_string(f"{f.message} [{f.resource}]{_source(f)}"),
+                kind,
+                where,
+                f',{key}"partialFingerprints": {{{inner}"soc2lint/v1": "',
+                printed,
+                ruled[0],
+                _unicode_string(f.resource),
+                f',{inner}"resource_type": ',
+                _unicode_string(f.resource_type),
+                f',{inner}"valueSource": {_unicode_string(source)}{key}}}'
+                if source
+                else f"{key}}}",
+            )
+            if f.call_sites or f.value_files:
+                related = [
+                    _related_dict(i, site, f"module call that instantiates {f.resource}")
+                    for i, site in enumerate(f.call_sites, start=1)
+                ] + _values_files_dicts(f, len(f.call_sites) + 1)
+                if related:
+                    out += (f',{key}"relatedLocations": ', _at(related, key))
+            out.append(ruled[1])
+            s = suppressed.get(id(f))
+            if s is not None:
+                until = f" (until {s.expires})" if s.expires else ""
+                sup = {
+                    "kind": "inSource",
+                    "justification": f"{s.reason}{until}",
+                    "location": _location_dict(s.path, s.line, s.line),
+                    "status": "accepted",
+                }
+                out += (f',{key}"suppressions": ', _at([sup], key))
+            out.append("\n        }")
+            between = ",\n        "
+            size += 1
+            if size >= _PIECE:
+                yield "".join(out)
+                out.clear()
+                size = 0
+        out.append("\n      ]")
+        yield "".join(out)
+
+
+def _at(value: object, newline: str) -> str:
+    """value's text as the log writes it at the depth newline stands for."""
+    out: list[str] = []
+    _emit(value, newline, out, _unicode_string)
+    return "".join(out)
+
+
+def _location_dict(path: str, start: int, end: int) -> dict:
+    """to_dict(_location(path, start, end))."""
+    if path == "." and not start:
+        return {
+            "message": {"text": "the repository as a whole"},
+            "physicalLocation": {
+                "artifactLocation": {"uri": ".", "uriBaseId": SRCROOT},
+                "region": {"endLine": 1, "startLine": 1},
+            },
+        }
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": artifact_uri(path), "uriBaseId": SRCROOT},
+            "region": {"endLine": max(end, start), "startLine": start},
+        }
+    }
+
+
+def _related_dict(index: int, site: Location, text: str) -> dict:
+    """to_dict(_related(index, site, text))."""
+    made = _location_dict(site.path, site.start_line, site.end_line)
+    return {"id": index, "message": {"text": text}, "physicalLocation": made["physicalLocation"]}
+
+
+def _values_files_dicts(f: Finding, first: int) -> list[dict]:
+    """to_dict of each of _values_files(f, first)."""
+    out: list[dict] = []
+    for path in f.value_files:
+        if path.startswith("/") or path.startswith("../"):
+            continue
+        out.append(
+            {
+                "id": first + len(out),
+                "message": {"text": f"values file that set the value of {f.resource}"},
+                "physicalLocation": {
+                    "artifactLocation": {"uri": artifact_uri(path), "uriBaseId": SRCROOT}
+                },
+            }
+        )
+    return out
 
 
 def _coverage_notifications(report: Report) -> list[om.Notification]:

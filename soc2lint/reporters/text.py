@@ -56,33 +56,50 @@ def render(
     resource addresses, messages quoting values, rule texts, reasons) passes `clean` first:
     by default `printable`, which writes control characters as escapes; the GitHub Action
     passes its own, which also keeps a line from being read as a workflow command."""
-    c = clean
+    cleaned: dict[str, str] = {}
+
+    def c(text: object) -> str:
+        # a report repeats most texts (rule ids, messages, paths): each is cleaned once
+        if type(text) is not str:
+            return clean(text)
+        done = cleaned.get(text)
+        if done is None:
+            done = cleaned[text] = clean(text)
+        return done
 
     def paint(text: str, style: str) -> str:
         return f"\033[{_COLOURS[style]}m{text}\033[0m" if colour else text
 
     rules = {r.id: r for r in report.rules}
+    # (rule id, status) -> the finding's label and its last line, the same for all its results
+    said: dict[tuple[str, str], tuple[str, str]] = {}
     lines: list[str] = []
     shown = visible(report)
     for path, group in groupby(shown, key=lambda f: f.location.path):
         lines.append(paint("repository (as a whole)" if path == "." else c(path), "bold"))
         for f in group:
-            rule = rules[f.rule_id]
-            label = "UNKNOWN" if f.status.value == "unknown" else c(rule.severity.upper())
-            style = "unknown" if f.status.value == "unknown" else rule.severity
+            status = f.status.value
+            label_criteria = said.get((f.rule_id, status))
+            if label_criteria is None:
+                rule = rules[f.rule_id]
+                label = "UNKNOWN" if status == "unknown" else c(rule.severity.upper())
+                style = "unknown" if status == "unknown" else rule.severity
+                label_criteria = said[f.rule_id, status] = (
+                    f"{paint(label.ljust(8), style)} {c(f.rule_id)}  ",
+                    paint(
+                        f"        criteria: {c(', '.join(rule.criteria))}  ({c(rule.name)})",
+                        "dim",
+                    ),
+                )
             line = f.location.start_line or ""  # none for the repository as a whole
-            lines.append(
-                f"  {line:>4}  {paint(label.ljust(8), style)} {c(f.rule_id)}  {c(f.resource)}"
-            )
+            lines.append(f"  {line:>4}  {label_criteria[0]}{c(f.resource)}")
             lines.append(f"        {c(f.message)}")
             if f.value_source:
                 lines.append(paint(f"        {c(f.value_source)}", "dim"))
             for site in f.call_sites:
                 via = f"        via module call at {c(site.path)}:{site.start_line}"
                 lines.append(paint(via, "dim"))
-            lines.append(
-                paint(f"        criteria: {c(', '.join(rule.criteria))}  ({c(rule.name)})", "dim")
-            )
+            lines.append(label_criteria[1])
         lines.append("")
     cov = report.coverage or {}
     uncovered = cov.get("resources", {}).get("uncovered", [])
