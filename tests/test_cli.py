@@ -104,6 +104,41 @@ def test_sarif_to_a_file(tmp_path: Path) -> None:
     assert json.loads(out.read_text())["version"] == "2.1.0"
 
 
+def test_output_is_replaced_only_by_a_whole_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--output is renamed into place once written whole: a reporter that fails partway (or a
+    full disk) leaves the earlier report as it was and no partial file beside it."""
+    from click.testing import CliRunner
+
+    import soc2lint.reporters
+    from soc2lint.cli.commands import main
+
+    repo = _repo(tmp_path, {"main.tf": BAD})
+    out = tmp_path / "reports" / "out.json"
+    runner = CliRunner()
+    first = runner.invoke(main, ["scan", str(repo), "--format", "json", "--output", str(out)])
+    assert first.exit_code == 1, first.output
+    whole = out.read_text()
+    assert json.loads(whole)["summary"]["fail"] >= 1
+
+    real = soc2lint.reporters.writer
+
+    def failing(fmt: str):  # type: ignore[no-untyped-def]
+        def pieces(report: object, **options: object):  # type: ignore[no-untyped-def]
+            yield next(real(fmt)(report, **options))[:10]
+            raise OSError(28, "No space left on device")
+
+        return pieces
+
+    monkeypatch.setattr(soc2lint.reporters, "writer", failing)
+    second = runner.invoke(main, ["scan", str(repo), "--format", "json", "--output", str(out)])
+    assert second.exit_code == 2
+    assert "No space left on device" in second.output
+    assert out.read_text() == whole
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out.json"]
+
+
 def test_rules_listing_and_explain() -> None:
     listing = json.loads(run("rules", "--format", "json").stdout)
     assert len(listing) >= 30

@@ -22,6 +22,8 @@ from soc2lint.engine.severity import SEVERITIES
 from soc2lint.reporters import FORMATS
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from soc2lint.cli.run import Outcome, Request
     from soc2lint.engine.rules import Rule
     from soc2lint.scan import Report
@@ -469,6 +471,24 @@ def scan_command(**params: object) -> None:
         _scan_command(params)
 
 
+def _write_output(path: Path, pieces: Iterable[str]) -> None:
+    """--output: the report is written beside its path and renamed onto it once whole, so a
+    scan that fails while writing (a full disk, an error in a reporter) leaves the earlier
+    file as it was, never a report cut short that reads like a complete one."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        try:
+            with open(partial, "w", encoding="utf-8") as handle:
+                for piece in pieces:
+                    handle.write(piece)
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+    except OSError as exc:
+        raise click.ClickException(f"--output {path}: {exc.strerror or exc}") from None
+
+
 def _scan_command(params: dict[str, object]) -> None:
     from soc2lint.cli.run import gate
     from soc2lint.pipeline.coverage import headline
@@ -509,13 +529,7 @@ def _scan_command(params: dict[str, object]) -> None:
         include_suppressed=params["sarif_include_suppressed"],
     )
     if output:
-        try:
-            Path(str(output)).parent.mkdir(parents=True, exist_ok=True)
-            with open(str(output), "w", encoding="utf-8") as handle:
-                for piece in pieces:
-                    handle.write(piece)
-        except OSError as exc:
-            raise click.ClickException(f"--output {output}: {exc.strerror or exc}") from None
+        _write_output(Path(str(output)), pieces)
     else:
         # JSON and SARIF escape every control character, so there is no colour code to strip
         # (a pass of click's stripping over a monorepo's report of hundreds of megabytes), nor
