@@ -70,6 +70,21 @@ def test_findings_come_back_from_evaluation_workers_whole(
     assert two.findings == one.findings and one.findings
 
 
+def test_a_plan_too_large_to_share_is_judged_in_one_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a forked worker would copy most of the graph: above SERIAL_PAIRS no worker is forked
+    monkeypatch.setattr(evaluate, "PARALLEL_PAIRS", 1)
+    monkeypatch.setattr(evaluate, "SERIAL_PAIRS", 2)
+    forked: list[object] = []
+    monkeypatch.setattr(evaluate, "_evaluate_forked", lambda *a: forked.append(a))
+    two = scan([str(FIXTURE)], RULES, ScanOptions(jobs=2))
+    assert forked == []
+    monkeypatch.undo()
+    one = scan([str(FIXTURE)], RULES, ScanOptions(jobs=1))
+    assert two.findings == one.findings and one.findings
+
+
 def test_keep_sets_aside_what_a_phase_made_only_inside_a_block_that_froze() -> None:
     from soc2lint import collector
 
