@@ -27,6 +27,7 @@ from soc2lint.model import Finding, Location, Status
 from soc2lint.pipeline import codec
 from soc2lint.pipeline.load import Cache, code_digest
 from soc2lint.pipeline.report import Findings, Report
+from soc2lint.reporters.common import fingerprint_digest
 
 FORMAT = 5
 
@@ -196,7 +197,7 @@ def _table(findings: list[Finding]) -> codec.Rows:
 
     shown, passes, which = array("I"), array("I"), bytearray()
     printed = []
-    passed, sha256 = Status.PASS, hashlib.sha256
+    passed = Status.PASS
     for f in findings:
         rows = passes if f.status is passed else shown
         which.append(rows is passes)
@@ -217,9 +218,7 @@ def _table(findings: list[Finding]) -> codec.Rows:
             )
         )
         if rows is shown:
-            # as soc2lint.reporters.common.fingerprint makes it: the first 16 bytes
-            key = f"{f.rule_id}\0{f.location.path}\0{f.resource}"
-            printed.append(sha256(key.encode()).digest()[:16])
+            printed.append(fingerprint_digest(f))
     return codec.Rows(
         [
             list(strings),

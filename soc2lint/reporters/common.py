@@ -50,8 +50,13 @@ def place(path: str, line: int) -> str:
 
 def fingerprint(finding: Finding) -> str:
     """Stable across unrelated edits: rule, file and resource address, never the line."""
+    return fingerprint_digest(finding).hex()
+
+
+def fingerprint_digest(finding: Finding) -> bytes:
+    """The 16 bytes a fingerprint writes in hexadecimal (the result cache stores these)."""
     key = f"{finding.rule_id}\0{finding.location.path}\0{finding.resource}"
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
+    return hashlib.sha256(key.encode()).digest()[:16]
 
 
 def visible(report: Report) -> list[Finding]:
