@@ -240,14 +240,20 @@ def _pack(numbers: array | list[int]) -> str:
     return base64.b64encode(zlib.compress(words.tobytes(), 1)).decode("ascii")
 
 
+def _inflated(text: object, what: str) -> bytes:
+    """The bytes of a text _table wrote as base64 of zlib-compressed bytes (what: "packed
+    numbers", "packed order"); ValueError for anything else."""
+    if type(text) is not str:
+        raise ValueError(f"{what}: not text")
+    try:
+        return zlib.decompress(base64.b64decode(text, validate=True))
+    except (zlib.error, binascii.Error) as exc:
+        raise ValueError(f"{what}: not base64 of compressed bytes ({exc})") from None
+
+
 def _unpack(text: object) -> array:
     """The numbers _pack wrote; ValueError for anything else."""
-    if type(text) is not str:
-        raise ValueError("packed numbers are not text")
-    try:
-        raw = zlib.decompress(base64.b64decode(text, validate=True))
-    except (zlib.error, binascii.Error) as exc:
-        raise ValueError(f"packed numbers do not decode: {exc}") from None
+    raw = _inflated(text, "packed numbers")
     if len(raw) % 4:
         raise ValueError("packed numbers cut short")
     words = array("I")
@@ -415,12 +421,7 @@ def _findings(table: Any) -> Findings:
 
 def _which(text: object) -> bytes:
     """The bytes _table wrote of which list each result comes from; ValueError for other."""
-    if type(text) is not str:
-        raise ValueError("packed order is not text")
-    try:
-        raw = zlib.decompress(base64.b64decode(text, validate=True))
-    except (zlib.error, binascii.Error) as exc:
-        raise ValueError(f"packed order does not decode: {exc}") from None
+    raw = _inflated(text, "packed order")
     if raw.translate(None, b"\x00\x01"):
         raise ValueError("the order names a list that is not there")
     return raw
